@@ -1,0 +1,1 @@
+"""Speed, scale and quality measurements; ``python -m benchmarks`` runs them all."""

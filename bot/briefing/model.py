@@ -1,0 +1,176 @@
+"""Plain data shared by the briefing core, storage and the renderers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One stored version of an article (version 1 is the first seen)."""
+
+    number: int
+    title: str
+    text: str
+    published: datetime | None = None
+    updated: datetime | None = None
+    fetched: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """An article with all its versions, oldest first."""
+
+    id: int
+    source: str
+    location: str
+    versions: tuple[Version, ...]
+    first_seen: datetime | None = None
+
+    @property
+    def latest(self) -> Version:
+        return self.versions[-1]
+
+    @property
+    def title(self) -> str:
+        return self.latest.title
+
+    @property
+    def published(self) -> datetime | None:
+        return self.versions[0].published or self.latest.published
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """What the clusterer sees of one article (its latest version)."""
+
+    id: int
+    title: str
+    text: str
+    published: datetime | None = None
+    source: str = ""
+
+
+# --- what changed between versions -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HeadlineChange:
+    old: str
+    new: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reworded:
+    old: str
+    new: str
+
+
+@dataclass(frozen=True, slots=True)
+class FigureChange:
+    """A figure that changed, e.g. "30 killed" became "80 killed"."""
+
+    old: str
+    new: str
+    sentence: str
+
+
+@dataclass(frozen=True, slots=True)
+class VersionDiff:
+    headline_change: HeadlineChange | None
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    reworded: tuple[Reworded, ...]
+    figures: tuple[FigureChange, ...]
+    substantive: bool
+
+
+# --- where sources differ -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A quantity an article reports, with who it is attributed to and where it came from.
+
+    ``value`` is the figure exactly as written ("more than a dozen", "15", "no"); ``low`` and
+    ``high`` are its normalised numeric range (both 0 for "no casualties").
+    """
+
+    about: str
+    value: str
+    low: float | None
+    high: float | None
+    source: str
+    attributed_to: str | None
+    sentence: str
+    article_id: int = 0
+
+
+DifferenceKind = Literal["conflict", "agreement", "single_source"]
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    """Claims about one quantity across an event's sources."""
+
+    about: str
+    kind: DifferenceKind
+    claims: tuple[Claim, ...]
+    sources_total: int = 0
+
+
+# --- summary and briefing ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SummarySentence:
+    text: str
+    source: str
+    article_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SourceArticle:
+    title: str
+    location: str
+    versions: int
+    first_seen: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceEntry:
+    name: str
+    articles: tuple[SourceArticle, ...]
+    claims: tuple[Claim, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """The diff between two consecutive versions of one article."""
+
+    source: str
+    location: str
+    title: str
+    from_version: int
+    to_version: int
+    diff: VersionDiff
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Briefing:
+    event_id: int
+    headline: str
+    first_seen: datetime | None
+    last_updated: datetime | None
+    summary: tuple[SummarySentence, ...]
+    sources: tuple[SourceEntry, ...]
+    differences: tuple[Difference, ...] = ()
+    changes: tuple[Change, ...] = ()
+    keywords: tuple[str, ...] = field(default=())
+
+    @property
+    def source_count(self) -> int:
+        return len(self.sources)
