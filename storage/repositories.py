@@ -1,0 +1,456 @@
+"""Repositories: take a session, never commit, return plain dataclasses."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
+
+from bot.briefing.model import Article, Document, Version
+from storage.records import Counts, EventRecord, FeedRecord
+from storage.tables import (
+    ArticleRow,
+    ArticleVersionRow,
+    EventRow,
+    Feed,
+    OutboxMessage,
+    Source,
+    Subscriber,
+)
+
+
+class SourceRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get_or_create(self, name: str, *, now: datetime) -> int:
+        """Return the id of the source called ``name``, creating it if needed."""
+        row = (await self._session.exec(select(Source).where(Source.name == name))).first()
+        if row is None:
+            row = Source(name=name, created_at=now)
+            self._session.add(row)
+            await self._session.flush()
+        assert row.id is not None
+        return row.id
+
+
+def _version(row: ArticleVersionRow) -> Version:
+    return Version(
+        number=row.number,
+        title=row.title,
+        text=row.text,
+        published=row.published,
+        updated=row.updated,
+        fetched=row.fetched,
+    )
+
+
+class ArticleRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def _assemble(self, rows: Sequence[tuple[ArticleRow, str]]) -> list[Article]:
+        if not rows:
+            return []
+        ids = [a.id for a, _ in rows]
+        versions: dict[int, list[Version]] = defaultdict(list)
+        query = (
+            select(ArticleVersionRow)
+            .where(col(ArticleVersionRow.article_id).in_(ids))
+            .order_by(col(ArticleVersionRow.article_id), col(ArticleVersionRow.number))
+        )
+        for vrow in (await self._session.exec(query)).all():
+            versions[vrow.article_id].append(_version(vrow))
+        out = []
+        for arow, source in rows:
+            assert arow.id is not None
+            out.append(
+                Article(
+                    id=arow.id,
+                    source=source,
+                    location=arow.location,
+                    versions=tuple(versions[arow.id]),
+                    first_seen=arow.first_seen,
+                )
+            )
+        return out
+
+    def _with_source(self) -> Select[ArticleRow, str]:
+        return select(ArticleRow, Source.name).join(Source, col(Source.id) == ArticleRow.source_id)
+
+    async def get(self, article_id: int) -> Article | None:
+        """Return the article with all its versions, or None."""
+        rows = (
+            await self._session.exec(self._with_source().where(ArticleRow.id == article_id))
+        ).all()
+        found = await self._assemble(rows)
+        return found[0] if found else None
+
+    async def get_by_identity(self, identity: str) -> Article | None:
+        """Return the article with this identity, or None."""
+        query = self._with_source().where(ArticleRow.identity == identity)
+        found = await self._assemble((await self._session.exec(query)).all())
+        return found[0] if found else None
+
+    async def latest_hash(self, article_id: int) -> str | None:
+        """Return the content hash of the article's latest version."""
+        query = (
+            select(ArticleVersionRow.content_hash)
+            .where(ArticleVersionRow.article_id == article_id)
+            .order_by(col(ArticleVersionRow.number).desc())
+            .limit(1)
+        )
+        return (await self._session.exec(query)).first()
+
+    async def add(
+        self,
+        *,
+        identity: str,
+        source_id: int,
+        location: str,
+        fingerprint: bytes | None,
+        now: datetime,
+    ) -> int:
+        """Insert a new article (without versions) and return its id."""
+        row = ArticleRow(
+            identity=identity,
+            source_id=source_id,
+            location=location,
+            fingerprint=fingerprint,
+            first_seen=now,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        assert row.id is not None
+        return row.id
+
+    async def add_version(
+        self,
+        *,
+        article_id: int,
+        title: str,
+        text: str,
+        content_hash: str,
+        published: datetime | None,
+        updated: datetime | None,
+        now: datetime,
+        fingerprint: bytes | None = None,
+    ) -> int:
+        """Append a version to an article and return its number."""
+        last = (
+            await self._session.exec(
+                select(func.max(ArticleVersionRow.number)).where(
+                    ArticleVersionRow.article_id == article_id
+                )
+            )
+        ).first()
+        number = (last or 0) + 1
+        self._session.add(
+            ArticleVersionRow(
+                article_id=article_id,
+                number=number,
+                title=title,
+                text=text,
+                content_hash=content_hash,
+                published=published,
+                updated=updated,
+                fetched=now,
+            )
+        )
+        if fingerprint is not None:
+            arow = await self._session.get(ArticleRow, article_id)
+            assert arow is not None
+            arow.fingerprint = fingerprint
+            self._session.add(arow)
+        await self._session.flush()
+        return number
+
+    async def fingerprints(self, source_id: int, *, since: datetime) -> list[tuple[int, bytes]]:
+        """Return (article id, fingerprint) of the source's articles first seen since ``since``."""
+        query = select(ArticleRow.id, ArticleRow.fingerprint).where(
+            ArticleRow.source_id == source_id,
+            col(ArticleRow.first_seen) >= since,
+            col(ArticleRow.fingerprint).is_not(None),
+        )
+        return [(i, f) for i, f in (await self._session.exec(query)).all() if i and f]
+
+    async def set_event(self, article_id: int, event_id: int) -> None:
+        """Assign an article to an event."""
+        row = await self._session.get(ArticleRow, article_id)
+        assert row is not None
+        row.event_id = event_id
+        self._session.add(row)
+        await self._session.flush()
+
+    async def event_of(self, article_id: int) -> int | None:
+        """Return the event an article belongs to."""
+        row = await self._session.get(ArticleRow, article_id)
+        return None if row is None else row.event_id
+
+    async def list_for_event(self, event_id: int) -> list[Article]:
+        """Return the event's articles with their versions, oldest first."""
+        query = (
+            self._with_source()
+            .where(ArticleRow.event_id == event_id)
+            .order_by(col(ArticleRow.first_seen), col(ArticleRow.id))
+        )
+        return await self._assemble((await self._session.exec(query)).all())
+
+    async def documents_since(self, since: datetime) -> list[tuple[Document, int]]:
+        """Return (latest document, event id) of clustered articles seen since ``since``, in order."""
+        latest = (
+            select(
+                ArticleVersionRow.article_id,
+                func.max(ArticleVersionRow.number).label("number"),
+            )
+            .group_by(col(ArticleVersionRow.article_id))
+            .subquery()
+        )
+        query = (
+            select(ArticleRow, ArticleVersionRow, Source.name)
+            .join(Source, col(Source.id) == ArticleRow.source_id)
+            .join(latest, latest.c.article_id == ArticleRow.id)
+            .join(
+                ArticleVersionRow,
+                (col(ArticleVersionRow.article_id) == ArticleRow.id)
+                & (col(ArticleVersionRow.number) == latest.c.number),
+            )
+            .where(col(ArticleRow.event_id).is_not(None), col(ArticleRow.first_seen) >= since)
+            .order_by(col(ArticleRow.id))
+        )
+        out = []
+        for arow, vrow, source in (await self._session.exec(query)).all():
+            assert arow.id is not None and arow.event_id is not None
+            doc = Document(
+                id=arow.id,
+                title=vrow.title,
+                text=vrow.text,
+                published=vrow.published or vrow.updated,
+                source=source,
+            )
+            out.append((doc, arow.event_id))
+        return out
+
+
+def _event(row: EventRow) -> EventRecord:
+    assert row.id is not None
+    return EventRecord(
+        id=row.id,
+        headline=row.headline,
+        first_seen=row.first_seen,
+        last_updated=row.last_updated,
+        changed_at=row.changed_at,
+        article_count=row.article_count,
+        source_count=row.source_count,
+        signature=row.signature,
+    )
+
+
+class EventRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def create(self, *, headline: str, now: datetime) -> int:
+        """Insert a new event and return its id."""
+        row = EventRow(headline=headline, first_seen=now, last_updated=now, changed_at=now)
+        self._session.add(row)
+        await self._session.flush()
+        assert row.id is not None
+        return row.id
+
+    async def get(self, event_id: int) -> EventRecord | None:
+        row = await self._session.get(EventRow, event_id)
+        return None if row is None else _event(row)
+
+    async def update(
+        self,
+        event_id: int,
+        *,
+        headline: str | None = None,
+        last_updated: datetime | None = None,
+        changed_at: datetime | None = None,
+        signature: str | None = None,
+    ) -> EventRecord:
+        """Refresh an event's counts from its articles and set the given fields."""
+        row = await self._session.get(EventRow, event_id)
+        assert row is not None
+        counts = (
+            await self._session.exec(
+                select(
+                    func.count(col(ArticleRow.id)), func.count(func.distinct(ArticleRow.source_id))
+                ).where(ArticleRow.event_id == event_id)
+            )
+        ).one()
+        row.article_count, row.source_count = int(counts[0]), int(counts[1])
+        if headline is not None:
+            row.headline = headline
+        if last_updated is not None:
+            row.last_updated = last_updated
+        if changed_at is not None:
+            row.changed_at = changed_at
+        if signature is not None:
+            row.signature = signature
+        self._session.add(row)
+        await self._session.flush()
+        return _event(row)
+
+    async def list_recent(
+        self, *, limit: int = 10, since: datetime | None = None, min_sources: int = 1
+    ) -> list[EventRecord]:
+        """Return events by most recent update first."""
+        query = select(EventRow).where(EventRow.source_count >= min_sources)
+        if since is not None:
+            query = query.where(col(EventRow.changed_at) > since)
+        query = query.order_by(col(EventRow.last_updated).desc(), col(EventRow.id).desc()).limit(
+            limit
+        )
+        return [_event(r) for r in (await self._session.exec(query)).all()]
+
+    async def search(self, words: Sequence[str], *, limit: int = 10) -> list[EventRecord]:
+        """Return recent events whose headline contains every word (case-insensitive)."""
+        query = select(EventRow)
+        for word in words:
+            pattern = f"%{word.lower()}%"
+            query = query.where(
+                or_(
+                    func.lower(EventRow.headline).like(pattern),
+                    col(EventRow.id).in_(
+                        select(ArticleRow.event_id)
+                        .join(ArticleVersionRow, col(ArticleVersionRow.article_id) == ArticleRow.id)
+                        .where(func.lower(ArticleVersionRow.title).like(pattern))
+                    ),
+                )
+            )
+        query = query.order_by(col(EventRow.last_updated).desc(), col(EventRow.id).desc()).limit(
+            limit
+        )
+        return [_event(r) for r in (await self._session.exec(query)).all()]
+
+
+def _feed(row: Feed) -> FeedRecord:
+    assert row.id is not None
+    return FeedRecord(
+        id=row.id,
+        url=row.url,
+        name=row.name,
+        interval_seconds=row.interval_seconds,
+        etag=row.etag,
+        last_modified=row.last_modified,
+        last_polled_at=row.last_polled_at,
+        next_poll_at=row.next_poll_at,
+        last_error=row.last_error,
+        error_count=row.error_count,
+    )
+
+
+class FeedRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(
+        self, *, url: str, name: str, now: datetime, interval_seconds: int | None = None
+    ) -> FeedRecord:
+        """Insert a feed, due at once; return it (the existing one if the URL is known)."""
+        existing = (await self._session.exec(select(Feed).where(Feed.url == url))).first()
+        if existing is not None:
+            return _feed(existing)
+        row = Feed(
+            url=url, name=name, interval_seconds=interval_seconds, next_poll_at=now, created_at=now
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return _feed(row)
+
+    async def list_all(self) -> list[FeedRecord]:
+        """Return every feed, oldest first."""
+        return [
+            _feed(r) for r in (await self._session.exec(select(Feed).order_by(col(Feed.id)))).all()
+        ]
+
+    async def get(self, feed_id: int) -> FeedRecord | None:
+        row = await self._session.get(Feed, feed_id)
+        return None if row is None else _feed(row)
+
+    async def find(self, url_or_id: str) -> FeedRecord | None:
+        """Return the feed with this id or URL."""
+        if url_or_id.isdigit():
+            return await self.get(int(url_or_id))
+        row = (await self._session.exec(select(Feed).where(Feed.url == url_or_id))).first()
+        return None if row is None else _feed(row)
+
+    async def remove(self, feed_id: int) -> bool:
+        row = await self._session.get(Feed, feed_id)
+        if row is None:
+            return False
+        await self._session.delete(row)
+        await self._session.flush()
+        return True
+
+    async def due(self, now: datetime) -> list[FeedRecord]:
+        """Return the feeds whose next poll time has come."""
+        query = (
+            select(Feed)
+            .where(or_(col(Feed.next_poll_at).is_(None), col(Feed.next_poll_at) <= now))
+            .order_by(col(Feed.next_poll_at), col(Feed.id))
+        )
+        return [_feed(r) for r in (await self._session.exec(query)).all()]
+
+    async def record_poll(
+        self,
+        feed_id: int,
+        *,
+        now: datetime,
+        next_poll_at: datetime,
+        error: str | None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> None:
+        """Store a poll's outcome: cache validators on success, error and count on failure."""
+        row = await self._session.get(Feed, feed_id)
+        if row is None:
+            return
+        row.last_polled_at = now
+        row.next_poll_at = next_poll_at
+        if error is None:
+            row.last_error = None
+            row.error_count = 0
+            if etag is not None:
+                row.etag = etag
+            if last_modified is not None:
+                row.last_modified = last_modified
+        else:
+            row.last_error = error
+            row.error_count += 1
+        self._session.add(row)
+        await self._session.flush()
+
+
+class StatsRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def _count(self, model: type, *where: object) -> int:
+        query = select(func.count()).select_from(model)
+        for clause in where:
+            query = query.where(clause)  # type: ignore[arg-type]
+        return int((await self._session.exec(query)).one())
+
+    async def counts(self) -> Counts:
+        """Return how many of each thing the database holds."""
+        return Counts(
+            feeds=await self._count(Feed),
+            failing_feeds=await self._count(Feed, col(Feed.last_error).is_not(None)),
+            sources=await self._count(Source),
+            articles=await self._count(ArticleRow),
+            versions=await self._count(ArticleVersionRow),
+            events=await self._count(EventRow),
+            subscribers=await self._count(Subscriber, col(Subscriber.active).is_(True)),
+            queued_messages=await self._count(
+                OutboxMessage, col(OutboxMessage.state).in_(["pending", "sending"])
+            ),
+        )

@@ -1,0 +1,157 @@
+"""SQLModel tables. Only storage/ touches these; everything else sees plain dataclasses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+
+def _dt(nullable: bool = True, index: bool = False) -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class Source(SQLModel, table=True):
+    """A news outlet (or an inbox folder standing for one)."""
+
+    __tablename__ = "sources"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    created_at: datetime = Field(sa_column=_dt(nullable=False))
+
+
+class Feed(SQLModel, table=True):
+    """An RSS/Atom/RDF/JSON feed polled on a schedule, with its HTTP cache and error state."""
+
+    __tablename__ = "feeds"
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=2000, unique=True)
+    name: str = Field(max_length=200)
+    interval_seconds: int | None = None
+    etag: str | None = Field(default=None, max_length=500)
+    last_modified: str | None = Field(default=None, max_length=200)
+    last_polled_at: datetime | None = Field(default=None, sa_column=_dt())
+    next_poll_at: datetime | None = Field(default=None, sa_column=_dt(index=True))
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    error_count: int = 0
+    created_at: datetime = Field(sa_column=_dt(nullable=False))
+
+
+class ArticleRow(SQLModel, table=True):
+    """An article: one stable identity (canonical URL, or source plus path)."""
+
+    __tablename__ = "articles"
+
+    id: int | None = Field(default=None, primary_key=True)
+    identity: str = Field(max_length=2000, unique=True)
+    source_id: int = Field(foreign_key="sources.id", index=True)
+    location: str = Field(max_length=2000)
+    event_id: int | None = Field(default=None, foreign_key="events.id", index=True)
+    fingerprint: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    first_seen: datetime = Field(sa_column=_dt(nullable=False, index=True))
+    next_refetch_at: datetime | None = Field(default=None, sa_column=_dt(index=True))
+
+
+class ArticleVersionRow(SQLModel, table=True):
+    """One version of an article's headline and text; old versions are kept."""
+
+    __tablename__ = "article_versions"
+    __table_args__ = (UniqueConstraint("article_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="articles.id", index=True)
+    number: int
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    content_hash: str = Field(max_length=64, index=True)
+    published: datetime | None = Field(default=None, sa_column=_dt())
+    updated: datetime | None = Field(default=None, sa_column=_dt())
+    fetched: datetime = Field(sa_column=_dt(nullable=False))
+
+
+class EventRow(SQLModel, table=True):
+    """One real-world happening, reported by one or more articles."""
+
+    __tablename__ = "events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    headline: str = Field(sa_column=Column(Text, nullable=False))
+    first_seen: datetime = Field(sa_column=_dt(nullable=False))
+    last_updated: datetime = Field(sa_column=_dt(nullable=False, index=True))
+    # When the event last changed in substance (new source, substantive version, new figure).
+    changed_at: datetime = Field(sa_column=_dt(nullable=False, index=True))
+    article_count: int = 0
+    source_count: int = 0
+    # A digest of what subscribers were last told, to tell substance from noise.
+    signature: str = Field(default="", max_length=64)
+
+
+class Subscriber(SQLModel, table=True):
+    """A Telegram chat that receives alerts and a daily digest."""
+
+    __tablename__ = "subscribers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, unique=True, nullable=False))
+    timezone: str = Field(default="UTC", max_length=64)
+    digest_time: str | None = Field(default="07:30", max_length=5)
+    next_digest_at: datetime | None = Field(default=None, sa_column=_dt(index=True))
+    last_digest_at: datetime | None = Field(default=None, sa_column=_dt())
+    quiet_start: str | None = Field(default=None, max_length=5)
+    quiet_end: str | None = Field(default=None, max_length=5)
+    alerts: bool = True
+    active: bool = True
+    created_at: datetime = Field(sa_column=_dt(nullable=False))
+
+
+class Subscription(SQLModel, table=True):
+    """What a subscriber wants: every event (empty keywords) or events matching keywords."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("subscriber_id", "keywords"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscriber_id: int = Field(foreign_key="subscribers.id", index=True, ondelete="CASCADE")
+    keywords: str = Field(default="", max_length=500)
+    created_at: datetime = Field(sa_column=_dt(nullable=False))
+
+
+class EventAlert(SQLModel, table=True):
+    """What one chat was last told about one event (for the alert window)."""
+
+    __tablename__ = "event_alerts"
+    __table_args__ = (UniqueConstraint("subscriber_id", "event_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscriber_id: int = Field(foreign_key="subscribers.id", index=True, ondelete="CASCADE")
+    event_id: int = Field(foreign_key="events.id", index=True, ondelete="CASCADE")
+    last_sent_at: datetime | None = Field(default=None, sa_column=_dt())
+    signature: str = Field(default="", max_length=64)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message waiting to be delivered (or delivered), keyed for exactly-once sending."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(max_length=200, unique=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    kind: str = Field(max_length=20)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    parse_mode: str | None = Field(default="HTML", max_length=20)
+    reply_markup: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    silent: bool = False
+    state: str = Field(default="pending", max_length=20)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_column=_dt(nullable=False))
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(sa_column=_dt(nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=_dt())
+    telegram_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))

@@ -1,0 +1,66 @@
+"""One unit of work per command, update or job: it owns the transaction."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.db import create_engine_for, session_factory, upgrade
+from storage.repositories import (
+    ArticleRepository,
+    EventRepository,
+    FeedRepository,
+    SourceRepository,
+    StatsRepository,
+)
+
+
+class UnitOfWork:
+    """Repositories over one session; commits on a clean exit, rolls back on an exception."""
+
+    def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
+        self._factory = factory
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.session = self._factory()
+        self.sources = SourceRepository(self.session)
+        self.articles = ArticleRepository(self.session)
+        self.events = EventRepository(self.session)
+        self.feeds = FeedRepository(self.session)
+        self.stats = StatsRepository(self.session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if exc_type is None:
+                await self.session.commit()
+            else:
+                await self.session.rollback()
+        finally:
+            await self.session.close()
+
+
+class Database:
+    """The engine and the unit-of-work factory for one database URL."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.engine: AsyncEngine = create_engine_for(url, echo=echo)
+        self._factory = session_factory(self.engine)
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self._factory)
+
+    def migrate(self) -> None:
+        """Apply every pending migration (synchronously, before the event loop needs the DB)."""
+        upgrade(self.url)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
