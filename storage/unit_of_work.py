@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import create_engine_for, session_factory, upgrade
@@ -61,6 +62,13 @@ class Database:
     def migrate(self) -> None:
         """Apply every pending migration (synchronously, before the event loop needs the DB)."""
         upgrade(self.url)
+
+    async def create_all(self) -> None:
+        """Create the schema directly (throwaway in-memory stores only; real ones migrate)."""
+        import storage.tables  # noqa: F401  (registers the tables)
+
+        async with self.engine.begin() as conn:
+            await conn.run_sync(SQLModel.metadata.create_all)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

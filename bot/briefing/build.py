@@ -1,0 +1,113 @@
+"""Assemble a Briefing for one event from its articles."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from bot.briefing.claims import compare_claims, extract_claims
+from bot.briefing.diff import diff_versions
+from bot.briefing.model import (
+    Article,
+    Briefing,
+    Change,
+    Claim,
+    SourceArticle,
+    SourceEntry,
+)
+from bot.briefing.summary import summarize
+
+
+def article_claims(article: Article) -> list[Claim]:
+    """Return the claims of an article's latest version."""
+    latest = article.latest
+    return extract_claims(
+        latest.text, source=article.source, article_id=article.id, title=latest.title
+    )
+
+
+def version_changes(article: Article) -> list[Change]:
+    """Return the diff of each consecutive pair of an article's versions."""
+    changes = []
+    for old, new in zip(article.versions, article.versions[1:], strict=False):
+        changes.append(
+            Change(
+                source=article.source,
+                location=article.location,
+                title=new.title,
+                from_version=old.number,
+                to_version=new.number,
+                diff=diff_versions(old, new),
+                at=new.updated or new.fetched,
+            )
+        )
+    return changes
+
+
+def build_briefing(
+    event_id: int,
+    articles: Sequence[Article],
+    *,
+    first_seen: datetime | None = None,
+    last_updated: datetime | None = None,
+) -> Briefing:
+    """Build the briefing of one event.
+
+    Args:
+        event_id: the event's id, carried into the briefing.
+        articles: the event's articles with all their versions, in arrival order.
+        first_seen: when the event was first seen (defaults to the earliest article's).
+        last_updated: when the event last changed (defaults to the latest version's time).
+    """
+    ordered = sorted(articles, key=lambda a: (a.published or a.first_seen or _EPOCH, a.id))
+    claims: list[Claim] = []
+    by_source: dict[str, list[Article]] = {}
+    for article in ordered:
+        claims.extend(article_claims(article))
+        by_source.setdefault(article.source, []).append(article)
+    sources = tuple(
+        SourceEntry(
+            name=name,
+            articles=tuple(
+                SourceArticle(
+                    title=a.title,
+                    location=a.location,
+                    versions=len(a.versions),
+                    first_seen=a.first_seen,
+                )
+                for a in group
+            ),
+            claims=tuple(c for c in claims if c.source == name),
+        )
+        for name, group in by_source.items()
+    )
+    changes = tuple(change for a in ordered for change in version_changes(a))
+    times = [
+        t for a in ordered for v in a.versions for t in (v.fetched, v.updated) if t is not None
+    ]
+    return Briefing(
+        event_id=event_id,
+        headline=ordered[0].title if ordered else "",
+        first_seen=first_seen or min((a.first_seen for a in ordered if a.first_seen), default=None),
+        last_updated=last_updated or max(times, default=None),
+        summary=summarize(ordered),
+        sources=sources,
+        differences=tuple(compare_claims(claims)),
+        changes=changes,
+    )
+
+
+def briefing_signature(briefing: Briefing) -> str:
+    """Fingerprint what subscribers would be told: sources, figures and substantive edits."""
+    parts = sorted(s.name for s in briefing.sources)
+    parts += sorted(
+        f"{d.about}:{d.kind}:" + "|".join(sorted({c.value for c in d.claims}))
+        for d in briefing.differences
+        if d.kind == "conflict"
+    )
+    parts += sorted(f"{c.location}#{c.to_version}" for c in briefing.changes if c.diff.substantive)
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -1,0 +1,192 @@
+"""What the CLI subcommands do, as coroutines over the services."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import TextIO
+
+from bot.app import Services, build_services
+from bot.briefing.model import Briefing
+from bot.briefing.render import briefing_to_text, briefings_to_json
+from bot.config import Settings
+from bot.ingest.files import read_paths
+from bot.ingest.model import IngestResult, Outcome
+from storage.db import safe_url
+from storage.types import utcnow
+
+MEMORY_URL = "sqlite:///:memory:"
+
+
+async def open_services(settings: Settings, *, database_url: str | None = None) -> Services:
+    """Build services and bring the database schema up to date."""
+    services = build_services(settings, database_url=database_url)
+    if (database_url or settings.database_url) == MEMORY_URL:
+        await services.db.create_all()
+    else:
+        await asyncio.to_thread(services.db.migrate)
+    return services
+
+
+def format_result(result: IngestResult) -> str:
+    """Return one line describing what happened to one ingested item."""
+    line = f"{result.outcome.value:<12} {result.location}"
+    if result.event_id is not None:
+        line += f"  (event {result.event_id})"
+    if result.reason:
+        line += f"  — {result.reason}"
+    return line
+
+
+def format_totals(results: Sequence[IngestResult]) -> str:
+    """Return the one-line total of an ingest run."""
+    counts = Counter(r.outcome for r in results)
+    parts = [f"{counts[o]} {o.value}" for o in Outcome if counts[o]]
+    return f"{len(results)} item(s): " + (", ".join(parts) if parts else "nothing to ingest")
+
+
+async def ingest_paths(settings: Settings, paths: Sequence[Path], *, out: TextIO) -> int:
+    """Ingest files and folders; exit code 1 when any item was rejected."""
+    services = await open_services(settings)
+    try:
+        items = await asyncio.to_thread(read_paths, paths, max_bytes=settings.max_file_bytes)
+        results = await services.pipeline.ingest(items)
+    finally:
+        await services.close()
+    for result in results:
+        print(format_result(result), file=out)
+    print(format_totals(results), file=out)
+    return 1 if any(r.outcome is Outcome.REJECTED for r in results) else 0
+
+
+async def collect_briefings(services: Services, *, limit: int) -> list[Briefing]:
+    """Return the briefings of the most recently updated events."""
+    async with services.db.unit_of_work() as uow:
+        records = await uow.events.list_recent(limit=limit)
+        return [await services.events.briefing(uow, r.id) for r in records]
+
+
+async def brief_events(
+    settings: Settings, paths: Sequence[Path], *, as_json: bool, limit: int, out: TextIO
+) -> None:
+    """Print briefings from the database, or from the given files in a throwaway store."""
+    services = await open_services(settings, database_url=MEMORY_URL if paths else None)
+    try:
+        if paths:
+            items = await asyncio.to_thread(read_paths, paths, max_bytes=settings.max_file_bytes)
+            for result in await services.pipeline.ingest(items):
+                if result.outcome is Outcome.REJECTED:
+                    print(format_result(result), file=__import__("sys").stderr)
+        briefings = await collect_briefings(services, limit=limit)
+    finally:
+        await services.close()
+    if as_json:
+        print(briefings_to_json(briefings), file=out)
+        return
+    if not briefings:
+        print("No events yet: ingest some articles first (briefbot ingest PATH).", file=out)
+    for briefing in briefings:
+        print(briefing_to_text(briefing, tz=settings.zone), file=out)
+        print(file=out)
+
+
+async def poll_feeds(settings: Settings, *, once: bool, out: TextIO) -> None:
+    """Poll due feeds once, or forever every poll interval."""
+    from bot.ingest.feeds import FeedPoller
+
+    services = await open_services(settings)
+    poller = FeedPoller(services.db, services.pipeline, settings)
+    try:
+        while True:
+            for report in await poller.poll_due(utcnow()):
+                print(report.describe(), file=out, flush=True)
+            if once:
+                return
+            await asyncio.sleep(min(settings.poll_interval, 60))
+    finally:
+        await poller.close()
+        await services.close()
+
+
+async def add_feed(
+    settings: Settings, url: str, *, name: str | None, interval: int | None, out: TextIO
+) -> None:
+    """Validate and add a feed."""
+    from bot.ingest.urls import feed_name, validate_feed_url
+
+    clean = validate_feed_url(url, allow_private=settings.allow_private_feeds)
+    services = await open_services(settings)
+    try:
+        async with services.db.unit_of_work() as uow:
+            feed = await uow.feeds.add(
+                url=clean, name=name or feed_name(clean), now=utcnow(), interval_seconds=interval
+            )
+    finally:
+        await services.close()
+    print(f"feed {feed.id}: {feed.name} <{feed.url}>", file=out)
+
+
+async def list_feeds(settings: Settings, *, as_json: bool, out: TextIO) -> None:
+    """Print every feed with its state."""
+    services = await open_services(settings)
+    try:
+        async with services.db.unit_of_work() as uow:
+            feeds = await uow.feeds.list_all()
+    finally:
+        await services.close()
+    if as_json:
+        print(json.dumps([asdict(f) for f in feeds], default=str, indent=2), file=out)
+        return
+    if not feeds:
+        print("No feeds yet: add one with `briefbot feeds add URL`.", file=out)
+    for f in feeds:
+        state = (
+            "never polled"
+            if f.last_polled_at is None
+            else f"polled {f.last_polled_at:%Y-%m-%d %H:%M} UTC"
+        )
+        line = f"{f.id:>4}  {f.name}  <{f.url}>  {state}"
+        if f.last_error:
+            line += f"  ERROR ({f.error_count}x): {f.last_error}"
+        print(line, file=out)
+
+
+async def remove_feed(settings: Settings, feed: str, *, out: TextIO) -> int:
+    """Remove a feed by id or URL; exit code 1 when there is no such feed."""
+    services = await open_services(settings)
+    try:
+        async with services.db.unit_of_work() as uow:
+            found = await uow.feeds.find(feed)
+            if found is not None:
+                await uow.feeds.remove(found.id)
+    finally:
+        await services.close()
+    if found is None:
+        print(f"no feed {feed!r}; see `briefbot feeds list`", file=out)
+        return 1
+    print(f"removed feed {found.id}: {found.url}", file=out)
+    return 0
+
+
+async def show_status(settings: Settings, *, as_json: bool, out: TextIO) -> None:
+    """Print counts of everything stored and the database URL (password hidden)."""
+    services = await open_services(settings)
+    try:
+        async with services.db.unit_of_work() as uow:
+            counts = await uow.stats.counts()
+            failing = [f for f in await uow.feeds.list_all() if f.last_error]
+    finally:
+        await services.close()
+    data = {"database": safe_url(settings.database_url), **asdict(counts)}
+    if as_json:
+        data["failing"] = [{"id": f.id, "url": f.url, "error": f.last_error} for f in failing]
+        print(json.dumps(data, indent=2), file=out)
+        return
+    for key, value in data.items():
+        print(f"{key.replace('_', ' '):<16} {value}", file=out)
+    for f in failing:
+        print(f"  failing feed {f.id} <{f.url}>: {f.last_error}", file=out)

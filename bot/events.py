@@ -1,0 +1,94 @@
+"""Place stored articles into events and keep each event's briefing signature current."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from bot.briefing.build import briefing_signature, build_briefing
+from bot.briefing.cluster import ClusterConfig, EventIndex
+from bot.briefing.model import Article, Briefing, Document
+from storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+# How far back the in-memory index reaches after a restart; older events are closed.
+REPLAY_WINDOW = timedelta(days=7)
+
+
+def document_of(article: Article) -> Document:
+    """Return what the clusterer sees of an article: its latest version."""
+    latest = article.latest
+    return Document(
+        id=article.id,
+        title=latest.title,
+        text=latest.text,
+        published=article.published or latest.updated,
+        source=article.source,
+    )
+
+
+class EventService:
+    """Owns the clustering index; the database keeps every assignment so a restart replays them."""
+
+    def __init__(self, config: ClusterConfig | None = None) -> None:
+        self._config = config
+        self.index = EventIndex(config)
+        self._loaded = False
+
+    def invalidate(self) -> None:
+        """Drop the in-memory index; the next placement rebuilds it from the database."""
+        self._loaded = False
+
+    async def load(self, uow: UnitOfWork, *, now: datetime) -> int:
+        """Rebuild the index from the assignments stored in the last replay window."""
+        self.index = EventIndex(self._config)
+        pairs = await uow.articles.documents_since(now - REPLAY_WINDOW)
+        for doc, event_id in pairs:
+            self.index.add(doc, event_id)
+        self._loaded = True
+        log.info("clustering index rebuilt from %d stored articles", len(pairs))
+        return len(pairs)
+
+    async def place(self, uow: UnitOfWork, article_id: int, *, now: datetime) -> int:
+        """Assign a new or updated article to an event and refresh that event; return its id."""
+        if not self._loaded:
+            await self.load(uow, now=now)
+        article = await uow.articles.get(article_id)
+        assert article is not None, f"article {article_id} vanished"
+        doc = document_of(article)
+        current = await uow.articles.event_of(article_id)
+        event_id = current if current is not None else self.index.assign(doc)
+        if event_id is None:
+            event_id = await uow.events.create(headline=article.title, now=now)
+        self.index.add(doc, event_id)
+        if current is None:
+            await uow.articles.set_event(article_id, event_id)
+        await self.refresh(uow, event_id, now=now)
+        return event_id
+
+    async def refresh(self, uow: UnitOfWork, event_id: int, *, now: datetime) -> Briefing:
+        """Rebuild an event's briefing; mark it changed when its substance changed."""
+        briefing = await self.briefing(uow, event_id)
+        record = await uow.events.get(event_id)
+        assert record is not None
+        signature = briefing_signature(briefing)
+        changed = signature != record.signature
+        await uow.events.update(
+            event_id,
+            headline=briefing.headline,
+            last_updated=now,
+            changed_at=now if changed else None,
+            signature=signature,
+        )
+        return briefing
+
+    async def briefing(self, uow: UnitOfWork, event_id: int) -> Briefing:
+        """Return the current briefing of an event."""
+        record = await uow.events.get(event_id)
+        if record is None:
+            raise LookupError(f"no event {event_id}")
+        articles = await uow.articles.list_for_event(event_id)
+        return build_briefing(
+            event_id, articles, first_seen=record.first_seen, last_updated=record.last_updated
+        )

@@ -1,0 +1,1 @@
+"""Taking articles in: feeds, the inbox folder, files and uploaded documents."""

@@ -1,0 +1,40 @@
+"""What every ingestion path produces and reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedArticle:
+    """One article read from a feed entry, a page, a file or an uploaded document."""
+
+    title: str
+    text: str
+    source: str
+    location: str  # the URL, or the file path as given
+    identity: str  # canonical URL, or "file:<source>/<path below the source folder>"
+    published: datetime | None = None
+    updated: datetime | None = None
+
+
+class Outcome(StrEnum):
+    NEW = "new article"
+    VERSION = "new version"
+    UNCHANGED = "unchanged"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    """What happened to one item; ``reason`` says why it was rejected or a duplicate."""
+
+    location: str
+    outcome: Outcome
+    reason: str = ""
+    article_id: int | None = None
+    event_id: int | None = None
+    title: str = ""

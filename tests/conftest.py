@@ -1,0 +1,71 @@
+"""Fixtures shared by every test: databases (SQLite always, PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from storage.db import upgrade
+from storage.unit_of_work import Database
+
+PG_ENV = "BRIEFBOT_TEST_DATABASE_URL"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Keep every test away from the developer's real .env, database and inbox."""
+    for name in list(os.environ):
+        if name.startswith("BRIEFBOT_") and name != PG_ENV and name != "BRIEFBOT_SHARED_DATA":
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BRIEFBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'briefbot.db'}")
+    monkeypatch.setenv("BRIEFBOT_INBOX_DIR", str(tmp_path / "inbox"))
+    monkeypatch.setenv("BRIEFBOT_ALLOW_PRIVATE_FEEDS", "true")
+
+
+def reset_postgres(url: str) -> None:
+    """Drop everything in the test database's public schema."""
+    from storage.db import sync_url
+
+    engine = create_engine(sync_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(f"{PG_ENV} is not set (point it at an empty PostgreSQL database)")
+    reset_postgres(url)
+    yield url
+    reset_postgres(url)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """A migrated, empty database URL: SQLite, and PostgreSQL when configured."""
+    if request.param == "sqlite":
+        url: str = request.getfixturevalue("sqlite_url")
+    else:
+        url = request.getfixturevalue("postgres_url")
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    db = Database(database_url)
+    yield db
+    await db.dispose()
