@@ -1,0 +1,277 @@
+"""Pull attributed figures out of articles and show where an event's sources differ.
+
+Rules for ``compare_claims`` (what a reader is told):
+
+- Claims are grouped by ``about``. A "no casualties" claim (value 0) also joins the ``killed`` and
+  ``injured`` groups when those exist, so "none" is set against any positive death or injury count;
+  a positive "casualties" figure stays in its own group, since it mixes dead and wounded.
+- Two claims carry the *same figure* when their normalised ranges are equal ("15" and "fifteen",
+  "no" and "none"). Approximations ("about 80") count as the figure they approximate.
+- **conflict**: a group holds at least two different figures coming from different sources or
+  different attributions. Every distinct figure is listed, even when one range contains another
+  ("more than a dozen", 15 and 22 are three figures), because the reader should see who said what.
+  For generic counted nouns ("two bases") a conflict needs two different sources.
+- **agreement**: one figure backed by two or more sources.
+- **single_source**: a significant figure (deaths, injuries, missiles, troops, money...) that
+  only one source carries.
+
+A figure is never invented: ``Claim.value`` is always text as written in ``Claim.sentence``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+
+from bot.briefing.model import Claim, Difference, DifferenceKind
+from bot.briefing.numbers import CATEGORIES, Quantity, find_quantities
+from bot.briefing.text import normalize_space, split_sentences
+
+
+def _split(words: str) -> list[str]:
+    return words.split()
+
+
+_SPEECH_VERBS = frozenset(
+    _split("""said says say told tells reported reports confirmed confirms claimed claims announced
+    announces stated states added estimated estimates insisted insists acknowledged
+    acknowledges admitted admits denied denies put showed show shows suggested suggests
+    reported""")
+)
+_PASSIVE = frozenset(_split("was were is are be been being has have had"))
+_SUBJECT_STOP = frozenset(
+    _split("""that but and while which who whom as because after before when where if than so though
+    although whereas since until with in on at""")
+)
+_PRONOUNS = frozenset(_split("he she it they we i you this there officials"))
+_TIME_WORDS = frozenset(
+    _split("""later also earlier initially separately previously then first again now already
+    yesterday today tonight""")
+)
+_CLAUSE_BREAK = re.compile(r";|,\s*(?:but|while|whereas)\b|\s(?:but|while|whereas)\s|\s—\s")
+_WORD_TOKEN = re.compile(r"[^\W_]+(?:[.'’-][^\W_]+)*\.?|[^\w\s]", re.UNICODE)
+_ATTRIBUTION_SYNONYMS = (
+    ("television", "tv"),
+    ("defense", "defence"),
+    ("ministry of defence", "defence ministry"),
+    ("officials", "official"),
+)
+_IMPORTANT = {name: rank for rank, name in enumerate(CATEGORIES)}
+
+
+def extract_claims(text: str, *, source: str, article_id: int = 0, title: str = "") -> list[Claim]:
+    """Return every attributed figure in an article, headline first.
+
+    Args:
+        text: The article body.
+        source: The outlet the article comes from.
+        article_id: The article's id, kept on each claim.
+        title: The headline; its figures are claims too, unattributed unless it says who.
+    """
+    claims: list[Claim] = []
+    seen: set[tuple[str, float, float | None, str | None, str]] = set()
+    sentences = ([normalize_space(title)] if title.strip() else []) + split_sentences(text)
+    for sentence in sentences:
+        for quantity in find_quantities(sentence):
+            attributed_to = attribution(sentence, quantity.start, quantity.end)
+            key = (quantity.about, quantity.low, quantity.high, attributed_to, sentence)
+            if key in seen:
+                continue
+            seen.add(key)
+            claims.append(_claim(quantity, source, attributed_to, sentence, article_id))
+    return claims
+
+
+def _claim(
+    quantity: Quantity, source: str, attributed_to: str | None, sentence: str, article_id: int
+) -> Claim:
+    return Claim(
+        about=quantity.about,
+        value=quantity.value,
+        low=quantity.low,
+        high=quantity.high,
+        source=source,
+        attributed_to=attributed_to,
+        sentence=sentence,
+        article_id=article_id,
+    )
+
+
+# --- who said it ------------------------------------------------------------------------------
+
+
+def _clause_bounds(sentence: str, start: int) -> tuple[int, int]:
+    """Return the span of the clause holding offset ``start``."""
+    clause_start, clause_end = 0, len(sentence)
+    for match in _CLAUSE_BREAK.finditer(sentence):
+        if match.end() <= start:
+            clause_start = match.end()
+        elif match.start() >= start:
+            clause_end = match.start()
+            break
+    return clause_start, clause_end
+
+
+def _subject_before(tokens: list[re.Match[str]], verb: int) -> str | None:
+    """Return the noun phrase just before a speech verb: "the defence ministry" confirmed."""
+    k = verb - 1
+    while k >= 0 and (tokens[k].group().lower() in _TIME_WORDS or tokens[k].group().endswith("ly")):
+        k -= 1
+    if k >= 0 and tokens[k].group().lower() in _PASSIVE:
+        return None
+    words_: list[re.Match[str]] = []
+    while k >= 0 and len(words_) < 7:
+        word = tokens[k].group()
+        if not word[0].isalnum() or word.lower() in _SUBJECT_STOP:
+            break
+        words_.insert(0, tokens[k])
+        k -= 1
+    while words_ and words_[0].group().lower() in ("the", "of", "for"):
+        words_.pop(0)
+    if not words_ or (len(words_) == 1 and words_[0].group().lower() in _PRONOUNS):
+        return None
+    return " ".join(w.group() for w in words_)
+
+
+def _object_after(tokens: list[re.Match[str]], verb: int) -> str | None:
+    """Return the speaker after an inverted verb: ", said a spokesman for the army"."""
+    words_: list[str] = []
+    k = verb + 1
+    while k < len(tokens) and len(words_) < 8:
+        word = tokens[k].group()
+        if not word[0].isalnum() or word.lower() in ("that", "on", "in", "at"):
+            break
+        words_.append(word)
+        k += 1
+    while words_ and words_[0].lower() == "the":
+        words_.pop(0)
+    if not words_ or words_[0].lower() in _PRONOUNS:
+        return None
+    return " ".join(words_).rstrip(".")
+
+
+def attribution(sentence: str, start: int, end: int) -> str | None:
+    """Return who a figure at ``sentence[start:end]`` is attributed to, as written, or None."""
+    clause_start, clause_end = _clause_bounds(sentence, start)
+    tokens = list(_WORD_TOKEN.finditer(sentence))
+    verbs = [
+        k
+        for k, t in enumerate(tokens)
+        if t.group().lower().rstrip(".") in _SPEECH_VERBS and clause_start <= t.start() < clause_end
+    ]
+    # A speaker before the figure in the same clause: "Iraq said 22".
+    for k in reversed([k for k in verbs if tokens[k].end() <= start]):
+        subject = _subject_before(tokens, k)
+        if subject is not None:
+            return subject.rstrip(".")
+    # A speaker after it: "..., Iraq said." or "..., said a spokesman."
+    for k in [k for k in verbs if tokens[k].start() >= end]:
+        before = tokens[k - 1].group() if k > 0 else ""
+        subject = None if before in (",", "”", '"') else _subject_before(tokens, k)
+        if subject is None and before in (",", "”", '"'):
+            subject = _object_after(tokens, k)
+        if subject is not None:
+            return subject.rstrip(".")
+    according = re.search(r"\baccording to ([^,;.]+(?:\.[A-Z][^,;.]*)*)", sentence, re.IGNORECASE)
+    if according:
+        speaker = re.sub(r"^the\s+", "", according.group(1).strip(), flags=re.IGNORECASE)
+        return speaker or None
+    return None
+
+
+def attribution_key(attributed_to: str | None) -> str:
+    """Fold spellings of one speaker together: "State television" and "state TV"."""
+    if attributed_to is None:
+        return ""
+    key = " ".join(attributed_to.lower().replace("’", "'").split())
+    for old, new in _ATTRIBUTION_SYNONYMS:
+        key = key.replace(old, new)
+    return re.sub(r"^(?:the|a|an)\s+", "", key)
+
+
+# --- comparing sources ----------------------------------------------------------------------
+
+
+def _figure(claim: Claim) -> tuple[float | None, float | None]:
+    return claim.low, claim.high
+
+
+def _significant(about: str) -> bool:
+    return about in _IMPORTANT or about.startswith("money")
+
+
+def _groups(claims: Sequence[Claim]) -> dict[str, list[Claim]]:
+    groups: dict[str, list[Claim]] = {}
+    for claim in claims:
+        groups.setdefault(claim.about, []).append(claim)
+    nothing = [c for c in groups.get("casualties", []) if c.high == 0]
+    targets = [about for about in ("killed", "injured") if about in groups]
+    if nothing and targets:
+        for about in targets:
+            groups[about].extend(nothing)
+        rest = [c for c in groups["casualties"] if c.high != 0]
+        if rest:
+            groups["casualties"] = rest
+        else:
+            del groups["casualties"]
+    return groups
+
+
+def _dedupe(claims: list[Claim]) -> list[Claim]:
+    """Keep one claim per source, figure and speaker, in a stable order."""
+    unique: dict[tuple[str, tuple[float | None, float | None], str], Claim] = {}
+    for claim in claims:
+        key = (claim.source, _figure(claim), attribution_key(claim.attributed_to))
+        unique.setdefault(key, claim)
+    return sorted(
+        unique.values(),
+        key=lambda c: (c.low if c.low is not None else -1.0, c.source, c.attributed_to or ""),
+    )
+
+
+def _kind(about: str, claims: list[Claim]) -> DifferenceKind | None:
+    sources = {c.source for c in claims}
+    figures = {_figure(c) for c in claims}
+    if len(figures) > 1:
+        voices = {(c.source, attribution_key(c.attributed_to)) for c in claims}
+        if len(sources) > 1 or (_significant(about) and len(voices) > 1):
+            return "conflict"
+    if len(sources) > 1 and len(figures) == 1:
+        return "agreement"
+    if len(sources) == 1 and _significant(about):
+        return "single_source"
+    return None
+
+
+def _importance(difference: Difference) -> tuple[int, int, float, int]:
+    kind_rank = {"conflict": 0, "agreement": 1, "single_source": 2}[difference.kind]
+    about = difference.about
+    category_rank = _IMPORTANT.get(about, len(_IMPORTANT) + (0 if about.startswith("money") else 1))
+    top = max((c.high if c.high is not None else c.low or 0.0) for c in difference.claims)
+    return kind_rank, category_rank, -top, -len(difference.claims)
+
+
+def compare_claims(claims: Sequence[Claim], *, sources: Collection[str] = ()) -> list[Difference]:
+    """Group an event's claims by what they count; report conflicts, agreements, lone figures.
+
+    Args:
+        claims: Claims from every article of one event.
+        sources: All the event's sources, for "2 of 3 sources"; defaults to those with claims.
+    """
+    sources_total = len(set(sources) | {c.source for c in claims})
+    differences: list[Difference] = []
+    for about, group in _groups(claims).items():
+        unique = _dedupe(group)
+        kind = _kind(about, unique)
+        if kind is None:
+            continue
+        differences.append(Difference(about, kind, tuple(unique), sources_total))
+    return sorted(differences, key=_importance)
+
+
+def distinct_values(difference: Difference) -> list[tuple[str, tuple[Claim, ...]]]:
+    """Return each distinct figure of a difference (as first written) with the claims behind it."""
+    by_figure: dict[tuple[float | None, float | None], list[Claim]] = {}
+    for claim in difference.claims:
+        by_figure.setdefault(_figure(claim), []).append(claim)
+    return [(group[0].value, tuple(group)) for group in by_figure.values()]

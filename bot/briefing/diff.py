@@ -1,0 +1,246 @@
+"""Tell what changed between two versions of an article, and whether it matters to a reader.
+
+Sentences are aligned with ``difflib.SequenceMatcher`` over spelling-insensitive keys, so a
+change of quotes, dashes, spacing, case or accents leaves a sentence equal. Boilerplate (datelines,
+"Updated:" stamps, "Click here to subscribe", "Follow us on...", links) is dropped before the
+comparison: such edits are never substantive and are never reported. A sentence split in two (or
+two merged into one) with the same words is not a change either. Inside a replaced block a removed
+and an added sentence that read alike form a ``Reworded`` pair; figures that differ between them
+become ``FigureChange`` entries. A sentence that only moved is reported as removed from its old
+place and added at its new one: moving a paragraph is an editorial change.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from rapidfuzz import fuzz
+from rapidfuzz.process import cdist
+
+from bot.briefing.model import FigureChange, HeadlineChange, Reworded, Version, VersionDiff
+from bot.briefing.numbers import CATEGORIES, Quantity, find_quantities
+from bot.briefing.text import normalize_space, split_sentences
+
+# Sentences at least this alike (rapidfuzz ratio, 0-100) are one sentence reworded.
+REWORDED_MIN_SIMILARITY = 60.0
+_MAX_RESPLIT = 4
+
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_KEY_TOKEN = re.compile(r"\d+(?:\.\d+)*|[^\W\d_]+", re.UNICODE)
+_THOUSANDS_COMMA = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_DATELINE_ONLY = re.compile(
+    r"^[A-Z][A-Z .,'’/&]{1,40}(?:\([^)]{1,30}\))?\s*[—–-]+\s*$"
+    r"|^\(?[A-Z][A-Za-z .]{1,30}\)?\s*[—–-]+\s*$"
+)
+_DATELINE_PREFIX = re.compile(r"^[A-Z][A-Z .,'’/&]{2,40}(?:\([^)]{1,30}\))?\s*[—–-]+\s*")
+_STAMP = re.compile(
+    r"^\W*(?:last\s+)?(?:updated|published|posted|modified|first published)\b.{0,80}$",
+    re.IGNORECASE,
+)
+_TRACKING = re.compile(
+    r"^\W*(?:click here|tap here|subscribe\b|sign up\b|follow us\b|follow our\b|share this\b"
+    r"|share on\b|download (?:our|the) app|advertisement\b|sponsored\b|copyright\b|©"
+    r"|all rights reserved|get our\b|join our\b|like us on\b)",
+    re.IGNORECASE,
+)
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def sentence_key(sentence: str) -> str:
+    """Return what a sentence says, ignoring spacing, punctuation, case, accents and links."""
+    text = _DATELINE_PREFIX.sub("", _URL.sub(" ", sentence))
+    text = _THOUSANDS_COMMA.sub("", _fold(text))
+    return "".join(_KEY_TOKEN.findall(text))
+
+
+def is_boilerplate(sentence: str) -> bool:
+    """Tell whether a sentence or line is a dateline, a time stamp, a link or a promotion."""
+    stripped = sentence.strip()
+    if not stripped:
+        return True
+    if _DATELINE_ONLY.match(stripped) or _TRACKING.match(stripped):
+        return True
+    if _STAMP.match(stripped) and any(c.isdigit() for c in stripped):
+        return True
+    if "utm_" in stripped.lower() and len(stripped.split()) < 25:
+        return True
+    return not sentence_key(stripped)
+
+
+def content_sentences(text: str) -> list[str]:
+    """Split text into sentences, leaving out boilerplate lines and sentences."""
+    kept_lines = [line for line in text.splitlines() if not is_boilerplate(line)]
+    # Lines were dropped whole, so paragraphs keep their breaks for the sentence splitter.
+    body = "\n\n".join(kept_lines)
+    return [s for s in split_sentences(body) if not is_boilerplate(s)]
+
+
+def _resplit_length(keys_old: Sequence[str], keys_new: Sequence[str]) -> tuple[int, int] | None:
+    """Return (a, b) when the first a old and b new sentences hold the same words, re-split."""
+    a, b = 1, 1
+    joined_old, joined_new = keys_old[0], keys_new[0]
+    while joined_old != joined_new:
+        if a + b > _MAX_RESPLIT + 1:
+            return None
+        if len(joined_old) < len(joined_new) and joined_new.startswith(joined_old):
+            if a >= len(keys_old):
+                return None
+            joined_old += keys_old[a]
+            a += 1
+        elif len(joined_new) < len(joined_old) and joined_old.startswith(joined_new):
+            if b >= len(keys_new):
+                return None
+            joined_new += keys_new[b]
+            b += 1
+        else:
+            return None
+    return a, b
+
+
+def _drop_resplits(old: list[str], new: list[str]) -> tuple[list[str], list[str]]:
+    """Remove sentences that were only split or merged, keeping the real changes in order."""
+    keys_old = [sentence_key(s) for s in old]
+    keys_new = [sentence_key(s) for s in new]
+    left_old = [True] * len(old)
+    left_new = [True] * len(new)
+    for i in range(len(old)):
+        for j in range(len(new)):
+            if not (left_old[i] and left_new[j]):
+                continue
+            span = _resplit_length(keys_old[i:], keys_new[j:])
+            if span is None or not all(left_new[j : j + span[1]]):
+                continue
+            for k in range(i, i + span[0]):
+                left_old[k] = False
+            for k in range(j, j + span[1]):
+                left_new[k] = False
+            break
+    return (
+        [s for s, keep in zip(old, left_old, strict=True) if keep],
+        [s for s, keep in zip(new, left_new, strict=True) if keep],
+    )
+
+
+def _pair_reworded(old: list[str], new: list[str]) -> list[tuple[int, int]]:
+    """Pair removed with added sentences that read alike, most alike first, one to one."""
+    if not old or not new:
+        return []
+    scores = cdist(old, new, scorer=fuzz.ratio, processor=lambda s: _fold(str(s)))
+    candidates = sorted(
+        ((float(scores[i][j]), i, j) for i in range(len(old)) for j in range(len(new))),
+        reverse=True,
+    )
+    used_old: set[int] = set()
+    used_new: set[int] = set()
+    pairs: list[tuple[int, int]] = []
+    for score, i, j in candidates:
+        if score < REWORDED_MIN_SIMILARITY:
+            break
+        if i in used_old or j in used_new:
+            continue
+        used_old.add(i)
+        used_new.add(j)
+        pairs.append((i, j))
+    return sorted(pairs, key=lambda pair: pair[1])
+
+
+def _figure(quantity: Quantity) -> tuple[float, float | None]:
+    return quantity.low, quantity.high
+
+
+def _figure_changes(
+    old_quantities: list[Quantity], new_quantities: list[Quantity], sentence_of: list[str]
+) -> list[FigureChange]:
+    """Match figures counting the same thing; report those whose value changed."""
+    unmatched_old = list(old_quantities)
+    unmatched_new: list[int] = []
+    for index, quantity in enumerate(new_quantities):
+        same = next(
+            (
+                q
+                for q in unmatched_old
+                if q.about == quantity.about and _figure(q) == _figure(quantity)
+            ),
+            None,
+        )
+        if same is not None:
+            unmatched_old.remove(same)
+        else:
+            unmatched_new.append(index)
+    changes: list[FigureChange] = []
+    for index in unmatched_new:
+        quantity = new_quantities[index]
+        before = next((q for q in unmatched_old if q.about == quantity.about), None)
+        if before is None:
+            continue
+        unmatched_old.remove(before)
+        changes.append(FigureChange(before.phrase, quantity.phrase, sentence_of[index]))
+    return changes
+
+
+def _headline_change(old: str, new: str) -> HeadlineChange | None:
+    if sentence_key(old) == sentence_key(new):
+        return None
+    return HeadlineChange(normalize_space(old), normalize_space(new))
+
+
+def diff_versions(old: Version, new: Version) -> VersionDiff:
+    """Compare two versions of one article sentence by sentence.
+
+    Args:
+        old: The earlier version.
+        new: The later version.
+    """
+    old_sentences = content_sentences(old.text)
+    new_sentences = content_sentences(new.text)
+    matcher = difflib.SequenceMatcher(
+        a=[sentence_key(s) for s in old_sentences],
+        b=[sentence_key(s) for s in new_sentences],
+        autojunk=False,
+    )
+    added: list[str] = []
+    removed: list[str] = []
+    reworded: list[Reworded] = []
+    figures: list[FigureChange] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        block_old, block_new = _drop_resplits(old_sentences[i1:i2], new_sentences[j1:j2])
+        pairs = _pair_reworded(block_old, block_new)
+        paired_old = {i for i, _ in pairs}
+        paired_new = {j for _, j in pairs}
+        for i, j in pairs:
+            reworded.append(Reworded(block_old[i], block_new[j]))
+            figures.extend(
+                _figure_changes(
+                    find_quantities(block_old[i]),
+                    find_quantities(block_new[j]),
+                    [block_new[j]] * len(find_quantities(block_new[j])),
+                )
+            )
+        removed.extend(s for i, s in enumerate(block_old) if i not in paired_old)
+        added.extend(s for j, s in enumerate(block_new) if j not in paired_new)
+    figures.extend(_loose_figure_changes(removed, added))
+    headline_change = _headline_change(old.title, new.title)
+    return VersionDiff(
+        headline_change=headline_change,
+        added=tuple(added),
+        removed=tuple(removed),
+        reworded=tuple(reworded),
+        figures=tuple(figures),
+        substantive=bool(headline_change or added or removed or reworded),
+    )
+
+
+def _loose_figure_changes(removed: list[str], added: list[str]) -> list[FigureChange]:
+    """Match key figures (deaths, missiles...) between removed and added sentences."""
+    old_quantities = [q for s in removed for q in find_quantities(s) if q.about in CATEGORIES]
+    new_pairs = [(q, s) for s in added for q in find_quantities(s) if q.about in CATEGORIES]
+    return _figure_changes(old_quantities, [q for q, _ in new_pairs], [s for _, s in new_pairs])

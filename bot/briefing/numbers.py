@@ -1,0 +1,525 @@
+"""Find counted quantities in a sentence: "more than a dozen missiles", "killing 80", "no casualties".
+
+Each quantity keeps the figure exactly as written (``value``), the span from the figure to what it
+counts (``phrase``), a normalised category (``about``) and a numeric range. ``high`` is None when
+the figure has no upper bound ("at least 10", "more than a dozen").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+def _split(words: str) -> list[str]:
+    return words.split()
+
+
+# Categories the briefing cares most about, in order of importance.
+CATEGORIES: tuple[str, ...] = (
+    "killed",
+    "injured",
+    "casualties",
+    "missing",
+    "missiles",
+    "evacuated",
+    "displaced",
+    "arrested",
+    "troops",
+)
+
+_OUTCOME_WORDS: dict[str, str] = {
+    **dict.fromkeys(
+        _split("killed dead died deaths death fatalities fatality lives bodies slain"), "killed"
+    ),
+    **dict.fromkeys(_split("injured wounded hurt injuries injury wounds"), "injured"),
+    **dict.fromkeys(_split("casualties casualty"), "casualties"),
+    **dict.fromkeys(_split("missing unaccounted"), "missing"),
+    **dict.fromkeys(_split("evacuated evacuees evacuee"), "evacuated"),
+    **dict.fromkeys(_split("displaced homeless refugees"), "displaced"),
+    **dict.fromkeys(_split("arrested detained arrests detentions detainees held"), "arrested"),
+}
+# Verbs that, just before a figure, say what happened to it ("killing 80", "wounded 12 people").
+_LEADING_VERBS: dict[str, str] = {
+    **dict.fromkeys(_split("killing killed kill kills"), "killed"),
+    **dict.fromkeys(_split("injuring injured wounding wounded"), "injured"),
+    **dict.fromkeys(_split("evacuating evacuated"), "evacuated"),
+    **dict.fromkeys(_split("displacing displaced"), "displaced"),
+    **dict.fromkeys(_split("arresting arrested detaining detained"), "arrested"),
+}
+_MISSILE_NOUNS = frozenset(
+    _split("missile missiles rocket rockets projectile projectiles warhead warheads")
+)
+_TROOP_NOUNS = frozenset(_split("troops soldiers servicemen personnel marines"))
+# Nouns for people: on their own they only count heads; a verb after them says what happened.
+_PERSON_NOUNS = frozenset(
+    _split("""people persons person civilians civilian residents children child women men man woman
+    soldiers soldier troops servicemen personnel marines officers officer members workers worker
+    staff passengers villagers protesters demonstrators students migrants pilgrims fighters
+    militants americans iraqis iranians israelis palestinians ukrainians russians others
+    individuals victims""")
+)
+_CURRENCY_SYMBOLS: dict[str, str] = {"$": "USD", "us$": "USD", "£": "GBP", "€": "EUR", "¥": "JPY"}
+_CURRENCY_WORDS: dict[str, str] = {
+    **dict.fromkeys(_split("dollar dollars"), "USD"),
+    **dict.fromkeys(_split("euro euros"), "EUR"),
+    **dict.fromkeys(_split("pound pounds sterling"), "GBP"),
+    **dict.fromkeys(_split("yuan renminbi"), "CNY"),
+    **dict.fromkeys(_split("rouble roubles ruble rubles"), "RUB"),
+    **dict.fromkeys(_split("rupee rupees"), "INR"),
+    **dict.fromkeys(_split("yen"), "JPY"),
+    **dict.fromkeys(_split("rial rials"), "IRR"),
+    **dict.fromkeys(_split("dinar dinars"), "IQD"),
+    **dict.fromkeys(_split("shekel shekels"), "ILS"),
+}
+# Measures, not counts: "48 hours", "10 miles", "3 times".
+_UNITS = frozenset(
+    _split("""second seconds minute minutes hour hours day days week weeks month months year years
+    decade decades century centuries mile miles km kilometre kilometres kilometer kilometers
+    metre metres meter meters foot feet inch inches yard yards kg kilogram kilograms pound-weight
+    ton tons tonne tonnes gallon gallons litre litres liter liters degree degrees percent
+    per point points times time mph kph am pm a.m p.m gmt utc bst est edt pst cent cents
+    percentage ft lb lbs acres acre hectares sq square""")
+)
+_MONTHS = frozenset(
+    _split("""january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec""")
+)
+_SCALES: dict[str, float] = {
+    "thousand": 1e3,
+    "million": 1e6,
+    "mn": 1e6,
+    "billion": 1e9,
+    "bn": 1e9,
+    "trillion": 1e12,
+    "tn": 1e12,
+}
+_MONEY_SCALES: dict[str, float] = {"m": 1e6, "k": 1e3, "b": 1e9}
+_UNITS_WORDS: dict[str, int] = {
+    w: i
+    for i, w in enumerate(
+        _split("""zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen
+        fifteen sixteen seventeen eighteen nineteen""")
+    )
+}
+_TENS_WORDS: dict[str, int] = {
+    w: 10 * (i + 2)
+    for i, w in enumerate(_split("twenty thirty forty fifty sixty seventy eighty ninety"))
+}
+# Vague plurals: "dozens of", "hundreds of"; each a (low, high) range.
+_VAGUE: dict[str, tuple[float, float]] = {
+    "dozens": (24, 99),
+    "tens": (20, 99),
+    "scores": (40, 99),
+    "hundreds": (200, 999),
+    "thousands": (2_000, 9_999),
+    "millions": (2e6, 9.99e6),
+    "several": (3, 9),
+}
+_ZERO_WORDS = frozenset(_split("no none zero nobody"))
+_STOP_AFTER = frozenset(
+    _split("""in at on of from to for by with and or but was were is are be been being had has have
+    who which that than as after before during when while into across near since this these
+    those it its their his her our they we he she there""")
+)
+_LINKING = frozenset(
+    _split(
+        "were was are is have has had been being reportedly later also all feared believed said "
+        "confirmed reported thought left"
+    )
+)
+
+_TOKEN = re.compile(
+    r"US\$|[$£€¥]|\d+(?:[.,]\d+)*|[^\W\d_]+(?:[-'’.][^\W\d_]+)*|[^\w\s]",
+    re.UNICODE,
+)
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str
+    low: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A counted figure found in a sentence."""
+
+    about: str
+    value: str
+    phrase: str
+    low: float
+    high: float | None
+    start: int
+    end: int
+    noun: str
+
+
+def tokenize(sentence: str) -> list[Token]:
+    """Split a sentence into word, number and punctuation tokens with their offsets."""
+    return [
+        Token(m.group(), m.group().lower().replace("’", "'"), m.start(), m.end())
+        for m in _TOKEN.finditer(sentence)
+    ]
+
+
+def _digits(text: str) -> float | None:
+    if _THOUSANDS.fullmatch(text):
+        return float(text.replace(",", ""))
+    if _PLAIN_NUMBER.fullmatch(text):
+        return float(text)
+    return None
+
+
+def _word_number(tokens: list[Token], i: int) -> tuple[float, int] | None:
+    """Parse "twenty-two", "two hundred and five", "a dozen", "half a dozen" at ``i``."""
+    n = len(tokens)
+    low = tokens[i].low
+    if low == "a" and i + 1 < n and tokens[i + 1].low in ("dozen", "hundred", "thousand"):
+        scale = {"dozen": 12, "hundred": 100, "thousand": 1000}[tokens[i + 1].low]
+        return float(scale), i + 2
+    if low == "half" and i + 2 < n and tokens[i + 1].low == "a" and tokens[i + 2].low == "dozen":
+        return 6.0, i + 3
+    total = 0.0
+    current = 0.0
+    j = i
+    seen = False
+    while j < n:
+        word = tokens[j].low
+        parts = word.split("-")
+        if len(parts) == 2 and parts[0] in _TENS_WORDS and parts[1] in _UNITS_WORDS:
+            current += _TENS_WORDS[parts[0]] + _UNITS_WORDS[parts[1]]
+        elif word in _UNITS_WORDS and word != "zero":
+            current += _UNITS_WORDS[word]
+        elif word in _TENS_WORDS:
+            current += _TENS_WORDS[word]
+        elif word == "dozen" and seen:
+            current *= 12
+        elif word == "hundred" and seen:
+            current *= 100
+        elif word in ("thousand", "million", "billion") and seen:
+            total += current * _SCALES[word]
+            current = 0
+        elif word == "and" and seen and j + 1 < n and tokens[j + 1].low in _UNITS_WORDS:
+            pass
+        else:
+            break
+        seen = True
+        j += 1
+    if not seen:
+        return None
+    return total + current, j
+
+
+def _base_number(tokens: list[Token], i: int) -> tuple[float, float | None, int] | None:
+    """Parse a figure without modifiers at ``i``; return (low, high, index after it)."""
+    n = len(tokens)
+    tok = tokens[i]
+    value = _digits(tok.text)
+    if value is not None:
+        j = i + 1
+        if j < n and tokens[j].low in _SCALES:
+            value *= _SCALES[tokens[j].low]
+            j += 1
+        return value, value, j
+    if tok.low in _VAGUE:
+        low, high = _VAGUE[tok.low]
+        j = i + 1
+        if tok.low == "several" and j < n and tokens[j].low in ("hundred", "thousand"):
+            step = 100.0 if tokens[j].low == "hundred" else 1000.0
+            return low * step, high * step + step - 1, j + 1
+        # "tens of thousands", "hundreds of thousands"
+        if (
+            j + 1 < n
+            and tokens[j].low == "of"
+            and tokens[j + 1].low in ("thousands", "millions", "hundreds")
+        ):
+            factor = {"hundreds": 100, "thousands": 1e3, "millions": 1e6}[tokens[j + 1].low]
+            return low * factor, high * factor, j + 2
+        return low, high, j
+    if tok.low == "no" and i + 1 < n and tokens[i + 1].low == "one":
+        return 0.0, 0.0, i + 2
+    if tok.low in _ZERO_WORDS:
+        return 0.0, 0.0, i + 1
+    parsed = _word_number(tokens, i)
+    if parsed is None:
+        return None
+    return parsed[0], parsed[0], parsed[1]
+
+
+_MODIFIERS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("at", "least"), "min"),
+    (("no", "fewer", "than"), "min"),
+    (("no", "less", "than"), "min"),
+    (("a", "minimum", "of"), "min"),
+    (("more", "than"), "above"),
+    (("upwards", "of"), "above"),
+    (("in", "excess", "of"), "above"),
+    (("over",), "above"),
+    (("nearly",), "below_near"),
+    (("almost",), "below_near"),
+    (("close", "to"), "below_near"),
+    (("just", "under"), "below_near"),
+    (("up", "to"), "max"),
+    (("as", "many", "as"), "max"),
+    (("at", "most"), "max"),
+    (("no", "more", "than"), "max"),
+    (("fewer", "than"), "below"),
+    (("less", "than"), "below"),
+    (("under",), "below"),
+    (("about",), "approx"),
+    (("around",), "approx"),
+    (("roughly",), "approx"),
+    (("approximately",), "approx"),
+    (("some",), "approx"),
+    (("an", "estimated"), "approx"),
+    (("estimated",), "approx"),
+    (("between",), "between"),
+)
+
+
+def _apply_modifier(kind: str, low: float, high: float | None) -> tuple[float, float | None]:
+    top = high if high is not None else low
+    if kind == "min":
+        return low, None
+    if kind == "above":
+        return (low + 1 if low.is_integer() else low), None
+    if kind == "below_near":
+        return float(int(top * 0.85)), top
+    if kind == "max":
+        return 0.0, top
+    if kind == "below":
+        return 0.0, (top - 1 if top.is_integer() else top)
+    return low, high
+
+
+def _figure(tokens: list[Token], i: int) -> tuple[float, float | None, int, int] | None:
+    """Parse a figure with any modifier starting at ``i``: (low, high, first, after)."""
+    n = len(tokens)
+    for words_, kind in _MODIFIERS:
+        k = len(words_)
+        if i + k < n and tuple(t.low for t in tokens[i : i + k]) == words_:
+            base = _base_number(tokens, i + k)
+            if base is None:
+                continue
+            low, high, j = base
+            if kind == "between":
+                if j + 1 < n and tokens[j].low == "and":
+                    other = _base_number(tokens, j + 1)
+                    if other is not None:
+                        return low, other[1], i, other[2]
+                continue
+            low, high = _apply_modifier(kind, low, high)
+            return low, high, i, j
+    base = _base_number(tokens, i)
+    if base is None:
+        return None
+    low, high, j = base
+    # "10-15", "10 to 15", "15 or 16"
+    if j + 1 < n and tokens[j].low in ("-", "–", "to", "or") and high is not None:
+        other = _base_number(tokens, j + 1)
+        if (
+            other is not None
+            and other[1] is not None
+            and other[1] > low
+            and (tokens[j].low != "-" or tokens[j].start == tokens[j - 1].end)
+        ):
+            return low, other[1], i, other[2]
+    return low, high, i, j
+
+
+def _is_time_or_date(tokens: list[Token], first: int, after: int) -> bool:
+    before = tokens[first - 1].low if first > 0 else ""
+    nxt = tokens[after].low if after < len(tokens) else ""
+    nxt2 = tokens[after + 1].low if after + 1 < len(tokens) else ""
+    if before.rstrip(".") in _MONTHS or nxt.rstrip(".") in _MONTHS:
+        return True
+    if nxt in (":", "%") or nxt in ("percent", "pc") or (nxt == "per" and nxt2 == "cent"):
+        return True
+    if before in ("aged", "age", "page", "no.", "number", "no", "route", "article", "room"):
+        return True
+    # "42-year-old", "F-16", "COVID-19": a figure glued to a word by a hyphen
+    if nxt == "-" and nxt2.startswith(("year", "month", "week", "day", "hour", "minute")):
+        return True
+    if first > 1 and before == "-" and tokens[first - 1].start == tokens[first - 2].end:
+        return True
+    token = tokens[first]
+    return token.low.isdigit() and len(token.low) == 4 and 1800 <= int(token.low) <= 2100
+
+
+def _plural_noun(word: str) -> bool:
+    return (
+        word.isalpha()
+        and word.islower()
+        and len(word) > 3
+        and word.endswith("s")
+        and not word.endswith(("ss", "us", "is", "ous"))
+    )
+
+
+def lemma(word: str) -> str:
+    """Return a rough singular form of a plural noun ("bases" -> "base")."""
+    word = word.lower()
+    irregular = {"people": "people", "children": "child", "men": "man", "women": "woman"}
+    if word in irregular:
+        return irregular[word]
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "xes", "sses", "zzes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _noun_after(tokens: list[Token], j: int) -> tuple[int, str] | None:
+    """Find what a figure counts: the index of its noun and the category it implies."""
+    n = len(tokens)
+    # "dozens of missiles", "none of their troops"
+    if j < n and tokens[j].low == "of":
+        j += 1
+        if j < n and tokens[j].low in ("the", "their", "its", "his", "her", "our", "those"):
+            j += 1
+    for k in range(j, min(j + 4, n)):
+        word = tokens[k].low
+        if word in _OUTCOME_WORDS:
+            return k, _OUTCOME_WORDS[word]
+        if word in _MISSILE_NOUNS:
+            return k, "missiles"
+        if word in _PERSON_NOUNS:
+            return k, "people"
+        if word in _CURRENCY_WORDS:
+            return k, "money"
+        if not tokens[k].text[:1].isalpha() or word in _STOP_AFTER or word in _UNITS:
+            return None
+        # The first plain plural noun is what is counted ("two bases housing troops").
+        if _plural_noun(tokens[k].text):
+            return (k, "generic") if k - j < 2 else None
+    return None
+
+
+def _outcome_after_people(tokens: list[Token], k: int) -> tuple[int, str] | None:
+    """Return the outcome a verb gives to counted people: "80 people were killed"."""
+    for m in range(k + 1, min(k + 6, len(tokens))):
+        word = tokens[m].low
+        if word in _OUTCOME_WORDS and word not in ("held",):
+            return m, _OUTCOME_WORDS[word]
+        if word not in _LINKING and not (word.endswith("ly") and word.isalpha()):
+            return None
+    return None
+
+
+def _money_prefix(tokens: list[Token], first: int) -> str | None:
+    if first > 0 and tokens[first - 1].low in _CURRENCY_SYMBOLS:
+        return _CURRENCY_SYMBOLS[tokens[first - 1].low]
+    return None
+
+
+def find_quantities(sentence: str) -> list[Quantity]:
+    """Return the counted figures of one sentence, left to right."""
+    tokens = tokenize(sentence)
+    found: list[Quantity] = []
+    i = 0
+    n = len(tokens)
+    while i < n:
+        parsed = _figure(tokens, i)
+        if parsed is None:
+            i += 1
+            continue
+        low, high, first, after = parsed
+        quantity = _classify(sentence, tokens, low, high, first, after)
+        if quantity is None:
+            i += 1
+            continue
+        found.append(quantity)
+        i = max(after, i + 1)
+    return found
+
+
+def _classify(
+    sentence: str, tokens: list[Token], low: float, high: float | None, first: int, after: int
+) -> Quantity | None:
+    """Decide what a parsed figure counts, or None when it is not a counted claim."""
+    value_start = tokens[first].start
+    value_end = tokens[after - 1].end
+    # Money: "$56 million", "£3bn", "25 million dollars"
+    currency = _money_prefix(tokens, first)
+    if currency is not None:
+        if after < len(tokens) and tokens[after].low in _MONEY_SCALES and high is not None:
+            scale = _MONEY_SCALES[tokens[after].low]
+            low, high = low * scale, high * scale
+            after += 1
+        start = tokens[first - 1].start
+        end = tokens[after - 1].end
+        text = sentence[start:end]
+        return Quantity(f"money ({currency})", text, text, low, high, start, end, currency)
+    if _is_time_or_date(tokens, first, after):
+        return None
+    is_zero = high == 0
+    leading = tokens[first - 1].low if first > 0 else ""
+    noun = _noun_after(tokens, after)
+    about: str | None = None
+    noun_index = after - 1
+    if noun is None and is_zero and tokens[after - 1].low in ("one", "nobody", "none"):
+        # "no one was killed", "nobody was hurt"
+        outcome = _outcome_after_people(tokens, after - 1)
+        if outcome is not None:
+            noun_index, about = outcome
+            noun = outcome
+    elif noun is not None:
+        noun_index, kind = noun
+        word = tokens[noun_index].low
+        if kind == "money":
+            text = sentence[value_start : tokens[noun_index].end]
+            return Quantity(
+                f"money ({_CURRENCY_WORDS[word]})",
+                text,
+                text,
+                low,
+                high,
+                value_start,
+                tokens[noun_index].end,
+                word,
+            )
+        if kind == "people":
+            outcome = _outcome_after_people(tokens, noun_index)
+            if outcome is not None:
+                noun_index, about = outcome
+            elif leading in _LEADING_VERBS:
+                about = _LEADING_VERBS[leading]
+            elif word in _TROOP_NOUNS:
+                about = "troops"
+            elif not is_zero:
+                about = lemma(word)
+        elif kind == "generic":
+            if leading in _LEADING_VERBS:
+                about = _LEADING_VERBS[leading]
+            elif not is_zero and not (low == 1 and high == 1):
+                about = lemma(word)
+        else:
+            about = kind
+    elif leading in _LEADING_VERBS and not is_zero:
+        # "killing 80", "wounded 12"
+        about = _LEADING_VERBS[leading]
+    if about is None:
+        return None
+    if is_zero and about not in ("killed", "injured", "casualties", "missing"):
+        return None
+    value = sentence[value_start:value_end]
+    phrase_end = max(value_end, tokens[noun_index].end)
+    phrase_start = tokens[first - 1].start if leading in _LEADING_VERBS else value_start
+    phrase = sentence[phrase_start:phrase_end]
+    return Quantity(
+        about,
+        value,
+        phrase,
+        low,
+        high,
+        value_start,
+        value_end,
+        tokens[noun_index].low if noun else leading,
+    )
