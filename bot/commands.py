@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -12,9 +13,7 @@ from typing import TextIO
 
 from bot.app import Services, build_services
 from bot.briefing.model import Briefing
-from bot.briefing.render import briefing_to_text, briefings_to_json
 from bot.config import Settings
-from bot.ingest.files import read_paths
 from bot.ingest.model import IngestResult, Outcome
 from storage.db import safe_url
 from storage.types import utcnow
@@ -51,6 +50,8 @@ def format_totals(results: Sequence[IngestResult]) -> str:
 
 async def ingest_paths(settings: Settings, paths: Sequence[Path], *, out: TextIO) -> int:
     """Ingest files and folders; exit code 1 when any item was rejected."""
+    from bot.ingest.files import read_paths
+
     services = await open_services(settings)
     try:
         items = await asyncio.to_thread(read_paths, paths, max_bytes=settings.max_file_bytes)
@@ -74,13 +75,16 @@ async def brief_events(
     settings: Settings, paths: Sequence[Path], *, as_json: bool, limit: int, out: TextIO
 ) -> None:
     """Print briefings from the database, or from the given files in a throwaway store."""
+    from bot.briefing.render import briefing_to_text, briefings_to_json
+    from bot.ingest.files import read_paths
+
     services = await open_services(settings, database_url=MEMORY_URL if paths else None)
     try:
         if paths:
             items = await asyncio.to_thread(read_paths, paths, max_bytes=settings.max_file_bytes)
             for result in await services.pipeline.ingest(items):
                 if result.outcome is Outcome.REJECTED:
-                    print(format_result(result), file=__import__("sys").stderr)
+                    print(format_result(result), file=sys.stderr)
         briefings = await collect_briefings(services, limit=limit)
     finally:
         await services.close()

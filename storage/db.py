@@ -114,7 +114,7 @@ def upgrade(url: str, revision: str = "head") -> None:
     except DatabaseError:
         raise
     except Exception as exc:
-        raise DatabaseError(f"cannot migrate {safe_url(url)}: {describe_error(exc)}") from exc
+        raise DatabaseError(f"cannot use database {safe_url(url)}: {describe_error(exc)}") from exc
 
 
 def downgrade(url: str, revision: str) -> None:
