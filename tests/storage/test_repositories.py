@@ -1,0 +1,121 @@
+"""Repositories on SQLite and PostgreSQL: plain objects out, aware UTC datetimes, one commit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import StatementError
+
+from bot.briefing.model import Article
+from storage.unit_of_work import Database
+
+NOW = datetime(2026, 3, 4, 6, 0, tzinfo=UTC)
+
+
+async def _article(db: Database, identity: str = "https://example.org/a") -> int:
+    async with db.unit_of_work() as uow:
+        source = await uow.sources.get_or_create("Harbour Herald", now=NOW)
+        assert await uow.sources.get_or_create("Harbour Herald", now=NOW) == source
+        article_id = await uow.articles.add(
+            identity=identity, source_id=source, location=identity, fingerprint=b"\x01", now=NOW
+        )
+        await uow.articles.add_version(
+            article_id=article_id,
+            title="Missiles hit two bases",
+            text="State television said 15 missiles were fired.",
+            content_hash="h1",
+            published=NOW - timedelta(hours=1),
+            updated=None,
+            now=NOW,
+        )
+    return article_id
+
+
+async def test_articles_round_trip_as_plain_objects(database: Database) -> None:
+    article_id = await _article(database)
+    later = NOW.astimezone(timezone(timedelta(hours=3))) + timedelta(hours=2)
+    async with database.unit_of_work() as uow:
+        number = await uow.articles.add_version(
+            article_id=article_id,
+            title="Missiles hit two bases; 83 dead, state TV says",
+            text="State television said 15 missiles were fired and 83 people died.",
+            content_hash="h2",
+            published=None,
+            updated=later,
+            now=later,
+        )
+        assert number == 2
+    async with database.unit_of_work() as uow:
+        article = await uow.articles.get_by_identity("https://example.org/a")
+        assert await uow.articles.latest_hash(article_id) == "h2"
+    assert isinstance(article, Article)
+    assert article.source == "Harbour Herald"
+    assert [v.number for v in article.versions] == [1, 2]
+    assert article.latest.updated == NOW + timedelta(hours=2)
+    assert article.latest.updated is not None and article.latest.updated.tzinfo is not None
+    assert article.latest.updated.utcoffset() == timedelta(0)
+    assert article.published == NOW - timedelta(hours=1)
+
+
+async def test_naive_datetimes_are_refused(database: Database) -> None:
+    with pytest.raises(StatementError, match="naive datetime"):
+        async with database.unit_of_work() as uow:
+            await uow.events.create(headline="x", now=datetime(2026, 1, 1))
+
+
+async def test_unit_of_work_rolls_back_on_error(database: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with database.unit_of_work() as uow:
+            await uow.events.create(headline="never stored", now=NOW)
+            raise RuntimeError("boom")
+    async with database.unit_of_work() as uow:
+        assert (await uow.stats.counts()).events == 0
+
+
+async def test_events_counts_search_and_documents(database: Database) -> None:
+    article_id = await _article(database)
+    async with database.unit_of_work() as uow:
+        event_id = await uow.events.create(headline="Missiles hit two bases", now=NOW)
+        await uow.articles.set_event(article_id, event_id)
+        record = await uow.events.update(event_id, signature="abc", changed_at=NOW)
+        assert (record.article_count, record.source_count, record.signature) == (1, 1, "abc")
+        assert [e.id for e in await uow.events.search(["missiles", "BASES"])] == [event_id]
+        assert await uow.events.search(["earthquake"]) == []
+        docs = await uow.articles.documents_since(NOW - timedelta(days=1))
+        assert [(d.id, e) for d, e in docs] == [(article_id, event_id)]
+        assert docs[0][0].source == "Harbour Herald"
+        counts = await uow.stats.counts()
+    assert (counts.articles, counts.versions, counts.events, counts.sources) == (1, 1, 1, 1)
+
+
+async def test_feeds_keep_error_state(database: Database) -> None:
+    async with database.unit_of_work() as uow:
+        feed = await uow.feeds.add(url="https://example.org/rss", name="example.org", now=NOW)
+        again = await uow.feeds.add(url="https://example.org/rss", name="other", now=NOW)
+        assert again.id == feed.id
+        assert [f.id for f in await uow.feeds.due(NOW)] == [feed.id]
+        await uow.feeds.record_poll(
+            feed.id, now=NOW, next_poll_at=NOW + timedelta(hours=1), error="HTTP 500"
+        )
+        assert await uow.feeds.due(NOW) == []
+        stored = await uow.feeds.find(str(feed.id))
+        assert stored is not None and stored.last_error == "HTTP 500" and stored.error_count == 1
+        assert (await uow.stats.counts()).failing_feeds == 1
+        assert await uow.feeds.remove(feed.id)
+        assert await uow.feeds.find("https://example.org/rss") is None
+
+
+async def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_url: str) -> None:
+    from storage.db import upgrade
+
+    upgrade(sqlite_url)
+    db = Database(sqlite_url)
+    try:
+        async with db.engine.connect() as conn:
+            assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+            assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+            assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() == 10000
+    finally:
+        await db.dispose()
