@@ -1,0 +1,247 @@
+"""Attributed figures: what they count, who said them, and where sources differ."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.briefing.claims import attribution, compare_claims, distinct_values, extract_claims
+from bot.briefing.model import Claim
+from bot.briefing.names import canonical_name, fold_names, proper_names
+from bot.briefing.text import normalize_space
+from tests.briefing.fixtures import load_article
+
+
+def claims_of(name: str, source: str, article_id: int) -> list[Claim]:
+    article = load_article(name)
+    return extract_claims(article.body, source=source, article_id=article_id, title=article.title)
+
+
+def only(sentence: str) -> Claim:
+    claims = extract_claims(sentence, source="S")
+    assert len(claims) == 1, claims
+    return claims[0]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "about", "value", "low", "high"),
+    [
+        ("Rebels fired 15 missiles at the town.", "missiles", "15", 15, 15),
+        ("More than a dozen missiles hit the base.", "missiles", "More than a dozen", 13, None),
+        ("Tens of missiles fell on the city.", "missiles", "Tens", 20, 99),
+        ("Fifteen rockets were launched overnight.", "missiles", "Fifteen", 15, 15),
+        ("The army sent 5,000 troops to the border.", "troops", "5,000", 5000, 5000),
+        ("At least 80 people were killed in the blast.", "killed", "At least 80", 80, None),
+        ("The blast left 80 dead.", "killed", "80", 80, 80),
+        ("The bomb exploded in a market, killing 80.", "killed", "80", 80, 80),
+        ("There were no casualties.", "casualties", "no", 0, 0),
+        ("None of their troops were hurt.", "injured", "None", 0, 0),
+        ("Dozens of people were wounded.", "injured", "Dozens", 24, 99),
+        ("Hundreds of residents were evacuated.", "evacuated", "Hundreds", 200, 999),
+        ("Between 10 and 15 rockets landed.", "missiles", "Between 10 and 15", 10, 15),
+        ("Police arrested 10-15 protesters.", "arrested", "10-15", 10, 15),
+        ("Iran launched 22 ballistic missiles.", "missiles", "22", 22, 22),
+        ("Twenty-two civilians were injured.", "injured", "Twenty-two", 22, 22),
+        ("A dozen soldiers were killed.", "killed", "A dozen", 12, 12),
+        ("The city will spend $56 million on repairs.", "money (USD)", "$56 million", 56e6, 56e6),
+        ("Firefighters saved 300 homes.", "home", "300", 300, 300),
+    ],
+)
+def test_extracts_what_a_figure_counts(
+    sentence: str, about: str, value: str, low: float, high: float | None
+) -> None:
+    claim = only(sentence)
+
+    assert (claim.about, claim.value, claim.low, claim.high) == (about, value, low, high)
+    assert claim.sentence == sentence
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The 42-year-old man was charged on Tuesday.",
+        "The elections were held in 2020.",
+        "The meeting starts at 10:30 on 8 January.",
+        "Turnout rose by 12 percent.",
+        "He lives at 10 Downing Street.",
+        "The report is on page 5 of the file.",
+        "She waited for 48 hours.",
+        "One of the bases was hit.",
+        "The F-16 jets and COVID-19 were discussed.",
+        "Officials gave no figure for the damage.",
+    ],
+)
+def test_skips_figures_that_count_nothing(sentence: str) -> None:
+    assert extract_claims(sentence, source="S") == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker"),
+    [
+        ("State television said 15 missiles were fired.", "State television"),
+        ("The Pentagon said 11 troops were injured.", "Pentagon"),
+        ("At least 22 missiles were fired, according to Iraq.", "Iraq"),
+        ("Iraq said 22 missiles had been fired.", "Iraq"),
+        ("The defence ministry confirmed that 12 missiles hit the base.", "defence ministry"),
+        ("A source said early indications were no casualties.", "A source"),
+        ("Eighty people were killed, the health ministry said.", "health ministry"),
+        ("Eighty people were killed, said a spokesman for the army.", "a spokesman for the army"),
+        ("Eighty people were killed in the strike.", None),
+    ],
+)
+def test_finds_who_a_figure_is_attributed_to(sentence: str, speaker: str | None) -> None:
+    assert only(sentence).attributed_to == speaker
+
+
+def test_each_figure_in_a_sentence_keeps_its_own_speaker() -> None:
+    sentence = "State TV reported 15 missiles, but Iraq said 22 missiles were fired."
+    claims = extract_claims(sentence, source="S")
+
+    assert [(c.value, c.attributed_to) for c in claims] == [("15", "State TV"), ("22", "Iraq")]
+    assert attribution(sentence, sentence.index("22"), sentence.index("22") + 2) == "Iraq"
+
+
+def test_strike_fixture_shows_both_conflicts_with_who_said_what() -> None:
+    claims = [
+        *claims_of("strike_outlet_a.txt", "Northgate Wire", 1),
+        *claims_of("strike_outlet_b_v1.txt", "Harbour Daily", 2),
+    ]
+
+    differences = compare_claims(claims)
+
+    by_about = {d.about: d for d in differences}
+    missiles = by_about["missiles"]
+    assert missiles.kind == "conflict"
+    said = {
+        value: {(c.source, c.attributed_to) for c in group}
+        for value, group in distinct_values(missiles)
+    }
+    assert said == {
+        "More than a dozen": {("Northgate Wire", "defence ministry")},
+        "15": {("Harbour Daily", "Iranian state TV")},
+        "22": {("Harbour Daily", "Iraq")},
+    }
+    killed = by_about["killed"]
+    assert killed.kind == "conflict"
+    assert {value for value, _ in distinct_values(killed)} == {"80", "no"}
+    assert {c.attributed_to for c in killed.claims} == {"State TV", "A source"}
+    assert killed.sources_total == 2
+    # Conflicts come first, deaths before missiles.
+    assert [d.about for d in differences[:2]] == ["killed", "missiles"]
+    assert all(d.kind == "conflict" for d in differences[:2])
+
+
+def test_strike_fixture_spellings_of_the_base_fold_to_one_name() -> None:
+    texts = [load_article(n).body for n in ("strike_outlet_a.txt", "strike_outlet_b_v1.txt")]
+    names = [name for text in texts for name in proper_names(text)]
+    assert "Irbil" in names and "Erbil" in names
+
+    folded = fold_names(names)
+
+    assert folded["Irbil"] == folded["Erbil"]
+    assert len({folded[n] for n in names if n in ("Irbil", "Erbil")}) == 1
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("Erbil", "Irbil"), ("Soleimani", "Suleimani"), ("Qassem", "Qasem"), ("Kyiv", "Kiev")],
+)
+def test_spelling_variants_fold(a: str, b: str) -> None:
+    assert canonical_name(b, [a]) == a
+    assert canonical_name(a, [b]) == b
+
+
+@pytest.mark.parametrize(
+    ("a", "b"), [("Iran", "Iraq"), ("Sudan", "Sedan"), ("Austria", "Australia"), ("Gaza", "Giza")]
+)
+def test_different_places_stay_apart(a: str, b: str) -> None:
+    assert canonical_name(b, [a]) == b
+
+
+def test_agreement_counts_the_sources_backing_one_figure() -> None:
+    claims = [
+        *extract_claims("Officials said 22 missiles were fired.", source="A"),
+        *extract_claims("Twenty-two missiles were fired, the army said.", source="B"),
+        *extract_claims("The strike hit a base in the north.", source="C"),
+    ]
+
+    differences = compare_claims(claims, sources=["A", "B", "C"])
+
+    assert [(d.about, d.kind, d.sources_total) for d in differences] == [
+        ("missiles", "agreement", 3)
+    ]
+    assert {c.source for c in differences[0].claims} == {"A", "B"}
+
+
+def test_a_figure_only_one_source_carries_is_reported_as_such() -> None:
+    claims = extract_claims("The strike killed 12 people, the mayor said.", source="A")
+    claims += extract_claims("The strike hit a market.", source="B")
+
+    differences = compare_claims(claims)
+
+    assert [(d.about, d.kind) for d in differences] == [("killed", "single_source")]
+
+
+def test_no_casualties_conflicts_with_an_injury_count() -> None:
+    claims = extract_claims("There were no casualties, officials said.", source="A")
+    claims += extract_claims("Seven people were wounded, the hospital said.", source="B")
+
+    differences = compare_claims(claims)
+
+    assert [(d.about, d.kind) for d in differences] == [("injured", "conflict")]
+
+
+def test_same_figure_written_twice_by_one_source_is_not_a_conflict() -> None:
+    claims = extract_claims(
+        "Iraq said 22 missiles were fired. Iraq said 22 missiles hit.", source="A"
+    )
+
+    assert [d.kind for d in compare_claims(claims)] == ["single_source"]
+
+
+# --- properties ---------------------------------------------------------------------------
+
+_speaker = st.sampled_from(["Iraq said", "State TV reported", "The ministry confirmed", ""])
+_figure = st.one_of(
+    st.integers(min_value=2, max_value=99_999).map(lambda n: f"{n:,}"),
+    st.sampled_from(["more than a dozen", "dozens of", "fifteen", "at least 10", "no", "10-15"]),
+)
+_noun = st.sampled_from(["missiles", "people were killed", "troops", "casualties", "rockets"])
+_sentence = st.builds(
+    lambda s, f, n: f"{s} {f} {n}.".strip().capitalize(), _speaker, _figure, _noun
+)
+_filler = st.text(
+    alphabet=st.sampled_from(list("abcdefghij ,.;:-–—'’\"“”0123456789$%\n")), max_size=80
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(parts=st.lists(st.one_of(_sentence, _filler), min_size=1, max_size=6))
+def test_every_claim_quotes_its_own_sentence(parts: list[str]) -> None:
+    text = " ".join(parts)
+    title = parts[0]
+
+    claims = extract_claims(text, source="S", title=title)
+
+    where = normalize_space(text) + "\n" + normalize_space(title)
+    for claim in claims:
+        assert claim.value in claim.sentence
+        assert claim.sentence in where
+        assert claim.source == "S"
+        assert claim.low is not None and (claim.high is None or claim.low <= claim.high)
+    for difference in compare_claims(claims):
+        assert all(c in claims for c in difference.claims)
+
+
+@settings(max_examples=60, deadline=None)
+@given(figure=st.integers(min_value=2, max_value=10_000))
+def test_a_written_figure_is_read_back_exactly(figure: int) -> None:
+    claim = only(f"Officials said {figure:,} people were evacuated.")
+
+    assert (claim.about, claim.value, claim.low, claim.high) == (
+        "evacuated",
+        f"{figure:,}",
+        figure,
+        figure,
+    )
