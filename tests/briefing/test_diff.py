@@ -240,3 +240,13 @@ def test_a_changed_toll_is_always_reported(sentences: list[str], index: int, bef
         )
         in diff.figures
     )
+
+
+def test_toll_moved_to_a_rewritten_sentence_is_still_a_figure_change() -> None:
+    old = plain("T", "Officials said 30 people were killed in the northern town overnight.")
+    new = plain("T", "By Friday the governor put the toll at 45 dead, citing hospital records.")
+
+    diff = diff_versions(old, new)
+
+    assert diff.reworded == ()
+    assert [(f.old, f.new) for f in diff.figures] == [("30 people were killed", "45 dead")]
