@@ -32,11 +32,14 @@ def _split(words: str) -> list[str]:
     return words.split()
 
 
+# Verbs that introduce a speaker. Words that double as plural nouns ("states", "reports",
+# "claims") are left out: "serves 14 states" must not read as an attribution.
 _SPEECH_VERBS = frozenset(
-    _split("""said says say told tells reported reports confirmed confirms claimed claims announced
-    announces stated states added estimated estimates insisted insists acknowledged
-    acknowledges admitted admits denied denies put showed show shows suggested suggests
-    reported""")
+    _split(
+        """said says say told tells reported confirmed confirms claimed announced announces
+        stated added estimated insisted insists acknowledged admitted admits denied suggested
+        showed"""
+    )
 )
 _PASSIVE = frozenset(_split("was were is are be been being has have had"))
 _SUBJECT_STOP = frozenset(

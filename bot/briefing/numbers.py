@@ -63,7 +63,7 @@ _CURRENCY_SYMBOLS: dict[str, str] = {"$": "USD", "us$": "USD", "£": "GBP", "€
 _CURRENCY_WORDS: dict[str, str] = {
     **dict.fromkeys(_split("dollar dollars"), "USD"),
     **dict.fromkeys(_split("euro euros"), "EUR"),
-    **dict.fromkeys(_split("pound pounds sterling"), "GBP"),
+    **dict.fromkeys(_split("sterling"), "GBP"),
     **dict.fromkeys(_split("yuan renminbi"), "CNY"),
     **dict.fromkeys(_split("rouble roubles ruble rubles"), "RUB"),
     **dict.fromkeys(_split("rupee rupees"), "INR"),
@@ -282,6 +282,17 @@ _MODIFIERS: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 
 
+_MODIFIER_STARTS = frozenset(words_[0] for words_, _ in _MODIFIERS)
+_NUMBER_STARTS = frozenset(
+    {*_UNITS_WORDS, *_TENS_WORDS, *_VAGUE, *_ZERO_WORDS, "a", "half"}
+    | {f"{tens}-{unit}" for tens in _TENS_WORDS for unit in _UNITS_WORDS}
+)
+
+
+def _may_start_figure(token: Token) -> bool:
+    return token.low[0].isdigit() or token.low in _NUMBER_STARTS or token.low in _MODIFIER_STARTS
+
+
 def _apply_modifier(kind: str, low: float, high: float | None) -> tuple[float, float | None]:
     top = high if high is not None else low
     if kind == "min":
@@ -300,7 +311,7 @@ def _apply_modifier(kind: str, low: float, high: float | None) -> tuple[float, f
 def _figure(tokens: list[Token], i: int) -> tuple[float, float | None, int, int] | None:
     """Parse a figure with any modifier starting at ``i``: (low, high, first, after)."""
     n = len(tokens)
-    for words_, kind in _MODIFIERS:
+    for words_, kind in _MODIFIERS if tokens[i].low in _MODIFIER_STARTS else ():
         k = len(words_)
         if i + k < n and tuple(t.low for t in tokens[i : i + k]) == words_:
             base = _base_number(tokens, i + k)
@@ -347,6 +358,13 @@ def _is_time_or_date(tokens: list[Token], first: int, after: int) -> bool:
         return True
     if first > 1 and before == "-" and tokens[first - 1].start == tokens[first - 2].end:
         return True
+    previous = tokens[first - 1] if first > 0 else None
+    # "MS08", "Curve 8900", "IE 9", "Flight 370": a figure glued to or named by a proper noun
+    if previous is not None and previous.text[:1].isalpha():
+        if previous.end == tokens[first].start:
+            return True
+        if previous.text[0].isupper() and first > 1 and previous.low not in _MODIFIER_STARTS:
+            return True
     token = tokens[first]
     return token.low.isdigit() and len(token.low) == 4 and 1800 <= int(token.low) <= 2100
 
@@ -426,6 +444,9 @@ def find_quantities(sentence: str) -> list[Quantity]:
     i = 0
     n = len(tokens)
     while i < n:
+        if not _may_start_figure(tokens[i]):
+            i += 1
+            continue
         parsed = _figure(tokens, i)
         if parsed is None:
             i += 1
