@@ -171,17 +171,22 @@ def _unit(weights: dict[str, float]) -> dict[str, float]:
     return {s: w / norm for s, w in weights.items()} if norm else {}
 
 
+def _add(total: dict[str, float], vector: dict[str, float]) -> None:
+    for term, weight in vector.items():
+        total[term] = total.get(term, 0.0) + weight
+
+
 def _relevance(candidates: list[_Candidate], titles: dict[str, float]) -> list[float]:
     """Score each sentence by how much the other sources back it, its position and the titles."""
-    per_article: dict[int, Counter[str]] = {}
+    per_article: dict[int, dict[str, float]] = {}
     for c in candidates:
-        per_article.setdefault(c.article_order, Counter()).update(c.vector)
+        _add(per_article.setdefault(c.article_order, {}), c.vector)
     article_vectors = {order: _unit(summed) for order, summed in per_article.items()}
     # Each article contributes one unit vector to the centroid, so a long article cannot outvote
     # the others: what several sources say is what the event is about.
-    centroid: Counter[str] = Counter()
+    centroid: dict[str, float] = {}
     for vector in article_vectors.values():
-        centroid.update(vector)
+        _add(centroid, vector)
     unit_centroid = _unit(centroid)
     scores = []
     for c in candidates:
