@@ -76,7 +76,9 @@ def extract_claims(text: str, *, source: str, article_id: int = 0, title: str = 
     sentences = ([normalize_space(title)] if title.strip() else []) + split_sentences(text)
     for sentence in sentences:
         for quantity in find_quantities(sentence):
-            attributed_to = attribution(sentence, quantity.start, quantity.end)
+            attributed_to = attribution(
+                sentence, quantity.start, max(quantity.end, quantity.phrase_end)
+            )
             key = (quantity.about, quantity.low, quantity.high, attributed_to, sentence)
             if key in seen:
                 continue
@@ -115,15 +117,17 @@ def _clause_bounds(sentence: str, start: int) -> tuple[int, int]:
     return clause_start, clause_end
 
 
-def _subject_before(tokens: list[re.Match[str]], verb: int) -> str | None:
+def _subject_before(tokens: list[re.Match[str]], verb: int, min_start: int = 0) -> str | None:
     """Return the noun phrase just before a speech verb: "the defence ministry" confirmed."""
     k = verb - 1
+    if k >= 0 and tokens[k].group().lower() in ("a", "an", "the"):
+        return None  # "an estimated $1 million", "the reported offer": an adjective, not a verb
     while k >= 0 and (tokens[k].group().lower() in _TIME_WORDS or tokens[k].group().endswith("ly")):
         k -= 1
     if k >= 0 and tokens[k].group().lower() in _PASSIVE:
         return None
     words_: list[re.Match[str]] = []
-    while k >= 0 and len(words_) < 7:
+    while k >= 0 and len(words_) < 7 and tokens[k].start() >= min_start:
         word = tokens[k].group()
         if not word[0].isalnum() or word.lower() in _SUBJECT_STOP:
             break
@@ -170,7 +174,8 @@ def attribution(sentence: str, start: int, end: int) -> str | None:
     # A speaker after it: "..., Iraq said." or "..., said a spokesman."
     for k in [k for k in verbs if tokens[k].start() >= end]:
         before = tokens[k - 1].group() if k > 0 else ""
-        subject = None if before in (",", "”", '"') else _subject_before(tokens, k)
+        # The speaker must follow the figure: "60 people reported" names no speaker.
+        subject = None if before in (",", "”", '"') else _subject_before(tokens, k, end)
         if subject is None and before in (",", "”", '"'):
             subject = _object_after(tokens, k)
         if subject is not None:

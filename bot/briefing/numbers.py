@@ -157,6 +157,7 @@ class Quantity:
     start: int
     end: int
     noun: str
+    phrase_end: int = 0
 
 
 def tokenize(sentence: str) -> list[Token]:
@@ -477,7 +478,7 @@ def _classify(
         start = tokens[first - 1].start
         end = tokens[after - 1].end
         text = sentence[start:end]
-        return Quantity(f"money ({currency})", text, text, low, high, start, end, currency)
+        return Quantity(f"money ({currency})", text, text, low, high, start, end, currency, end)
     if _is_time_or_date(tokens, first, after):
         return None
     is_zero = high == 0
@@ -505,6 +506,7 @@ def _classify(
                 value_start,
                 tokens[noun_index].end,
                 word,
+                tokens[noun_index].end,
             )
         if kind == "people":
             outcome = _outcome_after_people(tokens, noun_index)
@@ -543,4 +545,5 @@ def _classify(
         value_start,
         value_end,
         tokens[noun_index].low if noun else leading,
+        phrase_end,
     )

@@ -88,6 +88,9 @@ def test_skips_figures_that_count_nothing(sentence: str) -> None:
         ("Eighty people were killed, the health ministry said.", "health ministry"),
         ("Eighty people were killed, said a spokesman for the army.", "a spokesman for the army"),
         ("Eighty people were killed in the strike.", None),
+        ("The fire caused an estimated $1 million in damage.", None),
+        ("More than 60 people reported feeling the quake.", None),
+        ("The cable serves 14 countries and 3 states.", None),
     ],
 )
 def test_finds_who_a_figure_is_attributed_to(sentence: str, speaker: str | None) -> None:
