@@ -90,7 +90,7 @@ def test_skips_figures_that_count_nothing(sentence: str) -> None:
         ("Eighty people were killed in the strike.", None),
         ("The fire caused an estimated $1 million in damage.", None),
         ("More than 60 people reported feeling the quake.", None),
-        ("The cable serves 14 countries and 3 states.", None),
+        ("The new cable serves 14 states.", None),
     ],
 )
 def test_finds_who_a_figure_is_attributed_to(sentence: str, speaker: str | None) -> None:
