@@ -121,6 +121,8 @@ def summarize(
 def _candidate_sentences(text: str) -> list[str]:
     """Return the sentences worth quoting, with any leading dateline dropped."""
     kept = []
+    # syntok cuts "CITY (Reuters)" from "- The lead...", so the dateline goes before splitting.
+    text = _DATELINE.sub("", text.lstrip(), count=1)
     for sentence in _rejoin_abbreviations(split_sentences(text)):
         trimmed = _DATELINE.sub("", sentence, count=1)
         trimmed = trimmed if trimmed and trimmed[0].isupper() else sentence
