@@ -100,9 +100,7 @@ def missile_strike_briefing() -> Briefing:
         added=("Rescue teams were still searching the rubble on Tuesday evening.",),
         removed=(),
         reworded=(
-            Reworded(
-                old="At least 10 people were killed.", new="At least 22 people were killed."
-            ),
+            Reworded(old="At least 10 people were killed.", new="At least 22 people were killed."),
         ),
         figures=(FigureChange(old="10", new="22", sentence="At least 22 people were killed."),),
         substantive=True,
@@ -125,9 +123,7 @@ def missile_strike_briefing() -> Briefing:
                 (SourceArticle("Missiles hit air base, 22 killed", "https://a.example/1", 2, T0),),
                 missiles.claims[:1] + killed.claims[:1],
             ),
-            SourceEntry(
-                b, (SourceArticle("Strike on base", "https://b.example/x", 1, T0),), ()
-            ),
+            SourceEntry(b, (SourceArticle("Strike on base", "https://b.example/x", 1, T0),), ()),
             SourceEntry(c, (SourceArticle("Base attacked", "file:///inbox/c.txt", 1),), ()),
         ),
         differences=(missiles, killed, injured),
