@@ -26,7 +26,7 @@ from bot.briefing.text import normalize_space, split_sentences
 
 # Sentences at least this alike (rapidfuzz ratio, 0-100) are one sentence reworded.
 REWORDED_MIN_SIMILARITY = 60.0
-_MAX_RESPLIT = 4
+_MAX_RESPLIT = 16
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _KEY_TOKEN = re.compile(r"\d+(?:\.\d+)*|[^\W\d_]+", re.UNICODE)
@@ -35,7 +35,11 @@ _DATELINE_ONLY = re.compile(
     r"^[A-Z][A-Z .,'’/&]{1,40}(?:\([^)]{1,30}\))?\s*[—–-]+\s*$"
     r"|^\(?[A-Z][A-Za-z .]{1,30}\)?\s*[—–-]+\s*$"
 )
-_DATELINE_PREFIX = re.compile(r"^[A-Z][A-Z .,'’/&]{2,40}(?:\([^)]{1,30}\))?\s*[—–-]+\s*")
+# "WASHINGTON —", "NEW YORK (Reuters) -": up to three capitalised words, only on a first sentence.
+_DATELINE_PREFIX = re.compile(
+    r"^[A-Z][A-Z.'’]*(?:[ ,/&]+[A-Z][A-Z.'’]*){0,2}(?:\s*\([^)]{1,30}\))?\s*[—–-]+\s*"
+)
+_COPYRIGHT_TAIL = re.compile(r"(?:copyright|©)\s*(?:\d{4})?.{0,80}$", re.IGNORECASE)
 _STAMP = re.compile(
     r"^\W*(?:last\s+)?(?:updated|published|posted|modified|first published)\b.{0,80}$",
     re.IGNORECASE,
@@ -55,7 +59,7 @@ def _fold(text: str) -> str:
 
 def sentence_key(sentence: str) -> str:
     """Return what a sentence says, ignoring spacing, punctuation, case, accents and links."""
-    text = _DATELINE_PREFIX.sub("", _URL.sub(" ", sentence))
+    text = _COPYRIGHT_TAIL.sub("", _URL.sub(" ", sentence))
     text = _THOUSANDS_COMMA.sub("", _fold(text))
     return "".join(_KEY_TOKEN.findall(text))
 
@@ -79,7 +83,11 @@ def content_sentences(text: str) -> list[str]:
     kept_lines = [line for line in text.splitlines() if not is_boilerplate(line)]
     # Lines were dropped whole, so paragraphs keep their breaks for the sentence splitter.
     body = "\n\n".join(kept_lines)
-    return [s for s in split_sentences(body) if not is_boilerplate(s)]
+    sentences = [s for s in split_sentences(body) if not is_boilerplate(s)]
+    if sentences:
+        # A dateline opens an article; elsewhere capitals and a dash are ordinary text.
+        sentences[0] = _DATELINE_PREFIX.sub("", sentences[0], count=1) or sentences[0]
+    return sentences
 
 
 def _resplit_length(keys_old: Sequence[str], keys_new: Sequence[str]) -> tuple[int, int] | None:
