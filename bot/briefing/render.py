@@ -1,0 +1,171 @@
+"""Render briefings as plain text for a terminal and as the stable JSON interface."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Sequence
+from datetime import UTC, datetime, tzinfo
+
+from bot.briefing.model import Briefing, Change, Claim, Difference
+
+WIDTH = 80
+
+
+def briefing_to_text(b: Briefing, *, tz: tzinfo = UTC) -> str:
+    """Render one briefing as readable plain text of about 80 columns."""
+    lines = [b.headline, "=" * min(WIDTH, max(len(b.headline), 3))]
+    lines.append(meta_line(b, tz=tz))
+    if b.summary:
+        lines.append("")
+        for sentence in b.summary:
+            lines += _wrap(f"{sentence.text} — {sentence.source}", "  ")
+    conflicts = [d for d in b.differences if d.kind != "single_source"]
+    singles = [d for d in b.differences if d.kind == "single_source"]
+    if conflicts:
+        lines += ["", "Where sources differ:"]
+        for difference in conflicts:
+            lines += _wrap(difference_line(difference), "  ")
+    if singles:
+        lines += ["", "Only in one source:"]
+        for difference in singles:
+            lines += _wrap(difference_line(difference), "  ")
+    substantive = [c for c in b.changes if c.diff.substantive]
+    cosmetic = len(b.changes) - len(substantive)
+    if substantive or cosmetic:
+        lines += ["", "What changed:"]
+        for change in substantive:
+            lines += _change_lines(change, tz)
+        if cosmetic:
+            lines.append(f"  ({cosmetic} cosmetic edit{'s' if cosmetic > 1 else ''} not shown)")
+    return "\n".join(lines) + "\n"
+
+
+def meta_line(b: Briefing, *, tz: tzinfo = UTC) -> str:
+    """Return "N sources · first seen … · updated …"."""
+    count = b.source_count
+    parts = [f"{count} source{'' if count == 1 else 's'}"]
+    if b.first_seen:
+        parts.append(f"first seen {format_time(b.first_seen, tz)}")
+    if b.last_updated:
+        parts.append(f"updated {format_time(b.last_updated, tz)}")
+    return " · ".join(parts)
+
+
+def format_time(moment: datetime, tz: tzinfo = UTC) -> str:
+    """Format a moment for a reader in ``tz``, e.g. "8 Jan 06:00 UTC"."""
+    local = moment.astimezone(tz)
+    return f"{local.day} {local:%b %H:%M} {local.tzname() or ''}".rstrip()
+
+
+def claim_label(claim: Claim) -> str:
+    """Return "Outlet A, citing the defence ministry" or just "Outlet A"."""
+    if claim.attributed_to:
+        return f"{claim.source}, citing {claim.attributed_to}"
+    return claim.source
+
+
+def difference_line(d: Difference) -> str:
+    """Return one line such as "Missiles: 15 (Outlet B, citing state TV) / 22 (Outlet C)"."""
+    about = d.about[:1].upper() + d.about[1:]
+    if d.kind == "agreement":
+        sources = len({c.source for c in d.claims})
+        total = d.sources_total or sources
+        value = d.claims[0].value if d.claims else ""
+        return f"{about}: {value} — {sources} of {total} sources"
+    values = " / ".join(f"{c.value} ({claim_label(c)})" for c in d.claims)
+    return f"{about}: {values}"
+
+
+def _change_lines(change: Change, tz: tzinfo) -> list[str]:
+    when = f", {format_time(change.at, tz)}" if change.at else ""
+    lines = [
+        f"  {change.source}: version {change.from_version} → {change.to_version}{when}",
+    ]
+    diff = change.diff
+    if diff.headline_change:
+        lines += _wrap(f"headline: {diff.headline_change.old} → {diff.headline_change.new}")
+    for figure in diff.figures:
+        lines += _wrap(f"figure: {figure.old} → {figure.new} ({figure.sentence})")
+    for sentence in diff.added:
+        lines += _wrap(f"+ {sentence}")
+    for sentence in diff.removed:
+        lines += _wrap(f"- {sentence}")
+    for reworded in diff.reworded:
+        lines += _wrap(f"~ {reworded.old} → {reworded.new}")
+    return lines
+
+
+def _wrap(text: str, indent: str = "    ") -> list[str]:
+    return textwrap.wrap(
+        text,
+        WIDTH,
+        initial_indent=indent,
+        subsequent_indent=indent + "  ",
+        break_long_words=True,
+        break_on_hyphens=False,
+    ) or [indent.rstrip()]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment else None
+
+
+def briefing_to_dict(b: Briefing) -> dict[str, object]:
+    """Return the stable JSON shape of one briefing (datetimes as ISO 8601 UTC or None)."""
+    return {
+        "id": b.event_id,
+        "headline": b.headline,
+        "first_seen": _iso(b.first_seen),
+        "last_updated": _iso(b.last_updated),
+        "summary": [{"text": s.text, "source": s.source} for s in b.summary],
+        "sources": [
+            {
+                "name": entry.name,
+                "articles": [
+                    {"title": a.title, "location": a.location, "versions": a.versions}
+                    for a in entry.articles
+                ],
+            }
+            for entry in b.sources
+        ],
+        "differences": [
+            {
+                "about": d.about,
+                "kind": d.kind,
+                "claims": [
+                    {
+                        "value": c.value,
+                        "source": c.source,
+                        "attributed_to": c.attributed_to,
+                        "sentence": c.sentence,
+                    }
+                    for c in d.claims
+                ],
+            }
+            for d in b.differences
+        ],
+        "changes": [_change_to_dict(c) for c in b.changes],
+    }
+
+
+def _change_to_dict(change: Change) -> dict[str, object]:
+    diff = change.diff
+    headline = diff.headline_change
+    return {
+        "source": change.source,
+        "location": change.location,
+        "from_version": change.from_version,
+        "to_version": change.to_version,
+        "headline_change": {"old": headline.old, "new": headline.new} if headline else None,
+        "added": list(diff.added),
+        "removed": list(diff.removed),
+        "reworded": [{"old": r.old, "new": r.new} for r in diff.reworded],
+        "figures": [{"old": f.old, "new": f.new, "sentence": f.sentence} for f in diff.figures],
+        "substantive": diff.substantive,
+    }
+
+
+def briefings_to_json(bs: Sequence[Briefing]) -> str:
+    """Return ``{"events": [...]}`` as indented JSON."""
+    return json.dumps({"events": [briefing_to_dict(b) for b in bs]}, indent=2, ensure_ascii=False)
