@@ -273,3 +273,19 @@ def test_toll_moved_to_a_rewritten_sentence_is_still_a_figure_change() -> None:
 
     assert diff.reworded == ()
     assert [(f.old, f.new) for f in diff.figures] == [("30 people were killed", "45 dead")]
+
+
+def test_dateline_and_capitals_are_cosmetic() -> None:
+    old = plain("T", "WASHINGTON — A report found right-wing groups gave $3 million.")
+    new = plain(
+        "T", "A REPORT FOUND RIGHT–WING GROUPS GAVE $3 MILLION. Copyright 2026 Example News"
+    )
+
+    assert not diff_versions(old, new).substantive
+
+
+def test_capitals_and_a_dash_inside_an_article_are_not_a_dateline() -> None:
+    old = plain("T", "The vote passed. PRICES ROSE — and so did rents.")
+    new = plain("T", "The vote passed. And so did rents.")
+
+    assert diff_versions(old, new).substantive
