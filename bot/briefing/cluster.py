@@ -1,0 +1,286 @@
+"""Assign each incoming article to an event, incrementally, as it arrives.
+
+An event is the sum of its articles' unit vectors in three channels: content words (headline
+weighted up), names (capitalised words) and numbers. A new article, weighted by IDF, is compared
+by cosine with a bounded set of candidate events fetched through an inverted index of its
+distinctive keys, so the cost per article stays flat however many articles are held.
+
+Document frequencies count only the articles currently held and event vectors are plain sums,
+so replaying the held (article, event) pairs through ``add`` after a restart rebuilds the same
+index, and ``assign`` answers as it did before.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.briefing.features import Features, extract
+from bot.briefing.model import Document
+
+# Channel name and the prefix that keeps its keys apart in the shared index and counts.
+_CHANNELS = (("terms", "t:"), ("names", "n:"), ("numbers", "#:"))
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterConfig:
+    """Settings of the online clusterer; the defaults were tuned on ECB+ (see the benchmark)."""
+
+    threshold: float = 0.40
+    """Join the most similar candidate event when the similarity reaches this."""
+    second_chance: float = 0.30
+    """Also join when the similarity reaches this and the article shares enough names."""
+    second_chance_names: int = 2
+    term_weight: float = 1.0
+    name_weight: float = 1.0
+    number_weight: float = 0.3
+    max_gap: timedelta = timedelta(days=3)
+    """A dated article cannot join an event whose dated articles are all further away than this."""
+    max_candidates: int = 24
+    """Score at most this many events per article, those sharing the most distinctive keys."""
+    posting_cap: int = 64
+    """Index only the most recent events per key, so frequent keys cannot slow retrieval."""
+    key_terms: int = 16
+    """Index and look up this many of an article's strongest words, besides its names/numbers."""
+
+
+class _Centroid:
+    """The sum of member vectors in one channel, with its length cached between changes."""
+
+    __slots__ = ("_norm", "sums")
+
+    def __init__(self) -> None:
+        self.sums: dict[str, float] = {}
+        self._norm: float | None = None
+
+    def add(self, vector: dict[str, float], sign: float) -> None:
+        sums = self.sums
+        for key, weight in vector.items():
+            value = sums.get(key, 0.0) + sign * weight
+            if value > 1e-9:
+                sums[key] = value
+            else:
+                sums.pop(key, None)
+        self._norm = None
+
+    @property
+    def norm(self) -> float:
+        if self._norm is None:
+            self._norm = math.sqrt(sum(w * w for w in self.sums.values()))
+        return self._norm
+
+    def cosine(self, query: dict[str, float]) -> float:
+        """Return the cosine with a unit-length query vector."""
+        sums = self.sums
+        dot = 0.0
+        for key, weight in query.items():
+            other = sums.get(key)
+            if other is not None:
+                dot += weight * other
+        return dot / self.norm if dot else 0.0
+
+
+class _Event:
+    """One event: its channel centroids, members, dated span and index keys."""
+
+    __slots__ = ("centroids", "first", "keys", "last", "members")
+
+    def __init__(self) -> None:
+        self.centroids = {channel: _Centroid() for channel, _ in _CHANNELS}
+        self.members: dict[int, datetime | None] = {}
+        self.keys: set[str] = set()
+        self.first: datetime | None = None
+        self.last: datetime | None = None
+
+    def include(self, doc_id: int, features: Features, published: datetime | None) -> None:
+        for channel, _ in _CHANNELS:
+            self.centroids[channel].add(getattr(features, channel), 1.0)
+        self.members[doc_id] = published
+        if published is not None:
+            self.first = published if self.first is None else min(self.first, published)
+            self.last = published if self.last is None else max(self.last, published)
+
+    def exclude(self, doc_id: int, features: Features) -> None:
+        for channel, _ in _CHANNELS:
+            self.centroids[channel].add(getattr(features, channel), -1.0)
+        self.members.pop(doc_id, None)
+        dates = [d for d in self.members.values() if d is not None]
+        self.first = min(dates, default=None)
+        self.last = max(dates, default=None)
+
+
+def _keys(features: Features, key_terms: int) -> list[str]:
+    """Return an article's index keys: its strongest words, all its names and numbers."""
+    strongest = heapq.nsmallest(key_terms, features.terms.items(), key=lambda kv: (-kv[1], kv[0]))
+    keys = [f"t:{term}" for term, _ in strongest]
+    keys += [f"n:{name}" for name in features.names]
+    keys += [f"#:{number}" for number in features.numbers]
+    return keys
+
+
+def _all_keys(features: Features) -> list[str]:
+    return [prefix + key for channel, prefix in _CHANNELS for key in getattr(features, channel)]
+
+
+class EventIndex:
+    """Hold recent events and tell which one a new article belongs to."""
+
+    def __init__(self, config: ClusterConfig | None = None) -> None:
+        self.config = config or ClusterConfig()
+        self._events: dict[int, _Event] = {}
+        self._docs: dict[int, tuple[int, Features]] = {}
+        self._df: dict[str, int] = {}
+        # Event ids per key, least recently extended first; at most config.posting_cap each.
+        self._postings: dict[str, dict[int, None]] = {}
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def assign(self, doc: Document) -> int | None:
+        """Return the id of the event doc belongs to, or None when it starts a new event."""
+        cfg = self.config
+        features = extract(doc)
+        query = self._weighted(features)
+        best: tuple[float, int] | None = None
+        for event_id in self._candidates(features, doc.published):
+            score, shared_names = self._similarity(query, self._events[event_id])
+            joins = score >= cfg.threshold or (
+                score >= cfg.second_chance and shared_names >= cfg.second_chance_names
+            )
+            if joins and (best is None or score > best[0]):
+                best = (score, event_id)
+        return None if best is None else best[1]
+
+    def add(self, doc: Document, event_id: int) -> None:
+        """Record doc as a member of event_id (new or existing); replaces an earlier add of doc.id."""
+        self._remove_doc(doc.id)
+        features = extract(doc)
+        event = self._events.get(event_id)
+        if event is None:
+            event = self._events[event_id] = _Event()
+        event.include(doc.id, features, doc.published)
+        self._docs[doc.id] = (event_id, features)
+        for key in _all_keys(features):
+            self._df[key] = self._df.get(key, 0) + 1
+        cap = self.config.posting_cap
+        for key in _keys(features, self.config.key_terms):
+            event.keys.add(key)
+            posting = self._postings.setdefault(key, {})
+            posting.pop(event_id, None)
+            posting[event_id] = None
+            if len(posting) > cap:
+                del posting[next(iter(posting))]
+
+    def evict_before(self, cutoff: datetime) -> int:
+        """Forget events whose latest dated article is older than cutoff; return how many."""
+        stale = [
+            eid for eid, ev in self._events.items() if ev.last is not None and ev.last < cutoff
+        ]
+        for event_id in stale:
+            for doc_id in self._events[event_id].members:
+                self._uncount(self._docs.pop(doc_id)[1])
+            self._drop_event(event_id)
+        return len(stale)
+
+    # --- scoring --------------------------------------------------------------------------
+
+    def _idf(self, key: str) -> float:
+        return math.log((len(self._docs) + 1) / (self._df.get(key, 0) + 1)) + 1.0
+
+    def _weighted(self, features: Features) -> dict[str, dict[str, float]]:
+        """Return the article's channel vectors weighted by IDF and scaled to unit length."""
+        weighted: dict[str, dict[str, float]] = {}
+        for channel, prefix in _CHANNELS:
+            vector = {k: w * self._idf(prefix + k) for k, w in getattr(features, channel).items()}
+            norm = math.sqrt(sum(w * w for w in vector.values()))
+            weighted[channel] = {k: w / norm for k, w in vector.items()} if norm else {}
+        return weighted
+
+    def _similarity(self, query: dict[str, dict[str, float]], event: _Event) -> tuple[float, int]:
+        """Return the channel-weighted cosine with an event, and how many names they share."""
+        cfg = self.config
+        weights = {"terms": cfg.term_weight, "names": cfg.name_weight, "numbers": cfg.number_weight}
+        score = sum(weights[ch] * event.centroids[ch].cosine(query[ch]) for ch, _ in _CHANNELS)
+        names = event.centroids["names"].sums
+        shared_names = sum(1 for name in query["names"] if name in names)
+        return score / sum(weights.values()), shared_names
+
+    def _candidates(self, features: Features, published: datetime | None) -> list[int]:
+        """Return the events sharing the most IDF-weighted keys, within the time window."""
+        votes: dict[int, float] = {}
+        for key in _keys(features, self.config.key_terms):
+            posting = self._postings.get(key)
+            if posting:
+                weight = self._idf(key)
+                for event_id in posting:
+                    votes[event_id] = votes.get(event_id, 0.0) + weight
+        ranked = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
+        gap = self.config.max_gap
+        chosen: list[int] = []
+        for event_id, _ in ranked:
+            event = self._events[event_id]
+            if (
+                published is None
+                or event.first is None
+                or event.last is None
+                or event.first - gap <= published <= event.last + gap
+            ):
+                chosen.append(event_id)
+                if len(chosen) == self.config.max_candidates:
+                    break
+        return chosen
+
+    # --- bookkeeping ----------------------------------------------------------------------
+
+    def _remove_doc(self, doc_id: int) -> None:
+        entry = self._docs.pop(doc_id, None)
+        if entry is None:
+            return
+        event_id, features = entry
+        self._uncount(features)
+        event = self._events[event_id]
+        event.exclude(doc_id, features)
+        if not event.members:
+            self._drop_event(event_id)
+
+    def _uncount(self, features: Features) -> None:
+        for key in _all_keys(features):
+            left = self._df[key] - 1
+            if left:
+                self._df[key] = left
+            else:
+                del self._df[key]
+
+    def _drop_event(self, event_id: int) -> None:
+        event = self._events.pop(event_id)
+        for key in event.keys:
+            posting = self._postings.get(key)
+            if posting is not None:
+                posting.pop(event_id, None)
+                if not posting:
+                    del self._postings[key]
+
+
+def cluster_documents(
+    docs: Iterable[Document], config: ClusterConfig | None = None
+) -> dict[int, int]:
+    """Cluster docs one by one in the given order; return doc id -> event id (event ids 1..n).
+
+    Args:
+        docs: the articles, in the order they arrive.
+        config: clusterer settings; the tuned defaults when omitted.
+    """
+    index = EventIndex(config)
+    assignment: dict[int, int] = {}
+    events = 0
+    for doc in docs:
+        event_id = index.assign(doc)
+        if event_id is None:
+            events += 1
+            event_id = events
+        index.add(doc, event_id)
+        assignment[doc.id] = event_id
+    return assignment
