@@ -12,8 +12,7 @@ from syntok import segmenter
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 _SPACE = re.compile(r"\s+")
 
-STOP_WORDS: frozenset[str] = frozenset(
-    """a about above after again against all also am an and any are as at be because been
+_STOP_WORD_LIST = """a about above after again against all also am an and any are as at be because been
     before being below between both but by can could did do does doing down during each few for
     from further had has have having he her here hers herself him himself his how i if in into is
     it its itself just me more most my myself no nor not now of off on once only or other our ours
@@ -21,8 +20,8 @@ STOP_WORDS: frozenset[str] = frozenset(
     themselves then there these they this those through to too under until up very was we were
     what when where which while who whom why will with would you your yours yourself yourselves
     said says say told according one two new also mr mrs ms its it's would could may might must
-    shall us via per""".split()
-)
+    shall us via per"""
+STOP_WORDS: frozenset[str] = frozenset(_STOP_WORD_LIST.split())
 
 _stemmer = snowballstemmer.stemmer("english")
 
