@@ -93,7 +93,7 @@ def build_briefing(
         last_updated=last_updated or max(times, default=None),
         summary=summarize(ordered),
         sources=sources,
-        differences=tuple(compare_claims(claims)),
+        differences=tuple(compare_claims(claims, sources=tuple(by_source))),
         changes=changes,
     )
 
