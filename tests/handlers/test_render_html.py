@@ -150,6 +150,10 @@ def test_one_oversized_section_is_cut_at_a_boundary_and_tags_are_reopened() -> N
         assert_valid(message)
     # Cut between words, never inside one: every message but the first opens the bold again.
     assert all(m.startswith("<b>") for m in messages[1:])
+    for message in messages[1:]:
+        shown = html.unescape(re.sub(r"<[^>]*>", "", message)).split()
+        assert all(re.fullmatch(r"word\d+|&|more\.", w) for w in shown), shown
+        assert shown[-1] == "more."  # at the end of a sentence, when one is late enough
     assert visible(messages) == visible(["<b>Head</b>", paragraph])
 
 
