@@ -147,6 +147,12 @@ def run() -> str:
     for name, summarizer, with_title in systems:
         r1, r2, rl = evaluate(rows, summarizer, with_title=with_title)
         lines.append(f"| {name} | {r1:.3f} | {r2:.3f} | {rl:.3f} |")
+    val = load("val")
+    if val is not None:
+        r1, r2, rl = evaluate(val, ours)
+        lines.append(
+            f"| briefbot summarize() on val (where it was tuned) | {r1:.3f} | {r2:.3f} | {rl:.3f} |"
+        )
     sentence_counts = [len(s) for s in summaries]
     word_counts = [sum(len(words(x.text)) for x in s) for s in summaries]
     lines += [
@@ -154,6 +160,8 @@ def run() -> str:
         f"Our summaries: {statistics.mean(sentence_counts):.1f} sentences and "
         f"{statistics.mean(word_counts):.0f} words on average (before the cut), "
         f"{min(sentence_counts)}..{max(sentence_counts)} sentences; "
+        f"{sentence_counts.count(0)} events get no summary because every lead sentence is "
+        "truncated, a question or boilerplate; "
         f"{1000 * elapsed / len(rows):.1f} ms per event; peak RSS {peak_rss_mib():.0f} MiB.",
     ]
     return "\n".join(lines) + "\n"
