@@ -31,14 +31,26 @@ def normalize_space(text: str) -> str:
     return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
+# Titles that syntok takes for a sentence end ("South Dakota Gov." | "Kristi Noem said").
+_TITLE_END = re.compile(
+    r"\b(?:Gov|Sen|Rep|Gen|Lt|Col|Sgt|Capt|Cmdr|Adm|Maj|Cpl|Pvt|Gens|Sens|Reps|Rev|Prof|Mt|Ft|Supt|Insp)\.$"
+)
+
+
 def split_sentences(text: str) -> list[str]:
     """Split text into sentences with syntok, keeping the original spelling of each."""
     sentences: list[str] = []
     for paragraph in segmenter.analyze(text):
+        glue = False
         for sentence in paragraph:
-            joined = "".join(token.spacing + token.value for token in sentence).strip()
-            if joined:
-                sentences.append(normalize_space(joined))
+            joined = normalize_space("".join(t.spacing + t.value for t in sentence))
+            if not joined:
+                continue
+            if glue and sentences:
+                sentences[-1] = f"{sentences[-1]} {joined}"
+            else:
+                sentences.append(joined)
+            glue = bool(_TITLE_END.search(sentences[-1]))
     return sentences
 
 
