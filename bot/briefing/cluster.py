@@ -39,7 +39,7 @@ class ClusterConfig:
     number_weight: float = 0.3
     max_gap: timedelta = timedelta(days=3)
     """A dated article cannot join an event whose dated articles are all further away than this."""
-    max_candidates: int = 24
+    max_candidates: int = 12
     """Score at most this many events per article, those sharing the most distinctive keys."""
     posting_cap: int = 64
     """Index only the most recent events per key, so frequent keys cannot slow retrieval."""

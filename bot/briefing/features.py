@@ -26,7 +26,7 @@ _NOT_NAMES = STOP_WORDS | frozenset(
     breaking update updated exclusive watch video photos live report reports news""".split()  # noqa: SIM905
 )
 
-TITLE_WEIGHT = 3.0
+TITLE_WEIGHT = 2.0
 """How much more a headline word counts than a body word: the headline says what happened."""
 
 
@@ -48,11 +48,17 @@ def _unit(counts: dict[str, float]) -> dict[str, float]:
 
 def _tokens(text: str) -> Iterator[tuple[str, bool]]:
     """Yield each word of ``text`` and whether it starts a sentence or a line."""
-    previous_end: int | None = None
+    ends = iter(m.start() for m in _SENTENCE_END.finditer(text))
+    next_end = next(ends, len(text))
+    initial = True
     for match in _WORD.finditer(text):
-        gap = text[previous_end : match.start()] if previous_end is not None else ""
-        yield match.group(), previous_end is None or _SENTENCE_END.search(gap) is not None
-        previous_end = match.end()
+        start = match.start()
+        if next_end < start:
+            initial = True
+            while next_end < start:
+                next_end = next(ends, len(text))
+        yield match.group(), initial
+        initial = False
 
 
 def _is_title_case(text: str) -> bool:

@@ -123,36 +123,64 @@ def test_undated_articles_cluster() -> None:
     assert len(set(assignment.values())) == 4
 
 
-def test_replaying_held_articles_after_a_restart_answers_as_before() -> None:
+def _answers_before_and_after_restart(
+    config: ClusterConfig,
+) -> tuple[list[int | None], list[int | None], int]:
+    """Run a dated stream with eviction, replay the held pairs into a fresh index, probe both."""
     stories = CHILE + TURKEY + OTHER
     stream = [
-        Document(
-            id=i, title=title, text=text, published=T0 + timedelta(hours=20 * i), source="wire"
-        )
-        for i, (title, text) in enumerate(stories)
+        Document(id=i, title=t, text=x, published=T0 + timedelta(hours=20 * i), source="wire")
+        for i, (t, x) in enumerate(stories)
     ]
-    before = EventIndex()
+    before = EventIndex(config)
     stored: list[tuple[Document, int]] = []
     for doc in stream:
         event_id = before.assign(doc) or 100 + doc.id
         before.add(doc, event_id)
         stored.append((doc, event_id))
     cutoff = T0 + timedelta(days=3)
-    assert before.evict_before(cutoff) > 0
+    evicted = before.evict_before(cutoff)
 
-    after = EventIndex()
+    # The bot replays every article of each event still held: those with a recent article.
+    latest: dict[int, datetime] = {}
     for doc, event_id in stored:
-        if doc.published is not None and doc.published >= cutoff:
+        assert doc.published is not None
+        latest[event_id] = max(latest.get(event_id, doc.published), doc.published)
+    after = EventIndex(config)
+    for doc, event_id in stored:
+        if latest[event_id] >= cutoff:
             after.add(doc, event_id)
-
     assert len(after) == len(before)
+
+    # Whole articles, headlines alone and bodies alone score at many levels against each event.
+    variants = [(t, x) for t, x in stories] + [(t, "") for t, _ in stories]
+    variants += [("", x) for _, x in stories]
     probes = [
-        Document(id=1000 + i, title=t, text=x, published=T0 + timedelta(days=2, hours=12 * i))
-        for i, (t, x) in enumerate(stories)
+        Document(id=1000 + i, title=t, text=x, published=T0 + timedelta(days=2, hours=5 * i))
+        for i, (t, x) in enumerate(variants)
     ]
-    answers_before = [before.assign(p) for p in probes]
-    assert [after.assign(p) for p in probes] == answers_before
-    assert any(answer is not None for answer in answers_before)
+    return [before.assign(p) for p in probes], [after.assign(p) for p in probes], evicted
+
+
+def test_replaying_held_articles_after_a_restart_answers_as_before() -> None:
+    before, after, evicted = _answers_before_and_after_restart(ClusterConfig())
+
+    assert evicted > 0
+    assert after == before
+    assert any(answer is not None for answer in before)
+
+
+def test_replay_matches_at_every_threshold() -> None:
+    # Near a threshold any drift in the rebuilt weights (say, counts of evicted articles that
+    # linger) would flip an answer; sweeping thresholds puts every score near one.
+    evictions = 0
+    for step in range(1, 40):
+        threshold = step / 40
+        config = ClusterConfig(threshold=threshold, second_chance=threshold)
+        before, after, evicted = _answers_before_and_after_restart(config)
+        assert after == before, threshold
+        evictions += evicted > 0
+    assert evictions >= 30
 
 
 def test_add_replaces_an_earlier_add_of_the_same_article() -> None:
