@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, or_
@@ -37,6 +38,17 @@ class SourceRepository:
             await self._session.flush()
         assert row.id is not None
         return row.id
+
+
+@dataclass(frozen=True, slots=True)
+class RefetchTarget:
+    """An article whose page is due to be fetched again to catch edits."""
+
+    article_id: int
+    identity: str
+    location: str
+    source: str
+    first_seen: datetime
 
 
 def _version(row: ArticleVersionRow) -> Version:
@@ -178,6 +190,65 @@ class ArticleRepository:
             col(ArticleRow.fingerprint).is_not(None),
         )
         return [(i, f) for i, f in (await self._session.exec(query)).all() if i and f]
+
+    async def recent_fingerprints(
+        self, source_id: int, *, since: datetime, limit: int
+    ) -> list[tuple[int, str, bytes]]:
+        """Return (id, location, fingerprint) of the source's newest fingerprinted articles."""
+        query = (
+            select(ArticleRow.id, ArticleRow.location, ArticleRow.fingerprint)
+            .where(
+                ArticleRow.source_id == source_id,
+                col(ArticleRow.first_seen) >= since,
+                col(ArticleRow.fingerprint).is_not(None),
+            )
+            .order_by(col(ArticleRow.id).desc())
+            .limit(limit)
+        )
+        return [(i, loc, f) for i, loc, f in (await self._session.exec(query)).all() if i and f]
+
+    async def known_identities(self, identities: Sequence[str]) -> set[str]:
+        """Return which of these identities are already stored."""
+        found: set[str] = set()
+        unique = sorted(set(identities))
+        for start in range(0, len(unique), 500):
+            query = select(ArticleRow.identity).where(
+                col(ArticleRow.identity).in_(unique[start : start + 500])
+            )
+            found.update((await self._session.exec(query)).all())
+        return found
+
+    async def set_refetch(self, article_id: int, at: datetime | None) -> None:
+        """Schedule (or, with None, stop) re-fetching an article's page."""
+        row = await self._session.get(ArticleRow, article_id)
+        if row is not None:
+            row.next_refetch_at = at
+            self._session.add(row)
+            await self._session.flush()
+
+    async def due_refetches(self, now: datetime, *, limit: int) -> list[RefetchTarget]:
+        """Return the articles whose page is due to be fetched again, most overdue first."""
+        query = (
+            select(ArticleRow, Source.name)
+            .join(Source, col(Source.id) == ArticleRow.source_id)
+            .where(col(ArticleRow.next_refetch_at).is_not(None))
+            .where(col(ArticleRow.next_refetch_at) <= now)
+            .order_by(col(ArticleRow.next_refetch_at), col(ArticleRow.id))
+            .limit(limit)
+        )
+        out = []
+        for row, source in (await self._session.exec(query)).all():
+            assert row.id is not None
+            out.append(
+                RefetchTarget(
+                    article_id=row.id,
+                    identity=row.identity,
+                    location=row.location,
+                    source=source,
+                    first_seen=row.first_seen,
+                )
+            )
+        return out
 
     async def set_event(self, article_id: int, event_id: int) -> None:
         """Assign an article to an event."""

@@ -18,6 +18,8 @@ class ParsedArticle:
     identity: str  # canonical URL, or "file:<source>/<path below the source folder>"
     published: datetime | None = None
     updated: datetime | None = None
+    # The text came from the article's web page: fetch it again later to catch edits.
+    refetch: bool = False
 
 
 class Outcome(StrEnum):

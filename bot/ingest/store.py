@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from bot.briefing.text import normalize_space
+import numpy as np
+from datasketch import MinHash
+
+from bot.briefing.text import normalize_space, words
 from bot.ingest.model import IngestResult, Outcome, ParsedArticle
 from storage.unit_of_work import UnitOfWork
+
+NUM_PERM = 128
+SHINGLE_WORDS = 3
+# Too few shingles and two unrelated short texts look alike.
+MIN_SHINGLES = 12
+# Syndicated copies differ by a byline or a footer; rewrites of a story fall far below this.
+DUPLICATE_JACCARD = 0.85
+DUPLICATE_WINDOW = timedelta(days=7)
+# Compare with at most this many of a source's newest articles, to keep each store cheap.
+DUPLICATE_CANDIDATES = 300
+FIRST_REFETCH = timedelta(minutes=15)
 
 
 def content_hash(title: str, text: str) -> str:
@@ -16,9 +30,47 @@ def content_hash(title: str, text: str) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def fingerprint(text: str) -> bytes | None:
+    """Return the MinHash of the text's word shingles, or None when it is too short to judge."""
+    tokens = [w.lower() for w in words(text)]
+    shingles = {
+        " ".join(tokens[i : i + SHINGLE_WORDS]).encode("utf-8")
+        for i in range(len(tokens) - SHINGLE_WORDS + 1)
+    }
+    if len(shingles) < MIN_SHINGLES:
+        return None
+    minhash = MinHash(num_perm=NUM_PERM)
+    minhash.update_batch(list(shingles))
+    return bytes(np.asarray(minhash.hashvalues, dtype=np.uint64).tobytes())
+
+
+def similarity(a: bytes, b: bytes) -> float:
+    """Estimate the Jaccard similarity of two fingerprints."""
+    left = np.frombuffer(a, dtype=np.uint64)
+    right = np.frombuffer(b, dtype=np.uint64)
+    if left.shape != right.shape:
+        return 0.0
+    return float(np.mean(left == right))
+
+
+def _closest(
+    print_: bytes, candidates: list[tuple[int, str, bytes]]
+) -> tuple[int, str, float] | None:
+    usable = [(i, loc, f) for i, loc, f in candidates if len(f) == len(print_)]
+    if not usable:
+        return None
+    matrix = np.frombuffer(b"".join(f for _, _, f in usable), dtype=np.uint64).reshape(
+        len(usable), -1
+    )
+    scores = (matrix == np.frombuffer(print_, dtype=np.uint64)).mean(axis=1)
+    best = int(np.argmax(scores))
+    return usable[best][0], usable[best][1], float(scores[best])
+
+
 async def store_article(uow: UnitOfWork, item: ParsedArticle, *, now: datetime) -> IngestResult:
-    """Store ``item`` as a new article or a new version of a known one."""
+    """Store ``item`` as a new article, a new version of a known one, or report a duplicate."""
     digest = content_hash(item.title, item.text)
+    print_ = fingerprint(item.text)
     existing = await uow.articles.get_by_identity(item.identity)
     if existing is not None:
         if await uow.articles.latest_hash(existing.id) == digest:
@@ -33,16 +85,31 @@ async def store_article(uow: UnitOfWork, item: ParsedArticle, *, now: datetime) 
             published=item.published or existing.published,
             updated=item.updated,
             now=now,
+            fingerprint=print_,
         )
         return IngestResult(
             item.location, Outcome.VERSION, article_id=existing.id, title=item.title
         )
     source_id = await uow.sources.get_or_create(item.source, now=now)
+    if print_ is not None:
+        candidates = await uow.articles.recent_fingerprints(
+            source_id, since=now - DUPLICATE_WINDOW, limit=DUPLICATE_CANDIDATES
+        )
+        closest = _closest(print_, candidates)
+        if closest is not None and closest[2] >= DUPLICATE_JACCARD:
+            article_id, location, score = closest
+            return IngestResult(
+                item.location,
+                Outcome.DUPLICATE,
+                reason=f"same story as article {article_id} ({location}), {score:.0%} alike",
+                article_id=article_id,
+                title=item.title,
+            )
     article_id = await uow.articles.add(
         identity=item.identity,
         source_id=source_id,
         location=item.location,
-        fingerprint=None,
+        fingerprint=print_,
         now=now,
     )
     await uow.articles.add_version(
@@ -54,4 +121,6 @@ async def store_article(uow: UnitOfWork, item: ParsedArticle, *, now: datetime) 
         updated=item.updated,
         now=now,
     )
+    if item.refetch:
+        await uow.articles.set_refetch(article_id, now + FIRST_REFETCH)
     return IngestResult(item.location, Outcome.NEW, article_id=article_id, title=item.title)

@@ -1,0 +1,163 @@
+"""Turn bytes into text: decode any encoding, pull the main text out of an article page."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import lxml.html  # type: ignore[import-untyped]
+import trafilatura
+from charset_normalizer import from_bytes
+from lxml import etree
+
+from bot.briefing.text import normalize_space
+from bot.ingest.dates import parse_date
+
+log = logging.getLogger(__name__)
+
+# Pages whose main text is shorter than this are not articles (menus, paywalls, errors).
+MIN_ARTICLE_CHARS = 80
+_BLOCK_TAGS = (
+    "p",
+    "div",
+    "br",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "tr",
+    "section",
+    "article",
+)
+
+
+class DecodeError(ValueError):
+    """The bytes are binary or in no text encoding we can recognise."""
+
+
+def looks_binary(data: bytes) -> bool:
+    """Return True for bytes that are plainly not text (NUL bytes near the start)."""
+    head = data[:8192]
+    return b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
+def decode_text(data: bytes) -> str:
+    """Decode ``data`` as UTF-8, else as the encoding charset-normalizer detects."""
+    if looks_binary(data):
+        raise DecodeError("binary data, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data).best()
+    if best is None:
+        raise DecodeError("text in an unknown encoding (not UTF-8, no other encoding fits)")
+    return str(best)
+
+
+def html_to_text(fragment: str) -> str:
+    """Return the visible text of an HTML fragment, one paragraph a line."""
+    if "<" not in fragment:
+        return normalize_space(fragment)
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return normalize_space(re.sub(r"<[^>]+>", " ", fragment))
+    for bad in root.xpath(".//script|.//style|.//noscript"):
+        bad.drop_tree()
+    for element in root.iter(*_BLOCK_TAGS):
+        element.tail = "\n" + (element.tail or "")
+    text = root.text_content()
+    lines = (normalize_space(line) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedPage:
+    """The article found in one HTML page."""
+
+    title: str
+    text: str
+    canonical: str | None
+    published: datetime | None
+
+
+def _first(tree: lxml.html.HtmlElement, *xpaths: str) -> str | None:
+    for xpath in xpaths:
+        for found in tree.xpath(xpath):
+            value = normalize_space(str(found))
+            if value:
+                return value
+    return None
+
+
+def _page_facts(html: str) -> tuple[str | None, str | None, str | None]:
+    """Return (title, canonical URL, date) read from the page's head."""
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return None, None, None
+    title = _first(
+        tree,
+        "//meta[@property='og:title']/@content",
+        "//title/text()",
+        "//h1//text()",
+    )
+    canonical = _first(
+        tree, "//link[@rel='canonical']/@href", "//meta[@property='og:url']/@content"
+    )
+    date = _first(
+        tree,
+        "//meta[@property='article:published_time']/@content",
+        "//meta[@name='date']/@content",
+        "//time/@datetime",
+    )
+    return title, canonical, date
+
+
+def _readability_text(html: str) -> str:
+    from readability import Document
+
+    try:
+        summary = Document(html).summary(html_partial=True)
+    except Exception as exc:  # readability raises its own Unparseable and lxml errors
+        log.debug("readability failed: %s", exc)
+        return ""
+    return html_to_text(summary)
+
+
+def extract_page(html: str, *, url: str | None = None) -> ExtractedPage:
+    """Extract the headline and main text of an article page (trafilatura, then readability)."""
+    title, canonical, date = _page_facts(html)
+    text = ""
+    guessed_date: str | None = None
+    try:
+        doc = trafilatura.bare_extraction(
+            html, url=url, with_metadata=True, include_comments=False, include_tables=False
+        )
+    except Exception as exc:  # trafilatura may raise from deep in lxml on odd markup
+        log.debug("trafilatura failed on %s: %s", url, exc)
+        doc = None
+    if doc is not None:
+        text = str(getattr(doc, "text", "") or "")
+        title = title or getattr(doc, "title", None)
+        guessed_date = getattr(doc, "date", None)
+    if len(text) < MIN_ARTICLE_CHARS:
+        text = max(text, _readability_text(html), key=len)
+    lines = [normalize_space(line) for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    if lines and title and lines[0] == title:
+        lines = lines[1:]
+    return ExtractedPage(
+        title=title or "",
+        text="\n".join(lines),
+        canonical=canonical,
+        published=parse_date(date) or parse_date(guessed_date),
+    )

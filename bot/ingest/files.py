@@ -1,0 +1,228 @@
+"""Read article files (.txt .md .html .json), folders of them and uploaded documents."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+from bot.briefing.text import normalize_space
+from bot.ingest.dates import parse_date, parse_dateline
+from bot.ingest.extract import MIN_ARTICLE_CHARS, DecodeError, decode_text, extract_page
+from bot.ingest.model import IngestResult, Outcome, ParsedArticle
+from bot.ingest.urls import canonical_url
+
+log = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+JSON_SUFFIXES = frozenset({".json"})
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
+UNKNOWN_SOURCE = "unknown"
+
+_HEADER = re.compile(
+    r"^(?P<key>source|url|link|date|published|updated):\s*(?P<value>.*?)\s*$", re.IGNORECASE
+)
+
+
+def _reject(location: str, reason: str) -> IngestResult:
+    log.warning("rejected %s: %s", location, reason)
+    return IngestResult(location, Outcome.REJECTED, reason=reason)
+
+
+def _web_url(value: str | None) -> str | None:
+    if value and value.strip().lower().startswith(("http://", "https://")):
+        return value.strip()
+    return None
+
+
+def _body(lines: Sequence[str]) -> str:
+    """Join body lines, keeping paragraph breaks and dropping runs of blank lines."""
+    out: list[str] = []
+    for line in lines:
+        clean = line.rstrip()
+        if clean.strip() or (out and out[-1]):
+            out.append(clean.strip())
+    return "\n".join(out).strip()
+
+
+def _parse_plain(text: str, *, markdown: bool) -> dict[str, str | datetime | None]:
+    """Split a text or Markdown article into headline, header fields, dates and body."""
+    lines = text.splitlines()
+    fields: dict[str, str | datetime | None] = {}
+    i = 0
+    headline = ""
+    while i < len(lines):
+        line = lines[i].strip()
+        i += 1
+        if not line:
+            continue
+        header = _HEADER.match(line)
+        if header and not headline:
+            fields.setdefault(header.group("key").lower(), header.group("value"))
+            continue
+        headline = line.lstrip("#").strip() if markdown else line
+        break
+    while i < len(lines):
+        line = lines[i].strip()
+        header = _HEADER.match(line)
+        dateline = parse_dateline(line) if line else None
+        if header:
+            fields.setdefault(header.group("key").lower(), header.group("value"))
+        elif dateline:
+            fields.setdefault("published", dateline[0])
+            if dateline[1] is not None:
+                fields.setdefault("updated", dateline[1])
+        elif line:
+            break
+        i += 1
+    fields["title"] = headline
+    fields["text"] = _body(lines[i:])
+    return fields
+
+
+def _as_date(value: object) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    return parse_date(value) if isinstance(value, str) else None
+
+
+def _parse_json(text: str) -> dict[str, str | datetime | None] | str:
+    """Read a JSON article, or return why it cannot be one."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return f"invalid JSON: {exc.msg} at line {exc.lineno}"
+    if not isinstance(data, dict):
+        return "JSON must be one object with `title` and `text`"
+    fields: dict[str, str | datetime | None] = {}
+    for key in ("title", "text", "source", "url", "published", "updated", "date"):
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            return f"JSON field `{key}` must be a string"
+        fields[key] = value
+    return fields
+
+
+def parse_document(
+    data: bytes,
+    *,
+    filename: str,
+    source: str | None,
+    identity_path: str,
+    location: str,
+    max_bytes: int,
+) -> ParsedArticle | IngestResult:
+    """Parse one article file's bytes, or return a rejection saying why it is not one."""
+    suffix = PurePosixPath(filename).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        kinds = " ".join(sorted(SUPPORTED_SUFFIXES))
+        return _reject(location, f"unsupported file type {suffix or '(none)'!r}; use {kinds}")
+    if len(data) > max_bytes:
+        return _reject(location, f"file is {len(data):,} bytes, over the limit of {max_bytes:,}")
+    if not data.strip():
+        return _reject(location, "empty file")
+    try:
+        text = decode_text(data)
+    except DecodeError as exc:
+        return _reject(location, str(exc))
+    fields: dict[str, str | datetime | None]
+    if suffix in JSON_SUFFIXES:
+        parsed = _parse_json(text)
+        if isinstance(parsed, str):
+            return _reject(location, parsed)
+        fields = parsed
+    elif suffix in HTML_SUFFIXES:
+        page = extract_page(text)
+        if len(page.text) < MIN_ARTICLE_CHARS:
+            return _reject(location, "no article text found in the HTML")
+        fields = {
+            "title": page.title,
+            "text": page.text,
+            "url": page.canonical,
+            "published": page.published,
+        }
+    else:
+        fields = _parse_plain(text, markdown=suffix != ".txt")
+    title = normalize_space(str(fields.get("title") or ""))
+    body = str(fields.get("text") or "").strip()
+    if not title:
+        return _reject(location, "no headline (the first non-empty line, or `title` in JSON)")
+    if not body:
+        return _reject(location, "no article text below the headline")
+    name = normalize_space(str(fields.get("source") or "")) or source or UNKNOWN_SOURCE
+    url = _web_url(str(fields.get("url") or fields.get("link") or "") or None)
+    identity = canonical_url(url) if url else f"file:{name}/{identity_path}"
+    return ParsedArticle(
+        title=title,
+        text=body,
+        source=name,
+        location=url or location,
+        identity=identity,
+        published=_as_date(fields.get("published")) or _as_date(fields.get("date")),
+        updated=_as_date(fields.get("updated")),
+    )
+
+
+def is_hidden(path: Path, root: Path) -> bool:
+    """Return True when any part of ``path`` below ``root`` starts with a dot."""
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not is_hidden(path, folder):
+            yield path
+
+
+def source_and_path(path: Path, root: Path) -> tuple[str | None, str]:
+    """Return the folder-given source and the path below it for a file found under ``root``."""
+    parts = path.relative_to(root).parts
+    if len(parts) > 1:
+        return parts[0], "/".join(parts[1:])
+    return None, "/".join(parts)
+
+
+def read_file(
+    path: Path, *, source: str | None, identity_path: str, max_bytes: int
+) -> ParsedArticle | IngestResult:
+    """Read and parse one file, never raising for a bad one."""
+    location = str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return _reject(location, f"file is {size:,} bytes, over the limit of {max_bytes:,}")
+        data = path.read_bytes()
+    except OSError as exc:
+        return _reject(location, f"cannot read file: {exc.strerror or exc}")
+    return parse_document(
+        data,
+        filename=path.name,
+        source=source,
+        identity_path=identity_path,
+        location=location,
+        max_bytes=max_bytes,
+    )
+
+
+def read_paths(paths: Sequence[Path], *, max_bytes: int) -> list[ParsedArticle | IngestResult]:
+    """Read files and folders (recursively, sorted, hidden files skipped) in the order given."""
+    items: list[ParsedArticle | IngestResult] = []
+    for given in paths:
+        if given.is_dir():
+            for path in _walk(given):
+                source, below = source_and_path(path, given)
+                items.append(
+                    read_file(path, source=source, identity_path=below, max_bytes=max_bytes)
+                )
+        elif given.is_file():
+            parent = given.resolve().parent.name or None
+            items.append(
+                read_file(given, source=parent, identity_path=given.name, max_bytes=max_bytes)
+            )
+        else:
+            items.append(_reject(str(given), "no such file or folder"))
+    return items
