@@ -9,6 +9,12 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import create_engine_for, session_factory, upgrade
+from storage.delivery_repositories import (
+    EventAlertRepository,
+    OutboxRepository,
+    SubscriberRepository,
+    SubscriptionRepository,
+)
 from storage.repositories import (
     ArticleRepository,
     EventRepository,
@@ -31,6 +37,10 @@ class UnitOfWork:
         self.events = EventRepository(self.session)
         self.feeds = FeedRepository(self.session)
         self.stats = StatsRepository(self.session)
+        self.subscribers = SubscriberRepository(self.session)
+        self.subscriptions = SubscriptionRepository(self.session)
+        self.alerts = EventAlertRepository(self.session)
+        self.outbox = OutboxRepository(self.session)
         return self
 
     async def __aexit__(

@@ -1,0 +1,81 @@
+"""What admins can do from the chat: manage feeds, see counts, ingest a document."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.config import Settings
+from bot.ingest.model import IngestResult
+from bot.pipeline import Pipeline
+from storage.records import Counts, FeedRecord
+from storage.types import utcnow
+from storage.unit_of_work import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    counts: Counts
+    outbox: dict[str, int]
+
+
+class AdminService:
+    """Feed management, statistics and document ingestion, one unit of work per call."""
+
+    def __init__(
+        self,
+        db: Database,
+        pipeline: Pipeline,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.pipeline = pipeline
+        self.settings = settings
+        self.clock = clock
+
+    def is_admin(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.settings.admin_ids
+
+    async def add_feed(self, url: str) -> FeedRecord:
+        """Validate and add a feed (ValueError with a plain message when the URL is unusable)."""
+        from bot.ingest.urls import feed_name, validate_feed_url
+
+        clean = validate_feed_url(url, allow_private=self.settings.allow_private_feeds)
+        async with self.db.unit_of_work() as uow:
+            return await uow.feeds.add(url=clean, name=feed_name(clean), now=self.clock())
+
+    async def remove_feed(self, ref: str) -> FeedRecord | None:
+        """Remove a feed by id or URL; None when there is no such feed."""
+        async with self.db.unit_of_work() as uow:
+            found = await uow.feeds.find(ref)
+            if found is not None:
+                await uow.feeds.remove(found.id)
+            return found
+
+    async def feeds(self) -> list[FeedRecord]:
+        async with self.db.unit_of_work() as uow:
+            return await uow.feeds.list_all()
+
+    async def stats(self) -> Stats:
+        async with self.db.unit_of_work() as uow:
+            return Stats(await uow.stats.counts(), await uow.outbox.counts())
+
+    async def ingest_document(self, data: bytes, *, filename: str) -> IngestResult:
+        """Parse an uploaded article file and store it like an inbox file."""
+        from bot.ingest.files import parse_document
+
+        parsed = await asyncio.to_thread(
+            parse_document,
+            data,
+            filename=filename,
+            source=None,
+            identity_path=f"telegram/{filename}",
+            location=f"upload:{filename}",
+            max_bytes=self.settings.max_file_bytes,
+        )
+        (result,) = await self.pipeline.ingest([parsed])
+        return result

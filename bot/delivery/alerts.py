@@ -1,0 +1,136 @@
+"""Queue short alerts when an event gains enough sources or changes in substance."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.briefing.model import Briefing
+from bot.briefing.text import content_stems
+from bot.config import parse_hhmm
+from bot.delivery.schedule import in_quiet_hours
+from bot.events import EventService
+from handlers.keyboards import event_keyboard_json
+from handlers.render import alert_html
+from storage.delivery_repositories import AlertMark, SubscriberRecord
+from storage.records import EventRecord
+from storage.unit_of_work import Database
+
+log = logging.getLogger(__name__)
+
+
+def matches(filters: Sequence[str], briefing: Briefing) -> bool:
+    """Tell whether any filter matches: "" matches all, else every keyword's stem must occur."""
+    if "" in filters:
+        return True
+    if not filters:
+        return False
+    haystack = " ".join(
+        [briefing.headline, *briefing.keywords, *(s.text for s in briefing.summary)]
+    )
+    stems = set(content_stems(haystack))
+    return any(set(content_stems(f)) <= stems for f in filters if content_stems(f))
+
+
+def alert_due(
+    event: EventRecord,
+    mark: AlertMark | None,
+    subscriber: SubscriberRecord,
+    *,
+    now: datetime,
+    window: timedelta,
+) -> bool:
+    """Tell whether a chat should hear about an event now.
+
+    Never for events last changed before the chat subscribed; once when it first qualifies;
+    again when its substance changed, but at most once per window (updates inside the window
+    are folded into the next alert, which a later check sends).
+    """
+    if event.changed_at < subscriber.created_at:
+        return False
+    if mark is None:
+        return True
+    if mark.signature == event.signature:
+        return False
+    return mark.last_sent_at is None or now - mark.last_sent_at >= window
+
+
+def alert_reason(event: EventRecord, mark: AlertMark | None) -> str:
+    """Say in a few words why this alert is sent."""
+    if mark is None:
+        return f"New event reported by {event.source_count} sources"
+    return f"Updated: now {event.source_count} sources, new facts or figures"
+
+
+def quiet_now(subscriber: SubscriberRecord, now: datetime) -> bool:
+    """Tell whether the chat is inside its quiet hours."""
+    if not subscriber.quiet_start or not subscriber.quiet_end:
+        return False
+    zone = ZoneInfo(subscriber.timezone)
+    return in_quiet_hours(
+        now, zone, parse_hhmm(subscriber.quiet_start), parse_hhmm(subscriber.quiet_end)
+    )
+
+
+class AlertService:
+    """Scan recently changed events and queue the alerts that are due."""
+
+    def __init__(
+        self,
+        db: Database,
+        events: EventService,
+        *,
+        min_sources: int = 2,
+        window: timedelta = timedelta(minutes=30),
+        lookback: timedelta = timedelta(days=2),
+        max_events: int = 200,
+    ) -> None:
+        self.db = db
+        self.events = events
+        self.min_sources = min_sources
+        self.window = window
+        self.lookback = lookback
+        self.max_events = max_events
+
+    async def check(self, now: datetime) -> int:
+        """Queue every alert due at ``now``; return how many messages were queued."""
+        queued = 0
+        async with self.db.unit_of_work() as uow:
+            candidates = await uow.events.list_recent(
+                limit=self.max_events, since=now - self.lookback, min_sources=self.min_sources
+            )
+            if not candidates:
+                return 0
+            subscribers = await uow.subscribers.list_alerted()
+            if not subscribers:
+                return 0
+            filters = await uow.subscriptions.by_subscriber([s.id for s in subscribers])
+            for event in candidates:
+                marks = await uow.alerts.for_event(event.id)
+                due = [
+                    s
+                    for s in subscribers
+                    if alert_due(event, marks.get(s.id), s, now=now, window=self.window)
+                ]
+                if not due:
+                    continue
+                briefing = await self.events.briefing(uow, event.id)
+                for sub in due:
+                    if not matches(filters[sub.id], briefing):
+                        continue
+                    reason = alert_reason(event, marks.get(sub.id))
+                    queued += await uow.outbox.enqueue(
+                        key=f"alert:{sub.chat_id}:{event.id}:{event.signature}",
+                        chat_id=sub.chat_id,
+                        kind="alert",
+                        text=alert_html(briefing, reason, tz=ZoneInfo(sub.timezone)),
+                        reply_markup=event_keyboard_json(event.id),
+                        silent=quiet_now(sub, now),
+                        now=now,
+                    )
+                    await uow.alerts.record(sub.id, event.id, signature=event.signature, now=now)
+        if queued:
+            log.info("queued %d alert(s)", queued)
+        return queued

@@ -1,0 +1,229 @@
+"""The delivery worker: claim due outbox messages, send them in order per chat, record the outcome.
+
+Guarantees. A message is queued with an idempotency key (insert-if-absent), so queueing twice
+sends once. The worker claims it in its own transaction (state "sending" with a lease), sends it,
+then marks it "sent" with Telegram's message id in another transaction. If the process dies
+between Telegram's acknowledgement and that mark, or a send times out after Telegram accepted it,
+the lease expires and the message is sent again: delivery is exactly once as far as the Bot API
+acknowledges, and at least once across a crash in that window (a few milliseconds per message).
+Nothing is dropped except for chats that blocked the bot or no longer exist ("dead").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from telegram import Bot
+
+from bot.delivery.sender import Delivery, RateLimiter, Result, send_message
+from storage.delivery_repositories import OutboxRecord
+from storage.types import utcnow
+from storage.unit_of_work import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class WorkerStats:
+    sent: int = 0
+    rate_limited: int = 0
+    retried: int = 0
+    dead: int = 0
+    plain_fallbacks: int = 0
+    chats_gone: set[int] = field(default_factory=set)
+
+
+@dataclass
+class _Lane:
+    """The messages of one chat claimed together, sent one after another."""
+
+    messages: list[OutboxRecord]
+    sending: bool = False
+    task: asyncio.Task[None] | None = None
+
+
+class OutboxWorker:
+    """Deliver the outbox: ~``per_second`` overall, one message per chat per ``chat_interval``."""
+
+    def __init__(
+        self,
+        db: Database,
+        bot: Bot,
+        *,
+        limiter: RateLimiter | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        lease: timedelta = timedelta(minutes=2),
+        max_in_flight: int = 64,
+        idle_poll: float = 1.0,
+        backoff_base: float = 2.0,
+        backoff_cap: float = 3600.0,
+    ) -> None:
+        self.db = db
+        self.bot = bot
+        self.limiter = limiter or RateLimiter()
+        self.clock = clock
+        self.lease = lease
+        self.max_in_flight = max_in_flight
+        self.idle_poll = idle_poll
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.stats = WorkerStats()
+        self._wake = asyncio.Event()
+        self._lanes: dict[int, _Lane] = {}
+        self._stopping = False
+
+    def wake(self) -> None:
+        """Look for due messages now instead of at the next poll."""
+        self._wake.set()
+
+    def backoff(self, attempts: int) -> timedelta:
+        """Return the wait before retry number ``attempts`` (exponential, capped)."""
+        seconds = self.backoff_base * 2 ** max(0, min(attempts - 1, 20))
+        return timedelta(seconds=min(seconds, self.backoff_cap))
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until ``stop`` is set; then finish sends under way and requeue the rest."""
+        stopper = asyncio.ensure_future(stop.wait())
+        try:
+            while not stop.is_set():
+                claimed = await self._fill()
+                if claimed:
+                    continue
+                waker = asyncio.ensure_future(self._wake.wait())
+                timeout = None if self._lanes else self.idle_poll
+                await asyncio.wait({waker, stopper}, timeout=timeout, return_when="FIRST_COMPLETED")
+                waker.cancel()
+                self._wake.clear()
+        except asyncio.CancelledError:
+            # Cancelled outright (like a crash): claimed messages wait for their lease to expire.
+            for lane in self._lanes.values():
+                if lane.task:
+                    lane.task.cancel()
+            raise
+        finally:
+            stopper.cancel()
+        await self._stop_lanes()
+
+    async def drain(self) -> None:
+        """Deliver until nothing is due or in flight (tests, one-shot runs)."""
+        while True:
+            claimed = await self._fill()
+            if not claimed and not self._lanes:
+                return
+            if not claimed:
+                tasks = [lane.task for lane in self._lanes.values() if lane.task]
+                await asyncio.wait(tasks, return_when="FIRST_COMPLETED")
+
+    async def _fill(self) -> int:
+        """Claim due messages for chats not already in flight and start their lanes."""
+        room = self.max_in_flight - len(self._lanes)
+        if room < max(1, self.max_in_flight // 4):
+            return 0
+        now = self.clock()
+        async with self.db.unit_of_work() as uow:
+            batch = await uow.outbox.claim(
+                now, lease_until=now + self.lease, limit=room, exclude_chats=list(self._lanes)
+            )
+        for msg in batch:
+            lane = self._lanes.get(msg.chat_id)
+            if lane is None:
+                lane = self._lanes[msg.chat_id] = _Lane([])
+            lane.messages.append(msg)
+        for chat_id, lane in self._lanes.items():
+            if lane.task is None:
+                lane.task = asyncio.create_task(self._run_lane(chat_id, lane))
+        return len(batch)
+
+    async def _run_lane(self, chat_id: int, lane: _Lane) -> None:
+        try:
+            while lane.messages and not self._stopping:
+                msg = lane.messages[0]
+                await self.limiter.acquire(chat_id)
+                lane.sending = True
+                delivery = await send_message(self.bot, msg)
+                if delivery.result is Result.BAD_MARKUP:
+                    self.stats.plain_fallbacks += 1
+                    log.error(
+                        "outbox message %s is not valid Telegram HTML (a renderer bug): %s; "
+                        "sending it as plain text",
+                        msg.idempotency_key,
+                        delivery.error,
+                    )
+                    await self.limiter.acquire(chat_id)
+                    delivery = await send_message(self.bot, msg, plain=True)
+                if delivery.result is Result.RATE_LIMITED:
+                    lane.sending = False
+                    self.stats.rate_limited += 1
+                    self.limiter.pause(delivery.retry_after)
+                    continue  # the same message again, after the pause
+                keep_going = await asyncio.shield(self._record(msg, delivery))
+                lane.sending = False
+                lane.messages.pop(0)
+                if not keep_going:
+                    lane.messages.clear()  # _record rescheduled or dropped the rest
+        finally:
+            self._lanes.pop(chat_id, None)
+            self._wake.set()
+
+    async def _record(self, msg: OutboxRecord, delivery: Delivery) -> bool:
+        """Store one send's outcome; return whether the chat's next message may follow."""
+        now = self.clock()
+        async with self.db.unit_of_work() as uow:
+            if delivery.result is Result.SENT:
+                assert delivery.message_id is not None
+                await uow.outbox.mark_sent(msg.id, telegram_message_id=delivery.message_id, now=now)
+                self.stats.sent += 1
+                self.limiter.succeeded()
+                return True
+            if delivery.result is Result.TRANSIENT:
+                self.stats.retried += 1
+                wait = self.backoff(msg.attempts)
+                log.warning(
+                    "sending %s failed (%s); retry %d in %.0fs",
+                    msg.idempotency_key,
+                    delivery.error,
+                    msg.attempts,
+                    wait.total_seconds(),
+                )
+                await uow.outbox.retry_later(msg.id, at=now + wait, error=delivery.error)
+                return False
+            if delivery.result is Result.CHAT_GONE:
+                self.stats.chats_gone.add(msg.chat_id)
+                await uow.subscribers.deactivate(msg.chat_id)
+                dropped = await uow.outbox.drop_chat(msg.chat_id, error=delivery.error)
+                self.stats.dead += dropped
+                log.info(
+                    "chat %s is gone (%s): unsubscribed, %d message(s) dropped",
+                    msg.chat_id,
+                    delivery.error,
+                    dropped,
+                )
+                return False
+            # REJECTED (or plain text refused too): Telegram will never take this message.
+            self.stats.dead += 1
+            log.error("Telegram refused %s: %s", msg.idempotency_key, delivery.error)
+            await uow.outbox.mark_dead(msg.id, error=delivery.error)
+            return True
+
+    async def _stop_lanes(self) -> None:
+        """Let sends under way finish; put messages not yet sent back in the queue."""
+        self._stopping = True
+        lanes = list(self._lanes.values())
+        for lane in lanes:
+            if lane.task and not lane.sending:
+                lane.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(
+                *(lane.task for lane in lanes if lane.task), return_exceptions=True
+            )
+        unsent = [m.id for lane in lanes for m in lane.messages]
+        self._stopping = False
+        if unsent:
+            async with self.db.unit_of_work() as uow:
+                await uow.outbox.release(unsent, at=self.clock())
+            log.info("delivery stopped: %d message(s) stay queued", len(unsent))

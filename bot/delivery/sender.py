@@ -1,0 +1,143 @@
+"""Send one queued message and say what happened; pace sends to Telegram's limits."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import html
+import json
+import logging
+import re
+import time
+import warnings
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
+
+from storage.delivery_repositories import OutboxRecord
+
+log = logging.getLogger(__name__)
+
+_TAG = re.compile(r"<[^>]*>")
+# Bad requests that mean the chat itself is gone, like a 403.
+_CHAT_GONE = ("chat not found", "user is deactivated", "group chat was deleted", "peer_id_invalid")
+
+
+class Result(enum.Enum):
+    SENT = "sent"
+    RATE_LIMITED = "rate limited"
+    TRANSIENT = "transient error"
+    CHAT_GONE = "chat gone"
+    BAD_MARKUP = "bad markup"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """The outcome of one send attempt."""
+
+    result: Result
+    message_id: int | None = None
+    error: str = ""
+    retry_after: float = 0.0
+
+
+def plain_text(message: str) -> str:
+    """Turn Telegram HTML into the plain text a reader would see."""
+    return html.unescape(_TAG.sub("", message))
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """Return how long Telegram asked us to wait, whatever type this PTB version uses."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value: int | float | timedelta = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+async def send_message(bot: Bot, msg: OutboxRecord, *, plain: bool = False) -> Delivery:
+    """Send ``msg`` once (as plain text when ``plain``) and classify the outcome."""
+    markup = None
+    if msg.reply_markup:
+        markup = InlineKeyboardMarkup.de_json(json.loads(msg.reply_markup), bot)
+    try:
+        sent = await bot.send_message(
+            msg.chat_id,
+            plain_text(msg.text) if plain else msg.text,
+            parse_mode=None if plain else msg.parse_mode,
+            reply_markup=markup,
+            disable_notification=msg.silent,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
+    except RetryAfter as exc:
+        return Delivery(Result.RATE_LIMITED, error=str(exc), retry_after=retry_seconds(exc))
+    except Forbidden as exc:
+        return Delivery(Result.CHAT_GONE, error=exc.message)
+    except BadRequest as exc:  # before NetworkError: BadRequest subclasses it
+        lowered = exc.message.lower()
+        if "can't parse entities" in lowered and msg.parse_mode and not plain:
+            return Delivery(Result.BAD_MARKUP, error=exc.message)
+        if any(marker in lowered for marker in _CHAT_GONE):
+            return Delivery(Result.CHAT_GONE, error=exc.message)
+        return Delivery(Result.REJECTED, error=exc.message)
+    except NetworkError as exc:  # includes TimedOut and 5xx answers
+        return Delivery(Result.TRANSIENT, error=exc.message)
+    except TelegramError as exc:
+        return Delivery(Result.TRANSIENT, error=f"{type(exc).__name__}: {exc.message}")
+    return Delivery(Result.SENT, message_id=sent.message_id)
+
+
+class RateLimiter:
+    """Space sends: at most ``per_second`` overall and one per ``chat_interval`` per chat.
+
+    A 429 pauses every send for ``retry_after`` and slows the pace, which then recovers.
+    """
+
+    def __init__(
+        self,
+        *,
+        per_second: float = 29.0,
+        chat_interval: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.base_interval = 1.0 / per_second
+        self.interval = self.base_interval
+        self.chat_interval = chat_interval
+        self._clock = clock
+        self._sleep = sleep
+        self._next = 0.0
+        self._paused_until = 0.0
+        self._chat_next: dict[int, float] = {}
+
+    async def acquire(self, chat_id: int) -> None:
+        """Wait for this chat's turn, then for a global slot."""
+        wait = self._chat_next.get(chat_id, 0.0) - self._clock()
+        if wait > 0:
+            await self._sleep(wait)
+        while True:
+            now = self._clock()
+            slot = max(now, self._next, self._paused_until)
+            self._next = slot + self.interval
+            if slot > now:
+                await self._sleep(slot - now)
+            if self._paused_until <= slot:
+                break  # no 429 arrived while we waited
+        now = self._clock()
+        self._chat_next[chat_id] = now + self.chat_interval
+        if len(self._chat_next) > 20_000:
+            self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
+
+    def pause(self, seconds: float) -> None:
+        """Stop every send for ``seconds`` and slow down by a fifth."""
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
+        self.interval = min(self.interval * 1.2, self.base_interval * 4)
+
+    def succeeded(self) -> None:
+        """Let the pace recover towards the configured rate."""
+        if self.interval > self.base_interval:
+            self.interval = max(self.base_interval, self.interval * 0.98)

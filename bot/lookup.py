@@ -1,0 +1,67 @@
+"""Find events for the chat commands: recent ones, by list number, by keywords."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import tzinfo
+from zoneinfo import ZoneInfo
+
+from bot.briefing.model import Briefing
+from bot.events import EventService
+from storage.unit_of_work import Database, UnitOfWork
+
+
+class EventLookup:
+    """Read-only access to events and their briefings, one unit of work per call."""
+
+    def __init__(self, db: Database, events: EventService, *, default_zone: tzinfo) -> None:
+        self.db = db
+        self.events = events
+        self.default_zone = default_zone
+
+    async def _zone(self, uow: UnitOfWork, chat_id: int) -> tzinfo:
+        sub = await uow.subscribers.get(chat_id)
+        return ZoneInfo(sub.timezone) if sub is not None and sub.active else self.default_zone
+
+    async def recent(self, chat_id: int, *, limit: int = 10) -> tuple[list[Briefing], tzinfo]:
+        """Return the briefings of the most recently updated events, and the chat's zone."""
+        async with self.db.unit_of_work() as uow:
+            records = await uow.events.list_recent(limit=limit)
+            briefings = [await self.events.briefing(uow, r.id) for r in records]
+            return briefings, await self._zone(uow, chat_id)
+
+    async def get(self, chat_id: int, event_id: int) -> tuple[Briefing | None, tzinfo]:
+        """Return an event's briefing (None when unknown) and the chat's zone."""
+        async with self.db.unit_of_work() as uow:
+            zone = await self._zone(uow, chat_id)
+            try:
+                return await self.events.briefing(uow, event_id), zone
+            except LookupError:
+                return None, zone
+
+    async def find(
+        self, chat_id: int, query: str, *, listed: Sequence[int] = ()
+    ) -> tuple[Briefing | None, tzinfo]:
+        """Return the event numbered ``query`` in ``listed``, matching its words, or the latest."""
+        query = query.strip()
+        async with self.db.unit_of_work() as uow:
+            zone = await self._zone(uow, chat_id)
+            if query.isdigit():
+                number = int(query)
+                if 1 <= number <= len(listed):
+                    event_id: int | None = listed[number - 1]
+                else:
+                    recent = await uow.events.list_recent(limit=number)
+                    event_id = recent[number - 1].id if 1 <= number <= len(recent) else None
+            elif query:
+                found = await uow.events.search(query.split(), limit=1)
+                event_id = found[0].id if found else None
+            else:
+                latest = await uow.events.list_recent(limit=1)
+                event_id = latest[0].id if latest else None
+            if event_id is None:
+                return None, zone
+            try:
+                return await self.events.briefing(uow, event_id), zone
+            except LookupError:
+                return None, zone

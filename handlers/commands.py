@@ -1,0 +1,202 @@
+"""User commands: parse the arguments, call one service, reply."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from datetime import tzinfo
+from typing import Any
+
+from telegram import Update
+
+from bot.briefing.model import Briefing
+from bot.config import parse_hhmm
+from bot.delivery.schedule import parse_quiet
+from bot.delivery.subscribers import NotSubscribed
+from handlers import texts
+from handlers.context import Context, argument, runtime
+from handlers.keyboards import event_keyboard, events_keyboard
+from handlers.render import briefing_html, changes_html, event_line_html, sources_html
+
+MAX_KEYWORDS = 100
+LISTED = "listed_events"  # chat_data key: the event ids of the chat's last /events
+
+
+async def _reply(update: Update, parts: list[str]) -> None:
+    assert update.effective_message is not None
+    for part in parts:
+        await update.effective_message.reply_html(part, disable_web_page_preview=True)
+
+
+def _chat(update: Update) -> int:
+    assert update.effective_chat is not None
+    return update.effective_chat.id
+
+
+async def start(update: Update, context: Context) -> None:
+    """Subscribe the chat and show its settings."""
+    chat = await runtime(context).services.subscribers.start(_chat(update))
+    await _reply(update, [texts.WELCOME + "\n\n" + texts.settings_html(chat) + "\n\nSee /help."])
+
+
+async def stop(update: Update, context: Context) -> None:
+    """Stop everything for this chat."""
+    stopped = await runtime(context).services.subscribers.stop(_chat(update))
+    reply = "Stopped: no more alerts or digests. Send /start to come back."
+    await _reply(update, [reply if stopped else "You were not subscribed."])
+
+
+async def subscribe(update: Update, context: Context) -> None:
+    """Follow every event, or only events matching keywords."""
+    keywords = argument(context).lower()
+    if len(keywords) > MAX_KEYWORDS:
+        await _reply(update, [f"Keep keywords under {MAX_KEYWORDS} characters."])
+        return
+    added, chat = await runtime(context).services.subscribers.subscribe(_chat(update), keywords)
+    head = "Subscribed." if added else "You already had that."
+    await _reply(update, [head + "\n\n" + texts.settings_html(chat)])
+
+
+async def unsubscribe(update: Update, context: Context) -> None:
+    """Drop one keyword filter, or (no arguments) stop everything."""
+    keywords = argument(context).lower()
+    if not keywords:
+        await stop(update, context)
+        return
+    try:
+        removed, chat = await runtime(context).services.subscribers.unsubscribe(
+            _chat(update), keywords
+        )
+    except NotSubscribed:
+        await _reply(update, [texts.NOT_SUBSCRIBED])
+        return
+    head = "Removed." if removed else f"You had no filter “{keywords}”."
+    await _reply(update, [head + "\n\n" + texts.settings_html(chat)])
+
+
+async def events(update: Update, context: Context) -> None:
+    """List recent events with buttons for each."""
+    briefings, zone = await runtime(context).services.lookup.recent(_chat(update), limit=10)
+    if not briefings:
+        await _reply(update, [texts.NO_EVENTS])
+        return
+    ids = [b.event_id for b in briefings]
+    if context.chat_data is not None:
+        context.chat_data[LISTED] = ids
+    lines = [event_line_html(b, n, tz=zone) for n, b in enumerate(briefings, 1)]
+    assert update.effective_message is not None
+    await update.effective_message.reply_html(
+        "<b>Recent events</b>\n" + "\n".join(lines),
+        reply_markup=events_keyboard(ids),
+        disable_web_page_preview=True,
+    )
+
+
+def _view(
+    render: Callable[..., list[str]],
+) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
+    async def handler(update: Update, context: Context) -> None:
+        listed = (context.chat_data or {}).get(LISTED, [])
+        found, zone = await runtime(context).services.lookup.find(
+            _chat(update), argument(context), listed=listed
+        )
+        if found is None:
+            await _reply(update, [_not_found(argument(context))])
+            return
+        await send_view(context, _chat(update), found, render, zone)
+
+    handler.__doc__ = f"Reply with the {render.__name__.removesuffix('_html')} of an event."
+    return handler
+
+
+def _not_found(query: str) -> str:
+    if not query:
+        return texts.NO_EVENTS
+    return f"No event matches “{query}”. Send /events for the list, then e.g. /summary 2."
+
+
+async def send_view(
+    context: Context, chat_id: int, b: Briefing, render: Callable[..., list[str]], zone: tzinfo
+) -> None:
+    """Send one view of an event, split into messages; buttons under the last one."""
+    parts = render(b, tz=zone)
+    for n, part in enumerate(parts, 1):
+        markup = event_keyboard(b.event_id) if n == len(parts) else None
+        await context.bot.send_message(
+            chat_id, part, parse_mode="HTML", reply_markup=markup, disable_web_page_preview=True
+        )
+
+
+summary = _view(briefing_html)
+sources = _view(sources_html)
+changes = _view(changes_html)
+
+
+async def digest(update: Update, context: Context) -> None:
+    """Set the digest time, or switch it off."""
+    value = argument(context)
+    if not value:
+        await _reply(update, ["Usage: /digest HH:MM (e.g. /digest 07:30) or /digest off"])
+        return
+    try:
+        at = None if value.lower() == "off" else parse_hhmm(value)
+        chat = await runtime(context).services.subscribers.set_digest(_chat(update), at)
+    except ValueError as exc:
+        await _reply(update, [f"{exc}. Or /digest off."])
+        return
+    except NotSubscribed:
+        await _reply(update, [texts.NOT_SUBSCRIBED])
+        return
+    await _reply(update, [texts.settings_html(chat)])
+
+
+async def timezone(update: Update, context: Context) -> None:
+    """Set the chat's time zone."""
+    value = argument(context)
+    if not value or " " in value:
+        await _reply(update, ["Usage: /timezone Area/City, e.g. /timezone Europe/Berlin"])
+        return
+    try:
+        chat = await runtime(context).services.subscribers.set_timezone(_chat(update), value)
+    except ValueError as exc:
+        await _reply(update, [str(exc)])
+        return
+    except NotSubscribed:
+        await _reply(update, [texts.NOT_SUBSCRIBED])
+        return
+    await _reply(update, [texts.settings_html(chat)])
+
+
+async def quiet(update: Update, context: Context) -> None:
+    """Set quiet hours (alerts arrive without sound), or switch them off."""
+    value = argument(context)
+    if not value:
+        await _reply(update, ["Usage: /quiet HH:MM-HH:MM (e.g. /quiet 22:00-07:00) or /quiet off"])
+        return
+    try:
+        hours = None if value.lower() == "off" else parse_quiet(value)
+        chat = await runtime(context).services.subscribers.set_quiet(_chat(update), hours)
+    except ValueError as exc:
+        await _reply(update, [str(exc)])
+        return
+    except NotSubscribed:
+        await _reply(update, [texts.NOT_SUBSCRIBED])
+        return
+    await _reply(update, [texts.settings_html(chat)])
+
+
+async def settings(update: Update, context: Context) -> None:
+    """Show the chat's settings."""
+    chat = await runtime(context).services.subscribers.current(_chat(update))
+    await _reply(update, [texts.NOT_SUBSCRIBED if chat is None else texts.settings_html(chat)])
+
+
+async def help_command(update: Update, context: Context) -> None:
+    """List the commands (admins see theirs too)."""
+    user = update.effective_user
+    admin = runtime(context).services.admin.is_admin(user.id if user else None)
+    await _reply(update, [texts.help_html(admin=admin)])
+
+
+async def pointer(update: Update, context: Context) -> None:
+    """Answer unknown commands and free text with a pointer to /help."""
+    await _reply(update, [texts.POINTER])

@@ -1,0 +1,33 @@
+"""The one error handler: log the failure and tell the admins in plain words."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from handlers.context import Context, runtime
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Log an exception raised while handling an update and tell each admin briefly."""
+    error = context.error
+    log.error("error while handling an update", exc_info=error)
+    what = f"{type(error).__name__}: {error}"[:300]
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(
+                update.effective_chat.id, "Sorry, something went wrong. The admins were told."
+            )
+        except TelegramError:
+            log.warning("could not tell chat %s about the error", update.effective_chat.id)
+    for admin_id in runtime(context).services.settings.admin_ids:
+        try:
+            await context.bot.send_message(
+                admin_id, f"briefbot hit an error while handling an update: {what}. See the logs."
+            )
+        except TelegramError:
+            log.warning("could not tell admin %s about an error", admin_id)
