@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.briefing.model import Document
+from bot.briefing.names import sound_key
 from bot.briefing.text import STOP_WORDS, stem
 
 # The same word pattern as bot.briefing.text.words, kept here to see where each word starts.
@@ -103,7 +104,8 @@ def extract(doc: Document) -> Features:
     names: dict[str, float] = {}
     for weight, title_case, (word, initial) in tokens:
         lower = word.lower()
-        if len(word) < 2 or lower in STOP_WORDS or word[0].isdigit():
+        acronym = word.isupper() and len(word) <= 5
+        if len(word) < 2 or (lower in STOP_WORDS and not acronym) or word[0].isdigit():
             continue
         key = stem(word)
         terms[key] = terms.get(key, 0.0) + weight
@@ -112,7 +114,9 @@ def extract(doc: Document) -> Features:
             and lower not in _NOT_NAMES
             and not ((initial or title_case) and lower in lower_words)
         ):
-            names[key] = names.get(key, 0.0) + weight
+            # Spelling variants of one name (Erbil/Irbil, Soleimani/Suleimani) share a key.
+            name = sound_key(word)
+            names[name] = names.get(name, 0.0) + weight
     numbers: dict[str, float] = {}
     for weight, text, _ in parts:
         for number in numbers_in(text):
