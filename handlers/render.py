@@ -8,7 +8,7 @@ from datetime import UTC, tzinfo
 from html import escape
 
 from bot.briefing.model import Briefing, Change, Claim, Difference, SourceArticle
-from bot.briefing.render import claim_label, format_time, meta_line
+from bot.briefing.render import claim_label, claim_value, format_time, meta_line
 
 MAX_MESSAGE = 4096
 MAX_ALERT = 1000
@@ -58,7 +58,7 @@ def sources_html(b: Briefing, *, tz: tzinfo = UTC) -> list[str]:
         lines += [f"• {_article_line(a, tz)}" for a in entry.articles]
         if entry.claims:
             figures = "; ".join(
-                f"{text(c.value)} {text(c.about)}{_citing(c)}" for c in entry.claims
+                f"{text(claim_value(c))} {text(c.about)}{_citing(c)}" for c in entry.claims
             )
             lines.append(f"Figures: {figures}")
         sections.append("\n".join(lines))
@@ -138,13 +138,13 @@ def _difference(d: Difference) -> str:
     about = f"<b>{text(d.about[:1].upper() + d.about[1:])}</b>"
     if d.kind == "agreement":
         sources = len({c.source for c in d.claims})
-        value = text(d.claims[0].value) if d.claims else ""
+        value = text(claim_value(d.claims[0])) if d.claims else ""
         return f"{about}: {value} — {sources} of {d.sources_total or sources} sources"
     return f"{about}: " + " / ".join(_claim(c) for c in d.claims)
 
 
 def _claim(c: Claim) -> str:
-    return f"{text(c.value)} (<i>{text(claim_label(c))}</i>)"
+    return f"{text(claim_value(c))} (<i>{text(claim_label(c))}</i>)"
 
 
 def _citing(c: Claim) -> str:

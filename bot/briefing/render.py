@@ -61,8 +61,19 @@ def format_time(moment: datetime, tz: tzinfo = UTC) -> str:
 def claim_label(claim: Claim) -> str:
     """Return "Outlet A, citing the defence ministry" or just "Outlet A"."""
     if claim.attributed_to:
-        return f"{claim.source}, citing {claim.attributed_to}"
+        who = claim.attributed_to
+        # "A source said" reads as "citing a source"; proper names keep their capitals.
+        if who.split(" ", 1)[0] in ("A", "An", "The"):
+            who = who[0].lower() + who[1:]
+        return f"{claim.source}, citing {who}"
     return claim.source
+
+
+def claim_value(claim: Claim) -> str:
+    """Return the figure as written, with "no"/"nobody" shown as "none"."""
+    if claim.high == 0 and claim.value.lower() in ("no", "nobody", "zero", "none"):
+        return "none"
+    return claim.value
 
 
 def difference_line(d: Difference) -> str:
@@ -71,9 +82,9 @@ def difference_line(d: Difference) -> str:
     if d.kind == "agreement":
         sources = len({c.source for c in d.claims})
         total = d.sources_total or sources
-        value = d.claims[0].value if d.claims else ""
+        value = claim_value(d.claims[0]) if d.claims else ""
         return f"{about}: {value} — {sources} of {total} sources"
-    values = " / ".join(f"{c.value} ({claim_label(c)})" for c in d.claims)
+    values = " / ".join(f"{claim_value(c)} ({claim_label(c)})" for c in d.claims)
     return f"{about}: {values}"
 
 
