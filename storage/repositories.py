@@ -273,7 +273,7 @@ class ArticleRepository:
         return await self._assemble((await self._session.exec(query)).all())
 
     async def documents_since(self, since: datetime) -> list[tuple[Document, int]]:
-        """Return (latest document, event id) of clustered articles seen since ``since``, in order."""
+        """Return (latest document, event id) of every article of events updated since ``since``."""
         latest = (
             select(
                 ArticleVersionRow.article_id,
@@ -291,7 +291,12 @@ class ArticleRepository:
                 (col(ArticleVersionRow.article_id) == ArticleRow.id)
                 & (col(ArticleVersionRow.number) == latest.c.number),
             )
-            .where(col(ArticleRow.event_id).is_not(None), col(ArticleRow.first_seen) >= since)
+            .where(
+                # Whole events, not partial ones: the index holds every member of an event.
+                col(ArticleRow.event_id).in_(
+                    select(EventRow.id).where(col(EventRow.last_updated) >= since)
+                )
+            )
             .order_by(col(ArticleRow.id))
         )
         out = []
