@@ -35,6 +35,7 @@ class EventService:
         self._config = config
         self.index = EventIndex(config)
         self._loaded = False
+        self._evicted_at: datetime | None = None
 
     def invalidate(self) -> None:
         """Drop the in-memory index; the next placement rebuilds it from the database."""
@@ -54,6 +55,7 @@ class EventService:
         """Assign a new or updated article to an event and refresh that event; return its id."""
         if not self._loaded:
             await self.load(uow, now=now)
+        self._evict(now)
         article = await uow.articles.get(article_id)
         assert article is not None, f"article {article_id} vanished"
         doc = document_of(article)
@@ -66,6 +68,12 @@ class EventService:
             await uow.articles.set_event(article_id, event_id)
         await self.refresh(uow, event_id, now=now)
         return event_id
+
+    def _evict(self, now: datetime) -> None:
+        """Close events older than the replay window, at most once an hour, to bound memory."""
+        if self._evicted_at is None or now - self._evicted_at >= timedelta(hours=1):
+            self.index.evict_before(now - REPLAY_WINDOW)
+            self._evicted_at = now
 
     async def refresh(self, uow: UnitOfWork, event_id: int, *, now: datetime) -> Briefing:
         """Rebuild an event's briefing; mark it changed when its substance changed."""
