@@ -1,0 +1,104 @@
+"""A running bot against the fake Bot API: real Application, real HTTP, a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import Services, build_application, build_services, running
+from bot.config import Settings
+from bot.jobs import Runtime, Timings
+from tests.fake_telegram import TOKEN, FakeTelegram
+
+ADMIN = 900
+FAST = Timings(
+    alert_check=0.2,
+    digest_sweep=0.2,
+    first_run=0.1,
+    per_second=500.0,
+    chat_interval=0.0,
+    idle_poll=0.1,
+    backoff_base=0.05,
+    feeds=False,
+)
+
+
+class Clock:
+    """A settable clock that otherwise follows real time."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        from storage.types import utcnow
+
+        return utcnow() + self.offset
+
+    def advance(self, delta: timedelta) -> None:
+        self.offset += delta
+
+
+@dataclass
+class Bot:
+    fake: FakeTelegram
+    services: Services
+    runtime: Runtime
+    clock: Clock
+    inbox: Path
+
+    async def say(self, chat_id: int, text: str, *, user_id: int | None = None) -> list[str]:
+        """Send a text and return the replies that arrive for it."""
+        before = len(self.fake.to(chat_id))
+        await self.fake.command(chat_id, text, user_id=user_id)
+        await self.fake.wait_for(lambda: len(self.fake.to(chat_id)) > before)
+        return [s.text for s in self.fake.to(chat_id)[before:]]
+
+
+def make_settings(fake: FakeTelegram, tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "telegram_token": TOKEN,
+        "telegram_api_url": fake.api_url,
+        "database_url": f"sqlite:///{tmp_path / 'bot.db'}",
+        "inbox_dir": tmp_path / "inbox",
+        "admin_ids": frozenset({ADMIN}),
+        "timezone": "UTC",
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    server = await FakeTelegram().start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+def bot_factory(
+    fake: FakeTelegram, tmp_path: Path
+) -> Callable[..., Any]:
+    """Return an async context manager factory running the bot with given settings/timings."""
+
+    @contextlib.asynccontextmanager
+    async def start(timings: Timings = FAST, **overrides: Any) -> AsyncIterator[Bot]:
+        settings = make_settings(fake, tmp_path, **overrides)
+        settings.inbox_dir.mkdir(parents=True, exist_ok=True)
+        clock = Clock()
+        services = build_services(settings, clock=clock)
+        await asyncio.to_thread(services.db.migrate)
+        app = build_application(services, timings=timings)
+        try:
+            async with running(app, poll_timeout=1):
+                yield Bot(fake, services, app.bot_data["runtime"], clock, settings.inbox_dir)
+        finally:
+            await services.close()
+
+    return start
