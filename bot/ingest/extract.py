@@ -42,10 +42,16 @@ class DecodeError(ValueError):
     """The bytes are binary or in no text encoding we can recognise."""
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\f\x1b")
+
+
 def looks_binary(data: bytes) -> bool:
-    """Return True for bytes that are plainly not text (NUL bytes near the start)."""
+    """Return True for bytes that are plainly not text (NUL or many control bytes at the start)."""
     head = data[:8192]
-    return b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    return b"\x00" in head or controls > len(head) // 20
 
 
 def decode_text(data: bytes) -> str:
@@ -59,7 +65,10 @@ def decode_text(data: bytes) -> str:
     best = from_bytes(data).best()
     if best is None:
         raise DecodeError("text in an unknown encoding (not UTF-8, no other encoding fits)")
-    return str(best)
+    text = str(best)
+    if text.count("\ufffd") > len(text) // 100:
+        raise DecodeError(f"text does not decode cleanly (best guess {best.encoding})")
+    return text
 
 
 def html_to_text(fragment: str) -> str:

@@ -137,7 +137,8 @@ def _entry(raw: Mapping[str, Any]) -> FeedEntry:
         content=content.strip(),
         published=from_struct(raw.get("published_parsed"))
         or from_struct(raw.get("created_parsed")),
-        updated=from_struct(raw.get("updated_parsed")),
+        # dict.get: feedparser's own get warns and maps "updated" to "published".
+        updated=from_struct(dict.get(raw, "updated_parsed")),
     )
 
 
@@ -236,6 +237,7 @@ class FeedPoller:
         settings: Settings,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
+        fetch_timeout: float = 20.0,
     ) -> None:
         self.db = db
         self.pipeline = pipeline
@@ -244,6 +246,8 @@ class FeedPoller:
             max_bytes=settings.max_file_bytes,
             allow_private=settings.allow_private_feeds,
             transport=transport,
+            timeout=fetch_timeout,
+            total_timeout=3 * fetch_timeout,
         )
         self._feeds = asyncio.Semaphore(MAX_CONCURRENT_FEEDS)
         self._pages = asyncio.Semaphore(MAX_CONCURRENT_PAGES)

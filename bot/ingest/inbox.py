@@ -1,0 +1,105 @@
+"""Watch the inbox folder and ingest every article file dropped into it (files stay put)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
+
+from watchfiles import Change, awatch
+
+from bot.ingest.files import is_hidden, read_file, source_and_path
+from bot.ingest.model import IngestResult, ParsedArticle
+from bot.pipeline import Pipeline
+
+log = logging.getLogger(__name__)
+
+# Wait this long for writes to settle before reading a changed file.
+DEBOUNCE_MS = 800
+
+ResultsCallback = Callable[[list[IngestResult]], Awaitable[None]]
+
+
+class InboxWatcher:
+    """Ingest new and changed files under ``inbox_dir``; stored hashes make re-reads harmless."""
+
+    def __init__(
+        self,
+        inbox_dir: Path,
+        pipeline: Pipeline,
+        *,
+        max_bytes: int,
+        on_results: ResultsCallback | None = None,
+    ) -> None:
+        # Absolute, so paths reported by the file watcher sit below it.
+        self.inbox_dir = inbox_dir.resolve()
+        self.pipeline = pipeline
+        self.max_bytes = max_bytes
+        self.on_results = on_results
+        # (mtime, size) of each file as last read, so unchanged files are not read again.
+        self._seen: dict[Path, tuple[int, int]] = {}
+
+    def _changed_files(self, paths: Iterable[Path]) -> list[Path]:
+        out = []
+        for path in sorted({p.resolve() for p in paths}):
+            try:
+                if not path.is_file() or is_hidden(path, self.inbox_dir):
+                    continue
+                stat = path.stat()
+            except (OSError, ValueError):
+                continue
+            if self._seen.get(path) != (stat.st_mtime_ns, stat.st_size):
+                out.append(path)
+        return out
+
+    def _read(self, paths: list[Path]) -> list[ParsedArticle | IngestResult]:
+        items: list[ParsedArticle | IngestResult] = []
+        for path in paths:
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            source, below = source_and_path(path, self.inbox_dir)
+            items.append(
+                read_file(path, source=source, identity_path=below, max_bytes=self.max_bytes)
+            )
+            self._seen[path] = (stat.st_mtime_ns, stat.st_size)
+        return items
+
+    async def _ingest(self, paths: Iterable[Path]) -> list[IngestResult]:
+        changed = self._changed_files(paths)
+        if not changed:
+            return []
+        items = await asyncio.to_thread(self._read, changed)
+        results = await self.pipeline.ingest(items)
+        if results and self.on_results is not None:
+            try:
+                await self.on_results(results)
+            except Exception:
+                log.exception("inbox results callback failed")
+        return results
+
+    async def scan(self) -> list[IngestResult]:
+        """Ingest every file not read yet or changed since it was last read."""
+        if not self.inbox_dir.is_dir():
+            return []
+        paths = await asyncio.to_thread(lambda: list(self.inbox_dir.rglob("*")))
+        return await self._ingest(paths)
+
+    async def watch(self, stop: asyncio.Event) -> None:
+        """Scan once, then ingest added or modified files until ``stop`` is set."""
+        self.inbox_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            await self.scan()
+        except Exception:
+            log.exception("inbox scan failed")
+        log.info("watching inbox %s", self.inbox_dir)
+        async for changes in awatch(
+            self.inbox_dir, stop_event=stop, debounce=DEBOUNCE_MS, recursive=True
+        ):
+            paths = [Path(p) for kind, p in changes if kind in (Change.added, Change.modified)]
+            try:
+                await self._ingest(paths)
+            except Exception:  # one bad batch must not end the watcher
+                log.exception("inbox ingest failed for %d file(s)", len(paths))

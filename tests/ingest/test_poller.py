@@ -1,0 +1,289 @@
+"""Poll feeds served over real loopback HTTP: caching, teasers, failures and back-off."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.config import Settings
+from bot.events import EventService
+from bot.ingest.feeds import FeedPoller, backoff, next_refetch
+from bot.ingest.model import Outcome
+from bot.pipeline import Pipeline
+from storage.records import FeedRecord
+from storage.unit_of_work import Database
+from tests.fake_feeds import (
+    FakeFeedServer,
+    Reply,
+    article_page,
+    gzip_bomb,
+    rss,
+    running_server,
+)
+
+NOW = datetime(2026, 1, 8, 12, 0, tzinfo=UTC)
+LONG = (
+    "The city council approved the new transit budget on Tuesday after a debate that lasted "
+    "well into the night, with nine members voting in favour and four against the plan. "
+)
+PARAGRAPHS = [
+    LONG,
+    "The budget sets aside 120 million dollars for new buses and longer evening service on the "
+    "busiest routes, the transit authority said in a statement.",
+    "Opponents argued that fares should have been frozen instead, and said they would bring the "
+    "question back to the council before the summer.",
+]
+
+
+@pytest.fixture
+def server() -> Iterator[FakeFeedServer]:
+    with running_server() as srv:
+        yield srv
+
+
+@pytest.fixture
+async def poller(database: Database) -> AsyncIterator[FeedPoller]:
+    settings = Settings(allow_private_feeds=True, poll_interval=600, max_file_bytes=1_000_000)
+    poller = FeedPoller(database, Pipeline(database, EventService()), settings, fetch_timeout=5.0)
+    yield poller
+    await poller.close()
+
+
+async def add_feed(db: Database, url: str, name: str = "Example News") -> FeedRecord:
+    async with db.unit_of_work() as uow:
+        return await uow.feeds.add(url=url, name=name, now=NOW)
+
+
+async def get_feed(db: Database, feed_id: int) -> FeedRecord:
+    async with db.unit_of_work() as uow:
+        feed = await uow.feeds.get(feed_id)
+    assert feed is not None
+    return feed
+
+
+VOCABULARY = [
+    "harbour",
+    "bridge",
+    "school",
+    "storm",
+    "election",
+    "vaccine",
+    "strike",
+    "river",
+    "airport",
+    "museum",
+    "factory",
+    "festival",
+    "court",
+    "budget",
+    "wildfire",
+    "railway",
+    "hospital",
+    "market",
+    "senate",
+    "drought",
+    "council",
+]
+
+
+def story_text(n: int) -> str:
+    """Write a distinct few sentences for story ``n``."""
+    rng = random.Random(n)
+    sentences = []
+    for _ in range(6):
+        picked = rng.sample(VOCABULARY, 6)
+        sentences.append(
+            f"Officials said the {picked[0]} and the {picked[1]} were affected by the {picked[2]}, "
+            f"while the {picked[3]} near the {picked[4]} reopened after the {picked[5]}."
+        )
+    return " ".join(sentences)
+
+
+def full_item(n: int) -> dict[str, str]:
+    return {
+        "title": f"Story number {n}",
+        "link": f"http://example.test/story/{n}?utm_source=rss",
+        "content": f"<p>{story_text(n)}</p>",
+        "date": "Thu, 08 Jan 2026 09:00:00 GMT",
+    }
+
+
+async def test_first_poll_stores_entries_and_second_is_not_modified(
+    server: FakeFeedServer, poller: FeedPoller, database: Database
+) -> None:
+    url = server.feed("/feed.xml", rss([full_item(1), full_item(2)]))
+    feed = await add_feed(database, url)
+    report = await poller.poll_feed(feed, NOW)
+    assert report.status == "ok", report.describe()
+    assert [r.outcome for r in report.results] == [Outcome.NEW, Outcome.NEW]
+    assert "2 new, 0 version" in report.describe()
+
+    stored = await get_feed(database, feed.id)
+    assert stored.etag == '"v1"' and stored.last_modified
+    assert stored.next_poll_at == NOW + timedelta(seconds=600)
+    again = await poller.poll_feed(stored, NOW + timedelta(minutes=10))
+    assert again.status == "not-modified"
+    assert again.results == []
+    assert server.not_modified["/feed.xml"] == 1
+    async with database.unit_of_work() as uow:
+        article = await uow.articles.get_by_identity("http://example.test/story/1")
+    assert article is not None
+    assert article.published == datetime(2026, 1, 8, 9, 0, tzinfo=UTC)
+
+
+async def test_changed_feed_brings_a_version_and_keeps_the_rest(
+    server: FakeFeedServer, poller: FeedPoller, database: Database
+) -> None:
+    url = server.feed("/feed.xml", rss([full_item(1), full_item(2)]))
+    feed = await add_feed(database, url)
+    await poller.poll_feed(feed, NOW)
+    edited = full_item(2) | {"title": "Story number 2, now with a new headline"}
+    server.update_feed("/feed.xml", rss([full_item(1), edited, full_item(3)]), etag="v2")
+    report = await poller.poll_feed(await get_feed(database, feed.id), NOW + timedelta(hours=1))
+    outcomes = [r.outcome for r in report.results]
+    assert outcomes == [Outcome.UNCHANGED, Outcome.VERSION, Outcome.NEW]
+
+
+async def test_teaser_entry_takes_the_article_page_text(
+    server: FakeFeedServer, poller: FeedPoller, database: Database
+) -> None:
+    page = server.static("/story/teaser", article_page("Council passes transit budget", PARAGRAPHS))
+    teaser = {"title": "Council passes budget", "link": page, "description": "The council voted."}
+    url = server.feed("/teasers.xml", rss([teaser]))
+    report = await poller.poll_feed(await add_feed(database, url), NOW)
+    assert [r.outcome for r in report.results] == [Outcome.NEW]
+    async with database.unit_of_work() as uow:
+        article = await uow.articles.get(report.results[0].article_id or 0)
+    assert article is not None
+    assert "120 million dollars" in article.latest.text
+    assert "Copyright" not in article.latest.text
+    assert article.title == "Council passes transit budget"
+
+    # A changed page becomes a new version when its re-fetch is due (15 minutes later).
+    assert await poller.refetch_due(NOW) == []
+    server.static(
+        "/story/teaser",
+        article_page("Council passes transit budget", [*PARAGRAPHS, "The mayor signed it."]),
+    )
+    refetched = await poller.refetch_due(datetime.now(UTC) + timedelta(minutes=16))
+    assert [r.outcome for r in refetched] == [Outcome.VERSION]
+    hits = server.hits["/story/teaser"]
+    assert await poller.refetch_due(datetime.now(UTC) + timedelta(minutes=17)) == []
+    assert server.hits["/story/teaser"] == hits
+
+
+async def test_entries_without_link_guid_or_date(
+    server: FakeFeedServer, poller: FeedPoller, database: Database
+) -> None:
+    no_link = {"title": "Orphan", "content": f"<p>{story_text(1)}</p>"}
+    guid_only = {"title": "Guid only", "guid": "item-77", "content": f"<p>{story_text(2)}</p>"}
+    undated = {"title": "Undated", "link": "http://example.test/u", "content": story_text(3)}
+    url = server.feed("/odd.xml", rss([no_link, guid_only, undated]))
+    report = await poller.poll_feed(await add_feed(database, url), NOW)
+    assert [r.outcome for r in report.results] == [Outcome.REJECTED, Outcome.NEW, Outcome.NEW]
+    assert "neither a link nor a guid" in report.results[0].reason
+    async with database.unit_of_work() as uow:
+        guid = await uow.articles.get_by_identity("guid:127.0.0.1/item-77")
+        undated_article = await uow.articles.get_by_identity("http://example.test/u")
+    assert guid is not None
+    assert undated_article is not None and undated_article.published is None
+
+
+def _failures(server: FakeFeedServer) -> dict[str, tuple[str, str]]:
+    server.route("/missing.xml", lambda _r: Reply(404, b"gone"))
+    server.route("/broken.xml", lambda _r: Reply(500, b"oops"))
+    server.route("/loop-a", lambda _r: Reply(302, headers={"Location": "/loop-b"}))
+    server.route("/loop-b", lambda _r: Reply(302, headers={"Location": "/loop-a"}))
+    server.route("/bomb.xml", lambda _r: gzip_bomb(30_000_000))
+    server.static("/page.html", article_page("Not a feed", PARAGRAPHS))
+    server.route("/big.xml", lambda _r: Reply(200, b"<rss>" + b" " * 2_000_000 + b"</rss>"))
+    return {
+        "missing": (server.url("/missing.xml"), "HTTP 404"),
+        "broken": (server.url("/broken.xml"), "HTTP 500"),
+        "loop": (server.url("/loop-a"), "redirect loop"),
+        "bomb": (server.url("/bomb.xml"), "decompressed"),
+        "html": (server.url("/page.html"), "not a feed: got an HTML page"),
+        "big": (server.url("/big.xml"), "over the limit"),
+    }
+
+
+async def test_failing_feeds_back_off_and_never_stop_the_others(
+    server: FakeFeedServer, poller: FeedPoller, database: Database
+) -> None:
+    good = await add_feed(database, server.feed("/good.xml", rss([full_item(1)])), "Good")
+    cases = _failures(server)
+    ids = {name: (await add_feed(database, url, name)).id for name, (url, _) in cases.items()}
+
+    reports = {r.feed_id: r for r in await poller.poll_due(NOW)}
+    assert reports[good.id].status == "ok"
+    assert reports[good.id].counts[Outcome.NEW] == 1
+    for name, (_, expected) in cases.items():
+        report = reports[ids[name]]
+        assert report.status == "error", name
+        assert expected in (report.error or ""), (name, report.error)
+        assert expected in report.describe()
+        stored = await get_feed(database, ids[name])
+        assert stored.last_error == report.error
+        assert stored.error_count == 1
+        assert stored.next_poll_at == NOW + timedelta(seconds=1200)
+
+    # Only the good feed is due again after its interval; failing ones wait twice as long.
+    later = await poller.poll_due(NOW + timedelta(seconds=600))
+    assert [r.feed_id for r in later] == [good.id]
+    again = {r.feed_id: r for r in await poller.poll_due(NOW + timedelta(seconds=1200))}
+    assert (await get_feed(database, ids["missing"])).error_count == 2
+    assert again[ids["missing"]].next_poll_at == NOW + timedelta(seconds=1200 + 2400)
+
+
+async def test_slow_feed_times_out(server: FakeFeedServer, database: Database) -> None:
+    settings = Settings(allow_private_feeds=True, poll_interval=600)
+    hasty = FeedPoller(database, Pipeline(database, EventService()), settings, fetch_timeout=0.3)
+    url = server.route("/slow.xml", lambda _r: Reply(200, rss([full_item(9)]), delay=2.0))
+    try:
+        report = await hasty.poll_feed(await add_feed(database, url), NOW)
+    finally:
+        await hasty.close()
+    assert report.status == "error"
+    assert "timed out" in (report.error or "")
+    assert (await get_feed(database, report.feed_id)).error_count == 1
+
+
+async def test_malformed_feed_with_entries_is_used(
+    server: FakeFeedServer, poller: FeedPoller, database: Database
+) -> None:
+    body = rss([full_item(1)]).replace(b"</channel></rss>", b"<oops></channel>")
+    url = server.feed("/bozo.xml", body)
+    report = await poller.poll_feed(await add_feed(database, url), NOW)
+    assert report.status == "ok"
+    assert report.problem
+    assert report.counts[Outcome.NEW] == 1
+
+
+async def test_private_addresses_are_refused_unless_allowed(
+    server: FakeFeedServer, database: Database
+) -> None:
+    settings = Settings(allow_private_feeds=False)
+    strict = FeedPoller(database, Pipeline(database, EventService()), settings)
+    try:
+        url = server.feed("/feed.xml", rss([full_item(1)]))
+        report = await strict.poll_feed(await add_feed(database, url), NOW)
+    finally:
+        await strict.close()
+    assert report.status == "error"
+    assert "private, loopback or reserved" in (report.error or "")
+    assert server.hits["/feed.xml"] == 0
+
+
+def test_backoff_and_refetch_schedules() -> None:
+    assert backoff(900, 1) == timedelta(seconds=1800)
+    assert backoff(900, 3) == timedelta(seconds=7200)
+    assert backoff(900, 40) == timedelta(days=1)
+    seen = NOW
+    assert next_refetch(seen, NOW + timedelta(minutes=5)) == NOW + timedelta(minutes=20)
+    assert next_refetch(seen, NOW + timedelta(hours=2)) == NOW + timedelta(hours=3)
+    assert next_refetch(seen, NOW + timedelta(hours=12)) == NOW + timedelta(hours=18)
+    assert next_refetch(seen, NOW + timedelta(days=2)) == NOW + timedelta(days=3)
+    assert next_refetch(seen, NOW + timedelta(days=3, minutes=1)) is None
