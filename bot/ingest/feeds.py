@@ -125,7 +125,7 @@ def _parse_json_feed(data: Mapping[str, Any]) -> ParsedFeed:
     )
 
 
-def _entry(raw: Mapping[str, Any]) -> FeedEntry:
+def _entry(raw: dict[str, Any]) -> FeedEntry:
     contents = raw.get("content") or []
     content = "\n".join(_text_of(c.get("value")) for c in contents if isinstance(c, Mapping))
     summary = _text_of(raw.get("summary"))
