@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -135,6 +136,8 @@ def build_application(services: Services, *, timings: Timings | None = None) -> 
     """Build the PTB Application: handlers, jobs and the delivery worker, against the configured API."""
     from handlers.errors import on_error
 
+    # Periods as timedelta (PTB 22's future default); without it every 429 warns.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     settings = services.settings
     if settings.telegram_token is None:
         raise ConfigError("BRIEFBOT_TELEGRAM_TOKEN is not set; get a token from @BotFather")

@@ -358,7 +358,8 @@ class OutboxRepository:
                 col(OutboxMessage.chat_id) == row.chat_id,
                 col(OutboxMessage.id) >= message_id,
                 col(OutboxMessage.state).in_([PENDING, SENDING]),
-                or_(col(OutboxMessage.id) == message_id, col(OutboxMessage.next_attempt_at) < at),
+                # Later messages this lane claimed, or queued ones due before ``at``.
+                or_(col(OutboxMessage.state) == SENDING, col(OutboxMessage.next_attempt_at) < at),
             )
             .values(state=PENDING, next_attempt_at=at)
         )

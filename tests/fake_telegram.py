@@ -168,7 +168,13 @@ class FakeTelegram:
         return await self.push({"message": message})
 
     async def document(
-        self, chat_id: int, name: str, data: bytes, *, user_id: int | None = None, size: int | None = None
+        self,
+        chat_id: int,
+        name: str,
+        data: bytes,
+        *,
+        user_id: int | None = None,
+        size: int | None = None,
     ) -> int:
         """Queue a document message; its bytes are served through getFile."""
         file_id = f"file{len(self.files) + 1}"
@@ -250,12 +256,18 @@ class FakeTelegram:
             self._connections.discard(writer)
             writer.close()
 
-    async def _handle(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes, str]:
+    async def _handle(
+        self, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, bytes, str]:
         path = unquote(path)
         if path.startswith(f"/file/bot{TOKEN}/"):
             file_id = path.rsplit("/", 1)[-1]
             data = self.files.get(file_id)
-            return (200, data, "application/octet-stream") if data is not None else (404, b"", "text/plain")
+            return (
+                (200, data, "application/octet-stream")
+                if data is not None
+                else (404, b"", "text/plain")
+            )
         prefix = f"/bot{TOKEN}/"
         if not path.startswith(prefix):
             return _error(404, "Not Found")
@@ -308,7 +320,9 @@ class FakeTelegram:
             return _ok(ready())
 
     async def _api_editMessageText(self, params: dict[str, Any]) -> tuple[int, bytes, str]:
-        return _ok(self._message_json(int(params["chat_id"]), str(params["text"]), next(self._message_ids)))
+        return _ok(
+            self._message_json(int(params["chat_id"]), str(params["text"]), next(self._message_ids))
+        )
 
     async def _api_sendMessage(self, params: dict[str, Any]) -> tuple[int, bytes, str]:
         chat_id = int(params["chat_id"])
@@ -398,7 +412,9 @@ def _ok(result: Any) -> tuple[int, bytes, str]:
     return 200, json.dumps({"ok": True, "result": result}).encode(), "application/json"
 
 
-def _error(status: int, description: str, parameters: dict[str, Any] | None = None) -> tuple[int, bytes, str]:
+def _error(
+    status: int, description: str, parameters: dict[str, Any] | None = None
+) -> tuple[int, bytes, str]:
     body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
     if parameters:
         body["parameters"] = parameters

@@ -74,6 +74,12 @@ def make_settings(fake: FakeTelegram, tmp_path: Path, **overrides: Any) -> Setti
     return Settings(**values)
 
 
+@pytest.fixture(autouse=True)
+def _timedelta_periods(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opt in to PTB's timedelta periods, as build_application does (else PTB warns on 429)."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+
+
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeTelegram]:
     server = await FakeTelegram().start()
@@ -82,9 +88,7 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 
 
 @pytest.fixture
-def bot_factory(
-    fake: FakeTelegram, tmp_path: Path
-) -> Callable[..., Any]:
+def bot_factory(fake: FakeTelegram, tmp_path: Path) -> Callable[..., Any]:
     """Return an async context manager factory running the bot with given settings/timings."""
 
     @contextlib.asynccontextmanager
