@@ -8,6 +8,7 @@ next N calls, or at random with a seed), or enforces a messages-per-second limit
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import random
@@ -210,9 +211,9 @@ class FakeTelegram:
     def methods(self) -> list[str]:
         return [name for name, _ in self.calls]
 
-    async def wait_for(self, predicate: Any, timeout: float = 10.0) -> None:
+    async def wait_for(self, predicate: Any, within: float = 10.0) -> None:
         """Wait until ``predicate()`` is true (checked whenever something happens)."""
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(within):
             async with self._changed:
                 await self._changed.wait_for(predicate)
 
@@ -401,10 +402,8 @@ def _params(content_type: str, body: bytes) -> dict[str, Any]:
 def _decode(raw: dict[str, Any]) -> dict[str, Any]:
     out = dict(raw)
     for key in _JSON_KEYS & out.keys():
-        try:
+        with contextlib.suppress(TypeError, ValueError):
             out[key] = json.loads(out[key])
-        except (TypeError, ValueError):
-            pass
     return out
 
 

@@ -70,8 +70,8 @@ async def _enqueue(db: Database, chats: int, per_chat: int) -> list[str]:
     return texts
 
 
-async def _deliver_all(worker: OutboxWorker, db: Database, *, timeout: float = 8) -> None:
-    async with asyncio.timeout(timeout):
+async def _deliver_all(worker: OutboxWorker, db: Database, *, within: float = 8) -> None:
+    async with asyncio.timeout(within):
         while True:
             await worker.drain()
             async with db.unit_of_work() as uow:
@@ -121,7 +121,7 @@ async def test_crash_between_queueing_and_sending_sends_each_once(
             return (await uow.outbox.counts()).get("sent", 0)
 
     async with asyncio.timeout(10):
-        while await marked() < 20:
+        while await marked() < 20:  # noqa: ASYNC110  (polls the database)
             await asyncio.sleep(0.01)
     task.cancel()  # the crash: no clean-up, claimed messages stay "sending"
     with pytest.raises(asyncio.CancelledError):
