@@ -38,6 +38,22 @@ _BLOCK_TAGS = (
 )
 
 
+_COMMON_ENCODINGS = (
+    "cp1252",
+    "iso8859_1",
+    "iso8859_15",
+    "cp1251",
+    "koi8_r",
+    "cp1250",
+    "iso8859_2",
+    "shift_jis",
+    "euc_jp",
+    "gb18030",
+    "big5",
+    "euc_kr",
+)
+
+
 class DecodeError(ValueError):
     """The bytes are binary or in no text encoding we can recognise."""
 
@@ -62,7 +78,17 @@ def decode_text(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    best = from_bytes(data).best()
+    matches = from_bytes(data)
+    best = matches.best()
+    if best is not None:
+        # Short Western texts fit many code pages equally well; prefer the common ones.
+        near = [
+            m
+            for m in matches
+            if m.chaos <= best.chaos + 0.02 and m.coherence >= best.coherence - 0.1
+        ]
+        by_name = {m.encoding: m for m in near}
+        best = next((by_name[n] for n in _COMMON_ENCODINGS if n in by_name), best)
     if best is None:
         raise DecodeError("text in an unknown encoding (not UTF-8, no other encoding fits)")
     text = str(best)

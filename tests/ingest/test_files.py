@@ -1,0 +1,147 @@
+"""Read article files: formats, sources, identities, and every kind of bad input."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.ingest.files import parse_document, read_paths
+from bot.ingest.model import IngestResult, Outcome, ParsedArticle
+
+BODY = (
+    "The regional parliament approved the water plan on Monday after two days of debate.\n\n"
+    "Farmers' groups said the plan would cut irrigation by a fifth during dry summers."
+)
+LIMIT = 100_000
+
+
+def write(path: Path, content: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+def one(path: Path) -> ParsedArticle:
+    [item] = read_paths([path], max_bytes=LIMIT)
+    assert isinstance(item, ParsedArticle), item
+    return item
+
+
+def rejected(path: Path, max_bytes: int = LIMIT) -> str:
+    [item] = read_paths([path], max_bytes=max_bytes)
+    assert isinstance(item, IngestResult) and item.outcome is Outcome.REJECTED, item
+    return item.reason
+
+
+def test_text_with_dateline(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "wire" / "plan.txt",
+        f"Parliament passes water plan\n\nJanuary 7, 2020 Updated: January 8, 2020\n\n{BODY}\n",
+    )
+    item = one(path)
+    assert item.title == "Parliament passes water plan"
+    assert item.text == BODY
+    assert item.published == datetime(2020, 1, 7, tzinfo=UTC)
+    assert item.updated == datetime(2020, 1, 8, tzinfo=UTC)
+    assert item.source == "wire"  # a file given directly takes its parent folder's name
+    assert item.identity == "file:wire/plan.txt"
+    assert item.location == str(path)
+
+
+def test_markdown_with_headers_in_any_order(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "in" / "x.md",
+        "# Water plan passes\nURL: https://News.example/a?utm_source=x\nDate: 2020-01-07T09:30:00Z\n"
+        f"Source: Valley Herald\n\n{BODY}",
+    )
+    item = one(path)
+    assert item.title == "Water plan passes"
+    assert item.source == "Valley Herald"
+    assert item.identity == "https://news.example/a"
+    assert item.location == "https://News.example/a?utm_source=x"
+    assert item.published == datetime(2020, 1, 7, 9, 30, tzinfo=UTC)
+
+
+def test_html_and_json_files(tmp_path: Path) -> None:
+    paragraphs = "".join(f"<p>{p}</p>" for p in BODY.split("\n\n"))
+    html = (
+        "<html><head><title>Plan passes | Herald</title>"
+        '<link rel="canonical" href="https://herald.example/plan?fbclid=1">'
+        f"</head><body><nav>Home Sport</nav><article><h1>Plan passes</h1>{paragraphs}</article>"
+        "</body></html>"
+    )
+    page = one(write(tmp_path / "h" / "page.html", html))
+    assert page.title == "Plan passes | Herald"
+    assert "irrigation by a fifth" in page.text and "Home Sport" not in page.text
+    assert page.identity == "https://herald.example/plan"
+    data = {"title": "Plan passes", "text": BODY, "source": "Herald", "published": "2020-01-07"}
+    doc = one(write(tmp_path / "j" / "a.json", json.dumps(data)))
+    assert (doc.title, doc.source, doc.text) == ("Plan passes", "Herald", BODY)
+    assert doc.identity == "file:Herald/a.json"
+    assert doc.published == datetime(2020, 1, 7, tzinfo=UTC)
+
+
+def test_folders_sorted_hidden_skipped_sources_from_first_folder(tmp_path: Path) -> None:
+    root = tmp_path / "inbox"
+    write(root / "Zeta Post" / "b.txt", f"B story\n\n{BODY}")
+    write(root / "Alpha Times" / "2020" / "a.txt", f"A story\n\n{BODY}")
+    write(root / "loose.txt", f"Loose story\n\n{BODY}")
+    write(root / ".hidden.txt", f"Hidden\n\n{BODY}")
+    write(root / ".git" / "x.txt", f"Hidden too\n\n{BODY}")
+    items = read_paths([root, tmp_path / "missing.txt"], max_bytes=LIMIT)
+    articles = [i for i in items if isinstance(i, ParsedArticle)]
+    assert [(a.source, a.identity) for a in articles] == [
+        ("Alpha Times", "file:Alpha Times/2020/a.txt"),
+        ("Zeta Post", "file:Zeta Post/b.txt"),
+        ("unknown", "file:unknown/loose.txt"),
+    ]
+    assert isinstance(items[-1], IngestResult) and "no such file" in items[-1].reason
+
+
+def test_bad_files_are_rejected_with_reasons(tmp_path: Path) -> None:
+    assert rejected(write(tmp_path / "s" / "empty.txt", "  \n\n")) == "empty file"
+    assert "binary" in rejected(write(tmp_path / "s" / "img.txt", b"\x89PNG\r\n\x1a\n\x00\x00"))
+    big = write(tmp_path / "s" / "big.txt", "Headline\n\n" + "word " * 1000)
+    assert "over the limit of 1,000" in rejected(big, max_bytes=1000)
+    noise = bytes((i * 37 + 128) % 256 | 0x80 for i in range(400))
+    assert "encoding" in rejected(write(tmp_path / "s" / "noise.txt", noise))
+    menu = "<html><body><nav><a href='/'>Home</a></nav></body></html>"
+    assert "no article text" in rejected(write(tmp_path / "s" / "menu.html", menu))
+    assert "invalid JSON" in rejected(write(tmp_path / "s" / "bad.json", "{oops"))
+    assert "unsupported file type" in rejected(write(tmp_path / "s" / "x.pdf", "%PDF-1.7"))
+    assert "no article text" in rejected(write(tmp_path / "s" / "title.txt", "Only a headline\n"))
+
+
+def test_other_encodings_are_decoded(tmp_path: Path) -> None:
+    text = "Café owners protest\n\n" + "Les propriétaires de café à Zürich ont manifesté. " * 20
+    item = one(write(tmp_path / "s" / "latin.txt", text.encode("latin-1")))
+    assert item.title == "Café owners protest"
+    assert "propriétaires" in item.text
+
+
+def test_uploaded_document(tmp_path: Path) -> None:
+    data = f"Source: Harbour Gazette\nFerry service resumes\n\n{BODY}".encode()
+    item = parse_document(
+        data,
+        filename="ferry.txt",
+        source=None,
+        identity_path="upload/ferry.txt",
+        location="ferry.txt",
+        max_bytes=LIMIT,
+    )
+    assert isinstance(item, ParsedArticle)
+    assert (item.source, item.title) == ("Harbour Gazette", "Ferry service resumes")
+    assert item.identity == "file:Harbour Gazette/upload/ferry.txt"
+    anonymous = parse_document(
+        f"Ferry\n\n{BODY}".encode(),
+        filename="f.md",
+        source=None,
+        identity_path="f.md",
+        location="f.md",
+        max_bytes=LIMIT,
+    )
+    assert isinstance(anonymous, ParsedArticle) and anonymous.source == "unknown"
