@@ -1,0 +1,119 @@
+"""Versions and near-duplicates through the real pipeline and database."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.events import EventService
+from bot.ingest.model import Outcome, ParsedArticle
+from bot.ingest.store import fingerprint, similarity
+from bot.pipeline import Pipeline
+from storage.unit_of_work import Database
+from tests.shared import shared_path
+
+STORY = (
+    "Rescue teams reached the mountain village of Altdorf on Sunday, two days after a landslide "
+    "cut the only road into the valley. The regional governor said 42 residents had been moved "
+    "to a school in the next town and that nobody was missing. Engineers expect the road to stay "
+    "closed for at least three weeks while they clear the debris and check the retaining walls. "
+    "Residents described hearing a long rumble before dawn on Friday, followed by the sound of "
+    "trees snapping as the slope gave way above the church."
+)
+
+
+@pytest.fixture
+async def pipeline(database: Database) -> AsyncIterator[Pipeline]:
+    clock = iter(datetime(2026, 1, 8, tzinfo=UTC) + timedelta(minutes=i) for i in range(10_000))
+    yield Pipeline(database, EventService(), clock=lambda: next(clock))
+
+
+def article(
+    identity: str, text: str, *, source: str = "Alpine Wire", title: str = "Landslide"
+) -> ParsedArticle:
+    return ParsedArticle(
+        title=title, text=text, source=source, location=identity, identity=identity
+    )
+
+
+async def test_same_content_is_unchanged_and_edits_are_versions(
+    pipeline: Pipeline, database: Database
+) -> None:
+    url = "https://alpine.example/landslide"
+    first = await pipeline.ingest_one(article(url, STORY))
+    again = await pipeline.ingest_one(article(url, "  " + STORY.replace(". ", ".\n\n") + "\n"))
+    edited = await pipeline.ingest_one(article(url, STORY.replace("42 residents", "45 residents")))
+    retitled = await pipeline.ingest_one(
+        article(url, STORY.replace("42 residents", "45 residents"), title="Landslide: 45 moved")
+    )
+    assert [r.outcome for r in (first, again, edited, retitled)] == [
+        Outcome.NEW,
+        Outcome.UNCHANGED,
+        Outcome.VERSION,
+        Outcome.VERSION,
+    ]
+    async with database.unit_of_work() as uow:
+        stored = await uow.articles.get_by_identity(url)
+    assert stored is not None
+    assert [v.number for v in stored.versions] == [1, 2, 3]
+    assert "42 residents" in stored.versions[0].text  # the old version is kept
+
+
+async def test_syndicated_copy_from_the_same_source_is_a_duplicate(pipeline: Pipeline) -> None:
+    original = await pipeline.ingest_one(article("https://alpine.example/a", STORY))
+    copy = STORY + " Reporting by the Alpine Wire desk."
+    syndicated = await pipeline.ingest_one(article("https://alpine.example/b?syndicated=1", copy))
+    assert syndicated.outcome is Outcome.DUPLICATE
+    assert syndicated.article_id == original.article_id
+    assert "https://alpine.example/a" in syndicated.reason
+    other_outlet = await pipeline.ingest_one(
+        article("https://valley.example/x", copy, source="Valley Times")
+    )
+    assert other_outlet.outcome is Outcome.NEW
+    rewrite = " ".join(reversed(STORY.split(". ")))  # same facts, but not a copy
+    follow_up = (
+        "Engineers began clearing the road into Altdorf on Monday. The governor said the 42 "
+        "residents moved to the school could return within a month if the slope holds, and that "
+        "the church would be inspected first. " + rewrite[:200]
+    )
+    assert (await pipeline.ingest_one(article("https://alpine.example/c", follow_up))).outcome is (
+        Outcome.NEW
+    )
+
+
+def test_fingerprint_similarity() -> None:
+    a, b = fingerprint(STORY), fingerprint(STORY + " One more line at the end.")
+    assert a is not None and b is not None and len(a) == 128 * 8
+    assert similarity(a, a) == 1.0
+    assert similarity(a, b) > 0.85
+    unrelated = fingerprint(
+        "The central bank kept interest rates unchanged again " * 3 + STORY[:60]
+    )
+    assert unrelated is not None and similarity(a, unrelated) < 0.3
+    assert fingerprint("Too short to judge.") is None
+
+
+@pytest.mark.shared_data
+async def test_version_pairs_each_give_exactly_one_new_version(
+    pipeline: Pipeline, database: Database
+) -> None:
+    path = shared_path("version_pairs", "version_pairs.jsonl")
+    pairs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    for n, pair in enumerate(pairs):
+        identity = f"https://news.example/pair/{n}"
+        old, new = " ".join(pair["old_sentences"]), " ".join(pair["new_sentences"])
+        title = f"Version pair {n}"
+        outcomes = [
+            (
+                await pipeline.ingest_one(article(identity, text, title=title, source=f"s{n}"))
+            ).outcome
+            for text in (old, new, new)
+        ]
+        assert outcomes == [Outcome.NEW, Outcome.VERSION, Outcome.UNCHANGED], n
+        async with database.unit_of_work() as uow:
+            stored = await uow.articles.get_by_identity(identity)
+        assert stored is not None and len(stored.versions) == 2
+        assert stored.versions[0].text == old and stored.versions[1].text == new
