@@ -63,9 +63,9 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret: SecretStr | None = None
 
-    @field_validator("telegram_token", mode="before")
+    @field_validator("telegram_token", "webhook_url", "webhook_secret", mode="before")
     @classmethod
-    def _empty_token_is_none(cls, value: object) -> object:
+    def _empty_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
 
     @field_validator("admin_ids", mode="before")
