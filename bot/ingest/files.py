@@ -29,7 +29,7 @@ _HEADER = re.compile(
 
 
 def _reject(location: str, reason: str) -> IngestResult:
-    log.warning("rejected %s: %s", location, reason)
+    log.info("rejected %s: %s", location, reason)
     return IngestResult(location, Outcome.REJECTED, reason=reason)
 
 
