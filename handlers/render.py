@@ -8,7 +8,7 @@ from datetime import UTC, tzinfo
 from html import escape
 
 from bot.briefing.model import Briefing, Change, Claim, Difference, SourceArticle
-from bot.briefing.render import claim_label, claim_value, format_time, meta_line
+from bot.briefing.render import claim_value, format_time, meta_line, value_groups
 
 MAX_MESSAGE = 4096
 MAX_ALERT = 1000
@@ -140,11 +140,9 @@ def _difference(d: Difference) -> str:
         sources = len({c.source for c in d.claims})
         value = text(claim_value(d.claims[0])) if d.claims else ""
         return f"{about}: {value} — {sources} of {d.sources_total or sources} sources"
-    return f"{about}: " + " / ".join(_claim(c) for c in d.claims)
-
-
-def _claim(c: Claim) -> str:
-    return f"{text(claim_value(c))} (<i>{text(claim_label(c))}</i>)"
+    return f"{about}: " + " / ".join(
+        f"{text(value)} (<i>{text('; '.join(labels))}</i>)" for value, labels in value_groups(d)
+    )
 
 
 def _citing(c: Claim) -> str:

@@ -7,6 +7,7 @@ import textwrap
 from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 
+from bot.briefing.claims import distinct_values
 from bot.briefing.model import Briefing, Change, Claim, Difference
 
 WIDTH = 80
@@ -76,6 +77,15 @@ def claim_value(claim: Claim) -> str:
     return claim.value
 
 
+def value_groups(d: Difference) -> list[tuple[str, list[str]]]:
+    """Return each distinct figure once, with the sources (and who they cite) behind it."""
+    groups = []
+    for _, claims in distinct_values(d):
+        labels = list(dict.fromkeys(claim_label(c) for c in claims))
+        groups.append((claim_value(claims[0]), labels))
+    return groups
+
+
 def difference_line(d: Difference) -> str:
     """Return one line such as "Missiles: 15 (Outlet B, citing state TV) / 22 (Outlet C)"."""
     about = d.about[:1].upper() + d.about[1:]
@@ -84,7 +94,7 @@ def difference_line(d: Difference) -> str:
         total = d.sources_total or sources
         value = claim_value(d.claims[0]) if d.claims else ""
         return f"{about}: {value} — {sources} of {total} sources"
-    values = " / ".join(f"{claim_value(c)} ({claim_label(c)})" for c in d.claims)
+    values = " / ".join(f"{value} ({'; '.join(labels)})" for value, labels in value_groups(d))
     return f"{about}: {values}"
 
 
