@@ -54,7 +54,7 @@ def _run(coro_factory: Callable[[], Coroutine[Any, Any, T]], settings: Settings)
         return asyncio.run(coro_factory())
     except (typer.Exit, KeyboardInterrupt):
         raise
-    except DatabaseError as exc:
+    except (DatabaseError, ConfigError) as exc:
         if _state["debug"]:
             raise
         raise _fail(str(exc)) from None
