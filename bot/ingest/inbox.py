@@ -42,7 +42,14 @@ class InboxWatcher:
 
     def _changed_files(self, paths: Iterable[Path]) -> list[Path]:
         out = []
-        for path in sorted({p.resolve() for p in paths}):
+        expanded: set[Path] = set()
+        for path in paths:
+            expanded.add(path.resolve())
+            # Files written into a folder that was just created can land before the watch on
+            # that folder exists, so a new folder is searched rather than trusted to report.
+            if path.is_dir():
+                expanded.update(p.resolve() for p in path.rglob("*"))
+        for path in sorted(expanded):
             try:
                 if not path.is_file() or is_hidden(path, self.inbox_dir):
                     continue
