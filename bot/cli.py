@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from bot import __version__
+from bot.commands_errors import CommandError
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
 from storage.db import DatabaseError, describe_error, safe_url
@@ -39,12 +40,18 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _settings() -> Settings:
+def _settings(*, service: bool = False) -> Settings:
+    """Load settings and set up logging; one-shot commands log only warnings unless --debug."""
     try:
         settings = load_settings()
     except ConfigError as exc:
         raise _fail(str(exc)) from None
-    setup_logging("DEBUG" if _state["debug"] else settings.log_level, settings.log_format)
+    level = settings.log_level
+    if _state["debug"]:
+        level = "DEBUG"
+    elif not service and level in ("DEBUG", "INFO"):
+        level = "WARNING"
+    setup_logging(level, settings.log_format)
     return settings
 
 
@@ -54,7 +61,11 @@ def _run(coro_factory: Callable[[], Coroutine[Any, Any, T]], settings: Settings)
         return asyncio.run(coro_factory())
     except (typer.Exit, KeyboardInterrupt):
         raise
-    except (DatabaseError, ConfigError) as exc:
+    except BrokenPipeError:
+        # The reader went away (e.g. `briefbot brief | head`): nothing left to say.
+        sys.stderr.close()
+        raise typer.Exit(0) from None
+    except (DatabaseError, ConfigError, CommandError) as exc:
         if _state["debug"]:
             raise
         raise _fail(str(exc)) from None
@@ -85,7 +96,7 @@ def main_options(
 @app.command()
 def run() -> None:
     """Run the Telegram bot: commands, feed polling, inbox watching, alerts and digests."""
-    settings = _settings()
+    settings = _settings(service=True)
     if settings.telegram_token is None:
         raise _fail("BRIEFBOT_TELEGRAM_TOKEN is not set; get a token from @BotFather (see README)")
     from bot.app import run_bot
@@ -142,7 +153,7 @@ def poll(
     ] = False,
 ) -> None:
     """Poll the feeds that are due (repeatedly, every BRIEFBOT_POLL_INTERVAL, unless --once)."""
-    settings = _settings()
+    settings = _settings(service=not once)
     from bot.commands import poll_feeds
 
     _run(lambda: poll_feeds(settings, once=once, out=sys.stdout), settings)

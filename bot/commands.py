@@ -13,6 +13,7 @@ from typing import TextIO
 
 from bot.app import Services, build_services
 from bot.briefing.model import Briefing
+from bot.commands_errors import CommandError
 from bot.config import Settings
 from bot.ingest.model import IngestResult, Outcome
 from storage.db import safe_url
@@ -122,7 +123,10 @@ async def add_feed(
     """Validate and add a feed."""
     from bot.ingest.urls import feed_name, validate_feed_url
 
-    clean = validate_feed_url(url, allow_private=settings.allow_private_feeds)
+    try:
+        clean = validate_feed_url(url, allow_private=settings.allow_private_feeds)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
     services = await open_services(settings)
     try:
         async with services.db.unit_of_work() as uow:
