@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Any, TypeVar, cast
 
-from bot.briefing.build import briefing_signature, build_briefing
+from bot.briefing.build import analyse_event, article_claims, build_briefing, version_changes
 from bot.briefing.cluster import ClusterConfig, EventIndex
-from bot.briefing.model import Article, Briefing, Document
+from bot.briefing.model import Article, Briefing, Change, Claim, Document
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # How far back the in-memory index reaches after a restart; older events are closed.
 REPLAY_WINDOW = timedelta(days=7)
@@ -36,6 +41,7 @@ class EventService:
         self.index = EventIndex(config)
         self._loaded = False
         self._evicted_at: datetime | None = None
+        self._memo = _Memo(size=50_000)
 
     def invalidate(self) -> None:
         """Drop the in-memory index; the next placement rebuilds it from the database."""
@@ -75,21 +81,21 @@ class EventService:
             self.index.evict_before(now - REPLAY_WINDOW)
             self._evicted_at = now
 
-    async def refresh(self, uow: UnitOfWork, event_id: int, *, now: datetime) -> Briefing:
-        """Rebuild an event's briefing; mark it changed when its substance changed."""
-        briefing = await self.briefing(uow, event_id)
+    async def refresh(self, uow: UnitOfWork, event_id: int, *, now: datetime) -> None:
+        """Re-analyse an event after a change; mark it changed when its substance changed."""
         record = await uow.events.get(event_id)
         assert record is not None
-        signature = briefing_signature(briefing)
-        changed = signature != record.signature
+        articles = await uow.articles.list_for_event(event_id)
+        # No summary here: only what decides "changed in substance", from memoised parts.
+        analysis = analyse_event(articles, claims_of=self._claims, changes_of=self._changes)
+        signature = analysis.signature
         await uow.events.update(
             event_id,
-            headline=briefing.headline,
+            headline=analysis.articles[0].title if analysis.articles else None,
             last_updated=now,
-            changed_at=now if changed else None,
+            changed_at=now if signature != record.signature else None,
             signature=signature,
         )
-        return briefing
 
     async def briefing(self, uow: UnitOfWork, event_id: int) -> Briefing:
         """Return the current briefing of an event."""
@@ -98,5 +104,46 @@ class EventService:
             raise LookupError(f"no event {event_id}")
         articles = await uow.articles.list_for_event(event_id)
         return build_briefing(
-            event_id, articles, first_seen=record.first_seen, last_updated=record.last_updated
+            event_id,
+            articles,
+            first_seen=record.first_seen,
+            last_updated=record.last_updated,
+            claims_of=self._claims,
+            changes_of=self._changes,
         )
+
+    def _claims(self, article: Article) -> Sequence[Claim]:
+        return self._memo.get(
+            ("claims", article.id, len(article.versions)), article_claims, article
+        )
+
+    def _changes(self, article: Article) -> Sequence[Change]:
+        if len(article.versions) < 2:
+            return ()
+        return self._memo.get(
+            ("changes", article.id, len(article.versions)), version_changes, article
+        )
+
+
+class _Memo:
+    """A bounded least-recently-used memo of per-article results (claims, version diffs).
+
+    Keys carry the article's version count, and versions are append-only, so an entry never
+    goes stale: a new version simply makes a new key.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[str, int, int], Any] = OrderedDict()
+
+    def get(
+        self, key: tuple[str, int, int], compute: Callable[[Article], T], article: Article
+    ) -> T:
+        if key in self._items:
+            self._items.move_to_end(key)
+            return cast(T, self._items[key])
+        value = compute(article)
+        self._items[key] = value
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
+        return value

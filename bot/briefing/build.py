@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.briefing.claims import compare_claims, extract_claims
@@ -13,10 +14,16 @@ from bot.briefing.model import (
     Briefing,
     Change,
     Claim,
+    Difference,
     SourceArticle,
     SourceEntry,
 )
 from bot.briefing.summary import summarize
+
+ClaimsOf = Callable[[Article], Sequence[Claim]]
+ChangesOf = Callable[[Article], Sequence[Change]]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def article_claims(article: Article) -> list[Claim]:
@@ -29,42 +36,53 @@ def article_claims(article: Article) -> list[Claim]:
 
 def version_changes(article: Article) -> list[Change]:
     """Return the diff of each consecutive pair of an article's versions."""
-    changes = []
-    for old, new in zip(article.versions, article.versions[1:], strict=False):
-        changes.append(
-            Change(
-                source=article.source,
-                location=article.location,
-                title=new.title,
-                from_version=old.number,
-                to_version=new.number,
-                diff=diff_versions(old, new),
-                at=new.updated or new.fetched,
-            )
+    return [
+        Change(
+            source=article.source,
+            location=article.location,
+            title=new.title,
+            from_version=old.number,
+            to_version=new.number,
+            diff=diff_versions(old, new),
+            at=new.updated or new.fetched,
         )
-    return changes
+        for old, new in zip(article.versions, article.versions[1:], strict=False)
+    ]
 
 
-def build_briefing(
-    event_id: int,
+@dataclass(frozen=True, slots=True)
+class EventAnalysis:
+    """Everything about an event except its summary: cheap enough to redo on every article."""
+
+    articles: tuple[Article, ...]
+    sources: tuple[SourceEntry, ...]
+    differences: tuple[Difference, ...]
+    changes: tuple[Change, ...]
+
+    @property
+    def signature(self) -> str:
+        """Fingerprint what subscribers would be told: sources, conflicting figures, edits."""
+        return signature(self.sources, self.differences, self.changes)
+
+
+def analyse_event(
     articles: Sequence[Article],
     *,
-    first_seen: datetime | None = None,
-    last_updated: datetime | None = None,
-) -> Briefing:
-    """Build the briefing of one event.
+    claims_of: ClaimsOf = article_claims,
+    changes_of: ChangesOf = version_changes,
+) -> EventAnalysis:
+    """Group an event's articles by source, compare their figures and diff their versions.
 
     Args:
-        event_id: the event's id, carried into the briefing.
-        articles: the event's articles with all their versions, in arrival order.
-        first_seen: when the event was first seen (defaults to the earliest article's).
-        last_updated: when the event last changed (defaults to the latest version's time).
+        articles: the event's articles with all their versions.
+        claims_of: returns an article's claims (callers may pass a memoised one).
+        changes_of: returns an article's version changes (callers may pass a memoised one).
     """
     ordered = sorted(articles, key=lambda a: (a.published or a.first_seen or _EPOCH, a.id))
     claims: list[Claim] = []
     by_source: dict[str, list[Article]] = {}
     for article in ordered:
-        claims.extend(article_claims(article))
+        claims.extend(claims_of(article))
         by_source.setdefault(article.source, []).append(article)
     sources = tuple(
         SourceEntry(
@@ -82,32 +100,62 @@ def build_briefing(
         )
         for name, group in by_source.items()
     )
-    changes = tuple(change for a in ordered for change in version_changes(a))
-    times = [
-        t for a in ordered for v in a.versions for t in (v.fetched, v.updated) if t is not None
-    ]
+    return EventAnalysis(
+        articles=tuple(ordered),
+        sources=sources,
+        differences=tuple(compare_claims(claims, sources=tuple(by_source))),
+        changes=tuple(change for a in ordered for change in changes_of(a)),
+    )
+
+
+def build_briefing(
+    event_id: int,
+    articles: Sequence[Article],
+    *,
+    first_seen: datetime | None = None,
+    last_updated: datetime | None = None,
+    claims_of: ClaimsOf = article_claims,
+    changes_of: ChangesOf = version_changes,
+) -> Briefing:
+    """Build the briefing of one event.
+
+    Args:
+        event_id: the event's id, carried into the briefing.
+        articles: the event's articles with all their versions, in arrival order.
+        first_seen: when the event was first seen (defaults to the earliest article's).
+        last_updated: when the event last changed (defaults to the latest version's time).
+        claims_of: returns an article's claims (callers may pass a memoised one).
+        changes_of: returns an article's version changes (callers may pass a memoised one).
+    """
+    analysis = analyse_event(articles, claims_of=claims_of, changes_of=changes_of)
+    ordered = analysis.articles
+    times = [t for a in ordered for v in a.versions for t in (v.fetched, v.updated) if t]
     return Briefing(
         event_id=event_id,
         headline=ordered[0].title if ordered else "",
         first_seen=first_seen or min((a.first_seen for a in ordered if a.first_seen), default=None),
         last_updated=last_updated or max(times, default=None),
         summary=summarize(ordered),
-        sources=sources,
-        differences=tuple(compare_claims(claims, sources=tuple(by_source))),
-        changes=changes,
+        sources=analysis.sources,
+        differences=analysis.differences,
+        changes=analysis.changes,
     )
 
 
-def briefing_signature(briefing: Briefing) -> str:
-    """Fingerprint what subscribers would be told: sources, figures and substantive edits."""
-    parts = sorted(s.name for s in briefing.sources)
+def signature(
+    sources: Sequence[SourceEntry], differences: Sequence[Difference], changes: Sequence[Change]
+) -> str:
+    """Fingerprint sources, conflicting figures and substantive edits (cosmetic ones never count)."""
+    parts = sorted(s.name for s in sources)
     parts += sorted(
         f"{d.about}:{d.kind}:" + "|".join(sorted({c.value for c in d.claims}))
-        for d in briefing.differences
+        for d in differences
         if d.kind == "conflict"
     )
-    parts += sorted(f"{c.location}#{c.to_version}" for c in briefing.changes if c.diff.substantive)
+    parts += sorted(f"{c.location}#{c.to_version}" for c in changes if c.diff.substantive)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+def briefing_signature(briefing: Briefing) -> str:
+    """Fingerprint a briefing the same way as EventAnalysis.signature."""
+    return signature(briefing.sources, briefing.differences, briefing.changes)
