@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-import lxml.html  # type: ignore[import-untyped]
+import lxml.html
 import trafilatura
 from charset_normalizer import from_bytes
 from lxml import etree
