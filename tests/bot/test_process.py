@@ -1,0 +1,49 @@
+"""`briefbot run` as a real process: starts against the configured Bot API, stops on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from tests.fake_telegram import TOKEN, FakeTelegram
+
+
+async def test_run_answers_start_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    fake = await FakeTelegram().start()
+    env = {
+        **os.environ,
+        "BRIEFBOT_TELEGRAM_TOKEN": TOKEN,
+        "BRIEFBOT_TELEGRAM_API_URL": fake.api_url,
+        "BRIEFBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        "BRIEFBOT_INBOX_DIR": str(tmp_path / "inbox"),
+        "BRIEFBOT_LOG_LEVEL": "INFO",
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await fake.wait_for(lambda: "setMyCommands" in fake.methods(), within=60)
+        await fake.command(42, "/start")
+        await fake.wait_for(lambda: len(fake.to(42)) >= 1, within=30)
+        assert "Welcome" in fake.to(42)[0].text
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(proc.communicate(), timeout=30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        await fake.close()
+    log = stderr.decode()
+    assert proc.returncode == 0, log
+    assert "stopping" in log
+    assert TOKEN not in log  # the token never reaches the logs
