@@ -11,7 +11,7 @@ from telegram import Update
 from bot.briefing.model import Briefing
 from bot.config import parse_hhmm
 from bot.delivery.schedule import parse_quiet
-from bot.delivery.subscribers import NotSubscribed
+from bot.delivery.subscribers import ChatSettings, NotSubscribed
 from handlers import texts
 from handlers.context import Context, argument, runtime
 from handlers.keyboards import event_keyboard, events_keyboard
@@ -30,6 +30,21 @@ async def _reply(update: Update, parts: list[str]) -> None:
 def _chat(update: Update) -> int:
     assert update.effective_chat is not None
     return update.effective_chat.id
+
+
+async def _change_settings(
+    update: Update, change: Coroutine[Any, Any, ChatSettings], *, hint: str = ""
+) -> None:
+    """Apply a settings change and show the new settings, or say plainly why it failed."""
+    try:
+        chat = await change
+    except ValueError as exc:
+        await _reply(update, [f"{exc}{hint}"])
+        return
+    except NotSubscribed:
+        await _reply(update, [texts.NOT_SUBSCRIBED])
+        return
+    await _reply(update, [texts.settings_html(chat)])
 
 
 async def start(update: Update, context: Context) -> None:
@@ -139,14 +154,11 @@ async def digest(update: Update, context: Context) -> None:
         return
     try:
         at = None if value.lower() == "off" else parse_hhmm(value)
-        chat = await runtime(context).services.subscribers.set_digest(_chat(update), at)
     except ValueError as exc:
         await _reply(update, [f"{exc}. Or /digest off."])
         return
-    except NotSubscribed:
-        await _reply(update, [texts.NOT_SUBSCRIBED])
-        return
-    await _reply(update, [texts.settings_html(chat)])
+    subscribers = runtime(context).services.subscribers
+    await _change_settings(update, subscribers.set_digest(_chat(update), at))
 
 
 async def timezone(update: Update, context: Context) -> None:
@@ -155,15 +167,8 @@ async def timezone(update: Update, context: Context) -> None:
     if not value or " " in value:
         await _reply(update, ["Usage: /timezone Area/City, e.g. /timezone Europe/Berlin"])
         return
-    try:
-        chat = await runtime(context).services.subscribers.set_timezone(_chat(update), value)
-    except ValueError as exc:
-        await _reply(update, [str(exc)])
-        return
-    except NotSubscribed:
-        await _reply(update, [texts.NOT_SUBSCRIBED])
-        return
-    await _reply(update, [texts.settings_html(chat)])
+    subscribers = runtime(context).services.subscribers
+    await _change_settings(update, subscribers.set_timezone(_chat(update), value))
 
 
 async def quiet(update: Update, context: Context) -> None:
@@ -174,14 +179,11 @@ async def quiet(update: Update, context: Context) -> None:
         return
     try:
         hours = None if value.lower() == "off" else parse_quiet(value)
-        chat = await runtime(context).services.subscribers.set_quiet(_chat(update), hours)
     except ValueError as exc:
         await _reply(update, [str(exc)])
         return
-    except NotSubscribed:
-        await _reply(update, [texts.NOT_SUBSCRIBED])
-        return
-    await _reply(update, [texts.settings_html(chat)])
+    subscribers = runtime(context).services.subscribers
+    await _change_settings(update, subscribers.set_quiet(_chat(update), hours))
 
 
 async def settings(update: Update, context: Context) -> None:
