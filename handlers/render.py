@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import UTC, tzinfo
 from html import escape
 
-from bot.briefing.model import Briefing, Change, Claim, Difference, SourceArticle
-from bot.briefing.render import claim_value, format_time, meta_line, value_groups
+from bot.briefing.model import Briefing, Change, Difference, SourceArticle
+from bot.briefing.render import claim_value, figure_phrases, format_time, meta_line, value_groups
 
 MAX_MESSAGE = 4096
 MAX_ALERT = 1000
@@ -57,9 +57,7 @@ def sources_html(b: Briefing, *, tz: tzinfo = UTC) -> list[str]:
         lines = [f"<b>{text(entry.name)}</b>"]
         lines += [f"• {_article_line(a, tz)}" for a in entry.articles]
         if entry.claims:
-            figures = "; ".join(
-                f"{text(claim_value(c))} {text(c.about)}{_citing(c)}" for c in entry.claims
-            )
+            figures = "; ".join(text(phrase) for phrase in figure_phrases(entry.claims))
             lines.append(f"Figures: {figures}")
         sections.append("\n".join(lines))
     if not b.sources:
@@ -143,10 +141,6 @@ def _difference(d: Difference) -> str:
     return f"{about}: " + " / ".join(
         f"{text(value)} (<i>{text('; '.join(labels))}</i>)" for value, labels in value_groups(d)
     )
-
-
-def _citing(c: Claim) -> str:
-    return f" (citing {text(c.attributed_to)})" if c.attributed_to else ""
 
 
 def _article_line(a: SourceArticle, tz: tzinfo) -> str:

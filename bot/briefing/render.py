@@ -9,6 +9,7 @@ from datetime import UTC, datetime, tzinfo
 
 from bot.briefing.claims import distinct_values
 from bot.briefing.model import Briefing, Change, Claim, Difference
+from bot.briefing.numbers import CATEGORIES
 
 WIDTH = 80
 
@@ -59,15 +60,31 @@ def format_time(moment: datetime, tz: tzinfo = UTC) -> str:
     return f"{local.day} {local:%b %H:%M} {local.tzname() or ''}".rstrip()
 
 
+def attribution(claim: Claim) -> str | None:
+    """Return who a claim is attributed to, as it reads mid-sentence ("a source", "Iraq")."""
+    who = claim.attributed_to
+    # "A source said" reads as "citing a source"; proper names keep their capitals.
+    if who and who.split(" ", 1)[0] in ("A", "An", "The"):
+        who = who[0].lower() + who[1:]
+    return who
+
+
 def claim_label(claim: Claim) -> str:
     """Return "Outlet A, citing the defence ministry" or just "Outlet A"."""
-    if claim.attributed_to:
-        who = claim.attributed_to
-        # "A source said" reads as "citing a source"; proper names keep their capitals.
-        if who.split(" ", 1)[0] in ("A", "An", "The"):
-            who = who[0].lower() + who[1:]
-        return f"{claim.source}, citing {who}"
-    return claim.source
+    who = attribution(claim)
+    return f"{claim.source}, citing {who}" if who else claim.source
+
+
+def figure_phrases(claims: Sequence[Claim]) -> list[str]:
+    """Return each distinct reported figure once: "15 missiles (citing state TV)", "no casualties"."""
+    phrases: dict[tuple[str, str], str] = {}
+    for c in claims:
+        if c.about not in CATEGORIES and not any(ch.isdigit() for ch in c.value):
+            continue  # "two bases", "several countries": context, not a reported figure
+        figure = f"no {c.about}" if claim_value(c) == "none" else f"{c.value} {c.about}"
+        who = attribution(c)
+        phrases.setdefault((figure.lower(), c.about), figure + (f" (citing {who})" if who else ""))
+    return list(phrases.values())
 
 
 def claim_value(claim: Claim) -> str:

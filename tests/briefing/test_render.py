@@ -94,3 +94,26 @@ def test_json_of_an_empty_briefing_uses_nulls_and_empty_lists() -> None:
         "changes": [],
     }
     assert json.loads(briefings_to_json([])) == {"events": []}
+
+
+def test_figure_phrases_list_each_reported_figure_once() -> None:
+    from bot.briefing.model import Claim
+    from bot.briefing.render import figure_phrases
+
+    def claim(about: str, value: str, who: str | None, low: float, high: float | None) -> Claim:
+        return Claim(about, value, low, high, "Outlet B", who, f"{who} said {value} {about}.")
+
+    phrases = figure_phrases(
+        [
+            claim("missiles", "15", "Iranian state TV", 15, 15),
+            claim("missiles", "15", "state media", 15, 15),
+            claim("casualties", "no", "A source", 0, 0),
+            claim("base", "two", None, 2, 2),
+            claim("dockworker", "3,000", None, 3000, 3000),
+        ]
+    )
+    assert phrases == [
+        "15 missiles (citing Iranian state TV)",
+        "no casualties (citing a source)",
+        "3,000 dockworker",
+    ]
