@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,6 +14,9 @@ from bot.pipeline import Pipeline
 from storage.records import Counts, FeedRecord
 from storage.types import utcnow
 from storage.unit_of_work import Database
+
+# Enough of the content hash that two different uploads never share an identity.
+UPLOAD_DIGEST_CHARS = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,15 +69,22 @@ class AdminService:
             return Stats(await uow.stats.counts(), await uow.outbox.counts())
 
     async def ingest_document(self, data: bytes, *, filename: str) -> IngestResult:
-        """Parse an uploaded article file and store it like an inbox file."""
-        from bot.ingest.files import parse_document
+        """Parse an uploaded article file and store it like an inbox file.
 
+        Its source is its ``Source:`` header, else "upload". Without a ``URL:`` header its
+        identity is its content: the same file sent twice is unchanged, and two different
+        files with the same name are two articles (an edited upload is a new article; give it
+        a ``URL:`` header to have edits kept as versions).
+        """
+        from bot.ingest.files import UPLOAD_SOURCE, parse_document
+
+        digest = hashlib.sha256(data).hexdigest()[:UPLOAD_DIGEST_CHARS]
         parsed = await asyncio.to_thread(
             parse_document,
             data,
             filename=filename,
-            source=None,
-            identity_path=f"telegram/{filename}",
+            source=UPLOAD_SOURCE,
+            identity_path=f"upload/{digest}",
             location=f"upload:{filename}",
             max_bytes=self.settings.max_file_bytes,
         )

@@ -34,7 +34,10 @@ async def open_services(settings: Settings, *, database_url: str | None = None) 
 
 def format_result(result: IngestResult) -> str:
     """Return one line describing what happened to one ingested item."""
-    line = f"{result.outcome.value:<12} {result.location}"
+    where = result.location
+    if result.path and result.path != result.location:
+        where = f"{result.path} <{result.location}>"
+    line = f"{result.outcome.value:<12} {where}"
     if result.event_id is not None:
         line += f"  (event {result.event_id})"
     if result.reason:
@@ -42,27 +45,29 @@ def format_result(result: IngestResult) -> str:
     return line
 
 
-def format_totals(results: Sequence[IngestResult]) -> str:
+def format_totals(results: Sequence[IngestResult] | Counter[Outcome]) -> str:
     """Return the one-line total of an ingest run."""
-    counts = Counter(r.outcome for r in results)
+    counts = results if isinstance(results, Counter) else Counter(r.outcome for r in results)
     parts = [f"{counts[o]} {o.value}" for o in Outcome if counts[o]]
-    return f"{len(results)} item(s): " + (", ".join(parts) if parts else "nothing to ingest")
+    total = counts.total()
+    return f"{total} item(s): " + (", ".join(parts) if parts else "nothing to ingest")
 
 
 async def ingest_paths(settings: Settings, paths: Sequence[Path], *, out: TextIO) -> int:
-    """Ingest files and folders; exit code 1 when any item was rejected."""
+    """Ingest files and folders, printing each result as it comes; 1 when any was rejected."""
     from bot.ingest.files import read_paths
 
+    counts: Counter[Outcome] = Counter()
     services = await open_services(settings)
     try:
-        items = await asyncio.to_thread(read_paths, paths, max_bytes=settings.max_file_bytes)
-        results = await services.pipeline.ingest(items)
+        items = read_paths(paths, max_bytes=settings.max_file_bytes, inbox=settings.inbox_dir)
+        async for result in services.pipeline.ingest_stream(items):
+            counts[result.outcome] += 1
+            print(format_result(result), file=out, flush=True)
     finally:
         await services.close()
-    for result in results:
-        print(format_result(result), file=out)
-    print(format_totals(results), file=out)
-    return 1 if any(r.outcome is Outcome.REJECTED for r in results) else 0
+    print(format_totals(counts), file=out)
+    return 1 if counts[Outcome.REJECTED] else 0
 
 
 async def collect_briefings(services: Services, *, limit: int) -> list[Briefing]:
@@ -82,8 +87,8 @@ async def brief_events(
     services = await open_services(settings, database_url=MEMORY_URL if paths else None)
     try:
         if paths:
-            items = await asyncio.to_thread(read_paths, paths, max_bytes=settings.max_file_bytes)
-            for result in await services.pipeline.ingest(items):
+            items = read_paths(paths, max_bytes=settings.max_file_bytes)
+            async for result in services.pipeline.ingest_stream(items):
                 if result.outcome is Outcome.REJECTED:
                     print(format_result(result), file=sys.stderr)
         briefings = await collect_briefings(services, limit=limit)
@@ -109,6 +114,8 @@ async def poll_feeds(settings: Settings, *, once: bool, out: TextIO) -> None:
         while True:
             for report in await poller.poll_due(utcnow()):
                 print(report.describe(), file=out, flush=True)
+                for line in report.rejections():
+                    print(f"  {line}", file=out, flush=True)
             if once:
                 return
             await asyncio.sleep(min(settings.poll_interval, 60))
@@ -130,11 +137,15 @@ async def add_feed(
     services = await open_services(settings)
     try:
         async with services.db.unit_of_work() as uow:
-            feed = await uow.feeds.add(
+            existing = await uow.feeds.find(clean)
+            feed = existing or await uow.feeds.add(
                 url=clean, name=name or feed_name(clean), now=utcnow(), interval_seconds=interval
             )
     finally:
         await services.close()
+    if existing is not None:
+        print(f"feed {feed.id} is already there: {feed.name} <{feed.url}> (unchanged)", file=out)
+        return
     print(f"feed {feed.id}: {feed.name} <{feed.url}>", file=out)
 
 

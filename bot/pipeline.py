@@ -2,22 +2,44 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
+from itertools import islice
 
 from bot.events import EventService
 from bot.ingest.model import IngestResult, Outcome, ParsedArticle
 from bot.ingest.store import store_article
+from storage.db import describe_error
 from storage.types import utcnow
 from storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)
 
+# Items read off the event loop at a time when ingesting from a (blocking) iterator.
+READ_BATCH = 32
+MAX_REASON_CHARS = 200
+
+Item = ParsedArticle | IngestResult
+
+
+def storage_reason(exc: BaseException) -> str:
+    """Return one short line saying why storing failed (no SQL, no traceback)."""
+    cause = describe_error(exc)
+    if len(cause) > MAX_REASON_CHARS:
+        cause = cause[: MAX_REASON_CHARS - 1] + "…"
+    return f"storage error, will retry: {cause}"
+
 
 class Pipeline:
-    """Store parsed articles and cluster them, one unit of work per article."""
+    """Store parsed articles and cluster them, one unit of work per article, one at a time.
+
+    The feed poller, the inbox watcher and admin uploads share one pipeline. Its lock keeps
+    their stores from interleaving: the event index is in memory, and two stores racing to
+    create the same source or article would have one of them fail.
+    """
 
     def __init__(
         self, db: Database, events: EventService, *, clock: Callable[[], datetime] = utcnow
@@ -25,8 +47,9 @@ class Pipeline:
         self.db = db
         self.events = events
         self.clock = clock
+        self._lock = asyncio.Lock()
 
-    async def ingest(self, items: Iterable[ParsedArticle | IngestResult]) -> list[IngestResult]:
+    async def ingest(self, items: Iterable[Item]) -> list[IngestResult]:
         """Store each item (rejections pass through); a failure in one never stops the rest."""
         results = []
         for item in items:
@@ -36,8 +59,27 @@ class Pipeline:
             results.append(await self.ingest_one(item))
         return results
 
+    async def ingest_stream(self, items: Iterator[Item]) -> AsyncIterator[IngestResult]:
+        """Store items from a blocking iterator (files being read), yielding each result.
+
+        The iterator is advanced in a worker thread a small batch at a time, so a folder of
+        thousands of files is never held in memory at once and the event loop never waits on
+        the disk.
+        """
+        while batch := await asyncio.to_thread(lambda: list(islice(items, READ_BATCH))):
+            for item in batch:
+                if isinstance(item, IngestResult):
+                    yield item
+                else:
+                    yield await self.ingest_one(item)
+
     async def ingest_one(self, item: ParsedArticle) -> IngestResult:
         """Store one article and place it into an event."""
+        async with self._lock:
+            result = await self._store(item)
+        return replace(result, path=item.path) if item.path else result
+
+    async def _store(self, item: ParsedArticle) -> IngestResult:
         now = self.clock()
         try:
             async with self.db.unit_of_work() as uow:
@@ -50,4 +92,10 @@ class Pipeline:
             # The unit of work rolled back; the index may hold the doc, so rebuild it next time.
             log.exception("could not store %s", item.location)
             self.events.invalidate()
-            return IngestResult(item.location, Outcome.REJECTED, reason=f"storage error: {exc}")
+            return IngestResult(
+                item.location,
+                Outcome.REJECTED,
+                reason=storage_reason(exc),
+                title=item.title,
+                retry=True,
+            )

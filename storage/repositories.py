@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, or_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
@@ -31,13 +33,23 @@ class SourceRepository:
 
     async def get_or_create(self, name: str, *, now: datetime) -> int:
         """Return the id of the source called ``name``, creating it if needed."""
-        row = (await self._session.exec(select(Source).where(Source.name == name))).first()
-        if row is None:
-            row = Source(name=name, created_at=now)
-            self._session.add(row)
-            await self._session.flush()
-        assert row.id is not None
-        return row.id
+        query = select(Source.id).where(Source.name == name)
+        found = (await self._session.exec(query)).first()
+        if found is not None:
+            return found
+        # Another process may create the same source between our select and insert. "Do
+        # nothing on conflict" keeps that from failing the whole unit of work (a unique
+        # violation would abort a PostgreSQL transaction; SQLite's driver mishandles the
+        # savepoint that could contain it), and the select after it sees the winner's row.
+        values = {"name": name, "created_at": now}
+        dialect = self._session.get_bind().dialect.name
+        insert = sqlite_insert if dialect == "sqlite" else pg_insert
+        await self._session.exec(
+            insert(Source).values(**values).on_conflict_do_nothing(index_elements=["name"])
+        )
+        created = (await self._session.exec(query)).first()
+        assert created is not None, f"source {name!r} neither found nor created"
+        return created
 
 
 @dataclass(frozen=True, slots=True)
@@ -486,7 +498,7 @@ class FeedRepository:
         etag: str | None = None,
         last_modified: str | None = None,
     ) -> None:
-        """Store a poll's outcome: cache validators on success, error and count on failure."""
+        """Store a poll's outcome; on success keep exactly the validators given (None forgets)."""
         row = await self._session.get(Feed, feed_id)
         if row is None:
             return
@@ -495,10 +507,8 @@ class FeedRepository:
         if error is None:
             row.last_error = None
             row.error_count = 0
-            if etag is not None:
-                row.etag = etag
-            if last_modified is not None:
-                row.last_modified = last_modified
+            row.etag = etag
+            row.last_modified = last_modified
         else:
             row.last_error = error
             row.error_count += 1

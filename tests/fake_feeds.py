@@ -104,15 +104,48 @@ class FakeFeedServer:
                 headers["ETag"] = f'"{tag}"'
                 if request.headers.get("if-none-match") == f'"{tag}"':
                     return Reply(304, b"", headers)
+            elif request.headers.get("if-modified-since") == modified:
+                return Reply(304, b"", headers)
             return Reply(200, state["body"] or b"", headers)  # type: ignore[arg-type]
 
         self.routes[path] = handler
         self._feeds[path] = state
         return self.url(path)
 
-    def update_feed(self, path: str, body: bytes, etag: str) -> None:
+    def update_feed(self, path: str, body: bytes, etag: str | None) -> None:
         """Change what a feed serves (and its ETag)."""
         self._feeds[path].update(body=body, etag=etag)
+
+
+class Gate:
+    """Hold each request until more than ``width`` are in flight, or ``hold`` seconds pass.
+
+    Wrap handlers with it to see how many requests a client makes at once: a client bound to
+    ``width`` keeps ``most`` at exactly ``width`` (the hold lets its requests pile up), one
+    without a bound pushes it higher.
+    """
+
+    def __init__(self, width: int, *, hold: float = 0.5) -> None:
+        self.width = width
+        self.hold = hold
+        self.in_flight = 0
+        self.most = 0
+        self._changed = threading.Condition()
+
+    def __call__(self, handler: Handler) -> Handler:
+        def gated(request: Request) -> Reply:
+            with self._changed:
+                self.in_flight += 1
+                self.most = max(self.most, self.in_flight)
+                self._changed.notify_all()
+                self._changed.wait_for(lambda: self.in_flight > self.width, timeout=self.hold)
+            try:
+                return handler(request)
+            finally:
+                with self._changed:
+                    self.in_flight -= 1
+
+        return gated
 
 
 @contextmanager

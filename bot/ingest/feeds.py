@@ -7,10 +7,11 @@ import io
 import json
 import logging
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 import httpx
@@ -31,6 +32,7 @@ from bot.ingest.model import IngestResult, Outcome, ParsedArticle
 from bot.ingest.urls import canonical_url, feed_name
 from bot.pipeline import Pipeline
 from storage.records import FeedRecord
+from storage.repositories import RefetchTarget
 from storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)
@@ -83,12 +85,17 @@ class FeedEntry:
 
 @dataclass(frozen=True, slots=True)
 class ParsedFeed:
-    """A parsed feed; ``problem`` describes malformed input that was still usable."""
+    """A parsed feed; ``problem`` describes malformed input that was still usable.
+
+    ``skipped`` says, one line each, which entries could not be read at all (the others are
+    still used).
+    """
 
     title: str
     link: str | None
     entries: tuple[FeedEntry, ...]
     problem: str | None = None
+    skipped: tuple[str, ...] = ()
 
 
 class NotAFeed(ValueError):
@@ -99,40 +106,77 @@ def _text_of(value: object) -> str:
     return html_to_text(value) if isinstance(value, str) else ""
 
 
-def _parse_json_feed(data: Mapping[str, Any]) -> ParsedFeed:
-    entries = []
-    for item in data.get("items") or []:
-        if not isinstance(item, dict):
-            continue
-        content = _text_of(item.get("content_html")) or _text_of(item.get("content_text"))
-        entries.append(
-            FeedEntry(
-                title=normalize_space(_text_of(item.get("title"))),
-                link=item.get("url") or item.get("external_url") or None,
-                guid=str(item["id"]) if item.get("id") is not None else None,
-                summary=_text_of(item.get("summary")),
-                content=content,
-                published=parse_date(item.get("date_published")),
-                updated=parse_date(item.get("date_modified")),
-            )
-        )
-    if not entries and not isinstance(data.get("items"), list):
-        raise NotAFeed("not a feed: JSON without an `items` list")
-    return ParsedFeed(
-        title=normalize_space(str(data.get("title") or "")),
-        link=data.get("home_page_url"),
-        entries=tuple(entries),
+def _string(value: object) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _absolute(link: str | None, base_url: str | None) -> str | None:
+    """Resolve a relative entry link against the feed's URL."""
+    if link is None or base_url is None:
+        return link
+    return urljoin(base_url, link)
+
+
+def _read_entries(
+    raw_items: Sequence[object], read: Callable[[Any], FeedEntry]
+) -> tuple[list[FeedEntry], list[str]]:
+    """Read each item on its own: one odd item is skipped with a reason, never the feed."""
+    entries: list[FeedEntry] = []
+    skipped: list[str] = []
+    for number, raw in enumerate(raw_items, start=1):
+        try:
+            entries.append(read(raw))
+        except Exception as exc:  # any shape of bad item: the rest of the feed still counts
+            reason = f"entry {number} could not be read ({type(exc).__name__}: {exc})"
+            log.info("%s", reason)
+            skipped.append(reason[:300])
+    return entries, skipped
+
+
+def _json_item(item: object, base_url: str | None) -> FeedEntry:
+    if not isinstance(item, Mapping):
+        raise TypeError(f"an item must be an object, not {type(item).__name__}")
+    content = _text_of(item.get("content_html")) or _text_of(item.get("content_text"))
+    guid = item.get("id")
+    return FeedEntry(
+        title=normalize_space(_text_of(item.get("title"))),
+        link=_absolute(_string(item.get("url")) or _string(item.get("external_url")), base_url),
+        guid=str(guid).strip() or None if isinstance(guid, str | int) else None,
+        summary=_text_of(item.get("summary")),
+        content=content,
+        published=parse_date(_string(item.get("date_published"))),
+        updated=parse_date(_string(item.get("date_modified"))),
     )
 
 
-def _entry(raw: dict[str, Any]) -> FeedEntry:
+def _parse_json_feed(data: Mapping[str, Any], base_url: str | None) -> ParsedFeed:
+    items = data.get("items")
+    if not isinstance(items, list):
+        raise NotAFeed("not a feed: JSON without an `items` list")
+    entries, skipped = _read_entries(items, lambda item: _json_item(item, base_url))
+    return ParsedFeed(
+        title=normalize_space(str(data.get("title") or "")),
+        link=_string(data.get("home_page_url")),
+        entries=tuple(entries),
+        skipped=tuple(skipped),
+    )
+
+
+def _entry_link(raw: dict[str, Any], base_url: str | None) -> str | None:
+    link = _string(raw.get("link"))
+    if link and raw.get("guidislink") and not link.lower().startswith(("http://", "https://")):
+        return None  # feedparser copied a guid that is a name, not a (relative) address
+    return _absolute(link, base_url)
+
+
+def _entry(raw: dict[str, Any], base_url: str | None) -> FeedEntry:
     contents = raw.get("content") or []
     content = "\n".join(_text_of(c.get("value")) for c in contents if isinstance(c, Mapping))
     summary = _text_of(raw.get("summary"))
     return FeedEntry(
         title=normalize_space(str(raw.get("title") or "")),
-        link=raw.get("link") or None,
-        guid=raw.get("id") or None,
+        link=_entry_link(raw, base_url),
+        guid=_string(raw.get("id")),
         summary="" if summary == content else summary,
         content=content.strip(),
         published=from_struct(raw.get("published_parsed"))
@@ -142,8 +186,13 @@ def _entry(raw: dict[str, Any]) -> FeedEntry:
     )
 
 
-def parse_feed_bytes(data: bytes) -> ParsedFeed:
-    """Parse RSS, Atom, RDF or JSON Feed bytes; raise NotAFeed when there are no entries."""
+def parse_feed_bytes(data: bytes, *, base_url: str | None = None) -> ParsedFeed:
+    """Parse RSS, Atom, RDF or JSON Feed bytes; raise NotAFeed when there are no entries.
+
+    Relative entry links are resolved against ``base_url`` (the URL the feed came from).
+    """
+    if not data.strip():
+        raise NotAFeed("not a feed: the response is empty")
     head = data.lstrip()[:1]
     if head in (b"{", b"["):
         try:
@@ -152,24 +201,25 @@ def parse_feed_bytes(data: bytes) -> ParsedFeed:
             raise NotAFeed(f"not a feed: invalid JSON ({exc})") from None
         if not isinstance(parsed_json, dict):
             raise NotAFeed("not a feed: JSON that is not a JSON Feed object")
-        return _parse_json_feed(parsed_json)
+        return _parse_json_feed(parsed_json, base_url)
     parsed = feedparser.parse(io.BytesIO(data), sanitize_html=True, resolve_relative_uris=True)
-    problem = str(parsed.get("bozo_exception") or "malformed feed") if parsed.bozo else None
-    entries = tuple(_entry(e) for e in parsed.entries)
-    if not entries:
-        if not parsed.version:
+    problem = str(parsed.get("bozo_exception") or "malformed feed") if parsed.get("bozo") else None
+    entries, skipped = _read_entries(parsed.get("entries") or [], lambda raw: _entry(raw, base_url))
+    if not entries and not skipped:
+        if not parsed.get("version"):
             looks_html = b"<html" in data[:2048].lower() or b"<!doctype html" in data[:2048].lower()
             what = "an HTML page" if looks_html else "no RSS, Atom or RDF items"
             detail = f" ({problem})" if problem and not looks_html else ""
             raise NotAFeed(f"not a feed: got {what}{detail}")
         if problem:
             raise NotAFeed(f"malformed feed with no entries: {problem}")
-    feed = parsed.get("feed", {})
+    feed = parsed.get("feed") or {}
     return ParsedFeed(
         title=normalize_space(str(feed.get("title") or "")),
-        link=feed.get("link"),
-        entries=entries,
+        link=_string(feed.get("link")),
+        entries=tuple(entries),
         problem=problem,
+        skipped=tuple(skipped),
     )
 
 
@@ -190,6 +240,11 @@ class FeedReport:
     def counts(self) -> Counter[Outcome]:
         return Counter(r.outcome for r in self.results)
 
+    @property
+    def to_retry(self) -> int:
+        """Return how many entries were not stored for a passing reason."""
+        return sum(r.retry for r in self.results)
+
     def describe(self) -> str:
         """Return one line: the feed, its status, and counts or the error."""
         head = f"feed {self.feed_id} {self.name} <{self.url}>: {self.status}"
@@ -206,9 +261,19 @@ class FeedReport:
             (Outcome.REJECTED, "rejected"),
         )
         line = f"{head} — " + ", ".join(f"{counts[o]} {label}" for o, label in labels)
+        if self.to_retry:
+            line += f" ({self.to_retry} to retry on the next poll)"
         if self.problem:
             line += f" (malformed feed, used anyway: {self.problem})"
         return line
+
+    def rejections(self) -> list[str]:
+        """Return one line per rejected entry: where it points and why."""
+        return [
+            f"rejected {r.location} — {r.reason}"
+            for r in self.results
+            if r.outcome is Outcome.REJECTED
+        ]
 
 
 def entry_identity(entry: FeedEntry, feed_url: str) -> str | None:
@@ -227,8 +292,20 @@ def is_teaser(entry: FeedEntry) -> bool:
     return not entry.content and len(entry.summary) < TEASER_CHARS
 
 
+@dataclass(frozen=True, slots=True)
+class PageMiss:
+    """Why an article page gave no text; ``fetch_failed`` when it could not even be fetched."""
+
+    reason: str
+    fetch_failed: bool
+
+
 class FeedPoller:
-    """Poll due feeds concurrently (bounded), store what they bring, re-fetch recent pages."""
+    """Poll due feeds concurrently (bounded), store what they bring, re-fetch recent pages.
+
+    Storing goes through the shared pipeline, which takes one article at a time; everything
+    else (fetching, parsing, extracting pages) runs concurrently within the bounds.
+    """
 
     def __init__(
         self,
@@ -251,8 +328,6 @@ class FeedPoller:
         )
         self._feeds = asyncio.Semaphore(MAX_CONCURRENT_FEEDS)
         self._pages = asyncio.Semaphore(MAX_CONCURRENT_PAGES)
-        # Storing and clustering go one at a time: the event index and SQLite want one writer.
-        self._store = asyncio.Lock()
 
     async def close(self) -> None:
         await self.fetcher.close()
@@ -271,22 +346,39 @@ class FeedPoller:
         """Fetch, parse and store one feed, then record the outcome and the next poll time."""
         interval = feed.interval_seconds or self.settings.poll_interval
         report = FeedReport(feed.id, feed.name, feed.url, status="ok")
+        # The validators to keep: none unless every entry of a full response was dealt with.
         etag = last_modified = None
         try:
             fetched = await self.fetcher.get(
                 feed.url, etag=feed.etag, last_modified=feed.last_modified, accept=FEED_ACCEPT
             )
-            etag, last_modified = fetched.etag, fetched.last_modified
             if fetched.not_modified:
                 report.status = "not-modified"
+                etag = fetched.etag or feed.etag
+                last_modified = fetched.last_modified or feed.last_modified
             else:
-                parsed = await asyncio.to_thread(parse_feed_bytes, fetched.content)
+                parsed = await asyncio.to_thread(
+                    parse_feed_bytes, fetched.content, base_url=fetched.url
+                )
                 if parsed.problem:
                     report.problem = parsed.problem
                     log.warning("feed %s is malformed but usable: %s", feed.url, parsed.problem)
                 items = await self._articles(feed, parsed.entries)
-                async with self._store:
-                    report.results = await self.pipeline.ingest(items)
+                report.results = await self.pipeline.ingest(items)
+                report.results += [
+                    IngestResult(feed.url, Outcome.REJECTED, reason=reason)
+                    for reason in parsed.skipped
+                ]
+                if report.to_retry:
+                    # Saving the validators now would make the next poll a 304, and the
+                    # entries that were not stored would never be offered again.
+                    log.warning(
+                        "feed %s: %d entries not stored; the whole feed is fetched again next time",
+                        feed.url,
+                        report.to_retry,
+                    )
+                else:
+                    etag, last_modified = fetched.etag, fetched.last_modified
         except (FetchError, NotAFeed) as exc:
             report.status, report.error = "error", str(exc)
         except Exception as exc:  # a bug or an odd feed must not stop the other feeds
@@ -297,7 +389,7 @@ class FeedPoller:
             report.next_poll_at = now + backoff(interval, feed.error_count + 1)
         else:
             report.next_poll_at = now + timedelta(seconds=interval)
-        async with self._store, self.db.unit_of_work() as uow:
+        async with self.db.unit_of_work() as uow:
             await uow.feeds.record_poll(
                 feed.id,
                 now=now,
@@ -317,8 +409,20 @@ class FeedPoller:
             known = await uow.articles.known_identities([i for i in identities if i])
         tasks = []
         for entry, identity in zip(entries, identities, strict=True):
-            tasks.append(self._article(feed, entry, identity, known=identity in known))
+            tasks.append(self._guarded_article(feed, entry, identity, known=identity in known))
         return list(await asyncio.gather(*tasks))
+
+    async def _guarded_article(
+        self, feed: FeedRecord, entry: FeedEntry, identity: str | None, *, known: bool
+    ) -> ParsedArticle | IngestResult:
+        """Turn one entry into an article; a failure here costs that entry, not the feed."""
+        try:
+            return await self._article(feed, entry, identity, known=known)
+        except Exception as exc:
+            log.exception("feed %s: entry %r failed", feed.url, entry.link or entry.guid)
+            reason = f"entry could not be processed ({type(exc).__name__}: {exc})"[:300]
+            location = entry.link or entry.guid or feed.url
+            return IngestResult(location, Outcome.REJECTED, reason=reason, retry=True)
 
     async def _article(
         self, feed: FeedRecord, entry: FeedEntry, identity: str | None, *, known: bool
@@ -329,72 +433,90 @@ class FeedPoller:
             log.info("feed %s: %s", feed.url, reason)
             return IngestResult(location, Outcome.REJECTED, reason=reason, title=entry.title)
         title, text = entry.title, entry.content or entry.summary
-        from_page = False
+        published = entry.published or entry.updated
+        refetch = False
         if is_teaser(entry) and entry.link and identity.startswith("http"):
             if known:
                 # Stored before; edits show up through the page re-fetch schedule.
                 return IngestResult(location, Outcome.UNCHANGED, title=title)
             page = await self._page(entry.link)
-            if isinstance(page, str):
-                log.info("feed %s: page %s not used: %s", feed.url, entry.link, page)
+            # Either way the page is fetched again later: for edits, or for the text the
+            # teaser lacks when the page failed now.
+            refetch = True
+            if isinstance(page, PageMiss):
+                log.info("feed %s: page %s not used: %s", feed.url, entry.link, page.reason)
+                if not text.strip():
+                    reason = f"entry has no text and its page gave none: {page.reason}"
+                    return IngestResult(
+                        location,
+                        Outcome.REJECTED,
+                        reason=reason,
+                        title=title,
+                        retry=page.fetch_failed,
+                    )
             else:
-                title, text, from_page = page.title or title, page.text, True
+                title, text = page.title or title, page.text
+                # The feed's date wins; the page's is a guess from its markup.
+                published = published or page.published
         if not title:
             title = text.split("\n", 1)[0][:120]
         if not text.strip():
-            reason = "entry has no text and its page gave none"
+            reason = "entry has no text"
             return IngestResult(location, Outcome.REJECTED, reason=reason, title=title)
+        if published is None:
+            log.info("feed %s: entry %s has no date; stored undated", feed.url, location)
         return ParsedArticle(
             title=title,
             text=text,
             source=feed.name,
             location=location,
             identity=identity,
-            published=entry.published or entry.updated,
+            published=published,
             updated=entry.updated if entry.published else None,
-            refetch=from_page,
+            refetch=refetch,
         )
 
-    async def _page(self, url: str) -> ExtractedPage | str:
-        """Return the extracted article page, or a string saying why there is none."""
+    async def _page(self, url: str) -> ExtractedPage | PageMiss:
+        """Return the extracted article page, or why there is none."""
         async with self._pages:
             try:
                 fetched = await self.fetcher.get(url, accept="text/html,*/*;q=0.5")
                 html = decode_text(fetched.content)
             except (FetchError, DecodeError) as exc:
-                return str(exc)
+                return PageMiss(str(exc), fetch_failed=isinstance(exc, FetchError))
             page = await asyncio.to_thread(extract_page, html, url=fetched.url)
         if len(page.text) < MIN_ARTICLE_CHARS:
-            return "no article text found on the page"
+            return PageMiss("no article text found on the page", fetch_failed=False)
         return page
 
     async def refetch_due(self, now: datetime) -> list[IngestResult]:
         """Fetch the pages of recent articles again; a changed page becomes a new version."""
         async with self.db.unit_of_work() as uow:
             targets = await uow.articles.due_refetches(now, limit=REFETCH_BATCH)
-        results = []
-        for target in targets:
-            page = await self._page(target.location)
-            if isinstance(page, str):
-                result = IngestResult(target.location, Outcome.REJECTED, reason=page)
-            elif not page.title:
-                result = IngestResult(
-                    target.location, Outcome.REJECTED, reason="page has no headline"
-                )
-            else:
-                item = ParsedArticle(
-                    title=page.title,
-                    text=page.text,
-                    source=target.source,
-                    location=target.location,
-                    identity=target.identity,
-                    refetch=True,
-                )
-                async with self._store:
-                    result = await self.pipeline.ingest_one(item)
-            async with self._store, self.db.unit_of_work() as uow:
+        return list(await asyncio.gather(*(self._refetch(t, now) for t in targets)))
+
+    async def _refetch(self, target: RefetchTarget, now: datetime) -> IngestResult:
+        """Fetch one article's page (bounded with the other page fetches) and store it."""
+        page = await self._page(target.location)
+        if isinstance(page, PageMiss):
+            result = IngestResult(target.location, Outcome.REJECTED, reason=page.reason)
+        elif not page.title:
+            result = IngestResult(target.location, Outcome.REJECTED, reason="page has no headline")
+        else:
+            item = ParsedArticle(
+                title=page.title,
+                text=page.text,
+                source=target.source,
+                location=target.location,
+                identity=target.identity,
+                refetch=True,
+            )
+            result = await self.pipeline.ingest_one(item)
+        try:
+            async with self.db.unit_of_work() as uow:
                 await uow.articles.set_refetch(
                     target.article_id, next_refetch(target.first_seen, now)
                 )
-            results.append(result)
-        return results
+        except Exception:  # due again next round; the other pages go on
+            log.exception("could not reschedule the page of article %d", target.article_id)
+        return result

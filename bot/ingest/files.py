@@ -6,6 +6,7 @@ import json
 import logging
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
@@ -22,6 +23,8 @@ HTML_SUFFIXES = frozenset({".html", ".htm"})
 JSON_SUFFIXES = frozenset({".json"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
 UNKNOWN_SOURCE = "unknown"
+# The source of a document sent to the bot without a `Source:` header.
+UPLOAD_SOURCE = "upload"
 
 _HEADER = re.compile(
     r"^(?P<key>source|url|link|date|published|updated):\s*(?P<value>.*?)\s*$", re.IGNORECASE
@@ -49,28 +52,73 @@ def _body(lines: Sequence[str]) -> str:
     return "\n".join(out).strip()
 
 
+_FRONT_MATTER_KEYS = frozenset({"title", "source", "url", "link", "date", "published", "updated"})
+_FRONT_MATTER_FENCE = "---"
+
+
+def _front_matter(lines: Sequence[str]) -> tuple[dict[str, str | datetime | None], int] | None:
+    """Read a Markdown front matter block (``---`` lines around ``key: value`` lines).
+
+    Return its known fields and the index of the first line after it, or None without one.
+    """
+    start = next((n for n, line in enumerate(lines) if line.strip()), None)
+    if start is None or lines[start].strip() != _FRONT_MATTER_FENCE:
+        return None
+    end = next(
+        (n for n in range(start + 1, len(lines)) if lines[n].strip() in ("---", "...")), None
+    )
+    if end is None:
+        return None
+    fields: dict[str, str | datetime | None] = {}
+    for line in lines[start + 1 : end]:
+        key, colon, value = line.partition(":")
+        key = key.strip().lower()
+        if colon and key in _FRONT_MATTER_KEYS and value.strip():
+            fields.setdefault(key, value.strip().strip("\"'").strip())
+    return fields, end + 1
+
+
+def _is_underline(line: str) -> bool:
+    """Return True for a Markdown setext underline (``===`` or ``---`` under a headline)."""
+    return (len(line) >= 2 and set(line) <= {"="}) or (len(line) >= 3 and set(line) <= {"-"})
+
+
 def _parse_plain(text: str, *, markdown: bool) -> dict[str, str | datetime | None]:
     """Split a text or Markdown article into headline, header fields, dates and body."""
     lines = text.splitlines()
     fields: dict[str, str | datetime | None] = {}
     i = 0
-    headline = ""
-    while i < len(lines):
+    front = _front_matter(lines) if markdown else None
+    if front is not None:
+        fields, i = front
+    headline = str(fields.pop("title", None) or "")
+    if markdown:
+        headline = headline.lstrip("#").strip()
+    while not headline and i < len(lines):
         line = lines[i].strip()
         i += 1
         if not line:
             continue
         header = _HEADER.match(line)
-        if header and not headline:
+        dateline = parse_dateline(line)
+        if header:
             fields.setdefault(header.group("key").lower(), header.group("value"))
             continue
+        if dateline:
+            fields.setdefault("published", dateline[0])
+            if dateline[1] is not None:
+                fields.setdefault("updated", dateline[1])
+            continue
         headline = line.lstrip("#").strip() if markdown else line
-        break
     while i < len(lines):
         line = lines[i].strip()
         header = _HEADER.match(line)
         dateline = parse_dateline(line) if line else None
-        if header:
+        if markdown and i > 0 and _is_underline(line) and lines[i - 1].strip() == headline:
+            pass  # the underline of a setext headline
+        elif markdown and front is not None and line.lstrip("#").strip() == headline:
+            pass  # the front matter's title repeated as the first heading
+        elif header:
             fields.setdefault(header.group("key").lower(), header.group("value"))
         elif dateline:
             fields.setdefault("published", dateline[0])
@@ -198,7 +246,7 @@ def read_file(
         data = path.read_bytes()
     except OSError as exc:
         return _reject(location, f"cannot read file: {exc.strerror or exc}")
-    return parse_document(
+    item = parse_document(
         data,
         filename=path.name,
         source=source,
@@ -206,23 +254,41 @@ def read_file(
         location=location,
         max_bytes=max_bytes,
     )
+    return replace(item, path=location) if isinstance(item, ParsedArticle) else item
 
 
-def read_paths(paths: Sequence[Path], *, max_bytes: int) -> list[ParsedArticle | IngestResult]:
-    """Read files and folders (recursively, sorted, hidden files skipped) in the order given."""
-    items: list[ParsedArticle | IngestResult] = []
+def _origin(path: Path, *, folder: Path | None, inbox: Path | None) -> tuple[str | None, str]:
+    """Return the folder-given source and identity path of a file named on the command line.
+
+    Below the inbox, both come from the file's place in the inbox, however it was named (the
+    same as the inbox watcher gives it). Elsewhere: the first folder below ``folder`` (the
+    folder given) and the path below that; a file given directly takes its parent's name.
+    """
+    if inbox is not None:
+        resolved = path.resolve()
+        if resolved.is_relative_to(inbox):
+            return source_and_path(resolved, inbox)
+    if folder is not None:
+        return source_and_path(path, folder)
+    return path.resolve().parent.name or None, path.name
+
+
+def read_paths(
+    paths: Sequence[Path], *, max_bytes: int, inbox: Path | None = None
+) -> Iterator[ParsedArticle | IngestResult]:
+    """Read files and folders (recursively, sorted, hidden files skipped) in the order given.
+
+    Files are read one at a time as the caller asks for them. ``inbox`` is the inbox folder:
+    files below it get the identity the inbox watcher gives them.
+    """
+    anchor = inbox.resolve() if inbox is not None else None
     for given in paths:
         if given.is_dir():
             for path in _walk(given):
-                source, below = source_and_path(path, given)
-                items.append(
-                    read_file(path, source=source, identity_path=below, max_bytes=max_bytes)
-                )
+                source, below = _origin(path, folder=given, inbox=anchor)
+                yield read_file(path, source=source, identity_path=below, max_bytes=max_bytes)
         elif given.is_file():
-            parent = given.resolve().parent.name or None
-            items.append(
-                read_file(given, source=parent, identity_path=given.name, max_bytes=max_bytes)
-            )
+            source, below = _origin(given, folder=None, inbox=anchor)
+            yield read_file(given, source=source, identity_path=below, max_bytes=max_bytes)
         else:
-            items.append(_reject(str(given), "no such file or folder"))
-    return items
+            yield _reject(str(given), "no such file or folder")

@@ -17,7 +17,10 @@ log = logging.getLogger(__name__)
 
 # Wait this long for writes to settle before reading a changed file.
 DEBOUNCE_MS = 800
+# With files whose article could not be stored, try them again this often even if nothing changes.
+RETRY_MS = 60_000
 
+Item = ParsedArticle | IngestResult
 ResultsCallback = Callable[[list[IngestResult]], Awaitable[None]]
 
 
@@ -39,6 +42,8 @@ class InboxWatcher:
         self.on_results = on_results
         # (mtime, size) of each file as last read, so unchanged files are not read again.
         self._seen: dict[Path, tuple[int, int]] = {}
+        # Files read but not stored (the database failed): offered again with the next batch.
+        self._retry: set[Path] = set()
 
     def _changed_files(self, paths: Iterable[Path]) -> list[Path]:
         out = []
@@ -60,26 +65,33 @@ class InboxWatcher:
                 out.append(path)
         return out
 
-    def _read(self, paths: list[Path]) -> list[ParsedArticle | IngestResult]:
-        items: list[ParsedArticle | IngestResult] = []
+    def _read(self, paths: list[Path]) -> list[tuple[Path, tuple[int, int], Item]]:
+        """Read each file, with the (mtime, size) it had before it was read."""
+        read: list[tuple[Path, tuple[int, int], Item]] = []
         for path in paths:
             try:
                 stat = path.stat()
             except OSError:
                 continue
             source, below = source_and_path(path, self.inbox_dir)
-            items.append(
-                read_file(path, source=source, identity_path=below, max_bytes=self.max_bytes)
-            )
-            self._seen[path] = (stat.st_mtime_ns, stat.st_size)
-        return items
+            item = read_file(path, source=source, identity_path=below, max_bytes=self.max_bytes)
+            read.append((path, (stat.st_mtime_ns, stat.st_size), item))
+        return read
 
     async def _ingest(self, paths: Iterable[Path]) -> list[IngestResult]:
-        changed = self._changed_files(paths)
+        changed = self._changed_files([*paths, *self._retry])
+        self._retry.clear()
         if not changed:
             return []
-        items = await asyncio.to_thread(self._read, changed)
-        results = await self.pipeline.ingest(items)
+        read = await asyncio.to_thread(self._read, changed)
+        results = await self.pipeline.ingest(item for _, _, item in read)
+        for (path, stamp, _), result in zip(read, results, strict=True):
+            # A file whose article could not be stored stays unseen, to be offered again.
+            # Bad files are seen: reading them again would not help.
+            if result.retry:
+                self._retry.add(path)
+            else:
+                self._seen[path] = stamp
         if results and self.on_results is not None:
             try:
                 await self.on_results(results)
@@ -103,9 +115,16 @@ class InboxWatcher:
             log.exception("inbox scan failed")
         log.info("watching inbox %s", self.inbox_dir)
         async for changes in awatch(
-            self.inbox_dir, stop_event=stop, debounce=DEBOUNCE_MS, recursive=True
+            self.inbox_dir,
+            stop_event=stop,
+            debounce=DEBOUNCE_MS,
+            recursive=True,
+            rust_timeout=RETRY_MS,
+            yield_on_timeout=True,
         ):
             paths = [Path(p) for kind, p in changes if kind in (Change.added, Change.modified)]
+            if not paths and not self._retry:
+                continue
             try:
                 await self._ingest(paths)
             except Exception:  # one bad batch must not end the watcher

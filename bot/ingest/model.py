@@ -20,6 +20,8 @@ class ParsedArticle:
     updated: datetime | None = None
     # The text came from the article's web page: fetch it again later to catch edits.
     refetch: bool = False
+    # The file the article was read from, when it came from one (``location`` may be its URL).
+    path: str | None = None
 
 
 class Outcome(StrEnum):
@@ -32,7 +34,11 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class IngestResult:
-    """What happened to one item; ``reason`` says why it was rejected or a duplicate."""
+    """What happened to one item; ``reason`` says why it was rejected or a duplicate.
+
+    ``retry`` marks a rejection for a passing reason (the database failed, not the input): the
+    item was not stored and must be offered again, so its feed or file is not marked as read.
+    """
 
     location: str
     outcome: Outcome
@@ -40,3 +46,5 @@ class IngestResult:
     article_id: int | None = None
     event_id: int | None = None
     title: str = ""
+    retry: bool = False
+    path: str | None = None

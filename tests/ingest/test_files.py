@@ -92,7 +92,7 @@ def test_folders_sorted_hidden_skipped_sources_from_first_folder(tmp_path: Path)
     write(root / "loose.txt", f"Loose story\n\n{BODY}")
     write(root / ".hidden.txt", f"Hidden\n\n{BODY}")
     write(root / ".git" / "x.txt", f"Hidden too\n\n{BODY}")
-    items = read_paths([root, tmp_path / "missing.txt"], max_bytes=LIMIT)
+    items = list(read_paths([root, tmp_path / "missing.txt"], max_bytes=LIMIT))
     articles = [i for i in items if isinstance(i, ParsedArticle)]
     assert [(a.source, a.identity) for a in articles] == [
         ("Alpha Times", "file:Alpha Times/2020/a.txt"),
