@@ -139,8 +139,8 @@ async def _broadcast(chats: int, work: Path) -> dict[str, float]:
         "duplicated": sum(n - 1 for n in per_chat.values() if n > 1),
         "seconds": elapsed,
         "rate": len(fake.sent) / elapsed,
-        "refused_429": sum(1 for _, status in fake.refused if status == 429),
-        "refused_500": sum(1 for _, status in fake.refused if status == 500),
+        "refused_429": sum(1 for r in fake.refused if r.status == 429),
+        "refused_500": sum(1 for r in fake.refused if r.status == 500),
         "sweep": sweep,
     }
 

@@ -27,6 +27,7 @@ from bot.admin import AdminService
 from bot.config import ConfigError, Settings
 from bot.delivery.alerts import AlertService
 from bot.delivery.digests import DigestService
+from bot.delivery.sender import RateLimiter, SharedRateLimiter
 from bot.delivery.subscribers import SubscriberService
 from bot.events import EventService
 from bot.jobs import Runtime, Timings
@@ -114,8 +115,9 @@ def _handlers() -> list[Any]:
     return [
         *(CommandHandler(name, callback) for name, callback in user),
         CallbackQueryHandler(callbacks.show_event),
-        MessageHandler(filters.Document.ALL, admin.document),
-        MessageHandler(filters.ALL, commands.pointer),
+        # New messages only: an edited message or a channel post is not someone talking to us.
+        MessageHandler(filters.UpdateType.MESSAGE & filters.Document.ALL, admin.document),
+        MessageHandler(filters.UpdateType.MESSAGE, commands.pointer),
     ]
 
 
@@ -141,6 +143,10 @@ def build_application(services: Services, *, timings: Timings | None = None) -> 
     settings = services.settings
     if settings.telegram_token is None:
         raise ConfigError("BRIEFBOT_TELEGRAM_TOKEN is not set; get a token from @BotFather")
+    timings = timings or Timings()
+    # One limiter for everything the bot sends: the outbox worker paces itself with it, and
+    # command replies go through it as the Bot's rate limiter (so a 429 is waited out).
+    limiter = RateLimiter(per_second=timings.per_second, chat_interval=timings.chat_interval)
     api = settings.telegram_api_url
     app = (
         ApplicationBuilder()
@@ -149,11 +155,12 @@ def build_application(services: Services, *, timings: Timings | None = None) -> 
         .base_file_url(f"{api}/file/bot")
         .connection_pool_size(128)
         .pool_timeout(30.0)
+        .rate_limiter(SharedRateLimiter(limiter))
         .post_init(_post_init)
         .post_stop(_post_stop)
         .build()
     )
-    app.bot_data["runtime"] = Runtime.create(services, app, timings or Timings())
+    app.bot_data["runtime"] = Runtime.create(services, app, timings, limiter=limiter)
     app.add_handlers(_handlers())
     app.add_error_handler(on_error)
     return app

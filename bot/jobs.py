@@ -41,6 +41,9 @@ class Timings:
     backoff_base: float = 2.0
     inbox: bool = True
     feeds: bool = True
+    # Sent and dead outbox rows are kept this long (for /stats and debugging), then purged.
+    outbox_retention: timedelta = timedelta(days=7)
+    outbox_purge: float = 3600.0
     # Generous: a sweep that runs late must still run (APScheduler's default is 1 s).
     misfire_grace: int = 300
 
@@ -61,8 +64,9 @@ class Runtime:
     _alert_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod
-    def create(cls, services: Services, app: AnyApp, timings: Timings) -> Runtime:
-        limiter = RateLimiter(per_second=timings.per_second, chat_interval=timings.chat_interval)
+    def create(
+        cls, services: Services, app: AnyApp, timings: Timings, *, limiter: RateLimiter
+    ) -> Runtime:
         worker = OutboxWorker(
             services.db,
             app.bot,
@@ -93,6 +97,15 @@ class Runtime:
         if queued:
             self.worker.wake()
         return queued
+
+    async def purge_outbox(self) -> int:
+        """Delete sent and dead messages older than the retention period."""
+        before = self.services.clock() - self.timings.outbox_retention
+        async with self.services.db.unit_of_work() as uow:
+            purged = await uow.outbox.purge(before=before)
+        if purged:
+            log.info("purged %d old outbox message(s)", purged)
+        return purged
 
     async def poll_feeds(self) -> None:
         """Poll due feeds and re-fetch recent articles."""
@@ -149,6 +162,13 @@ class Runtime:
             t.digest_sweep,
             first=t.first_run,
             name="digests",
+            job_kwargs=options,
+        )
+        job_queue.run_repeating(
+            _job(Runtime.purge_outbox),
+            t.outbox_purge,
+            first=t.first_run,
+            name="outbox-retention",
             job_kwargs=options,
         )
         if t.feeds:

@@ -10,6 +10,9 @@ from bot.briefing.model import Briefing
 from bot.events import EventService
 from storage.unit_of_work import Database, UnitOfWork
 
+# How far back "/summary N" reaches without an /events list; bigger numbers match nothing.
+MAX_NUMBER = 100
+
 
 class EventLookup:
     """Read-only access to events and their briefings, one unit of work per call."""
@@ -46,13 +49,16 @@ class EventLookup:
         query = query.strip()
         async with self.db.unit_of_work() as uow:
             zone = await self._zone(uow, chat_id)
-            if query.isdigit():
-                number = int(query)
+            # isascii: "²".isdigit() is true but int() refuses it.
+            if query.isascii() and query.isdigit():
+                number = int(query) if len(query) <= 6 else 0
                 if 1 <= number <= len(listed):
                     event_id: int | None = listed[number - 1]
-                else:
+                elif 1 <= number <= MAX_NUMBER:
                     recent = await uow.events.list_recent(limit=number)
-                    event_id = recent[number - 1].id if 1 <= number <= len(recent) else None
+                    event_id = recent[number - 1].id if number <= len(recent) else None
+                else:
+                    event_id = None
             elif query:
                 found = await uow.events.search(query.split(), limit=1)
                 event_id = found[0].id if found else None

@@ -12,6 +12,7 @@ from telegram import Update
 from bot.ingest.model import Outcome
 from handlers import texts
 from handlers.context import Context, argument, runtime
+from handlers.render import split_html_sections
 
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
@@ -72,7 +73,7 @@ async def list_feeds(update: Update, context: Context) -> None:
     if not feeds:
         await _reply(update, "No feeds yet: add one with /addfeed URL.")
         return
-    lines = ["<b>Feeds</b>"]
+    sections = [f"<b>Feeds</b> ({len(feeds)})"]
     for f in feeds:
         state = (
             "never polled"
@@ -82,8 +83,10 @@ async def list_feeds(update: Update, context: Context) -> None:
         line = f"{f.id}. {escape(f.name)} — {state}"
         if f.last_error:
             line += f"\n    ⚠️ {f.error_count}× {escape(f.last_error[:200])}"
-        lines.append(line)
-    await _reply(update, "\n".join(lines)[:4000])
+        sections.append(line)
+    # Many feeds take several messages; cutting the text would break a tag or an entity.
+    for part in split_html_sections(sections):
+        await _reply(update, part)
 
 
 @admin_only

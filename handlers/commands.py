@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from datetime import tzinfo
+from html import escape
 from typing import Any
 
 from telegram import Update
@@ -18,7 +19,14 @@ from handlers.keyboards import event_keyboard, events_keyboard
 from handlers.render import briefing_html, changes_html, event_line_html, sources_html
 
 MAX_KEYWORDS = 100
+MAX_SETTING = 64  # longer than any HH:MM, HH:MM-HH:MM or IANA zone name
 LISTED = "listed_events"  # chat_data key: the event ids of the chat's last /events
+
+
+def _echo(value: str, limit: int = 60) -> str:
+    """Quote the user's text in an HTML reply: shortened, with <, > and & escaped."""
+    short = value if len(value) <= limit else value[: limit - 1] + "…"
+    return escape(short, quote=False)
 
 
 async def _reply(update: Update, parts: list[str]) -> None:
@@ -32,14 +40,13 @@ def _chat(update: Update) -> int:
     return update.effective_chat.id
 
 
-async def _change_settings(
-    update: Update, change: Coroutine[Any, Any, ChatSettings], *, hint: str = ""
-) -> None:
+async def _change_settings(update: Update, change: Coroutine[Any, Any, ChatSettings]) -> None:
     """Apply a settings change and show the new settings, or say plainly why it failed."""
     try:
         chat = await change
     except ValueError as exc:
-        await _reply(update, [f"{exc}{hint}"])
+        # The message quotes what the user typed (bounded by MAX_SETTING): escape it.
+        await _reply(update, [escape(str(exc), quote=False)])
         return
     except NotSubscribed:
         await _reply(update, [texts.NOT_SUBSCRIBED])
@@ -66,7 +73,11 @@ async def subscribe(update: Update, context: Context) -> None:
     if len(keywords) > MAX_KEYWORDS:
         await _reply(update, [f"Keep keywords under {MAX_KEYWORDS} characters."])
         return
-    added, chat = await runtime(context).services.subscribers.subscribe(_chat(update), keywords)
+    try:
+        added, chat = await runtime(context).services.subscribers.subscribe(_chat(update), keywords)
+    except ValueError as exc:
+        await _reply(update, [escape(str(exc), quote=False)])
+        return
     head = "Subscribed." if added else "You already had that."
     await _reply(update, [head + "\n\n" + texts.settings_html(chat)])
 
@@ -77,6 +88,9 @@ async def unsubscribe(update: Update, context: Context) -> None:
     if not keywords:
         await stop(update, context)
         return
+    if len(keywords) > MAX_KEYWORDS:
+        await _reply(update, [f"Keep keywords under {MAX_KEYWORDS} characters."])
+        return
     try:
         removed, chat = await runtime(context).services.subscribers.unsubscribe(
             _chat(update), keywords
@@ -84,7 +98,7 @@ async def unsubscribe(update: Update, context: Context) -> None:
     except NotSubscribed:
         await _reply(update, [texts.NOT_SUBSCRIBED])
         return
-    head = "Removed." if removed else f"You had no filter “{keywords}”."
+    head = "Removed." if removed else f"You had no filter “{_echo(keywords)}”."
     await _reply(update, [head + "\n\n" + texts.settings_html(chat)])
 
 
@@ -126,7 +140,9 @@ def _view(
 def _not_found(query: str) -> str:
     if not query:
         return texts.NO_EVENTS
-    return f"No event matches “{query}”. Send /events for the list, then e.g. /summary 2."
+    if query.isascii() and query.isdigit():
+        return f"There is no event number {_echo(query, 12)}. " + texts.PICK_EVENT
+    return f"No event matches “{_echo(query)}”. " + texts.PICK_EVENT
 
 
 async def send_view(
@@ -149,13 +165,13 @@ changes = _view(changes_html)
 async def digest(update: Update, context: Context) -> None:
     """Set the digest time, or switch it off."""
     value = argument(context)
-    if not value:
+    if not value or len(value) > MAX_SETTING:
         await _reply(update, ["Usage: /digest HH:MM (e.g. /digest 07:30) or /digest off"])
         return
     try:
         at = None if value.lower() == "off" else parse_hhmm(value)
     except ValueError as exc:
-        await _reply(update, [f"{exc}. Or /digest off."])
+        await _reply(update, [f"{escape(str(exc), quote=False)}. Or /digest off."])
         return
     subscribers = runtime(context).services.subscribers
     await _change_settings(update, subscribers.set_digest(_chat(update), at))
@@ -164,7 +180,7 @@ async def digest(update: Update, context: Context) -> None:
 async def timezone(update: Update, context: Context) -> None:
     """Set the chat's time zone."""
     value = argument(context)
-    if not value or " " in value:
+    if not value or " " in value or len(value) > MAX_SETTING:
         await _reply(update, ["Usage: /timezone Area/City, e.g. /timezone Europe/Berlin"])
         return
     subscribers = runtime(context).services.subscribers
@@ -174,13 +190,13 @@ async def timezone(update: Update, context: Context) -> None:
 async def quiet(update: Update, context: Context) -> None:
     """Set quiet hours (alerts arrive without sound), or switch them off."""
     value = argument(context)
-    if not value:
+    if not value or len(value) > MAX_SETTING:
         await _reply(update, ["Usage: /quiet HH:MM-HH:MM (e.g. /quiet 22:00-07:00) or /quiet off"])
         return
     try:
         hours = None if value.lower() == "off" else parse_quiet(value)
     except ValueError as exc:
-        await _reply(update, [str(exc)])
+        await _reply(update, [escape(str(exc), quote=False)])
         return
     subscribers = runtime(context).services.subscribers
     await _change_settings(update, subscribers.set_quiet(_chat(update), hours))

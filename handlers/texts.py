@@ -38,6 +38,7 @@ WELCOME = (
 )
 NOT_SUBSCRIBED = "You are not subscribed. Send /start first."
 NO_EVENTS = "No events yet. Try again once some articles have arrived."
+PICK_EVENT = "Send /events for the list, then e.g. /summary 2."
 POINTER = "I only understand commands. Send /help to see them."
 ADMIN_ONLY = "Sorry, only the bot's admins can do that."
 

@@ -31,6 +31,7 @@ class SubscriberRecord:
     alerts: bool
     active: bool
     created_at: datetime
+    active_since: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,7 @@ def _subscriber(row: Subscriber) -> SubscriberRecord:
         alerts=row.alerts,
         active=row.active,
         created_at=row.created_at,
+        active_since=row.active_since or row.created_at,
     )
 
 
@@ -117,14 +119,18 @@ class SubscriberRepository:
     async def upsert(
         self, chat_id: int, *, timezone: str, digest_time: str | None, now: datetime
     ) -> SubscriberRecord:
-        """Return the chat's subscriber, creating it or switching it back on."""
+        """Return the chat's subscriber, creating it or switching it back on (active since now)."""
         row = await self._row(chat_id)
         if row is None:
             row = Subscriber(
-                chat_id=chat_id, timezone=timezone, digest_time=digest_time, created_at=now
+                chat_id=chat_id,
+                timezone=timezone,
+                digest_time=digest_time,
+                created_at=now,
+                active_since=now,
             )
         elif not row.active:
-            row.active, row.alerts = True, True
+            row.active, row.alerts, row.active_since = True, True, now
             row.digest_time = row.digest_time or digest_time
         self._session.add(row)
         await self._session.flush()
@@ -392,6 +398,19 @@ class OutboxRepository:
                 col(OutboxMessage.state).in_([PENDING, SENDING]),
             )
             .values(state=DEAD, last_error=error[:1000])
+        )
+        return int(result.rowcount)
+
+    async def purge(self, *, before: datetime) -> int:
+        """Delete sent and dead messages created before ``before``; return how many.
+
+        Safe for exactly-once: nothing re-queues an old key (alerts are remembered in
+        event_alerts, digests are keyed by a slot that has passed).
+        """
+        result = await self._session.exec(
+            delete(OutboxMessage).where(
+                col(OutboxMessage.state).in_([SENT, DEAD]), col(OutboxMessage.created_at) < before
+            )
         )
         return int(result.rowcount)
 

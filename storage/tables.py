@@ -107,6 +107,9 @@ class Subscriber(SQLModel, table=True):
     alerts: bool = True
     active: bool = True
     created_at: datetime = Field(sa_column=_dt(nullable=False))
+    # When the chat last came on (/start after /stop or a block): no alerts about older changes.
+    # Nullable only for the migration's sake (see 0002); NULL reads as created_at.
+    active_since: datetime | None = Field(default=None, sa_column=_dt())
 
 
 class Subscription(SQLModel, table=True):

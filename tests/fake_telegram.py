@@ -1,8 +1,9 @@
 """A fake Bot API over HTTP on loopback: the real Application and HTTPXRequest talk to it.
 
 It answers the methods briefbot uses, serves injected updates through getUpdates, records what
-was sent, checks Telegram HTML and length, and fails on demand (429/403/500, per chat or for the
-next N calls, or at random with a seed), or enforces a messages-per-second limit.
+was sent and when it arrived (time.monotonic), checks Telegram HTML and length, and fails on
+demand (429/403/500, per chat or for the next N calls, or at random with a seed), or enforces a
+messages-per-second limit.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ _JSON_KEYS = {
     "disable_notification",
     "link_preview_options",
     "allowed_updates",
+    "drop_pending_updates",
 }
 _ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
                  "tg-spoiler", "span", "blockquote", "tg-emoji"}  # fmt: skip
@@ -76,6 +78,17 @@ class Sent:
     reply_markup: Any
     silent: bool
     message_id: int
+    at: float = 0.0  # time.monotonic() when the fake accepted it
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A sendMessage the fake answered with an error."""
+
+    chat_id: int
+    status: int
+    at: float  # time.monotonic() when it was refused
+    retry_after: int | None = None
 
 
 @dataclass
@@ -111,7 +124,8 @@ class FakeTelegram:
         self._held = asyncio.Event()
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.StreamWriter] = set()
-        self.refused: list[tuple[int, int]] = []  # (chat_id, status) of refused sends
+        self.refused: list[Refused] = []
+        self.webhook: dict[str, Any] | None = None  # the last setWebhook parameters
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -188,6 +202,19 @@ class FakeTelegram:
             "file_size": len(data) if size is None else size,
         }
         return await self.push({"message": message})
+
+    async def edited(self, chat_id: int, text: str) -> int:
+        """Queue an edited text message (someone changed what they wrote)."""
+        message = self._message(chat_id, None)
+        message.update(text=text, edit_date=int(time.time()))
+        return await self.push({"edited_message": message})
+
+    async def channel_post(self, chat_id: int, text: str) -> int:
+        """Queue a post in a channel the bot was added to."""
+        message = self._message(chat_id, None)
+        del message["from"]
+        message.update(text=text, chat={"id": chat_id, "type": "channel", "title": "News"})
+        return await self.push({"channel_post": message})
 
     async def press(self, chat_id: int, data: str, *, user_id: int | None = None) -> int:
         """Queue a callback query, as when a user presses an inline button."""
@@ -292,6 +319,10 @@ class FakeTelegram:
     async def _api_setMyCommands(self, params: dict[str, Any]) -> tuple[int, bytes, str]:
         return _ok(True)
 
+    async def _api_setWebhook(self, params: dict[str, Any]) -> tuple[int, bytes, str]:
+        self.webhook = params
+        return _ok(True)
+
     async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> tuple[int, bytes, str]:
         return _ok(True)
 
@@ -330,7 +361,9 @@ class FakeTelegram:
         text = str(params["text"])
         failure = self._failure(chat_id)
         if failure is not None:
-            self.refused.append((chat_id, failure.status))
+            self.refused.append(
+                Refused(chat_id, failure.status, time.monotonic(), failure.retry_after)
+            )
             params_json = {"retry_after": failure.retry_after} if failure.retry_after else None
             return _error(failure.status, failure.description, params_json)
         if units(text) > 4096:
@@ -343,7 +376,7 @@ class FakeTelegram:
         message_id = next(self._message_ids)
         self.sent.append(
             Sent(chat_id, text, params.get("parse_mode"), params.get("reply_markup"),
-                 bool(params.get("disable_notification")), message_id)
+                 bool(params.get("disable_notification")), message_id, time.monotonic())
         )  # fmt: skip
         return _ok(self._message_json(chat_id, text, message_id))
 

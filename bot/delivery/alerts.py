@@ -16,7 +16,7 @@ from handlers.keyboards import event_keyboard_json
 from handlers.render import alert_html
 from storage.delivery_repositories import AlertMark, SubscriberRecord
 from storage.records import EventRecord
-from storage.unit_of_work import Database
+from storage.unit_of_work import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +44,12 @@ def alert_due(
 ) -> bool:
     """Tell whether a chat should hear about an event now.
 
-    Never for events last changed before the chat subscribed; once when it first qualifies;
+    Never for events last changed before the chat subscribed (or came back after /stop or a
+    block: it is not owed what happened while it was away); once when it first qualifies;
     again when its substance changed, but at most once per window (updates inside the window
     are folded into the next alert, which a later check sends).
     """
-    if event.changed_at < subscriber.created_at:
+    if event.changed_at < subscriber.active_since:
         return False
     if mark is None:
         return True
@@ -95,8 +96,11 @@ class AlertService:
         self.max_events = max_events
 
     async def check(self, now: datetime) -> int:
-        """Queue every alert due at ``now``; return how many messages were queued."""
-        queued = 0
+        """Queue every alert due at ``now``; return how many messages were queued.
+
+        One unit of work per event, so an event that cannot be briefed (or a chat whose settings
+        cannot be read) is logged and skipped instead of holding up every other alert.
+        """
         async with self.db.unit_of_work() as uow:
             candidates = await uow.events.list_recent(
                 limit=self.max_events, since=now - self.lookback, min_sources=self.min_sources
@@ -107,30 +111,54 @@ class AlertService:
             if not subscribers:
                 return 0
             filters = await uow.subscriptions.by_subscriber([s.id for s in subscribers])
-            for event in candidates:
-                marks = await uow.alerts.for_event(event.id)
-                due = [
-                    s
-                    for s in subscribers
-                    if alert_due(event, marks.get(s.id), s, now=now, window=self.window)
-                ]
-                if not due:
-                    continue
-                briefing = await self.events.briefing(uow, event.id)
-                for sub in due:
-                    if not matches(filters[sub.id], briefing):
-                        continue
-                    reason = alert_reason(event, marks.get(sub.id))
-                    queued += await uow.outbox.enqueue(
-                        key=f"alert:{sub.chat_id}:{event.id}:{event.signature}",
-                        chat_id=sub.chat_id,
-                        kind="alert",
-                        text=alert_html(briefing, reason, tz=ZoneInfo(sub.timezone)),
-                        reply_markup=event_keyboard_json(event.id),
-                        silent=quiet_now(sub, now),
-                        now=now,
-                    )
-                    await uow.alerts.record(sub.id, event.id, signature=event.signature, now=now)
+        queued = 0
+        for event in candidates:
+            try:
+                async with self.db.unit_of_work() as uow:
+                    queued += await self._alert(uow, event, subscribers, filters, now)
+            except Exception:
+                log.exception("alerts about event %s failed; the other events go on", event.id)
         if queued:
             log.info("queued %d alert(s)", queued)
+        return queued
+
+    async def _alert(
+        self,
+        uow: UnitOfWork,
+        event: EventRecord,
+        subscribers: Sequence[SubscriberRecord],
+        filters: dict[int, list[str]],
+        now: datetime,
+    ) -> int:
+        """Queue the alerts about one event that are due; return how many."""
+        marks = await uow.alerts.for_event(event.id)
+        due = [
+            s
+            for s in subscribers
+            if alert_due(event, marks.get(s.id), s, now=now, window=self.window)
+        ]
+        if not due:
+            return 0
+        briefing = await self.events.briefing(uow, event.id)
+        queued = 0
+        for sub in due:
+            if not matches(filters[sub.id], briefing):
+                continue
+            reason = alert_reason(event, marks.get(sub.id))
+            try:
+                text = alert_html(briefing, reason, tz=ZoneInfo(sub.timezone))
+                silent = quiet_now(sub, now)
+            except Exception:  # a bad stored zone or quiet time: this chat only
+                log.exception("cannot alert chat %s about event %s", sub.chat_id, event.id)
+                continue
+            queued += await uow.outbox.enqueue(
+                key=f"alert:{sub.chat_id}:{event.id}:{event.signature}",
+                chat_id=sub.chat_id,
+                kind="alert",
+                text=text,
+                reply_markup=event_keyboard_json(event.id),
+                silent=silent,
+                now=now,
+            )
+            await uow.alerts.record(sub.id, event.id, signature=event.signature, now=now)
         return queued

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from bot.briefing.model import Briefing
@@ -25,10 +25,18 @@ def importance(b: Briefing) -> tuple[int, int, float]:
     return (-b.source_count, -conflicts, -updated)
 
 
-def digest_key(chat_id: int, day: str, part: int) -> str:
-    """Return the outbox key of one part of one day's digest (the first part has no suffix)."""
-    key = f"digest:{chat_id}:{day}"
+def digest_key(chat_id: int, slot: datetime, zone: tzinfo, part: int) -> str:
+    """Return the outbox key of one part of the digest due at ``slot`` (part 1 has no suffix).
+
+    Keyed by the slot, not the day: after /digest or /timezone moves the time, a second digest
+    on the same local day is a new message, not a silently dropped duplicate.
+    """
+    key = f"digest:{chat_id}:{slot.astimezone(zone).isoformat(timespec='minutes')}"
     return key if part == 1 else f"{key}:{part}"
+
+
+# A digest that failed (bad stored settings, an error) is tried again this much later.
+RETRY_FAILED = timedelta(hours=1)
 
 
 class DigestService:
@@ -50,8 +58,11 @@ class DigestService:
         self.batch = batch
 
     async def sweep(self, now: datetime) -> int:
-        """Queue every digest due at ``now``; return how many chats got one."""
-        cache: dict[int, Briefing] = {}
+        """Queue every digest due at ``now``; return how many chats got one.
+
+        A subscriber whose digest fails is logged and retried later; it never holds up the rest.
+        """
+        cache: dict[int, Briefing | None] = {}
         sent = 0
         while True:
             async with self.db.unit_of_work() as uow:
@@ -59,14 +70,38 @@ class DigestService:
             if not due:
                 break
             for sub in due:
-                async with self.db.unit_of_work() as uow:
-                    sent += await self._digest(uow, sub, now, cache)
+                try:
+                    async with self.db.unit_of_work() as uow:
+                        sent += await self._digest(uow, sub, now, cache)
+                except Exception:
+                    log.exception("digest for chat %s failed; retrying later", sub.chat_id)
+                    assert sub.next_digest_at is not None
+                    async with self.db.unit_of_work() as uow:
+                        await uow.subscribers.set_fields(
+                            sub.chat_id, next_digest_at=max(sub.next_digest_at, now) + RETRY_FAILED
+                        )
         if sent:
             log.info("queued %d digest(s)", sent)
         return sent
 
+    async def _briefing(
+        self, uow: UnitOfWork, event_id: int, cache: dict[int, Briefing | None]
+    ) -> Briefing | None:
+        """Return an event's briefing, or None (logged once) when it cannot be built."""
+        if event_id not in cache:
+            try:
+                cache[event_id] = await self.events.briefing(uow, event_id)
+            except Exception:
+                log.exception("event %s left out of digests: its briefing failed", event_id)
+                cache[event_id] = None
+        return cache[event_id]
+
     async def _digest(
-        self, uow: UnitOfWork, sub: SubscriberRecord, now: datetime, cache: dict[int, Briefing]
+        self,
+        uow: UnitOfWork,
+        sub: SubscriberRecord,
+        now: datetime,
+        cache: dict[int, Briefing | None],
     ) -> int:
         assert sub.next_digest_at is not None and sub.digest_time is not None
         zone = ZoneInfo(sub.timezone)
@@ -76,17 +111,16 @@ class DigestService:
         records = await uow.events.list_recent(limit=self.max_events * 5, since=since)
         briefings = []
         for record in records:
-            if record.id not in cache:
-                cache[record.id] = await self.events.briefing(uow, record.id)
-            if matches(filters, cache[record.id]):
-                briefings.append(cache[record.id])
+            briefing = await self._briefing(uow, record.id, cache)
+            if briefing is not None and matches(filters, briefing):
+                briefings.append(briefing)
         briefings = sorted(briefings, key=importance)[: self.max_events]
-        day = local_day(slot, zone)
         if briefings:
+            day = local_day(slot, zone)
             label = f"{day:%A} {day.day} {day:%B %Y}"
             for part, text in enumerate(digest_html(briefings, day_label=label, tz=zone), 1):
                 await uow.outbox.enqueue(
-                    key=digest_key(sub.chat_id, day.isoformat(), part),
+                    key=digest_key(sub.chat_id, slot, zone, part),
                     chat_id=sub.chat_id,
                     kind="digest",
                     text=text,

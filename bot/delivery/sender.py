@@ -10,12 +10,14 @@ import logging
 import re
 import time
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import BaseRateLimiter, ExtBot
 from telegram.warnings import PTBDeprecationWarning
 
 from storage.delivery_repositories import OutboxRecord
@@ -25,6 +27,9 @@ log = logging.getLogger(__name__)
 _TAG = re.compile(r"<[^>]*>")
 # Bad requests that mean the chat itself is gone, like a 403.
 _CHAT_GONE = ("chat not found", "user is deactivated", "group chat was deleted", "peer_id_invalid")
+# rate_limit_args of a send the outbox worker paced itself: SharedRateLimiter lets it through.
+PACED: dict[str, Any] = {"paced": True}
+JSONDict = dict[str, Any]  # what a Bot API call returns, as PTB types it
 
 
 class Result(enum.Enum):
@@ -64,6 +69,9 @@ async def send_message(bot: Bot, msg: OutboxRecord, *, plain: bool = False) -> D
     markup = None
     if msg.reply_markup:
         markup = InlineKeyboardMarkup.de_json(json.loads(msg.reply_markup), bot)
+    extra: dict[str, Any] = {}
+    if isinstance(bot, ExtBot) and bot.rate_limiter is not None:
+        extra["rate_limit_args"] = PACED  # the caller already waited for its turn
     try:
         sent = await bot.send_message(
             msg.chat_id,
@@ -72,6 +80,7 @@ async def send_message(bot: Bot, msg: OutboxRecord, *, plain: bool = False) -> D
             reply_markup=markup,
             disable_notification=msg.silent,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
+            **extra,
         )
     except RetryAfter as exc:
         return Delivery(Result.RATE_LIMITED, error=str(exc), retry_after=retry_seconds(exc))
@@ -94,7 +103,8 @@ async def send_message(bot: Bot, msg: OutboxRecord, *, plain: bool = False) -> D
 class RateLimiter:
     """Space sends: at most ``per_second`` overall and one per ``chat_interval`` per chat.
 
-    A 429 pauses every send for ``retry_after`` and slows the pace, which then recovers.
+    A 429 pauses every send for ``retry_after`` and slows the pace, which then recovers. One
+    instance serves the outbox worker and (through SharedRateLimiter) the command replies.
     """
 
     def __init__(
@@ -112,9 +122,9 @@ class RateLimiter:
         self._sleep = sleep
         self._next = 0.0
         self._paused_until = 0.0
-        self._chat_next: dict[int, float] = {}
+        self._chat_next: dict[int | str, float] = {}
 
-    async def acquire(self, chat_id: int) -> None:
+    async def acquire(self, chat_id: int | str) -> None:
         """Wait for this chat's turn, then for a global slot."""
         wait = self._chat_next.get(chat_id, 0.0) - self._clock()
         if wait > 0:
@@ -132,12 +142,73 @@ class RateLimiter:
         if len(self._chat_next) > 20_000:
             self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
 
+    async def resume(self) -> None:
+        """Wait until a pause after a 429 is over (for calls that send nothing to a chat)."""
+        wait = self._paused_until - self._clock()
+        if wait > 0:
+            await self._sleep(wait)
+
     def pause(self, seconds: float) -> None:
-        """Stop every send for ``seconds`` and slow down by a fifth."""
-        self._paused_until = max(self._paused_until, self._clock() + seconds)
-        self.interval = min(self.interval * 1.2, self.base_interval * 4)
+        """Stop every send for ``seconds``; slow down by a fifth unless already paused.
+
+        The 429s of sends that were under way when the first one came belong to the same
+        overrun: counting each would slow the pace several times over for one burst.
+        """
+        now = self._clock()
+        if now >= self._paused_until:
+            self.interval = min(self.interval * 1.2, self.base_interval * 4)
+        self._paused_until = max(self._paused_until, now + seconds)
 
     def succeeded(self) -> None:
         """Let the pace recover towards the configured rate."""
         if self.interval > self.base_interval:
             self.interval = max(self.base_interval, self.interval * 0.98)
+
+
+class SharedRateLimiter(BaseRateLimiter[dict[str, Any]]):
+    """Pace the Application's own calls (command replies, button answers) with ``limiter``.
+
+    Replies and the outbox worker then share one budget of Telegram's limits, and a 429 on a
+    reply waits ``retry_after`` and tries again instead of failing the command. Sends marked
+    PACED (the worker's, already paced, which handle their 429s themselves) pass straight through.
+    """
+
+    def __init__(self, limiter: RateLimiter, *, max_retries: int = 2, max_wait: float = 60.0):
+        self.limiter = limiter
+        self.max_retries = max_retries
+        self.max_wait = max_wait
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: dict[str, Any] | None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        """Wait for the chat's turn (or out a pause), call, and retry after a 429."""
+        if rate_limit_args and rate_limit_args.get("paced"):
+            return await callback(*args, **kwargs)
+        chat_id = data.get("chat_id")
+        attempt = 0
+        while True:
+            if isinstance(chat_id, int | str):
+                await self.limiter.acquire(chat_id)
+            else:
+                await self.limiter.resume()
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                wait = retry_seconds(exc)
+                self.limiter.pause(wait)
+                attempt += 1
+                if attempt > self.max_retries or wait > self.max_wait:
+                    raise
+                log.info("%s hit Telegram's rate limit; retrying in %.1fs", endpoint, wait)

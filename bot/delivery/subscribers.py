@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
+from bot.briefing.text import content_stems
 from bot.config import Settings, parse_hhmm, parse_timezone
 from bot.delivery.schedule import next_digest_at
 from storage.delivery_repositories import SubscriberRecord
@@ -71,8 +72,10 @@ class SubscriberService:
             return await self._settings(uow, sub)
 
     async def stop(self, chat_id: int) -> bool:
-        """Stop alerts and digests and forget the chat's filters; False when nothing was on."""
+        """Stop alerts and digests, forget the filters, drop queued messages; False when off."""
         async with self.db.unit_of_work() as uow:
+            # A digest or alert still queued must not arrive after "Stopped".
+            await uow.outbox.drop_chat(chat_id, error="stopped")
             sub = await uow.subscribers.get(chat_id)
             if sub is None:
                 return False
@@ -80,7 +83,15 @@ class SubscriberService:
             return await uow.subscribers.deactivate(chat_id)
 
     async def subscribe(self, chat_id: int, keywords: str) -> tuple[bool, ChatSettings]:
-        """Add a filter ("" = every event); keywords replace "every event". True when added."""
+        """Add a filter ("" = every event); keywords replace "every event". True when added.
+
+        Raises ValueError for keywords made only of words too common to match on ("the", "of").
+        """
+        if keywords and not content_stems(keywords):
+            raise ValueError(
+                f"“{keywords}” has no word to match on (words like “the” or “of” are ignored); "
+                "use names or topics, e.g. /subscribe strike"
+            )
         current = await self.start(chat_id)
         now = self.clock()
         async with self.db.unit_of_work() as uow:

@@ -14,8 +14,16 @@ import pytest
 
 from bot.app import Services, build_application, build_services, running
 from bot.config import Settings
+from bot.demo import sample_paths
+from bot.ingest.files import read_paths
 from bot.jobs import Runtime, Timings
 from tests.fake_telegram import TOKEN, FakeTelegram
+
+SAMPLES = sample_paths()[0].parents[1]  # bot/samples: one folder per source
+ANTWERP_STRIKE = ("harbour-herald/2026-03-16-antwerp-dock-strike.txt",
+                  "daily-ledger/2026-03-16-antwerp-port-strike.txt")  # fmt: skip
+CESENA_FLOOD = ("harbour-herald/2026-03-09-cesena-flood.md",
+                "riverside-gazette/2026-03-10-cesena-flood.html")  # fmt: skip
 
 ADMIN = 900
 FAST = Timings(
@@ -59,6 +67,26 @@ class Bot:
         await self.fake.command(chat_id, text, user_id=user_id)
         await self.fake.wait_for(lambda: len(self.fake.to(chat_id)) > before)
         return [s.text for s in self.fake.to(chat_id)[before:]]
+
+    async def ingest(self, *names: str) -> None:
+        """Ingest bundled sample files (path below bot/samples; the folder is the source)."""
+        paths = [SAMPLES / name for name in names]
+        items = list(read_paths(paths, max_bytes=1_000_000, inbox=SAMPLES))
+        await self.services.pipeline.ingest(items)
+
+    async def outbox_counts(self) -> dict[str, int]:
+        async with self.services.db.unit_of_work() as uow:
+            return await uow.outbox.counts()
+
+    async def settle(self, within: float = 15.0) -> None:
+        """Queue the alerts due now, then wait until the worker has sent everything queued."""
+        await self.runtime.check_alerts()
+        async with asyncio.timeout(within):
+            while True:
+                counts = await self.outbox_counts()
+                if not counts.get("pending") and not counts.get("sending"):
+                    return
+                await asyncio.sleep(0.02)
 
 
 def make_settings(fake: FakeTelegram, tmp_path: Path, **overrides: Any) -> Settings:

@@ -113,7 +113,10 @@ async def test_sweep_sends_one_digest_per_local_day_across_dst(tmp_path: Path) -
     finally:
         await db.dispose()
     keys = [m.idempotency_key for m in messages]
-    assert keys == [f"digest:77:2026-03-{d}" for d in (28, 29, 30, 31)]
+    # One per local day at 07:30, the offset changing with the clocks.
+    assert keys == ["digest:77:2026-03-28T07:30+01:00"] + [
+        f"digest:77:2026-03-{d}T07:30+02:00" for d in (29, 30, 31)
+    ]
     queued_at = [m.next_attempt_at for m in messages]
     assert queued_at == [_utc(2026, 3, 28, 6, 30)] + [_utc(2026, 3, d, 5, 30) for d in (29, 30, 31)]
     assert after is not None and after.next_digest_at == _utc(2026, 4, 1, 5, 30)
