@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.config import Settings
 from bot.delivery.digests import DigestService
 from bot.delivery.schedule import in_quiet_hours, next_digest_at, parse_quiet
+from bot.delivery.subscribers import SubscriberService
 from bot.events import EventService
 from storage.db import upgrade
 from storage.unit_of_work import Database, UnitOfWork
@@ -121,3 +123,36 @@ async def test_sweep_sends_one_digest_per_local_day_across_dst(tmp_path: Path) -
     assert queued_at == [_utc(2026, 3, 28, 6, 30)] + [_utc(2026, 3, d, 5, 30) for d in (29, 30, 31)]
     assert after is not None and after.next_digest_at == _utc(2026, 4, 1, 5, 30)
     assert all("Event at" in m.text for m in messages)
+
+
+async def test_moving_the_digest_later_the_same_day_still_sends_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'digest.db'}"
+    upgrade(url)
+    db = Database(url)
+    now = _utc(2026, 5, 4, 6, 0)
+    try:
+        async with db.unit_of_work() as uow:
+            sub = await uow.subscribers.upsert(77, timezone="UTC", digest_time="07:30", now=now)
+            await uow.subscriptions.add(sub.id, "", now=now)
+            await uow.subscribers.set_fields(77, next_digest_at=_utc(2026, 5, 4, 7, 30))
+            await _event(uow, "Morning event", now)
+        digests = DigestService(db, EventService())
+        assert await digests.sweep(_utc(2026, 5, 4, 7, 30)) == 1
+        async with db.unit_of_work() as uow:
+            await _event(uow, "Later event", _utc(2026, 5, 4, 8, 0))
+        # At 09:00 the chat moves its digest to 10:00: today's second slot, not tomorrow's.
+        clock = _utc(2026, 5, 4, 9, 0)
+        subscribers = SubscriberService(db, Settings(), clock=lambda: clock)
+        moved = await subscribers.set_digest(77, time(10, 0))
+        assert moved.subscriber.next_digest_at == _utc(2026, 5, 4, 10, 0)
+        assert await digests.sweep(_utc(2026, 5, 4, 10, 0)) == 1
+        async with db.unit_of_work() as uow:
+            messages = await uow.outbox.list_all(chat_id=77)
+    finally:
+        await db.dispose()
+    assert [m.idempotency_key for m in messages] == [
+        "digest:77:2026-05-04T07:30+00:00",
+        "digest:77:2026-05-04T10:00+00:00",
+    ]
+    assert "Morning event" in messages[0].text
+    assert "Later event" in messages[1].text and "Morning event" not in messages[1].text
