@@ -18,6 +18,7 @@ from bot.briefing.model import (
     SourceArticle,
     SourceEntry,
 )
+from bot.briefing.names import spelling_variants
 from bot.briefing.summary import summarize
 
 ClaimsOf = Callable[[Article], Sequence[Claim]]
@@ -139,6 +140,7 @@ def build_briefing(
         sources=analysis.sources,
         differences=analysis.differences,
         changes=analysis.changes,
+        spellings=tuple(spelling_variants((a.source, a.latest.text) for a in ordered)),
     )
 
 

@@ -121,6 +121,21 @@ class Difference:
     sources_total: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class Spelling:
+    """One way a name is written, and the sources that write it so."""
+
+    name: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NameVariants:
+    """Spellings of one name that differ between sources ("Erbil" and "Irbil")."""
+
+    spellings: tuple[Spelling, ...]
+
+
 # --- summary and briefing ------------------------------------------------------------------
 
 
@@ -170,6 +185,7 @@ class Briefing:
     differences: tuple[Difference, ...] = ()
     changes: tuple[Change, ...] = ()
     keywords: tuple[str, ...] = field(default=())
+    spellings: tuple[NameVariants, ...] = ()
 
     @property
     def source_count(self) -> int:

@@ -9,6 +9,9 @@ from collections.abc import Iterable
 
 from rapidfuzz import fuzz
 
+from bot.briefing.model import NameVariants, Spelling
+from bot.briefing.text import STOP_WORDS
+
 
 def _split(words: str) -> list[str]:
     return words.split()
@@ -19,6 +22,10 @@ _TRANSLIT = (("ph", "f"), ("ou", "u"), ("ee", "i"), ("q", "k"), ("c", "k"))
 _VOWEL_CLASS = str.maketrans({"e": "i", "y": "i", "o": "u"})
 _DOUBLE = re.compile(r"(.)\1+")
 _NAME = re.compile(r"\b[A-Z][\w’'-]*(?:[ -](?:al|el|bin|ibn|de|van|von|[A-Z][\w’'-]*))*\b")
+_POSSESSIVE = re.compile(r"['’]s?$")
+_LOWER_WORD = re.compile(r"\b[a-z][\w’'-]*")
+# Two spellings this far apart are different names even when they sound alike (Reuters/Rioters).
+_VARIANT_RATIO = 80
 _NOT_NAMES = frozenset(
     _split("""The A An In On At But And Or If As After Before When While It Its This That These Those
     He She They We I Mr Mrs Ms Dr Sen Gen Some Many Most One Two Three There Here According
@@ -99,3 +106,80 @@ def proper_names(text: str) -> list[str]:
         if words_:
             found.append(" ".join(words_))
     return found
+
+
+def _plain(name: str) -> str:
+    """Return a name without case, accents, spaces, hyphens or a possessive ending."""
+    return _ascii_fold(_POSSESSIVE.sub("", name)).replace(" ", "").replace("-", "")
+
+
+def _spellings_by_source(texts: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
+    """Return each name as written (possessive dropped) with the sources that write it."""
+    sources: dict[str, set[str]] = {}
+    for source, text in texts:
+        lower_words = {w.lower() for w in _LOWER_WORD.findall(text)}
+        for found in proper_names(text):
+            name = _POSSESSIVE.sub("", found)
+            lower = name.lower()
+            # Headline capitals, short words and capitalised common words are not names.
+            if name.isupper() or len(_plain(name)) < 4 or lower in STOP_WORDS:
+                continue
+            if lower in lower_words:
+                continue
+            sources.setdefault(name, set()).add(source)
+    return sources
+
+
+def _variant_pair(a: str, b: str) -> bool:
+    """Tell whether b is another spelling of a, not the same spelling or a longer name."""
+    plain_a, plain_b = _plain(a), _plain(b)
+    if plain_a.startswith(plain_b) or plain_b.startswith(plain_a):
+        return False  # "Israel"/"Israeli", "Hefner"/"Hugh Hefner", or only case differs
+    tokens_a, tokens_b = a.split(), b.split()
+    if len(tokens_a) != len(tokens_b):
+        return False
+    for word_a, word_b in zip(tokens_a, tokens_b, strict=True):
+        if word_a != word_b and (word_a.isupper() or word_b.isupper()):
+            return False  # "CEO Larry" and "COO Larry" are different titles, not spellings
+    return same_name(a, b) and fuzz.ratio(plain_a, plain_b) >= _VARIANT_RATIO
+
+
+def spelling_variants(texts: Iterable[tuple[str, str]]) -> list[NameVariants]:
+    """Find names that different sources spell differently ("Erbil" in one, "Irbil" in another).
+
+    A group is reported only when no source uses two of its spellings: an outlet writing both
+    "Angels" and "Angeles" means two different things.
+
+    Args:
+        texts: (source, text) pairs, e.g. each article's headline and body with its outlet.
+
+    Returns:
+        One entry per name, its spellings most widely used first, each with its sources.
+    """
+    sources = _spellings_by_source(texts)
+    names = sorted(sources, key=lambda n: (-len(sources[n]), n))
+    grouped: set[str] = set()
+    found: list[NameVariants] = []
+    for name in names:
+        if name in grouped:
+            continue
+        group = [name] + [
+            other for other in names if other not in grouped and _variant_pair(name, other)
+        ]
+        if len(group) < 2:
+            continue
+        users = [sources[n] for n in group]
+        if sum(map(len, users)) != len(set().union(*users)):
+            continue  # some source writes two of the spellings
+        grouped.update(group)
+        found.append(NameVariants(tuple(Spelling(n, tuple(sorted(sources[n]))) for n in group)))
+    # A shorter group inside a longer one ("Hefner" inside "Hugh Hefner") says the same twice.
+    return [
+        v
+        for v in found
+        if not any(w is not v and all(_contained(s.name, w) for s in v.spellings) for w in found)
+    ]
+
+
+def _contained(name: str, variants: NameVariants) -> bool:
+    return any(name in s.name and name != s.name for s in variants.spellings)

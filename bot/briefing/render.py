@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 
 from bot.briefing.claims import distinct_values
-from bot.briefing.model import Briefing, Change, Claim, Difference
+from bot.briefing.model import Briefing, Change, Claim, Difference, NameVariants
 from bot.briefing.numbers import CATEGORIES
 
 WIDTH = 80
@@ -32,6 +32,10 @@ def briefing_to_text(b: Briefing, *, tz: tzinfo = UTC) -> str:
         lines += ["", "Only in one source:"]
         for difference in singles:
             lines += _wrap(difference_line(difference), "  ")
+    if b.spellings:
+        lines += ["", "Names spelled differently:"]
+        for variants in b.spellings:
+            lines += _wrap(spelling_line(variants), "  ")
     substantive = [c for c in b.changes if c.diff.substantive]
     cosmetic = len(b.changes) - len(substantive)
     if substantive or cosmetic:
@@ -115,6 +119,11 @@ def difference_line(d: Difference) -> str:
     return f"{about}: {values}"
 
 
+def spelling_line(variants: NameVariants) -> str:
+    """Return one line such as "Erbil (Outlet B) / Irbil (Outlet A)"."""
+    return " / ".join(f"{s.name} ({', '.join(s.sources)})" for s in variants.spellings)
+
+
 def _change_lines(change: Change, tz: tzinfo) -> list[str]:
     when = f", {format_time(change.at, tz)}" if change.at else ""
     lines = [
@@ -184,6 +193,9 @@ def briefing_to_dict(b: Briefing) -> dict[str, object]:
             for d in b.differences
         ],
         "changes": [_change_to_dict(c) for c in b.changes],
+        "spellings": [
+            [{"name": s.name, "sources": list(s.sources)} for s in v.spellings] for v in b.spellings
+        ],
     }
 
 

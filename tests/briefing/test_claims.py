@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from bot.briefing.claims import attribution, compare_claims, distinct_values, extract_claims
 from bot.briefing.model import Claim
-from bot.briefing.names import canonical_name, fold_names, proper_names
+from bot.briefing.names import canonical_name, fold_names, proper_names, spelling_variants
 from bot.briefing.text import normalize_space
 from tests.briefing.fixtures import load_article
 
@@ -144,6 +144,39 @@ def test_strike_fixture_spellings_of_the_base_fold_to_one_name() -> None:
 
     assert folded["Irbil"] == folded["Erbil"]
     assert len({folded[n] for n in names if n in ("Irbil", "Erbil")}) == 1
+
+
+def test_strike_briefing_names_the_base_once_with_both_spellings() -> None:
+    texts = [
+        ("Northgate Wire", load_article("strike_outlet_a.txt").body),
+        ("Harbour Daily", load_article("strike_outlet_b_v1.txt").body),
+    ]
+
+    variants = spelling_variants(texts)
+
+    spellings = [[(s.name, s.sources) for s in v.spellings] for v in variants]
+    assert [("Erbil", ("Harbour Daily",)), ("Irbil", ("Northgate Wire",))] in spellings
+    # Every other name in the two reports is written the same way by both outlets.
+    assert len(variants) == 1
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        # One outlet writing both spellings means two different names.
+        [("A", "The Angels beat Angeles, 3-2."), ("B", "Angeles scored twice.")],
+        # A longer form, a possessive or another title is not another spelling.
+        [("A", "Israel said the talks would go on."), ("B", "Israeli officials met.")],
+        [("A", "Iraq's army moved in."), ("B", "Iraq responded.")],
+        [("A", "CEO Larry Lucchino spoke."), ("B", "COO Larry Lucchino spoke.")],
+        # Alike in sound, far apart in letters.
+        [("A", "Reuters reported the clash."), ("B", "Rioters reported the clash.")],
+        # Only one source: nobody differs.
+        [("A", "Erbil was hit, then Irbil again.")],
+    ],
+)
+def test_names_that_are_not_spelling_variants_are_left_alone(texts: list[tuple[str, str]]) -> None:
+    assert spelling_variants(texts) == []
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
-from bot.briefing.model import Briefing
+from bot.briefing.model import Briefing, NameVariants, Spelling
 from bot.briefing.render import briefing_to_dict, briefing_to_text, briefings_to_json
 from tests.briefing.factories import missile_strike_briefing
 
@@ -48,7 +49,7 @@ def test_json_has_the_stable_shape() -> None:
     event = events[0]
     assert list(event) == [
         "id", "headline", "first_seen", "last_updated", "summary", "sources", "differences",
-        "changes",
+        "changes", "spellings",
     ]  # fmt: skip
     assert event["first_seen"] == "2024-01-08T06:00:00+00:00"
     assert event["summary"][0] == {
@@ -92,8 +93,26 @@ def test_json_of_an_empty_briefing_uses_nulls_and_empty_lists() -> None:
         "sources": [],
         "differences": [],
         "changes": [],
+        "spellings": [],
     }
     assert json.loads(briefings_to_json([])) == {"events": []}
+
+
+def test_names_spelled_differently_are_shown_in_text_and_json() -> None:
+    erbil = NameVariants(
+        (Spelling("Erbil", ("Outlet B", "Outlet C")), Spelling("Irbil", ("Outlet A",)))
+    )
+    briefing = replace(missile_strike_briefing(), spellings=(erbil,))
+
+    text = briefing_to_text(briefing)
+    assert "Names spelled differently:\n  Erbil (Outlet B, Outlet C) / Irbil (Outlet A)\n" in text
+    assert briefing_to_dict(briefing)["spellings"] == [
+        [
+            {"name": "Erbil", "sources": ["Outlet B", "Outlet C"]},
+            {"name": "Irbil", "sources": ["Outlet A"]},
+        ]
+    ]
+    assert "spelled differently" not in briefing_to_text(missile_strike_briefing())
 
 
 def test_figure_phrases_list_each_reported_figure_once() -> None:
