@@ -35,6 +35,7 @@ FAST = Timings(
     idle_poll=0.1,
     backoff_base=0.05,
     feeds=False,
+    outbox_purge=0.2,
 )
 
 
@@ -74,17 +75,19 @@ class Bot:
         items = list(read_paths(paths, max_bytes=1_000_000, inbox=SAMPLES))
         await self.services.pipeline.ingest(items)
 
-    async def outbox_counts(self) -> dict[str, int]:
-        async with self.services.db.unit_of_work() as uow:
-            return await uow.outbox.counts()
-
     async def settle(self, within: float = 15.0) -> None:
-        """Queue the alerts due now, then wait until the worker has sent everything queued."""
+        """Queue the alerts due now, then wait until the worker has sent what is due by then.
+
+        Messages due later than ``within`` from now (queued for the future) are left alone.
+        """
         await self.runtime.check_alerts()
+        horizon = self.clock() + timedelta(seconds=within)
         async with asyncio.timeout(within):
             while True:
-                counts = await self.outbox_counts()
-                if not counts.get("pending") and not counts.get("sending"):
+                async with self.services.db.unit_of_work() as uow:
+                    sending = (await uow.outbox.counts()).get("sending", 0)
+                    due = await uow.outbox.next_due()  # of pending ones, when none is sending
+                if not sending and (due is None or due > horizon):
                     return
                 await asyncio.sleep(0.02)
 

@@ -1,12 +1,17 @@
-"""The outbox worker over HTTP: storms, a crash, blocked chats, bad markup; nothing lost or doubled."""
+"""The outbox worker over HTTP, alone and inside the running bot: storms, a crash, blocked chats,
+bad markup, Telegram's rate limits, retention; nothing lost or doubled."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from telegram import Bot
@@ -17,8 +22,10 @@ from bot.delivery.outbox import OutboxWorker
 from bot.delivery.sender import RateLimiter
 from handlers.render import briefing_html
 from storage.db import upgrade
+from storage.delivery_repositories import OutboxRecord
 from storage.types import utcnow
 from storage.unit_of_work import Database
+from tests.bot.conftest import ANTWERP_STRIKE, CESENA_FLOOD, FAST
 from tests.fake_telegram import TOKEN, FakeTelegram, html_error, units
 
 
@@ -218,3 +225,123 @@ async def test_long_briefing_is_split_into_valid_messages(
     assert [s.parse_mode for s in fake.to(9)] == ["HTML"] * len(parts)
     positions = [delivered.index(f"Sentence {n}:") for n in range(80)]
     assert positions == sorted(positions)
+
+
+# --- through the running bot: Application, Runtime and worker as in production ----------------
+
+
+async def _sent_exactly_once(bot: Any) -> list[OutboxRecord]:
+    """Check every outbox message went out once, as recorded; return them."""
+    async with bot.services.db.unit_of_work() as uow:
+        queued = await uow.outbox.list_all()
+    assert {m.state for m in queued} == {"sent"}
+    delivered = Counter((s.chat_id, s.text) for s in bot.fake.sent)
+    assert len(bot.fake.sent) == len(queued)
+    by_id = {s.message_id: s for s in bot.fake.sent}
+    for m in queued:
+        assert delivered[(m.chat_id, m.text)] == 1, f"{m.idempotency_key} lost or duplicated"
+        assert m.telegram_message_id is not None
+        assert (by_id[m.telegram_message_id].chat_id, by_id[m.telegram_message_id].text) == (
+            m.chat_id,
+            m.text,
+        )
+    return queued
+
+
+async def test_storm_through_the_running_bot_loses_and_duplicates_nothing(
+    bot_factory: Any,
+) -> None:
+    chats = range(7001, 7031)
+    async with bot_factory() as bot:
+        for chat in chats:
+            await bot.services.subscribers.start(chat)
+        bot.fake.random_500 = 0.2
+        bot.fake.fail_next(429, 3, retry_after=1)
+        await bot.ingest(*ANTWERP_STRIKE, *CESENA_FLOOD)  # two alerts per chat
+        async with bot.services.db.unit_of_work() as uow:
+            for chat in chats:
+                await uow.subscribers.set_fields(chat, next_digest_at=bot.clock())
+        assert await bot.runtime.sweep_digests() == len(chats)
+        await bot.settle(within=30)
+        queued = await _sent_exactly_once(bot)
+    kinds = Counter(m.kind for m in queued)
+    assert kinds["alert"] == 2 * len(chats) and kinds["digest"] >= len(chats)
+    statuses = Counter(r.status for r in bot.fake.refused)
+    assert statuses[429] == 3 and statuses[500] > 5
+    assert bot.runtime.worker.stats.rate_limited == 3
+
+
+async def test_blocked_chat_is_deactivated_by_the_running_bot(bot_factory: Any) -> None:
+    async with bot_factory() as bot:
+        for chat in (8001, 8002, 8003):
+            await bot.services.subscribers.start(chat)
+        bot.fake.fail_chat(8002, 403)
+        await bot.ingest(*ANTWERP_STRIKE)
+        await bot.settle()
+        assert [r.chat_id for r in bot.fake.refused] == [8002]
+        async with bot.services.db.unit_of_work() as uow:
+            blocked = await uow.subscribers.get(8002)
+            assert [m.state for m in await uow.outbox.list_all(chat_id=8002)] == ["dead"]
+        assert blocked is not None and not blocked.active
+        await bot.ingest(*CESENA_FLOOD)  # the next alert skips the blocked chat
+        await bot.settle()
+    assert [r.chat_id for r in bot.fake.refused] == [8002]
+    assert [len(bot.fake.to(chat)) for chat in (8001, 8002, 8003)] == [2, 0, 2]
+
+
+async def test_sends_keep_to_telegrams_limits_and_pause_after_a_429(bot_factory: Any) -> None:
+    """The real pace: ~29/s overall, 1 s between messages to one chat, replies included."""
+    chats, per_chat = range(1, 21), 3
+    timings = replace(FAST, per_second=29.0, chat_interval=1.0)
+    async with bot_factory(timings) as bot:
+        async with bot.services.db.unit_of_work() as uow:
+            for n in range(per_chat):
+                for chat in chats:
+                    await uow.outbox.enqueue(
+                        key=f"r:{chat}:{n}", chat_id=chat, kind="test", text=f"{n}", now=bot.clock()
+                    )
+        bot.fake.fail_next(429, retry_after=1)
+        bot.runtime.worker.wake()
+        await bot.fake.wait_for(lambda: bool(bot.fake.refused))
+        await bot.fake.command(99, "/help")  # a reply asked for during the pause waits too
+        total = len(chats) * per_chat + 1
+        await bot.fake.wait_for(lambda: len(bot.fake.sent) == total, within=20)
+    (refusal,) = bot.fake.refused
+    times = sorted(s.at for s in bot.fake.sent)
+    busiest = max(bisect_left(times, t + 1.0) - i for i, t in enumerate(times))
+    assert busiest <= 31, f"{busiest} messages in one second"
+    for chat in chats:
+        at = [s.at for s in bot.fake.to(chat)]
+        assert [s.text for s in bot.fake.to(chat)] == ["0", "1", "2"]
+        assert min(b - a for a, b in itertools.pairwise(at)) >= 0.9
+    # Sends already on the wire when the 429 came may land just after it; nothing else may.
+    during = [s for s in bot.fake.sent if refusal.at + 0.2 < s.at < refusal.at + 0.9]
+    assert during == []
+    (reply,) = bot.fake.to(99)
+    assert reply.at >= refusal.at + 0.9
+
+
+async def test_old_sent_and_dead_messages_are_purged(bot_factory: Any) -> None:
+    async with bot_factory() as bot:
+        start = bot.clock()
+        async with bot.services.db.unit_of_work() as uow:
+            await uow.outbox.enqueue(key="old", chat_id=1, kind="test", text="old", now=start)
+            await uow.outbox.enqueue(key="gone", chat_id=2, kind="test", text="x", now=start)
+            await uow.outbox.drop_chat(2, error="blocked")
+            await uow.outbox.enqueue(
+                key="waiting", chat_id=3, kind="test", text="w", now=start + timedelta(days=30)
+            )
+        await bot.settle()
+        bot.clock.advance(timedelta(days=8))
+        async with bot.services.db.unit_of_work() as uow:
+            await uow.outbox.enqueue(key="new", chat_id=1, kind="test", text="new", now=bot.clock())
+        await bot.settle()
+
+        async def keys() -> list[str]:
+            async with bot.services.db.unit_of_work() as uow:
+                return [m.idempotency_key for m in await uow.outbox.list_all()]
+
+        async with asyncio.timeout(10):  # the retention job runs every 0.2 s in FAST
+            while "old" in await keys():  # noqa: ASYNC110  (polls the database)
+                await asyncio.sleep(0.05)
+        assert await keys() == ["waiting", "new"]
