@@ -32,6 +32,12 @@ class Reply:
 Handler = Callable[[Request], Reply]
 
 
+class _Server(ThreadingHTTPServer):
+    # The default backlog of 5 drops connections from a client opening many at once, and the
+    # client's retry a second later would make concurrency look lower than it is.
+    request_queue_size = 128
+
+
 class FakeFeedServer:
     """Serve handlers (plain functions ``Request -> Reply``) on 127.0.0.1 from a thread."""
 
@@ -68,7 +74,7 @@ class FakeFeedServer:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
         self._httpd.handle_error = lambda request, address: None  # type: ignore[method-assign]
         self.port = self._httpd.server_address[1]
@@ -192,13 +198,18 @@ def rss(items: list[dict[str, str]], *, title: str = "Test feed") -> bytes:
     return "\n".join(parts).encode("utf-8")
 
 
-def article_page(title: str, paragraphs: list[str]) -> bytes:
-    """Write a news page with navigation around the article."""
+def article_page(title: str, paragraphs: list[str], *, published: str | None = None) -> bytes:
+    """Write a news page with navigation around the article (and its date in a meta tag)."""
     body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    date = (
+        f'<meta property="article:published_time" content="{escape(published)}">'
+        if published
+        else ""
+    )
     return (
         "<!doctype html><html><head>"
         f"<title>{escape(title)} | Example News</title>"
-        f'<meta property="og:title" content="{escape(title)}">'
+        f'<meta property="og:title" content="{escape(title)}">{date}'
         "</head><body><nav><a href='/'>Home</a> <a href='/world'>World</a></nav>"
         f"<article><h1>{escape(title)}</h1>{body}</article>"
         "<footer>Copyright Example News</footer></body></html>"

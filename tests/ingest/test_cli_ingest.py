@@ -74,3 +74,40 @@ def test_feeds_add_refuses_bad_urls(monkeypatch: pytest.MonkeyPatch) -> None:
     assert code == 1
     code, out = invoke("feeds", "list")
     assert "No feeds yet" in out
+
+
+def test_ingest_shows_the_file_behind_a_url_and_repeats_are_no_ops(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"  # BRIEFBOT_INBOX_DIR in the tests
+    (inbox / "Pass Report").mkdir(parents=True)
+    headed = inbox / "Pass Report" / "snow.md"
+    headed.write_text(
+        f"URL: https://pass.example/snow?utm_source=x\n\n# Snow closes pass\n\n{BODY}"
+    )
+    plain = inbox / "Pass Report" / "later.txt"
+    plain.write_text(f"Pass reopens\n\n{BODY} Ploughs worked through the night.", "utf-8")
+    code, out = invoke("ingest", str(inbox))
+    assert code == 0, out
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("new article") and f"{plain}  (event" in lines[0]
+    assert f"{headed} <https://pass.example/snow?utm_source=x>" in lines[1]
+    # The same files named another way are the same articles.
+    for given in (inbox, inbox / "Pass Report", plain, headed):
+        code, out = invoke("ingest", str(given))
+        assert code == 0 and "new article" not in out and "new version" not in out, out
+        assert out.strip().splitlines()[-1].endswith("unchanged")
+
+
+def test_poll_once_lists_rejected_entries_and_feeds_add_knows_a_feed(
+    server: FakeFeedServer,
+) -> None:
+    orphan = {"title": "Orphan", "content": BODY}
+    item = {"title": "Snow closes pass", "link": "http://example.test/snow", "content": BODY}
+    url = server.feed("/feed.xml", rss([item, orphan]))
+    assert invoke("feeds", "add", url, "--name", "Pass Report")[0] == 0
+    code, out = invoke("feeds", "add", url)
+    assert code == 0 and out == f"feed 1 is already there: Pass Report <{url}> (unchanged)\n"
+    code, out = invoke("poll", "--once")
+    assert code == 0
+    lines = out.splitlines()
+    assert "1 new, 0 version, 0 unchanged, 0 duplicate, 1 rejected" in lines[0]
+    assert lines[1] == f"  rejected {url} — entry 'Orphan' has neither a link nor a guid; skipped"

@@ -145,3 +145,89 @@ def test_uploaded_document(tmp_path: Path) -> None:
         max_bytes=LIMIT,
     )
     assert isinstance(anonymous, ParsedArticle) and anonymous.source == "unknown"
+
+
+def test_markdown_front_matter_is_read_not_taken_for_the_headline(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "wire" / "front.md",
+        "---\n"
+        'title: "Water plan passes"\n'
+        "source: Valley Herald\n"
+        "url: https://valley.example/water\n"
+        "date: 2020-01-07\n"
+        "tags: [water, farming]\n"
+        "---\n\n"
+        f"# Water plan passes\n\n{BODY}\n",
+    )
+    item = one(path)
+    assert item.title == "Water plan passes"
+    assert item.source == "Valley Herald"
+    assert item.identity == "https://valley.example/water"
+    assert item.published == datetime(2020, 1, 7, tzinfo=UTC)
+    assert item.text == BODY
+    # Without a title in it, the headline is the first line after the front matter.
+    untitled = one(
+        write(tmp_path / "wire" / "untitled.md", f"---\nauthor: A. Writer\n---\nPlan\n\n{BODY}")
+    )
+    assert (untitled.title, untitled.text) == ("Plan", BODY)
+
+
+def test_setext_headline_and_a_dateline_above_the_headline(tmp_path: Path) -> None:
+    setext = one(
+        write(tmp_path / "s" / "setext.md", f"Water plan passes\n=================\n\n{BODY}")
+    )
+    assert (setext.title, setext.text) == ("Water plan passes", BODY)
+    dated = one(
+        write(tmp_path / "s" / "dated.txt", f"January 7, 2020\nWater plan passes\n\n{BODY}")
+    )
+    assert dated.title == "Water plan passes"
+    assert dated.published == datetime(2020, 1, 7, tzinfo=UTC)
+
+
+def test_files_in_the_inbox_have_one_identity_however_they_are_named(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    deep = write(inbox / "Wire" / "world" / "deep.txt", f"Deep story\n\n{BODY}")
+    write(inbox / "Wire" / "top.txt", f"Top story\n\n{BODY}")
+    expected = {"deep.txt": "file:Wire/world/deep.txt", "top.txt": "file:Wire/top.txt"}
+    for given in (
+        inbox,
+        inbox / "Wire",
+        inbox / "Wire" / "world",
+        deep,
+        tmp_path / ".." / tmp_path.name / "inbox",
+    ):
+        items = read_paths([given], max_bytes=LIMIT, inbox=inbox)
+        for item in items:
+            assert isinstance(item, ParsedArticle)
+            assert item.identity == expected[Path(item.location).name], given
+            assert item.source == "Wire"
+
+
+def test_outside_the_inbox_the_folder_given_decides(tmp_path: Path) -> None:
+    root = tmp_path / "articles"
+    deep = write(root / "Wire" / "world" / "deep.txt", f"Deep story\n\n{BODY}")
+    by_root = [
+        i.identity
+        for i in read_paths([root], max_bytes=LIMIT, inbox=tmp_path / "inbox")
+        if isinstance(i, ParsedArticle)
+    ]
+    by_source = [
+        i.identity
+        for i in read_paths([root / "Wire"], max_bytes=LIMIT)
+        if isinstance(i, ParsedArticle)
+    ]
+    assert by_root == ["file:Wire/world/deep.txt"]
+    assert by_source == ["file:world/deep.txt"]  # the first folder below the one given
+    assert one(deep).identity == "file:world/deep.txt"  # a file given directly: its parent
+
+
+def test_files_are_read_as_they_are_asked_for(tmp_path: Path) -> None:
+    root = tmp_path / "in"
+    write(root / "Wire" / "a.txt", f"A story\n\n{BODY}")
+    second = write(root / "Wire" / "b.txt", f"B story\n\n{BODY}")
+    items = read_paths([root], max_bytes=LIMIT)
+    first = next(items)
+    assert isinstance(first, ParsedArticle) and first.title == "A story"
+    write(second, f"B story, as it was when read\n\n{BODY}")  # not read yet: the new text counts
+    [later] = list(items)
+    assert isinstance(later, ParsedArticle) and later.title == "B story, as it was when read"

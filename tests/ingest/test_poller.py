@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -10,13 +11,20 @@ import pytest
 
 from bot.config import Settings
 from bot.events import EventService
-from bot.ingest.feeds import FeedPoller, backoff, next_refetch
+from bot.ingest.feeds import (
+    MAX_CONCURRENT_FEEDS,
+    MAX_CONCURRENT_PAGES,
+    FeedPoller,
+    backoff,
+    next_refetch,
+)
 from bot.ingest.model import Outcome
 from bot.pipeline import Pipeline
 from storage.records import FeedRecord
 from storage.unit_of_work import Database
 from tests.fake_feeds import (
     FakeFeedServer,
+    Gate,
     Reply,
     article_page,
     gzip_bomb,
@@ -47,7 +55,9 @@ def server() -> Iterator[FakeFeedServer]:
 @pytest.fixture
 async def poller(database: Database) -> AsyncIterator[FeedPoller]:
     settings = Settings(allow_private_feeds=True, poll_interval=600, max_file_bytes=1_000_000)
-    poller = FeedPoller(database, Pipeline(database, EventService()), settings, fetch_timeout=5.0)
+    # The pipeline's clock is NOW too: what it stamps (first seen, next re-fetch) is known.
+    pipeline = Pipeline(database, EventService(), clock=lambda: NOW)
+    poller = FeedPoller(database, pipeline, settings, fetch_timeout=5.0)
     yield poller
     await poller.close()
 
@@ -163,16 +173,18 @@ async def test_teaser_entry_takes_the_article_page_text(
     assert article.title == "Council passes transit budget"
 
     # A changed page becomes a new version when its re-fetch is due (15 minutes later).
-    assert await poller.refetch_due(NOW) == []
     server.static(
         "/story/teaser",
         article_page("Council passes transit budget", [*PARAGRAPHS, "The mayor signed it."]),
     )
-    refetched = await poller.refetch_due(datetime.now(UTC) + timedelta(minutes=16))
+    assert await poller.refetch_due(NOW + timedelta(minutes=14)) == []
+    assert server.hits["/story/teaser"] == 1
+    refetched = await poller.refetch_due(NOW + timedelta(minutes=16))
     assert [r.outcome for r in refetched] == [Outcome.VERSION]
-    hits = server.hits["/story/teaser"]
-    assert await poller.refetch_due(datetime.now(UTC) + timedelta(minutes=17)) == []
-    assert server.hits["/story/teaser"] == hits
+    assert server.hits["/story/teaser"] == 2
+    # The next re-fetch is 15 minutes after that one.
+    assert await poller.refetch_due(NOW + timedelta(minutes=30)) == []
+    assert server.hits["/story/teaser"] == 2
 
 
 async def test_entries_without_link_guid_or_date(
@@ -287,3 +299,198 @@ def test_backoff_and_refetch_schedules() -> None:
     assert next_refetch(seen, NOW + timedelta(hours=12)) == NOW + timedelta(hours=18)
     assert next_refetch(seen, NOW + timedelta(days=2)) == NOW + timedelta(days=3)
     assert next_refetch(seen, NOW + timedelta(days=3, minutes=1)) is None
+
+
+async def count_articles(db: Database) -> int:
+    async with db.unit_of_work() as uow:
+        return (await uow.stats.counts()).articles
+
+
+async def test_stored_articles_survive_a_failing_feed(
+    server: FakeFeedServer, poller: FeedPoller, database: Database
+) -> None:
+    url = server.feed("/feed.xml", rss([full_item(1), full_item(2)]))
+    feed = await add_feed(database, url)
+    assert (await poller.poll_feed(feed, NOW)).counts[Outcome.NEW] == 2
+    broken: list[tuple[Reply, str]] = [
+        (Reply(500, b"oops"), "HTTP 500"),
+        (Reply(200, b""), "not a feed: the response is empty"),
+        (Reply(200, b"Service temporarily unavailable."), "not a feed"),
+        (Reply(200, b'{"version": "https://jsonfeed.org/version/1.1", "items": 3}'), "items"),
+    ]
+    for n, (reply, expected) in enumerate(broken, start=1):
+        server.route("/feed.xml", lambda _r, reply=reply: reply)
+        report = await poller.poll_feed(await get_feed(database, feed.id), NOW + timedelta(days=n))
+        assert report.status == "error" and expected in (report.error or ""), report.error
+        assert await count_articles(database) == 2
+    async with database.unit_of_work() as uow:
+        article = await uow.articles.get_by_identity("http://example.test/story/2")
+    assert article is not None and article.title == "Story number 2"
+    assert (await get_feed(database, feed.id)).error_count == len(broken)
+
+
+def json_feed(items: list[object]) -> bytes:
+    feed = {"version": "https://jsonfeed.org/version/1.1", "title": "Odd JSON", "items": items}
+    return json.dumps(feed).encode()
+
+
+async def test_odd_items_are_skipped_and_the_rest_of_the_feed_is_stored(
+    server: FakeFeedServer, poller: FeedPoller, database: Database
+) -> None:
+    good = {
+        "id": "g1",
+        "url": "http://example.test/g1",
+        "title": "Good",
+        "content_text": story_text(1),
+    }
+    numbers = {
+        "id": 2,
+        "url": 42,
+        "title": "Numbers for url and date",
+        "content_text": story_text(2),
+        "date_published": 1767225600,
+    }
+    relative = {"id": "r", "url": "/stories/r", "title": "Relative", "content_text": story_text(3)}
+    url = server.feed("/odd.json", json_feed([good, numbers, "not an item", relative]))
+    report = await poller.poll_feed(await add_feed(database, url), NOW)
+    assert report.status == "ok", report.describe()
+    outcomes = [r.outcome for r in report.results]
+    assert outcomes == [Outcome.NEW, Outcome.NEW, Outcome.NEW, Outcome.REJECTED]
+    assert "entry 3 could not be read" in report.results[3].reason
+    async with database.unit_of_work() as uow:
+        by_guid = await uow.articles.get_by_identity("guid:127.0.0.1/2")
+        resolved = await uow.articles.get_by_identity(server.url("/stories/r"))
+    assert by_guid is not None and by_guid.published is None
+    assert resolved is not None and resolved.location == server.url("/stories/r")
+
+
+async def test_relative_rss_links_resolve_against_the_feed_url(
+    server: FakeFeedServer, poller: FeedPoller, database: Database
+) -> None:
+    item = full_item(1) | {"link": "/story/relative"}
+    guid_name = {"title": "Guid name", "guid": "item-5", "content": f"<p>{story_text(5)}</p>"}
+    url = server.feed("/news/feed.xml", rss([item, guid_name]))
+    report = await poller.poll_feed(await add_feed(database, url), NOW)
+    assert [r.location for r in report.results] == [server.url("/story/relative"), "item-5"]
+    async with database.unit_of_work() as uow:
+        assert await uow.articles.get_by_identity(server.url("/story/relative")) is not None
+        # A guid that is a name, not an address, stays a guid.
+        assert await uow.articles.get_by_identity("guid:127.0.0.1/item-5") is not None
+
+
+async def test_last_modified_without_etag_gives_304(
+    server: FakeFeedServer, poller: FeedPoller, database: Database
+) -> None:
+    url = server.feed("/dated.xml", rss([full_item(1)]), etag=None)
+    feed = await add_feed(database, url)
+    assert (await poller.poll_feed(feed, NOW)).status == "ok"
+    stored = await get_feed(database, feed.id)
+    assert stored.etag is None and stored.last_modified == "Thu, 08 Jan 2026 09:00:00 GMT"
+    again = await poller.poll_feed(stored, NOW + timedelta(minutes=10))
+    assert again.status == "not-modified"
+    assert server.not_modified["/dated.xml"] == 1
+    # A 304 keeps the validators it was asked with.
+    assert (await get_feed(database, feed.id)).last_modified == stored.last_modified
+
+
+async def test_feeds_are_polled_at_most_sixteen_at_once(
+    server: FakeFeedServer, poller: FeedPoller, database: Database
+) -> None:
+    gate = Gate(MAX_CONCURRENT_FEEDS)
+    for n in range(MAX_CONCURRENT_FEEDS + 8):
+        path = f"/many/{n}.xml"
+        server.feed(path, rss([full_item(n)]))
+        server.routes[path] = gate(server.routes[path])
+        await add_feed(database, server.url(path), f"Feed {n}")
+    reports = await poller.poll_due(NOW)
+    assert [r.status for r in reports] == ["ok"] * (MAX_CONCURRENT_FEEDS + 8)
+    assert gate.most == MAX_CONCURRENT_FEEDS
+
+
+async def test_article_pages_are_fetched_at_most_eight_at_once(
+    server: FakeFeedServer, poller: FeedPoller, database: Database
+) -> None:
+    count = MAX_CONCURRENT_PAGES + 4
+    first = Gate(MAX_CONCURRENT_PAGES)
+    teasers = []
+    for n in range(count):
+        page = article_page(f"Story {n}", [story_text(n), story_text(n + 100)])
+        path = f"/pages/{n}"
+        server.route(path, first(lambda _r, page=page: Reply(200, page)))
+        teasers.append({"title": f"Story {n}", "link": server.url(path), "description": "Soon."})
+    url = server.feed("/teasers.xml", rss(teasers))
+    report = await poller.poll_feed(await add_feed(database, url), NOW)
+    assert report.counts[Outcome.NEW] == count
+    assert first.most == MAX_CONCURRENT_PAGES
+
+    again = Gate(MAX_CONCURRENT_PAGES)
+    for n in range(count):
+        page = article_page(f"Story {n}", [story_text(n), story_text(n + 200)])
+        server.route(f"/pages/{n}", again(lambda _r, page=page: Reply(200, page)))
+    refetched = await poller.refetch_due(NOW + timedelta(minutes=16))
+    assert [r.outcome for r in refetched] == [Outcome.VERSION] * count
+    assert again.most == MAX_CONCURRENT_PAGES
+
+
+async def test_undated_entry_takes_the_page_date_but_the_feed_date_wins(
+    server: FakeFeedServer, poller: FeedPoller, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    page = article_page("Budget passes", PARAGRAPHS, published="2026-01-07T18:30:00Z")
+    link = server.static("/story/dated-page", page)
+    other_page = article_page(
+        "Budget debate", [story_text(4), story_text(5)], published="2026-01-01T00:00:00Z"
+    )
+    other = server.static("/story/other-page", other_page)
+    undated = {"title": "Budget passes", "link": link, "description": "Teaser."}
+    dated = {
+        "title": "Budget debate",
+        "link": other,
+        "description": "Teaser.",
+        "date": "Thu, 08 Jan 2026 09:00:00 GMT",
+    }
+    url = server.feed("/dates.xml", rss([undated, dated]))
+    caplog.set_level("INFO", logger="bot.ingest.feeds")
+    report = await poller.poll_feed(await add_feed(database, url), NOW)
+    assert report.counts[Outcome.NEW] == 2
+    async with database.unit_of_work() as uow:
+        from_page = await uow.articles.get_by_identity(link)
+        from_feed = await uow.articles.get_by_identity(other)
+    assert from_page is not None and from_page.published == datetime(2026, 1, 7, 18, 30, tzinfo=UTC)
+    assert from_feed is not None and from_feed.published == datetime(2026, 1, 8, 9, 0, tzinfo=UTC)
+    assert "has no date" not in caplog.text  # both have one now
+
+    no_date = {"title": "No date", "link": "http://example.test/nd", "content": story_text(6)}
+    server.update_feed("/dates.xml", rss([no_date]), etag="v2")
+    await poller.poll_feed(await get_feed(database, report.feed_id), NOW + timedelta(hours=1))
+    assert "http://example.test/nd has no date" in caplog.text
+
+
+async def test_teaser_whose_page_failed_is_fetched_again_later(
+    server: FakeFeedServer, poller: FeedPoller, database: Database
+) -> None:
+    link = server.route("/story/flaky", lambda _r: Reply(503, b"busy"))
+    teaser = {"title": "Council passes budget", "link": link, "description": "The council voted."}
+    url = server.feed("/flaky.xml", rss([teaser]))
+    report = await poller.poll_feed(await add_feed(database, url), NOW)
+    assert [r.outcome for r in report.results] == [Outcome.NEW]  # the teaser, for now
+
+    server.static("/story/flaky", article_page("Council passes transit budget", PARAGRAPHS))
+    refetched = await poller.refetch_due(NOW + timedelta(minutes=16))
+    assert [r.outcome for r in refetched] == [Outcome.VERSION]
+    async with database.unit_of_work() as uow:
+        article = await uow.articles.get_by_identity(link)
+    assert article is not None
+    assert article.versions[0].text == "The council voted."
+    assert "120 million dollars" in article.latest.text
+
+
+async def test_teaser_without_text_whose_page_failed_is_retried(
+    server: FakeFeedServer, poller: FeedPoller, database: Database
+) -> None:
+    link = server.route("/story/down", lambda _r: Reply(503, b"busy"))
+    url = server.feed("/bare.xml", rss([{"title": "Only a title", "link": link}]))
+    report = await poller.poll_feed(await add_feed(database, url), NOW)
+    [result] = report.results
+    assert result.outcome is Outcome.REJECTED and result.retry
+    assert "HTTP 503" in result.reason
+    assert (await get_feed(database, report.feed_id)).etag is None
