@@ -175,12 +175,16 @@ class FakeTelegram:
 
     async def command(self, chat_id: int, text: str, *, user_id: int | None = None) -> int:
         """Queue a text message (a command when it starts with /)."""
+        return await self.push(self.text_update(chat_id, text, user_id=user_id))
+
+    def text_update(self, chat_id: int, text: str, *, user_id: int | None = None) -> dict[str, Any]:
+        """Return an update carrying a text message, without an update_id (see push)."""
         message = self._message(chat_id, user_id)
         message["text"] = text
         if text.startswith("/"):
             length = len(text.split()[0])
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        return await self.push({"message": message})
+        return {"message": message}
 
     async def document(
         self,

@@ -1,4 +1,5 @@
-"""`briefbot run` as a real process: starts against the configured Bot API, stops on SIGTERM."""
+"""`briefbot run` as a real process: starts against the configured Bot API, stops on SIGTERM
+(a service manager) and SIGINT (Ctrl+C)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,15 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.fake_telegram import TOKEN, FakeTelegram
 
 
-async def test_run_answers_start_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+async def test_run_answers_start_and_stops_cleanly(
+    tmp_path: Path, stop_signal: signal.Signals
+) -> None:
     fake = await FakeTelegram().start()
     env = {
         **os.environ,
@@ -36,7 +42,7 @@ async def test_run_answers_start_and_stops_cleanly_on_sigterm(tmp_path: Path) ->
         await fake.command(42, "/start")
         await fake.wait_for(lambda: len(fake.to(42)) >= 1, within=30)
         assert "Welcome" in fake.to(42)[0].text
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(stop_signal)
         _, stderr = await asyncio.wait_for(proc.communicate(), timeout=30)
     finally:
         if proc.returncode is None:
@@ -45,5 +51,5 @@ async def test_run_answers_start_and_stops_cleanly_on_sigterm(tmp_path: Path) ->
         await fake.close()
     log = stderr.decode()
     assert proc.returncode == 0, log
-    assert "stopping" in log
+    assert "stopping" in log and "Traceback" not in log
     assert TOKEN not in log  # the token never reaches the logs
