@@ -81,7 +81,7 @@ def test_ingest_shows_the_file_behind_a_url_and_repeats_are_no_ops(tmp_path: Pat
     (inbox / "Pass Report").mkdir(parents=True)
     headed = inbox / "Pass Report" / "snow.md"
     headed.write_text(
-        f"URL: https://pass.example/snow?utm_source=x\n\n# Snow closes pass\n\n{BODY}"
+        f"URL: https://pass.example/snow?utm_source=x\n\n# Snow closes pass\n\n{BODY}", "utf-8"
     )
     plain = inbox / "Pass Report" / "later.txt"
     plain.write_text(f"Pass reopens\n\n{BODY} Ploughs worked through the night.", "utf-8")
