@@ -1,22 +1,32 @@
-"""Ingestion throughput (files into SQLite) and feed polling over loopback HTTP."""
+"""Ingestion throughput (files into SQLite) and feed polling over loopback HTTP.
+
+Every scenario runs in its own process, so its peak memory is its own:
+``python -m benchmarks.bench_ingest SCENARIO`` prints one JSON line; ``run()`` runs them all and
+returns the Markdown section. ``python -m benchmarks.bench_ingest --small`` is a quick check at a
+tenth of the size.
+"""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
 import random
+import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from benchmarks.shared import REPO_ROOT, peak_rss_mib
 from bot.config import Settings
 from bot.events import EventService
-from bot.ingest.feeds import FeedPoller
+from bot.ingest.feeds import MAX_CONCURRENT_FEEDS, FeedPoller
 from bot.ingest.files import read_paths
-from bot.ingest.model import IngestResult, Outcome, ParsedArticle
+from bot.ingest.model import IngestResult, Outcome
 from bot.ingest.store import store_article
 from bot.pipeline import Pipeline
 from storage.unit_of_work import Database
@@ -24,6 +34,7 @@ from storage.unit_of_work import Database
 # Storing alone, and the full pipeline (with event clustering and the event re-analysis).
 COUNTS = (1_000, 10_000)
 FEEDS = 500
+SMALL = 10  # --small divides every size by this
 ENTRIES_PER_FEED = 4
 SOURCES = 25
 ARTICLES_PER_EVENT = 5
@@ -101,51 +112,59 @@ def _migrated(url: str) -> Database:
     return db
 
 
-async def _store_only(
-    db: Database, items: list[ParsedArticle | IngestResult]
-) -> list[IngestResult]:
+async def _store_only(db: Database, root: Path) -> Counter[Outcome]:
+    """Store each file's article without clustering, reading files as they are stored."""
     now = datetime.now(UTC)
-    results = []
-    for item in items:
+    counts: Counter[Outcome] = Counter()
+    for item in read_paths([root], max_bytes=5_000_000):
         if isinstance(item, IngestResult):
-            results.append(item)
+            counts[item.outcome] += 1
             continue
         async with db.unit_of_work() as uow:
-            results.append(await store_article(uow, item, now=now))
-    return results
+            counts[(await store_article(uow, item, now=now)).outcome] += 1
+    return counts
 
 
-async def _ingest_files(
-    count: int, tmp: Path, *, cluster: bool
-) -> tuple[float, float, Counter[Outcome]]:
+async def _ingest_files(count: int, tmp: Path, *, cluster: bool) -> dict[str, Any]:
     name = f"files-{count}-{'pipeline' if cluster else 'store'}"
     root = tmp / name
     _write_files(root, count, seed=count)
     db = _migrated(f"sqlite:///{tmp / f'{name}.db'}")
+    started_rss = peak_rss_mib()
     started = time.perf_counter()
-    items = await asyncio.to_thread(read_paths, [root], max_bytes=5_000_000)
+    read = sum(1 for _ in read_paths([root], max_bytes=5_000_000))  # reading alone
     read_s = time.perf_counter() - started
+    started = time.perf_counter()
     if cluster:
-        results = await Pipeline(db, EventService()).ingest(items)
+        pipeline = Pipeline(db, EventService())
+        counts: Counter[Outcome] = Counter()
+        async for result in pipeline.ingest_stream(read_paths([root], max_bytes=5_000_000)):
+            counts[result.outcome] += 1
     else:
-        results = await _store_only(db, items)
+        counts = await _store_only(db, root)
     total_s = time.perf_counter() - started
     await db.dispose()
-    return read_s, total_s, Counter(r.outcome for r in results)
+    assert read == count
+    return {
+        "read_s": read_s,
+        "total_s": total_s,
+        "outcomes": {o.value: n for o, n in counts.items()},
+        "rss_before_mib": started_rss,
+    }
 
 
-async def _poll_feeds(tmp: Path) -> list[tuple[str, float, int, int, int]]:
+async def _poll_feeds(tmp: Path, feeds: int) -> dict[str, Any]:
     sys.path.insert(0, str(REPO_ROOT))
     from tests.fake_feeds import rss, running_server
 
     rng = random.Random(7)
-    events = _events(rng, FEEDS * ENTRIES_PER_FEED // ARTICLES_PER_EVENT + 1)
-    rows = []
+    events = _events(rng, feeds * ENTRIES_PER_FEED // ARTICLES_PER_EVENT + 1)
+    cycles = []
     with running_server() as server:
         db = _migrated(f"sqlite:///{tmp / 'feeds.db'}")
         now = datetime(2026, 1, 8, 12, 0, tzinfo=UTC)
         async with db.unit_of_work() as uow:
-            for f in range(FEEDS):
+            for f in range(feeds):
                 items = []
                 for e in range(ENTRIES_PER_FEED):
                     n = f * ENTRIES_PER_FEED + e
@@ -156,6 +175,7 @@ async def _poll_feeds(tmp: Path) -> list[tuple[str, float, int, int, int]]:
                 await uow.feeds.add(url=url, name=f"Feed {f}", now=now)
         settings = Settings(allow_private_feeds=True, poll_interval=600)
         poller = FeedPoller(db, Pipeline(db, EventService()), settings)
+        started_rss = peak_rss_mib()
         try:
             for label, at in (
                 ("first cycle", now),
@@ -164,53 +184,117 @@ async def _poll_feeds(tmp: Path) -> list[tuple[str, float, int, int, int]]:
                 started = time.perf_counter()
                 reports = await poller.poll_due(at)
                 elapsed = time.perf_counter() - started
-                ok = sum(r.status == "ok" for r in reports)
-                not_modified = sum(r.status == "not-modified" for r in reports)
-                new = sum(r.counts[Outcome.NEW] for r in reports)
-                rows.append((label, elapsed, ok, not_modified, new))
+                cycles.append(
+                    {
+                        "label": label,
+                        "seconds": elapsed,
+                        "ok": sum(r.status == "ok" for r in reports),
+                        "not_modified": sum(r.status == "not-modified" for r in reports),
+                        "new": sum(r.counts[Outcome.NEW] for r in reports),
+                        "peak_rss_mib": peak_rss_mib(),
+                    }
+                )
         finally:
             await poller.close()
             await db.dispose()
-    return rows
+    return {"cycles": cycles, "rss_before_mib": started_rss}
 
 
-async def _run(tmp: Path) -> str:
+def _scenarios(small: bool) -> list[str]:
+    scale = SMALL if small else 1
+    files = [f"files-{n // scale}-{path}" for path in ("store", "pipeline") for n in COUNTS]
+    return [*files, f"feeds-{FEEDS // scale}"]
+
+
+def run_scenario(name: str) -> dict[str, Any]:
+    """Run one scenario in this process and return its figures with the peak memory."""
+    kind, size, *rest = name.split("-")
+    with tempfile.TemporaryDirectory(prefix="briefbot-bench-ingest-") as tmp:
+        if kind == "files":
+            figures = asyncio.run(_ingest_files(int(size), Path(tmp), cluster=rest == ["pipeline"]))
+        else:
+            figures = asyncio.run(_poll_feeds(Path(tmp), int(size)))
+    return {"scenario": name, "peak_rss_mib": peak_rss_mib(), **figures}
+
+
+def _in_child(name: str) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_ingest", name],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO_ROOT,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"scenario {name} failed:\n{proc.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _markdown(results: list[dict[str, Any]]) -> str:
     lines = [
         "## Ingestion",
         "",
         f"Generated `.txt` articles ({SOURCES} source folders, 60–110 words, "
-        f"{ARTICLES_PER_EVENT} articles per event) read from disk and stored "
+        f"{ARTICLES_PER_EVENT} articles per event) read from disk as they are stored "
         "into SQLite in a temporary folder, one unit of work per article. *store* = parse, hash, "
         "MinHash near-duplicate check against the source's recent articles, insert; *pipeline* "
-        "adds event clustering and the briefing refresh (bot/events.py).",
+        "adds event clustering and the briefing refresh (bot/events.py). *reading s* is a "
+        "separate pass that only reads and parses the files. Each row is its own process: "
+        "*peak MiB* is its peak resident memory, *at start* the same after imports and setup.",
         "",
-        "| files | path | reading s | total s | articles/s | outcomes |",
-        "|---:|---|---:|---:|---:|---|",
+        "| files | path | reading s | storing s | articles/s | peak MiB | at start MiB | outcomes |",
+        "|---:|---|---:|---:|---:|---:|---:|---|",
     ]
-    runs = [(n, False) for n in COUNTS] + [(n, True) for n in COUNTS]
-    for count, cluster in runs:
-        read_s, total_s, counts = await _ingest_files(count, tmp, cluster=cluster)
-        outcome_text = ", ".join(f"{n} {o.value}" for o, n in counts.items())
+    for r in results:
+        kind, size, *rest = r["scenario"].split("-")
+        if kind != "files":
+            continue
+        outcomes = ", ".join(f"{n} {o}" for o, n in r["outcomes"].items())
         lines.append(
-            f"| {count:,} | {'pipeline' if cluster else 'store'} | {read_s:.1f} | {total_s:.1f} "
-            f"| {count / total_s:,.0f} | {outcome_text} |"
+            f"| {int(size):,} | {rest[0]} | {r['read_s']:.1f} | {r['total_s']:.1f} "
+            f"| {int(size) / r['total_s']:,.0f} | {r['peak_rss_mib']:.0f} "
+            f"| {r['rss_before_mib']:.0f} | {outcomes} |"
         )
-    lines += [
-        "",
-        f"One poll cycle over {FEEDS} RSS feeds ({ENTRIES_PER_FEED} full-text entries each) served "
-        "from a threaded HTTP server on loopback, at most 16 feeds at once; the second cycle sends "
-        "the stored ETags and gets 304 for every feed.",
-        "",
-        "| cycle | seconds | feeds ok | not modified | new articles |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for label, elapsed, ok, not_modified, new in await _poll_feeds(tmp):
-        lines.append(f"| {label} | {elapsed:.1f} | {ok} | {not_modified} | {new} |")
-    lines += ["", f"Peak memory: {peak_rss_mib():.0f} MiB.", ""]
-    return "\n".join(lines)
+    for r in results:
+        kind, size = r["scenario"].split("-")[:2]
+        if kind != "feeds":
+            continue
+        lines += [
+            "",
+            f"One poll cycle over {int(size):,} RSS feeds ({ENTRIES_PER_FEED} full-text entries "
+            "each) served from a threaded HTTP server on loopback, at most "
+            f"{MAX_CONCURRENT_FEEDS} feeds at once; the second cycle sends the stored ETags and "
+            "gets 304 for every feed. Peak memory is the process's after each cycle "
+            f"({r['rss_before_mib']:.0f} MiB after setup).",
+            "",
+            "| cycle | seconds | feeds ok | not modified | new articles | peak MiB |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for c in r["cycles"]:
+            lines.append(
+                f"| {c['label']} | {c['seconds']:.1f} | {c['ok']} | {c['not_modified']} "
+                f"| {c['new']} | {c['peak_rss_mib']:.0f} |"
+            )
+    return "\n".join([*lines, ""])
 
 
-def run() -> str:
-    """Measure ingestion and polling; return a Markdown section."""
-    with tempfile.TemporaryDirectory(prefix="briefbot-bench-ingest-") as tmp:
-        return asyncio.run(_run(Path(tmp)))
+def run(*, small: bool = False) -> str:
+    """Measure ingestion and polling, each scenario in its own process; return Markdown."""
+    return _markdown([_in_child(name) for name in _scenarios(small)])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_ingest")
+    parser.add_argument("scenario", nargs="?", help="run one scenario here, print JSON")
+    parser.add_argument("--small", action="store_true", help="every size divided by 10")
+    args = parser.parse_args()
+    if args.scenario:
+        print(json.dumps(run_scenario(args.scenario)))
+    else:
+        print(run(small=args.small))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
