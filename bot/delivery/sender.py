@@ -124,10 +124,13 @@ class RateLimiter:
         self._paused_until = 0.0
         self._chat_next: dict[int | str, float] = {}
 
-    async def acquire(self, chat_id: int | str) -> None:
-        """Wait for this chat's turn, then for a global slot."""
+    async def acquire(self, chat_id: int | str, *, wait_for_chat: bool = True) -> None:
+        """Wait for this chat's turn (unless ``wait_for_chat`` is false), then for a global slot.
+
+        Either way the chat's next turn moves ``chat_interval`` on from now.
+        """
         wait = self._chat_next.get(chat_id, 0.0) - self._clock()
-        if wait > 0:
+        if wait > 0 and wait_for_chat:
             await self._sleep(wait)
         while True:
             now = self._clock()
@@ -171,6 +174,11 @@ class SharedRateLimiter(BaseRateLimiter[dict[str, Any]]):
     Replies and the outbox worker then share one budget of Telegram's limits, and a 429 on a
     reply waits ``retry_after`` and tries again instead of failing the command. Sends marked
     PACED (the worker's, already paced, which handle their 429s themselves) pass straight through.
+
+    A reply takes a global slot but does not wait a second behind the chat's previous message:
+    it answers something the user just sent, Telegram tolerates such short bursts in one chat,
+    and a bot that answers every command a second late feels broken. It still pushes the chat's
+    next outbox message a second back.
     """
 
     def __init__(self, limiter: RateLimiter, *, max_retries: int = 2, max_wait: float = 60.0):
@@ -200,7 +208,7 @@ class SharedRateLimiter(BaseRateLimiter[dict[str, Any]]):
         attempt = 0
         while True:
             if isinstance(chat_id, int | str):
-                await self.limiter.acquire(chat_id)
+                await self.limiter.acquire(chat_id, wait_for_chat=False)
             else:
                 await self.limiter.resume()
             try:

@@ -1,0 +1,106 @@
+"""RateLimiter and SharedRateLimiter with a fake clock: pace, per-chat turns, pauses, retries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from telegram.error import RetryAfter
+
+from bot.delivery.sender import PACED, RateLimiter, SharedRateLimiter
+
+
+class FakeTime:
+    """A clock that only moves when someone sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def _limiter(time: FakeTime, **kwargs: float) -> RateLimiter:
+    return RateLimiter(clock=time.clock, sleep=time.sleep, **kwargs)
+
+
+async def test_sends_are_spaced_overall_and_per_chat() -> None:
+    time = FakeTime()
+    limiter = _limiter(time, per_second=10, chat_interval=1.0)
+    starts = []
+    for chat in (1, 2, 3, 1):
+        await limiter.acquire(chat)
+        starts.append(round(time.now, 3))
+    # Three chats 0.1 s apart; chat 1 again only a second after its first message.
+    assert starts == [0.0, 0.1, 0.2, 1.0]
+
+
+async def test_a_reply_does_not_wait_for_its_chat_but_pushes_the_next_send_back() -> None:
+    time = FakeTime()
+    limiter = _limiter(time, per_second=10, chat_interval=1.0)
+    await limiter.acquire(1)
+    await limiter.acquire(1, wait_for_chat=False)
+    assert round(time.now, 3) == 0.1  # only the global slot
+    await limiter.acquire(1)
+    assert round(time.now, 3) == 1.1  # a second after the reply
+
+
+async def test_a_pause_stops_everything_and_slows_the_pace_once_per_burst() -> None:
+    time = FakeTime()
+    limiter = _limiter(time, per_second=10, chat_interval=0.0)
+    await limiter.acquire(1)
+    limiter.pause(2.0)
+    limiter.pause(2.0)  # a second 429 from a send already under way: same overrun
+    assert limiter.interval == pytest.approx(0.12)
+    await limiter.acquire(2)
+    assert time.now == pytest.approx(2.0)
+    await limiter.acquire(3)
+    assert time.now == pytest.approx(2.12)
+    limiter.pause(1.0)  # a new overrun after the pause: slower again
+    assert limiter.interval == pytest.approx(0.144)
+    for _ in range(20):
+        limiter.succeeded()
+    assert limiter.interval == pytest.approx(0.1)
+
+
+async def test_shared_limiter_retries_a_reply_after_retry_after() -> None:
+    time = FakeTime()
+    shared = SharedRateLimiter(_limiter(time, per_second=10, chat_interval=1.0))
+    calls: list[float] = []
+
+    async def send(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        calls.append(time.now)
+        if len(calls) == 1:
+            raise RetryAfter(timedelta(seconds=3))
+        return {"ok": True}
+
+    result = await shared.process_request(send, (), {}, "sendMessage", {"chat_id": 5}, None)
+    assert result == {"ok": True}
+    assert calls == [0.0, pytest.approx(3.0)]
+
+
+async def test_shared_limiter_gives_up_on_long_waits_and_passes_paced_sends() -> None:
+    time = FakeTime()
+    limiter = _limiter(time, per_second=10, chat_interval=1.0)
+    shared = SharedRateLimiter(limiter, max_wait=60.0)
+
+    async def flood(*args: Any, **kwargs: Any) -> bool:
+        raise RetryAfter(timedelta(seconds=600))
+
+    with pytest.raises(RetryAfter):
+        await shared.process_request(flood, (), {}, "sendMessage", {"chat_id": 5}, None)
+    assert time.now == 0.0  # did not sit out ten minutes inside a command
+
+    async def sent(*args: Any, **kwargs: Any) -> bool:
+        return True
+
+    # The worker waited for its turn itself: no second wait, even during the pause.
+    assert await shared.process_request(sent, (), {}, "sendMessage", {"chat_id": 5}, PACED)
+    assert time.now == 0.0
+    # A call to no chat (answerCallbackQuery) waits the pause out, nothing more.
+    assert await shared.process_request(sent, (), {}, "answerCallbackQuery", {}, None)
+    assert time.now == pytest.approx(600.0)
