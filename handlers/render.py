@@ -8,7 +8,14 @@ from datetime import UTC, tzinfo
 from html import escape
 
 from bot.briefing.model import Briefing, Change, Difference, SourceArticle
-from bot.briefing.render import claim_value, figure_phrases, format_time, meta_line, value_groups
+from bot.briefing.render import (
+    claim_value,
+    figure_phrases,
+    format_time,
+    meta_line,
+    spelling_line,
+    value_groups,
+)
 
 MAX_MESSAGE = 4096
 MAX_ALERT = 1000
@@ -42,6 +49,10 @@ def briefing_html(b: Briefing, *, tz: tzinfo = UTC) -> list[str]:
     if b.summary:
         sections.append("\n".join(f"{text(s.text)} — <i>{text(s.source)}</i>" for s in b.summary))
     sections += _differences_sections(b.differences)
+    if b.spellings:
+        lines = ["<b>Names spelled differently</b>"]
+        lines += [f"• {text(spelling_line(v))}" for v in b.spellings]
+        sections.append("\n".join(lines))
     substantive = [c for c in b.changes if c.diff.substantive]
     if substantive:
         lines = ["<b>What changed</b>"]

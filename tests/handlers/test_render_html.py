@@ -16,8 +16,10 @@ from bot.briefing.model import (
     Change,
     Claim,
     Difference,
+    NameVariants,
     SourceArticle,
     SourceEntry,
+    Spelling,
     SummarySentence,
     VersionDiff,
 )
@@ -94,6 +96,14 @@ def test_the_missile_strike_shows_each_figure_with_who_said_it() -> None:
     assert "Only in one source" in body
     assert "<s>Missiles hit air base</s> → Missiles hit air base, 22 killed" in body
     assert "Outlet B</b>: " not in body  # its only change was cosmetic
+
+
+def test_names_spelled_differently_get_their_own_escaped_section() -> None:
+    variants = NameVariants((Spelling("Erbil", ("B & Co",)), Spelling("Irbil", ("<A>",))))
+    (message,) = briefing_html(replace(missile_strike_briefing(), spellings=(variants,)))
+    assert_valid(message)
+    assert "<b>Names spelled differently</b>\n• Erbil (B &amp; Co) / Irbil (&lt;A&gt;)" in message
+    assert "spelled differently" not in briefing_html(missile_strike_briefing())[0]
 
 
 def test_sources_link_web_articles_and_list_their_figures() -> None:
