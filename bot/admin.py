@@ -44,13 +44,19 @@ class AdminService:
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.admin_ids
 
-    async def add_feed(self, url: str) -> FeedRecord:
-        """Validate and add a feed (ValueError with a plain message when the URL is unusable)."""
+    async def add_feed(self, url: str) -> tuple[FeedRecord, bool]:
+        """Validate and add a feed; return it and whether it is new.
+
+        Raises ValueError with a plain message when the URL is unusable.
+        """
         from bot.ingest.urls import feed_name, validate_feed_url
 
         clean = validate_feed_url(url, allow_private=self.settings.allow_private_feeds)
         async with self.db.unit_of_work() as uow:
-            return await uow.feeds.add(url=clean, name=feed_name(clean), now=self.clock())
+            existing = await uow.feeds.find(clean)
+            if existing is not None:
+                return existing, False
+            return await uow.feeds.add(url=clean, name=feed_name(clean), now=self.clock()), True
 
     async def remove_feed(self, ref: str) -> FeedRecord | None:
         """Remove a feed by id or URL; None when there is no such feed."""

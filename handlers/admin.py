@@ -45,11 +45,15 @@ async def add_feed(update: Update, context: Context) -> None:
         await _reply(update, "Usage: /addfeed URL, e.g. /addfeed https://example.org/rss.xml")
         return
     try:
-        feed = await runtime(context).services.admin.add_feed(url)
+        feed, added = await runtime(context).services.admin.add_feed(url)
     except ValueError as exc:
         await _reply(update, f"Cannot add that feed: {escape(str(exc))}")
         return
-    await _reply(update, f"Feed {feed.id}: {escape(feed.name)} &lt;{escape(feed.url)}&gt;")
+    described = f"{feed.id}: {escape(feed.name)} &lt;{escape(feed.url)}&gt;"
+    if added:
+        await _reply(update, f"Feed {described}. It will be polled within a minute.")
+    else:
+        await _reply(update, f"Feed {described} is already there (unchanged).")
 
 
 @admin_only

@@ -120,7 +120,9 @@ async def test_admin_commands_refused_to_others_and_documents_ingested(bot_facto
         (reply,) = await bot.say(ADMIN, "/help")
         assert "/addfeed" in reply
         (reply,) = await bot.say(ADMIN, "/addfeed https://example.org/rss.xml")
-        assert "Feed 1" in reply
+        assert "Feed 1" in reply and "polled within a minute" in reply
+        (reply,) = await bot.say(ADMIN, "/addfeed https://example.org/rss.xml")
+        assert "Feed 1" in reply and "already there" in reply
         (reply,) = await bot.say(ADMIN, "/feeds")
         assert "example.org" in reply
         (reply,) = await bot.say(ADMIN, "/addfeed not-a-url")
