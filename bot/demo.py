@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
 from importlib import resources
 from pathlib import Path
@@ -29,8 +28,8 @@ async def run_demo(settings: Settings, *, out: TextIO) -> None:
         services = await open_services(settings, database_url=url)
         try:
             root = Path(str(resources.files("bot") / SAMPLES))
-            items = await asyncio.to_thread(read_paths, [root], max_bytes=settings.max_file_bytes)
-            results = await services.pipeline.ingest(items)
+            items = read_paths([root], max_bytes=settings.max_file_bytes)
+            results = [r async for r in services.pipeline.ingest_stream(items)]
             print("Ingested the bundled sample articles:", file=out)
             for result in results:
                 print("  " + format_result(result).replace(str(root) + "/", ""), file=out)
