@@ -19,6 +19,17 @@ class EventRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class AliasRecord:
+    """An identity that stands for a stored article (a syndicated copy of it)."""
+
+    identity: str
+    article_id: int
+    article_location: str
+    content_hash: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class FeedRecord:
     id: int
     url: str

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import Insert, delete, func, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -15,8 +15,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
 from bot.briefing.model import Article, Document, Version
-from storage.records import Counts, EventRecord, FeedRecord
+from storage.records import AliasRecord, Counts, EventRecord, FeedRecord
 from storage.tables import (
+    ArticleAliasRow,
     ArticleRow,
     ArticleVersionRow,
     EventRow,
@@ -25,6 +26,13 @@ from storage.tables import (
     Source,
     Subscriber,
 )
+
+
+def _insert_ignoring(session: AsyncSession, table: type, *, unique: str) -> Insert:
+    """Return an INSERT into ``table`` that does nothing when ``unique`` is already taken."""
+    if session.get_bind().dialect.name == "sqlite":
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=[unique])
+    return pg_insert(table).on_conflict_do_nothing(index_elements=[unique])
 
 
 class SourceRepository:
@@ -42,10 +50,8 @@ class SourceRepository:
         # violation would abort a PostgreSQL transaction; SQLite's driver mishandles the
         # savepoint that could contain it), and the select after it sees the winner's row.
         values = {"name": name, "created_at": now}
-        dialect = self._session.get_bind().dialect.name
-        insert = sqlite_insert if dialect == "sqlite" else pg_insert
         await self._session.exec(
-            insert(Source).values(**values).on_conflict_do_nothing(index_elements=["name"])
+            _insert_ignoring(self._session, Source, unique="name").values(**values)
         )
         created = (await self._session.exec(query)).first()
         assert created is not None, f"source {name!r} neither found nor created"
@@ -219,15 +225,56 @@ class ArticleRepository:
         )
         return [(i, loc, f) for i, loc, f in (await self._session.exec(query)).all() if i and f]
 
+    async def add_alias(
+        self, *, identity: str, article_id: int, content_hash: str, now: datetime
+    ) -> None:
+        """Record ``identity`` as another identity of the article (kept if already recorded)."""
+        # Two processes may find the same copy at once; the first alias wins, and the unit of
+        # work goes on instead of failing on the unique identity.
+        values = {
+            "identity": identity,
+            "article_id": article_id,
+            "content_hash": content_hash,
+            "created_at": now,
+        }
+        await self._session.exec(
+            _insert_ignoring(self._session, ArticleAliasRow, unique="identity").values(**values)
+        )
+
+    async def get_alias(self, identity: str) -> AliasRecord | None:
+        """Return the alias with this identity and where its article lives, or None."""
+        query = (
+            select(ArticleAliasRow, ArticleRow.location)
+            .join(ArticleRow, col(ArticleRow.id) == ArticleAliasRow.article_id)
+            .where(ArticleAliasRow.identity == identity)
+        )
+        found = (await self._session.exec(query)).first()
+        if found is None:
+            return None
+        alias, location = found
+        return AliasRecord(
+            identity=alias.identity,
+            article_id=alias.article_id,
+            article_location=location,
+            content_hash=alias.content_hash,
+            created_at=alias.created_at,
+        )
+
+    async def remove_alias(self, identity: str) -> None:
+        """Forget an alias (its content no longer matches its article)."""
+        await self._session.exec(
+            delete(ArticleAliasRow).where(col(ArticleAliasRow.identity) == identity)
+        )
+
     async def known_identities(self, identities: Sequence[str]) -> set[str]:
-        """Return which of these identities are already stored."""
+        """Return which of these identities are already stored, as articles or as aliases."""
         found: set[str] = set()
         unique = sorted(set(identities))
         for start in range(0, len(unique), 500):
-            query = select(ArticleRow.identity).where(
-                col(ArticleRow.identity).in_(unique[start : start + 500])
-            )
-            found.update((await self._session.exec(query)).all())
+            chunk = unique[start : start + 500]
+            for table in (ArticleRow, ArticleAliasRow):
+                query = select(table.identity).where(col(table.identity).in_(chunk))
+                found.update((await self._session.exec(query)).all())
         return found
 
     async def set_refetch(self, article_id: int, at: datetime | None) -> None:

@@ -74,6 +74,19 @@ class ArticleVersionRow(SQLModel, table=True):
     fetched: datetime = Field(sa_column=_dt(nullable=False))
 
 
+class ArticleAliasRow(SQLModel, table=True):
+    """Another identity of a stored article: a syndicated copy found to be a duplicate of it."""
+
+    __tablename__ = "article_aliases"
+
+    id: int | None = Field(default=None, primary_key=True)
+    identity: str = Field(max_length=2000, unique=True)
+    article_id: int = Field(foreign_key="articles.id", index=True, ondelete="CASCADE")
+    # The copy's content when it was recognised: the same content again is a duplicate at once.
+    content_hash: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=_dt(nullable=False))
+
+
 class EventRow(SQLModel, table=True):
     """One real-world happening, reported by one or more articles."""
 

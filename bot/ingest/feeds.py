@@ -437,7 +437,8 @@ class FeedPoller:
         refetch = False
         if is_teaser(entry) and entry.link and identity.startswith("http"):
             if known:
-                # Stored before; edits show up through the page re-fetch schedule.
+                # Stored before (or a known copy of a stored article); edits show up through
+                # the page re-fetch schedule.
                 return IngestResult(location, Outcome.UNCHANGED, title=title)
             page = await self._page(entry.link)
             # Either way the page is fetched again later: for edits, or for the text the

@@ -67,10 +67,38 @@ def _closest(
     return usable[best][0], usable[best][1], float(scores[best])
 
 
+def _known_copy(item: ParsedArticle, article_id: int, location: str) -> IngestResult:
+    return IngestResult(
+        item.location,
+        Outcome.DUPLICATE,
+        reason=f"same story as article {article_id} ({location}), a copy seen before",
+        article_id=article_id,
+        title=item.title,
+    )
+
+
+async def _still_a_copy(uow: UnitOfWork, article_id: int, print_: bytes | None) -> bool:
+    """Tell whether a fingerprint still matches any version of the article."""
+    article = await uow.articles.get(article_id)
+    if print_ is None or article is None:
+        return False
+    for version in article.versions:
+        known = fingerprint(version.text)
+        if known is not None and similarity(print_, known) >= DUPLICATE_JACCARD:
+            return True
+    return False
+
+
 async def store_article(uow: UnitOfWork, item: ParsedArticle, *, now: datetime) -> IngestResult:
-    """Store ``item`` as a new article, a new version of a known one, or report a duplicate."""
+    """Store ``item`` as a new article, a new version of a known one, or report a duplicate.
+
+    A duplicate's identity is kept as an alias of the article it copies, so the copy stays a
+    duplicate however late it comes back. A copy that comes back edited stays one while it still
+    matches some version of that article; rewritten beyond that it is no longer a copy, so its
+    alias is dropped and it is stored like an unseen item (nothing the copy says is lost, and the
+    article's own versions never mix in a copy's text).
+    """
     digest = content_hash(item.title, item.text)
-    print_ = fingerprint(item.text)
     existing = await uow.articles.get_by_identity(item.identity)
     if existing is not None:
         if await uow.articles.latest_hash(existing.id) == digest:
@@ -85,11 +113,20 @@ async def store_article(uow: UnitOfWork, item: ParsedArticle, *, now: datetime) 
             published=item.published or existing.published,
             updated=item.updated,
             now=now,
-            fingerprint=print_,
+            fingerprint=fingerprint(item.text),
         )
         return IngestResult(
             item.location, Outcome.VERSION, article_id=existing.id, title=item.title
         )
+    alias = await uow.articles.get_alias(item.identity)
+    # The same copy again is a duplicate at once: no fingerprint, no search of the source.
+    if alias is not None and alias.content_hash == digest:
+        return _known_copy(item, alias.article_id, alias.article_location)
+    print_ = fingerprint(item.text)
+    if alias is not None:
+        if await _still_a_copy(uow, alias.article_id, print_):
+            return _known_copy(item, alias.article_id, alias.article_location)
+        await uow.articles.remove_alias(item.identity)
     source_id = await uow.sources.get_or_create(item.source, now=now)
     if print_ is not None:
         candidates = await uow.articles.recent_fingerprints(
@@ -98,6 +135,10 @@ async def store_article(uow: UnitOfWork, item: ParsedArticle, *, now: datetime) 
         closest = _closest(print_, candidates)
         if closest is not None and closest[2] >= DUPLICATE_JACCARD:
             article_id, location, score = closest
+            # Remembered for good: the window and the candidate limit only bound the search.
+            await uow.articles.add_alias(
+                identity=item.identity, article_id=article_id, content_hash=digest, now=now
+            )
             return IngestResult(
                 item.location,
                 Outcome.DUPLICATE,

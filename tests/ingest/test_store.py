@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.events import EventService
-from bot.ingest.model import Outcome, ParsedArticle
-from bot.ingest.store import fingerprint, similarity
+from bot.ingest.model import IngestResult, Outcome, ParsedArticle
+from bot.ingest.store import DUPLICATE_WINDOW, fingerprint, similarity, store_article
 from bot.pipeline import Pipeline
 from storage.unit_of_work import Database
 from tests.shared import shared_path
@@ -82,6 +82,61 @@ async def test_syndicated_copy_from_the_same_source_is_a_duplicate(pipeline: Pip
     assert (await pipeline.ingest_one(article("https://alpine.example/c", follow_up))).outcome is (
         Outcome.NEW
     )
+
+
+async def _store_at(database: Database, item: ParsedArticle, now: datetime) -> IngestResult:
+    async with database.unit_of_work() as uow:
+        return await store_article(uow, item, now=now)
+
+
+async def _articles_and_versions(database: Database) -> tuple[int, int]:
+    async with database.unit_of_work() as uow:
+        counts = await uow.stats.counts()
+    return counts.articles, counts.versions
+
+
+async def test_a_syndicated_copy_stays_a_duplicate_after_the_window(database: Database) -> None:
+    start = datetime(2026, 1, 8, tzinfo=UTC)
+    much_later = start + 50 * DUPLICATE_WINDOW
+    original_url, copy_url = "https://alpine.example/a", "https://alpine.example/b"
+    copy = STORY + " Reporting by the Alpine Wire desk."
+    original = await _store_at(database, article(original_url, STORY), start)
+    first = await _store_at(database, article(copy_url, copy), start + timedelta(hours=1))
+    assert (original.outcome, first.outcome) == (Outcome.NEW, Outcome.DUPLICATE)
+
+    # Long after the window, when the near-duplicate search no longer sees the original.
+    again = await _store_at(database, article(copy_url, copy), much_later)
+    assert again.outcome is Outcome.DUPLICATE
+    assert again.article_id == original.article_id
+    assert original_url in again.reason
+    assert await _articles_and_versions(database) == (1, 1)
+
+    # The original is rewritten; the copy comes back with a new footer: it copies version 1.
+    rewritten = "The road into Altdorf reopened on Thursday. " * 8
+    edited = await _store_at(database, article(original_url, rewritten), much_later)
+    assert edited.outcome is Outcome.VERSION
+    footer = copy + " Additional reporting from the valley."
+    late_copy = await _store_at(database, article(copy_url, footer), much_later)
+    assert late_copy.outcome is Outcome.DUPLICATE
+    assert late_copy.article_id == original.article_id
+    assert await _articles_and_versions(database) == (1, 2)
+
+
+async def test_a_copy_rewritten_into_another_story_is_stored(database: Database) -> None:
+    now = datetime(2026, 1, 8, tzinfo=UTC)
+    copy_url = "https://alpine.example/b"
+    await _store_at(database, article("https://alpine.example/a", STORY), now)
+    copy = await _store_at(database, article(copy_url, STORY + " By the desk."), now)
+    assert copy.outcome is Outcome.DUPLICATE
+    other_story = (
+        "The central bank kept interest rates unchanged on Thursday and said inflation in the "
+        "alpine regions had fallen for a third month, helped by cheaper energy and food."
+    )
+    reused = await _store_at(database, article(copy_url, other_story), now + 2 * DUPLICATE_WINDOW)
+    assert reused.outcome is Outcome.NEW and reused.article_id != copy.article_id
+    again = await _store_at(database, article(copy_url, other_story), now + 3 * DUPLICATE_WINDOW)
+    assert again.outcome is Outcome.UNCHANGED and again.article_id == reused.article_id
+    assert await _articles_and_versions(database) == (2, 2)
 
 
 def test_fingerprint_similarity() -> None:

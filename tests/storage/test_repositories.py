@@ -59,6 +59,39 @@ async def test_articles_round_trip_as_plain_objects(database: Database) -> None:
     assert article.published == NOW - timedelta(hours=1)
 
 
+async def test_aliases_point_at_their_article_and_go_with_it(database: Database) -> None:
+    article_id = await _article(database)
+    other_id = await _article(database, "https://example.org/other")
+    copy = "https://example.org/a?edition=north"
+    async with database.unit_of_work() as uow:
+        await uow.articles.add_alias(
+            identity=copy, article_id=article_id, content_hash="c", now=NOW
+        )
+        # A second recording of the same identity (a racing process) keeps the first.
+        await uow.articles.add_alias(identity=copy, article_id=other_id, content_hash="d", now=NOW)
+    async with database.unit_of_work() as uow:
+        alias = await uow.articles.get_alias(copy)
+        assert await uow.articles.get_alias("https://example.org/unknown") is None
+        known = await uow.articles.known_identities([copy, "https://example.org/unknown"])
+    assert alias is not None
+    assert (alias.article_id, alias.article_location, alias.content_hash) == (
+        article_id,
+        "https://example.org/a",
+        "c",
+    )
+    assert alias.created_at == NOW and alias.created_at.utcoffset() == timedelta(0)
+    assert known == {copy}
+    async with database.unit_of_work() as uow:
+        await uow.session.exec(
+            text("DELETE FROM article_versions WHERE article_id = :id").bindparams(id=article_id)
+        )
+        await uow.session.exec(
+            text("DELETE FROM articles WHERE id = :id").bindparams(id=article_id)
+        )
+    async with database.unit_of_work() as uow:
+        assert await uow.articles.get_alias(copy) is None
+
+
 async def test_naive_datetimes_are_refused(database: Database) -> None:
     with pytest.raises(StatementError, match="naive datetime"):
         async with database.unit_of_work() as uow:
