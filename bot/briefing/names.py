@@ -151,20 +151,26 @@ def spelling_variants(texts: Iterable[tuple[str, str]]) -> list[NameVariants]:
     "Angels" and "Angeles" means two different things.
 
     Args:
-        texts: (source, text) pairs, e.g. each article's headline and body with its outlet.
+        texts: (source, text) pairs, e.g. each article's body with its outlet.
 
     Returns:
         One entry per name, its spellings most widely used first, each with its sources.
     """
     sources = _spellings_by_source(texts)
     names = sorted(sources, key=lambda n: (-len(sources[n]), n))
+    # Names that sound alike share a consonant skeleton (same_name requires it), so only names
+    # in one bucket are compared: an event's hundreds of names cost no pairwise pass.
+    buckets: dict[tuple[str, int], list[str]] = {}
+    for name in names:
+        buckets.setdefault((skeleton(name), len(name.split())), []).append(name)
     grouped: set[str] = set()
     found: list[NameVariants] = []
     for name in names:
         if name in grouped:
             continue
+        bucket = buckets[(skeleton(name), len(name.split()))]
         group = [name] + [
-            other for other in names if other not in grouped and _variant_pair(name, other)
+            other for other in bucket if other not in grouped and _variant_pair(name, other)
         ]
         if len(group) < 2:
             continue
