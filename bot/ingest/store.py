@@ -67,11 +67,11 @@ def _closest(
     return usable[best][0], usable[best][1], float(scores[best])
 
 
-def _known_copy(item: ParsedArticle, article_id: int, location: str) -> IngestResult:
+def _duplicate(item: ParsedArticle, article_id: int, location: str, why: str) -> IngestResult:
     return IngestResult(
         item.location,
         Outcome.DUPLICATE,
-        reason=f"same story as article {article_id} ({location}), a copy seen before",
+        reason=f"same story as article {article_id} ({location}), {why}",
         article_id=article_id,
         title=item.title,
     )
@@ -121,11 +121,11 @@ async def store_article(uow: UnitOfWork, item: ParsedArticle, *, now: datetime) 
     alias = await uow.articles.get_alias(item.identity)
     # The same copy again is a duplicate at once: no fingerprint, no search of the source.
     if alias is not None and alias.content_hash == digest:
-        return _known_copy(item, alias.article_id, alias.article_location)
+        return _duplicate(item, alias.article_id, alias.article_location, "a copy seen before")
     print_ = fingerprint(item.text)
     if alias is not None:
         if await _still_a_copy(uow, alias.article_id, print_):
-            return _known_copy(item, alias.article_id, alias.article_location)
+            return _duplicate(item, alias.article_id, alias.article_location, "a copy seen before")
         await uow.articles.remove_alias(item.identity)
     source_id = await uow.sources.get_or_create(item.source, now=now)
     if print_ is not None:
@@ -139,13 +139,7 @@ async def store_article(uow: UnitOfWork, item: ParsedArticle, *, now: datetime) 
             await uow.articles.add_alias(
                 identity=item.identity, article_id=article_id, content_hash=digest, now=now
             )
-            return IngestResult(
-                item.location,
-                Outcome.DUPLICATE,
-                reason=f"same story as article {article_id} ({location}), {score:.0%} alike",
-                article_id=article_id,
-                title=item.title,
-            )
+            return _duplicate(item, article_id, location, f"{score:.0%} alike")
     article_id = await uow.articles.add(
         identity=item.identity,
         source_id=source_id,
