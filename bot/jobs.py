@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -150,36 +151,18 @@ class Runtime:
         job_queue = app.job_queue
         assert job_queue is not None, "install python-telegram-bot[job-queue]"
         options = {"misfire_grace_time": t.misfire_grace, "coalesce": True, "max_instances": 1}
-        job_queue.run_repeating(
-            _job(Runtime.check_alerts),
-            t.alert_check,
-            first=t.first_run,
-            name="alerts",
-            job_kwargs=options,
-        )
-        job_queue.run_repeating(
-            _job(Runtime.sweep_digests),
-            t.digest_sweep,
-            first=t.first_run,
-            name="digests",
-            job_kwargs=options,
-        )
-        job_queue.run_repeating(
-            _job(Runtime.purge_outbox),
-            t.outbox_purge,
-            first=t.first_run,
-            name="outbox-retention",
-            job_kwargs=options,
-        )
+        jobs: list[tuple[Callable[[Runtime], Awaitable[object]], float, str]] = [
+            (Runtime.check_alerts, t.alert_check, "alerts"),
+            (Runtime.sweep_digests, t.digest_sweep, "digests"),
+            (Runtime.purge_outbox, t.outbox_purge, "outbox-retention"),
+        ]
         if t.feeds:
             self.poller = FeedPoller(self.services.db, self.services.pipeline, settings)
             interval = t.feed_poll or float(min(settings.poll_interval, 60))
+            jobs.append((Runtime.poll_feeds, interval, "feeds"))
+        for method, every, name in jobs:
             job_queue.run_repeating(
-                _job(Runtime.poll_feeds),
-                interval,
-                first=t.first_run,
-                name="feeds",
-                job_kwargs=options,
+                _job(method), every, first=t.first_run, name=name, job_kwargs=options
             )
 
     async def shutdown(self) -> None:
