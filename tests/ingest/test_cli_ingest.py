@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from tests.fake_feeds import FakeFeedServer, Reply, rss, running_server
+from tests.fake_feeds import FakeFeedServer, Reply, rss
 
 BODY = (
     "Snow closed the mountain pass on Thursday night and about 300 lorries were stuck on the "
     "approach road until ploughs cleared a single lane early on Friday morning."
 )
-
-
-@pytest.fixture
-def server() -> Iterator[FakeFeedServer]:
-    with running_server() as srv:
-        yield srv
 
 
 def invoke(*args: str) -> tuple[int, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,17 +18,11 @@ from bot.ingest.inbox import InboxWatcher
 from bot.ingest.model import IngestResult, Outcome, ParsedArticle
 from bot.pipeline import Pipeline
 from storage.unit_of_work import Database
-from tests.fake_feeds import FakeFeedServer, rss, running_server
+from tests.fake_feeds import FakeFeedServer, rss
 from tests.ingest.faults import REFUSAL, articles_refused
 from tests.ingest.test_poller import add_feed, full_item, get_feed, story_text
 
 NOW = datetime(2026, 1, 8, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def server() -> Iterator[FakeFeedServer]:
-    with running_server() as srv:
-        yield srv
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -29,7 +29,6 @@ from tests.fake_feeds import (
     article_page,
     gzip_bomb,
     rss,
-    running_server,
 )
 
 NOW = datetime(2026, 1, 8, 12, 0, tzinfo=UTC)
@@ -44,12 +43,6 @@ PARAGRAPHS = [
     "Opponents argued that fares should have been frozen instead, and said they would bring the "
     "question back to the council before the summer.",
 ]
-
-
-@pytest.fixture
-def server() -> Iterator[FakeFeedServer]:
-    with running_server() as srv:
-        yield srv
 
 
 @pytest.fixture
