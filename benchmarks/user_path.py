@@ -7,6 +7,7 @@ scored against the gold events with B-cubed precision, recall and F1.
 
 from __future__ import annotations
 
+import calendar
 import json
 import os
 import random
@@ -37,6 +38,7 @@ class Story:
     headline: str
     body: str
     event: str
+    sentences: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +107,7 @@ def ecbplus_stories(path: Path) -> list[Story]:
                     headline=sentences[0],
                     body=" ".join(sentences[1:]),
                     event=row["subtopic"],
+                    sentences=tuple(sentences),
                 )
             )
     return stories
@@ -130,6 +133,7 @@ def neus_stories(path: Path) -> list[Story]:
                         headline=match.group("title"),
                         body=match.group("article"),
                         event=str(number),
+                        sentences=(match.group("title"), match.group("article")),
                     )
                 )
     return stories
@@ -203,6 +207,26 @@ def run_stories(stories: list[Story], seed: int) -> Run:
     )
 
 
+_CALENDAR_WORDS = frozenset(
+    w.lower()
+    for w in (
+        *calendar.month_name[1:],
+        *calendar.month_abbr[1:],
+        *calendar.day_name,
+        *calendar.day_abbr,
+    )
+) | {"am", "pm", "published", "updated", "posted", "on", "at", "last"}
+
+
+def _only_a_date(sentence: str) -> bool:
+    """Tell a sentence that holds nothing but a date (and a label), by its words alone."""
+    words = re.findall(r"[A-Za-z]+", sentence)
+    return all(w.lower() in _CALENDAR_WORDS or (len(w) <= 3 and w.isupper()) for w in words)
+
+
 def has_body(story: Story) -> bool:
-    """Tell an article with text beyond its one line (which must not be rejected)."""
-    return bool(story.body.strip())
+    """Tell an article with text beyond one line, which must not be rejected.
+
+    Its sentences, less those that only hold a date, must be at least two.
+    """
+    return sum(not _only_a_date(s) for s in story.sentences) >= 2
