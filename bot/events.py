@@ -8,7 +8,13 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from bot.briefing.build import analyse_event, article_claims, build_briefing, version_changes
+from bot.briefing.build import (
+    analyse_event,
+    article_claims,
+    build_briefing,
+    event_times,
+    version_changes,
+)
 from bot.briefing.cluster import ClusterConfig, EventIndex
 from bot.briefing.model import Article, Briefing, Change, Claim, Document
 from storage.unit_of_work import UnitOfWork
@@ -95,6 +101,7 @@ class EventService:
             last_updated=now,
             changed_at=now if signature != record.signature else None,
             signature=signature,
+            reported=event_times(analysis.articles),
         )
 
     async def briefing(self, uow: UnitOfWork, event_id: int) -> Briefing:
@@ -103,11 +110,10 @@ class EventService:
         if record is None:
             raise LookupError(f"no event {event_id}")
         articles = await uow.articles.list_for_event(event_id)
+        # First reported and last updated come from the articles' own times (build_briefing).
         return build_briefing(
             event_id,
             articles,
-            first_seen=record.first_seen,
-            last_updated=record.last_updated,
             claims_of=self._claims,
             changes_of=self._changes,
         )

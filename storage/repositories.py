@@ -383,6 +383,8 @@ def _event(row: EventRow) -> EventRecord:
         article_count=row.article_count,
         source_count=row.source_count,
         signature=row.signature,
+        first_reported=row.first_reported,
+        last_reported=row.last_reported,
     )
 
 
@@ -392,7 +394,14 @@ class EventRepository:
 
     async def create(self, *, headline: str, now: datetime) -> int:
         """Insert a new event and return its id."""
-        row = EventRow(headline=headline, first_seen=now, last_updated=now, changed_at=now)
+        row = EventRow(
+            headline=headline,
+            first_seen=now,
+            last_updated=now,
+            changed_at=now,
+            first_reported=now,
+            last_reported=now,
+        )
         self._session.add(row)
         await self._session.flush()
         assert row.id is not None
@@ -410,8 +419,12 @@ class EventRepository:
         last_updated: datetime | None = None,
         changed_at: datetime | None = None,
         signature: str | None = None,
+        reported: tuple[datetime, datetime] | None = None,
     ) -> EventRecord:
-        """Refresh an event's counts from its articles and set the given fields."""
+        """Refresh an event's counts from its articles and set the given fields.
+
+        ``reported`` is when its articles say it was first reported and last updated.
+        """
         row = await self._session.get(EventRow, event_id)
         assert row is not None
         counts = (
@@ -430,6 +443,8 @@ class EventRepository:
             row.changed_at = changed_at
         if signature is not None:
             row.signature = signature
+        if reported is not None:
+            row.first_reported, row.last_reported = reported
         self._session.add(row)
         await self._session.flush()
         return _event(row)
@@ -441,9 +456,10 @@ class EventRepository:
         query = select(EventRow).where(EventRow.source_count >= min_sources)
         if since is not None:
             query = query.where(col(EventRow.changed_at) > since)
-        query = query.order_by(col(EventRow.last_updated).desc(), col(EventRow.id).desc()).limit(
-            limit
-        )
+        # Newest news first, by the articles' own times; what changed since a moment (alerts,
+        # digests) by when it changed here, so an old article arriving late is not cut off.
+        newest = EventRow.last_updated if since is not None else EventRow.last_reported
+        query = query.order_by(col(newest).desc(), col(EventRow.id).desc()).limit(limit)
         return [_event(r) for r in (await self._session.exec(query)).all()]
 
     async def search(self, words: Sequence[str], *, limit: int = 10) -> list[EventRecord]:
@@ -461,7 +477,7 @@ class EventRepository:
                     ),
                 )
             )
-        query = query.order_by(col(EventRow.last_updated).desc(), col(EventRow.id).desc()).limit(
+        query = query.order_by(col(EventRow.last_reported).desc(), col(EventRow.id).desc()).limit(
             limit
         )
         return [_event(r) for r in (await self._session.exec(query)).all()]

@@ -48,12 +48,12 @@ def briefing_to_text(b: Briefing, *, tz: tzinfo = UTC) -> str:
 
 
 def meta_line(b: Briefing, *, tz: tzinfo = UTC) -> str:
-    """Return "N sources · first seen … · updated …"."""
+    """Return "N sources · first reported … · updated …" (the articles' own times)."""
     count = b.source_count
     parts = [f"{count} source{'' if count == 1 else 's'}"]
     if b.first_seen:
-        parts.append(f"first seen {format_time(b.first_seen, tz)}")
-    if b.last_updated:
+        parts.append(f"first reported {format_time(b.first_seen, tz)}")
+    if b.last_updated and b.last_updated != b.first_seen:
         parts.append(f"updated {format_time(b.last_updated, tz)}")
     return " · ".join(parts)
 
