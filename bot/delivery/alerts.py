@@ -14,8 +14,7 @@ from bot.delivery.schedule import in_quiet_hours
 from bot.events import EventService
 from handlers.keyboards import event_keyboard_json
 from handlers.render import alert_html
-from storage.delivery_repositories import AlertMark, SubscriberRecord
-from storage.records import EventRecord
+from storage.records import AlertMark, EventRecord, SubscriberRecord
 from storage.unit_of_work import Database, UnitOfWork
 
 log = logging.getLogger(__name__)

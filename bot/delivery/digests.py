@@ -12,7 +12,7 @@ from bot.delivery.alerts import matches
 from bot.delivery.schedule import local_day, next_digest_at
 from bot.events import EventService
 from handlers.render import digest_html
-from storage.delivery_repositories import SubscriberRecord
+from storage.records import SubscriberRecord
 from storage.unit_of_work import Database, UnitOfWork
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.briefing.text import content_stems
 from bot.config import Settings, parse_hhmm, parse_timezone
 from bot.delivery.schedule import next_digest_at
-from storage.delivery_repositories import SubscriberRecord
+from storage.records import SubscriberRecord
 from storage.types import utcnow
 from storage.unit_of_work import Database, UnitOfWork
 

@@ -31,8 +31,7 @@ from bot.ingest.fetch import Fetcher, FetchError
 from bot.ingest.model import IngestResult, Outcome, ParsedArticle
 from bot.ingest.urls import canonical_url, feed_name
 from bot.pipeline import Pipeline
-from storage.records import FeedRecord
-from storage.repositories import RefetchTarget
+from storage.records import FeedRecord, RefetchTarget
 from storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ from bot.delivery.outbox import OutboxWorker
 from bot.delivery.sender import RateLimiter
 from handlers.render import briefing_html
 from storage.db import upgrade
-from storage.delivery_repositories import OutboxRecord
+from storage.records import OutboxRecord
 from storage.types import utcnow
 from storage.unit_of_work import Database
 from tests.bot.conftest import ANTWERP_STRIKE, CESENA_FLOOD, FAST

@@ -1,0 +1,35 @@
+"""Alerts: what each chat was last told about each event."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.records import AlertMark
+from storage.tables import EventAlertRow
+
+
+class EventAlertRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def for_event(self, event_id: int) -> dict[int, AlertMark]:
+        """Return what each subscriber was last told about an event, by subscriber id."""
+        query = select(EventAlertRow).where(EventAlertRow.event_id == event_id)
+        return {r.subscriber_id: r.to_record() for r in (await self._session.exec(query)).all()}
+
+    async def record(
+        self, subscriber_id: int, event_id: int, *, signature: str, now: datetime
+    ) -> None:
+        """Remember that the chat was alerted about the event in this state."""
+        query = select(EventAlertRow).where(
+            EventAlertRow.subscriber_id == subscriber_id, EventAlertRow.event_id == event_id
+        )
+        row = (await self._session.exec(query)).first()
+        if row is None:
+            row = EventAlertRow(subscriber_id=subscriber_id, event_id=event_id)
+        row.last_sent_at, row.signature = now, signature
+        self._session.add(row)
+        await self._session.flush()
