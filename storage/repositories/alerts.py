@@ -8,6 +8,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.records import AlertMark
+from storage.repositories.insert import insert_if_absent
 from storage.tables import EventAlertRow
 
 
@@ -29,7 +30,15 @@ class EventAlertRepository:
         )
         row = (await self._session.exec(query)).first()
         if row is None:
-            row = EventAlertRow(subscriber_id=subscriber_id, event_id=event_id)
+            mark = EventAlertRow(
+                subscriber_id=subscriber_id,
+                event_id=event_id,
+                last_sent_at=now,
+                signature=signature,
+            )
+            if await insert_if_absent(self._session, mark, unique=["subscriber_id", "event_id"]):
+                return
+            row = (await self._session.exec(query)).one()
         row.last_sent_at, row.signature = now, signature
         self._session.add(row)
         await self._session.flush()

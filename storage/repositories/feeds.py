@@ -9,6 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.records import FeedRecord
+from storage.repositories.insert import insert_if_absent
 from storage.tables import FeedRow
 
 
@@ -24,14 +25,18 @@ class FeedRepository:
     ) -> FeedRecord:
         """Insert a feed, due at once; return it (the existing one if the URL is known)."""
         existing = await self._by_url(url)
-        if existing is not None:
-            return existing.to_record()
-        row = FeedRow(
-            url=url, name=name, interval_seconds=interval_seconds, next_poll_at=now, created_at=now
-        )
-        self._session.add(row)
-        await self._session.flush()
-        return row.to_record()
+        if existing is None:
+            row = FeedRow(
+                url=url,
+                name=name,
+                interval_seconds=interval_seconds,
+                next_poll_at=now,
+                created_at=now,
+            )
+            await insert_if_absent(self._session, row, unique=["url"])
+            existing = await self._by_url(url)
+        assert existing is not None, f"feed {url!r} neither found nor created"
+        return existing.to_record()
 
     async def list_all(self) -> list[FeedRecord]:
         """Return every feed, oldest first."""

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.records import SubscriberRecord
+from storage.repositories.insert import insert_if_absent
 from storage.tables import SubscriberRow, SubscriptionRow
 
 
@@ -33,18 +34,22 @@ class SubscriberRepository:
         """Return the chat's subscriber, creating it or switching it back on (active since now)."""
         row = await self._row(chat_id)
         if row is None:
-            row = SubscriberRow(
+            new = SubscriberRow(
                 chat_id=chat_id,
                 timezone=timezone,
                 digest_time=digest_time,
                 created_at=now,
                 active_since=now,
             )
-        elif not row.active:
+            # Created here it is on; created by another process meanwhile, it is switched on below.
+            await insert_if_absent(self._session, new, unique=["chat_id"])
+            row = await self._row(chat_id)
+            assert row is not None, f"subscriber {chat_id} neither found nor created"
+        if not row.active:
             row.active, row.alerts, row.active_since = True, True, now
             row.digest_time = row.digest_time or digest_time
-        self._session.add(row)
-        await self._session.flush()
+            self._session.add(row)
+            await self._session.flush()
         return row.to_record()
 
     async def set_fields(self, chat_id: int, **fields: Any) -> SubscriberRecord | None:
@@ -100,16 +105,8 @@ class SubscriptionRepository:
 
     async def add(self, subscriber_id: int, keywords: str, *, now: datetime) -> bool:
         """Add a filter ("" means every event); False when it already exists."""
-        query = select(SubscriptionRow).where(
-            SubscriptionRow.subscriber_id == subscriber_id, SubscriptionRow.keywords == keywords
-        )
-        if (await self._session.exec(query)).first() is not None:
-            return False
-        self._session.add(
-            SubscriptionRow(subscriber_id=subscriber_id, keywords=keywords, created_at=now)
-        )
-        await self._session.flush()
-        return True
+        row = SubscriptionRow(subscriber_id=subscriber_id, keywords=keywords, created_at=now)
+        return await insert_if_absent(self._session, row, unique=["subscriber_id", "keywords"])
 
     async def remove(self, subscriber_id: int, keywords: str | None = None) -> int:
         """Remove one filter, or every filter when ``keywords`` is None; return how many."""

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import StatementError
 
 from bot.briefing.model import Article
-from storage.unit_of_work import Database
+from storage.unit_of_work import Database, UnitOfWork
 
 NOW = datetime(2026, 3, 4, 6, 0, tzinfo=UTC)
 
@@ -138,6 +141,102 @@ async def test_feeds_keep_error_state(database: Database) -> None:
         assert (await uow.stats.counts()).failing_feeds == 1
         assert await uow.feeds.remove(feed.id)
         assert await uow.feeds.find("https://example.org/rss") is None
+
+
+async def test_outbox_queues_a_key_once(database: Database) -> None:
+    async with database.unit_of_work() as uow:
+        queued = [
+            await uow.outbox.enqueue(key="alert:1", chat_id=5, kind="alert", text=text, now=NOW)
+            for text in ("first", "again")
+        ]
+        messages = await uow.outbox.list_all()
+    assert queued == [True, False]
+    assert [(m.text, m.state, m.parse_mode) for m in messages] == [("first", "pending", "HTML")]
+
+
+async def _subscriber_and_event(db: Database) -> tuple[int, int]:
+    async with db.unit_of_work() as uow:
+        sub = await uow.subscribers.upsert(5, timezone="UTC", digest_time=None, now=NOW)
+        event_id = await uow.events.create(headline="Missiles hit two bases", now=NOW)
+    return sub.id, event_id
+
+
+async def _race(
+    db: Database, table: str, write: Callable[[UnitOfWork], Awaitable[Any]]
+) -> tuple[Any, Any]:
+    """Run ``write`` in two units of work at once, as two processes would; return both results."""
+    reached_insert = asyncio.Event()
+
+    def watch(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith(f"INSERT INTO {table.upper()} "):
+            reached_insert.set()
+
+    async def second_process() -> Any:
+        async with db.unit_of_work() as uow:
+            return await write(uow)
+
+    async with db.unit_of_work() as first:
+        first_result = await write(first)
+        event.listen(db.engine.sync_engine, "before_cursor_execute", watch)
+        try:
+            # The second one looks (finds nothing yet: not committed) and tries to insert;
+            # its insert waits for the first transaction, which then commits.
+            second = asyncio.create_task(second_process())
+            await reached_insert.wait()
+        finally:
+            event.remove(db.engine.sync_engine, "before_cursor_execute", watch)
+    return first_result, await second
+
+
+async def test_feed_added_by_another_process_meanwhile_is_returned(database: Database) -> None:
+    async def add(uow: UnitOfWork) -> int:
+        feed = await uow.feeds.add(url="https://example.org/rss", name="example.org", now=NOW)
+        return feed.id
+
+    first, second = await _race(database, "feeds", add)
+    assert first == second
+    async with database.unit_of_work() as uow:
+        assert (await uow.stats.counts()).feeds == 1
+
+
+async def test_filter_added_by_another_process_meanwhile_is_not_added_twice(
+    database: Database,
+) -> None:
+    subscriber_id, _ = await _subscriber_and_event(database)
+
+    async def add(uow: UnitOfWork) -> bool:
+        return await uow.subscriptions.add(subscriber_id, "quake", now=NOW)
+
+    assert await _race(database, "subscriptions", add) == (True, False)
+    async with database.unit_of_work() as uow:
+        assert await uow.subscriptions.list_for(subscriber_id) == ["quake"]
+
+
+async def test_subscriber_created_by_another_process_meanwhile_is_reused(
+    database: Database,
+) -> None:
+    async def start(uow: UnitOfWork) -> int:
+        sub = await uow.subscribers.upsert(42, timezone="UTC", digest_time="07:30", now=NOW)
+        assert sub.active
+        return sub.id
+
+    first, second = await _race(database, "subscribers", start)
+    assert first == second
+
+
+async def test_alert_recorded_by_another_process_meanwhile_is_updated(
+    database: Database,
+) -> None:
+    subscriber_id, event_id = await _subscriber_and_event(database)
+    signatures = iter(["first", "second"])
+
+    async def record(uow: UnitOfWork) -> None:
+        await uow.alerts.record(subscriber_id, event_id, signature=next(signatures), now=NOW)
+
+    await _race(database, "event_alerts", record)
+    async with database.unit_of_work() as uow:
+        marks = await uow.alerts.for_event(event_id)
+    assert [(m.subscriber_id, m.signature) for m in marks.values()] == [(subscriber_id, "second")]
 
 
 async def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_url: str) -> None:
