@@ -16,7 +16,7 @@ class EventAlertRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def for_event(self, event_id: int) -> dict[int, AlertMark]:
+    async def get_marks_for_event(self, event_id: int) -> dict[int, AlertMark]:
         """Return what each subscriber was last told about an event, by subscriber id."""
         query = select(EventAlertRow).where(EventAlertRow.event_id == event_id)
         return {r.subscriber_id: r.to_record() for r in (await self._session.exec(query)).all()}

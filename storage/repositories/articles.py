@@ -44,7 +44,7 @@ class ArticleRepository:
             SourceRow, col(SourceRow.id) == ArticleRow.source_id
         )
 
-    async def get(self, article_id: int) -> Article | None:
+    async def get_article(self, article_id: int) -> Article | None:
         """Return the article with all its versions, or None."""
         rows = (
             await self._session.exec(self._with_source().where(ArticleRow.id == article_id))
@@ -52,13 +52,13 @@ class ArticleRepository:
         found = await self._assemble(rows)
         return found[0] if found else None
 
-    async def get_by_identity(self, identity: str) -> Article | None:
+    async def get_article_by_identity(self, identity: str) -> Article | None:
         """Return the article with this identity, or None."""
         query = self._with_source().where(ArticleRow.identity == identity)
         found = await self._assemble((await self._session.exec(query)).all())
         return found[0] if found else None
 
-    async def latest_hash(self, article_id: int) -> str | None:
+    async def get_latest_hash(self, article_id: int) -> str | None:
         """Return the content hash of the article's latest version."""
         query = (
             select(ArticleVersionRow.content_hash)
@@ -131,7 +131,7 @@ class ArticleRepository:
         await self._session.flush()
         return number
 
-    async def recent_fingerprints(
+    async def list_recent_fingerprints(
         self, source_id: int, *, since: datetime, limit: int
     ) -> list[tuple[int, str, bytes]]:
         """Return (id, location, fingerprint) of the source's newest fingerprinted articles."""
@@ -176,7 +176,7 @@ class ArticleRepository:
             delete(ArticleAliasRow).where(col(ArticleAliasRow.identity) == identity)
         )
 
-    async def known_identities(self, identities: Sequence[str]) -> set[str]:
+    async def list_known_identities(self, identities: Sequence[str]) -> set[str]:
         """Return which of these identities are already stored, as articles or as aliases."""
         found: set[str] = set()
         unique = sorted(set(identities))
@@ -195,7 +195,7 @@ class ArticleRepository:
             self._session.add(row)
             await self._session.flush()
 
-    async def due_refetches(self, now: datetime, *, limit: int) -> list[RefetchTarget]:
+    async def list_due_refetches(self, now: datetime, *, limit: int) -> list[RefetchTarget]:
         """Return the articles whose page is due to be fetched again, most overdue first."""
         query = (
             self._with_source()
@@ -217,12 +217,12 @@ class ArticleRepository:
         self._session.add(row)
         await self._session.flush()
 
-    async def event_of(self, article_id: int) -> int | None:
+    async def get_event_id(self, article_id: int) -> int | None:
         """Return the id of the event an article belongs to."""
         row = await self._session.get(ArticleRow, article_id)
         return None if row is None else row.event_id
 
-    async def list_for_event(self, event_id: int) -> list[Article]:
+    async def list_event_articles(self, event_id: int) -> list[Article]:
         """Return the event's articles with their versions, oldest first."""
         query = (
             self._with_source()
@@ -231,7 +231,7 @@ class ArticleRepository:
         )
         return await self._assemble((await self._session.exec(query)).all())
 
-    async def documents_since(self, since: datetime) -> list[tuple[Document, int]]:
+    async def list_documents_since(self, since: datetime) -> list[tuple[Document, int]]:
         """Return (latest document, event id) of every article of events updated since ``since``."""
         latest = (
             select(

@@ -25,7 +25,7 @@ class EventRepository:
         assert row.id is not None
         return row.id
 
-    async def get(self, event_id: int) -> EventRecord | None:
+    async def get_event(self, event_id: int) -> EventRecord | None:
         """Return the event with this id, or None."""
         row = await self._session.get(EventRow, event_id)
         return None if row is None else row.to_record()
@@ -62,7 +62,7 @@ class EventRepository:
         await self._session.flush()
         return row.to_record()
 
-    async def list_recent(
+    async def list_recent_events(
         self, *, limit: int = 10, since: datetime | None = None, min_sources: int = 1
     ) -> list[EventRecord]:
         """Return events by most recent update first."""
@@ -74,7 +74,9 @@ class EventRepository:
         )
         return [r.to_record() for r in (await self._session.exec(query)).all()]
 
-    async def search(self, words: Sequence[str], *, limit: int = 10) -> list[EventRecord]:
+    async def list_matching_events(
+        self, words: Sequence[str], *, limit: int = 10
+    ) -> list[EventRecord]:
         """Return recent events whose headline contains every word (case-insensitive)."""
         query = select(EventRow)
         for word in words:

@@ -38,20 +38,20 @@ class FeedRepository:
         assert existing is not None, f"feed {url!r} neither found nor created"
         return existing.to_record()
 
-    async def list_all(self) -> list[FeedRecord]:
+    async def list_feeds(self) -> list[FeedRecord]:
         """Return every feed, oldest first."""
         query = select(FeedRow).order_by(col(FeedRow.id))
         return [r.to_record() for r in (await self._session.exec(query)).all()]
 
-    async def get(self, feed_id: int) -> FeedRecord | None:
+    async def get_feed(self, feed_id: int) -> FeedRecord | None:
         """Return the feed with this id, or None."""
         row = await self._session.get(FeedRow, feed_id)
         return None if row is None else row.to_record()
 
-    async def find(self, url_or_id: str) -> FeedRecord | None:
+    async def find_feed(self, url_or_id: str) -> FeedRecord | None:
         """Return the feed with this id or URL, or None."""
         if url_or_id.isdigit():
-            return await self.get(int(url_or_id))
+            return await self.get_feed(int(url_or_id))
         row = await self._by_url(url_or_id)
         return None if row is None else row.to_record()
 
@@ -64,7 +64,7 @@ class FeedRepository:
         await self._session.flush()
         return True
 
-    async def due(self, now: datetime) -> list[FeedRecord]:
+    async def list_due_feeds(self, now: datetime) -> list[FeedRecord]:
         """Return the feeds whose next poll time has come."""
         query = (
             select(FeedRow)

@@ -147,19 +147,19 @@ class OutboxRepository:
         )
         return int(result.rowcount)
 
-    async def next_due(self) -> datetime | None:
+    async def get_next_due(self) -> datetime | None:
         """Return when the next undelivered message is due."""
         query = select(func.min(OutboxRow.next_attempt_at)).where(
             col(OutboxRow.state).in_([PENDING, SENDING])
         )
         return (await self._session.exec(query)).first()
 
-    async def counts(self) -> dict[str, int]:
+    async def count_by_state(self) -> dict[str, int]:
         """Return how many messages are in each state."""
         query = select(OutboxRow.state, func.count()).group_by(col(OutboxRow.state))
         return {state: int(n) for state, n in (await self._session.exec(query)).all()}
 
-    async def list_all(self, *, chat_id: int | None = None) -> list[OutboxRecord]:
+    async def list_messages(self, *, chat_id: int | None = None) -> list[OutboxRecord]:
         """Return the queued, sent and dead messages (of one chat, if given), oldest first."""
         query = select(OutboxRow).order_by(col(OutboxRow.id))
         if chat_id is not None:

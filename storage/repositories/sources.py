@@ -15,7 +15,7 @@ class SourceRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def get_or_create(self, name: str, *, now: datetime) -> int:
+    async def get_or_create_id(self, name: str, *, now: datetime) -> int:
         """Return the id of the source called ``name``, creating it if needed."""
         query = select(SourceRow.id).where(SourceRow.name == name)
         found = (await self._session.exec(query)).first()

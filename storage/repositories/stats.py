@@ -28,7 +28,7 @@ class StatsRepository:
             query = query.where(clause)  # type: ignore[arg-type]
         return int((await self._session.exec(query)).one())
 
-    async def counts(self) -> Counts:
+    async def count_all(self) -> Counts:
         """Return how many of each thing the database holds."""
         return Counts(
             feeds=await self._count(FeedRow),

@@ -23,7 +23,7 @@ class SubscriberRepository:
         query = select(SubscriberRow).where(SubscriberRow.chat_id == chat_id)
         return (await self._session.exec(query)).first()
 
-    async def get(self, chat_id: int) -> SubscriberRecord | None:
+    async def get_subscriber(self, chat_id: int) -> SubscriberRecord | None:
         """Return the chat's subscriber, or None."""
         row = await self._row(chat_id)
         return None if row is None else row.to_record()
@@ -117,7 +117,7 @@ class SubscriptionRepository:
         await self._session.flush()
         return int(result.rowcount)
 
-    async def list_for(self, subscriber_id: int) -> list[str]:
+    async def list_keywords(self, subscriber_id: int) -> list[str]:
         """Return the subscriber's filters, oldest first."""
         query = (
             select(SubscriptionRow.keywords)
@@ -126,7 +126,9 @@ class SubscriptionRepository:
         )
         return list((await self._session.exec(query)).all())
 
-    async def by_subscriber(self, subscriber_ids: Collection[int]) -> dict[int, list[str]]:
+    async def list_keywords_by_subscriber(
+        self, subscriber_ids: Collection[int]
+    ) -> dict[int, list[str]]:
         """Return the filters of many subscribers at once, by subscriber id."""
         out: dict[int, list[str]] = {i: [] for i in subscriber_ids}
         if not subscriber_ids:

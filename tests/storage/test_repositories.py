@@ -19,8 +19,8 @@ NOW = datetime(2026, 3, 4, 6, 0, tzinfo=UTC)
 
 async def _article(db: Database, identity: str = "https://example.org/a") -> int:
     async with db.unit_of_work() as uow:
-        source = await uow.sources.get_or_create("Harbour Herald", now=NOW)
-        assert await uow.sources.get_or_create("Harbour Herald", now=NOW) == source
+        source = await uow.sources.get_or_create_id("Harbour Herald", now=NOW)
+        assert await uow.sources.get_or_create_id("Harbour Herald", now=NOW) == source
         article_id = await uow.articles.add(
             identity=identity, source_id=source, location=identity, fingerprint=b"\x01", now=NOW
         )
@@ -51,8 +51,8 @@ async def test_articles_round_trip_as_plain_objects(database: Database) -> None:
         )
         assert number == 2
     async with database.unit_of_work() as uow:
-        article = await uow.articles.get_by_identity("https://example.org/a")
-        assert await uow.articles.latest_hash(article_id) == "h2"
+        article = await uow.articles.get_article_by_identity("https://example.org/a")
+        assert await uow.articles.get_latest_hash(article_id) == "h2"
     assert isinstance(article, Article)
     assert article.source == "Harbour Herald"
     assert [v.number for v in article.versions] == [1, 2]
@@ -75,7 +75,7 @@ async def test_aliases_point_at_their_article_and_go_with_it(database: Database)
     async with database.unit_of_work() as uow:
         alias = await uow.articles.get_alias(copy)
         assert await uow.articles.get_alias("https://example.org/unknown") is None
-        known = await uow.articles.known_identities([copy, "https://example.org/unknown"])
+        known = await uow.articles.list_known_identities([copy, "https://example.org/unknown"])
     assert alias is not None
     assert (alias.article_id, alias.article_location, alias.content_hash) == (
         article_id,
@@ -107,7 +107,7 @@ async def test_unit_of_work_rolls_back_on_error(database: Database) -> None:
             await uow.events.create(headline="never stored", now=NOW)
             raise RuntimeError("boom")
     async with database.unit_of_work() as uow:
-        assert (await uow.stats.counts()).events == 0
+        assert (await uow.stats.count_all()).events == 0
 
 
 async def test_events_counts_search_and_documents(database: Database) -> None:
@@ -117,12 +117,14 @@ async def test_events_counts_search_and_documents(database: Database) -> None:
         await uow.articles.set_event(article_id, event_id)
         record = await uow.events.update(event_id, signature="abc", changed_at=NOW)
         assert (record.article_count, record.source_count, record.signature) == (1, 1, "abc")
-        assert [e.id for e in await uow.events.search(["missiles", "BASES"])] == [event_id]
-        assert await uow.events.search(["earthquake"]) == []
-        docs = await uow.articles.documents_since(NOW - timedelta(days=1))
+        assert [e.id for e in await uow.events.list_matching_events(["missiles", "BASES"])] == [
+            event_id
+        ]
+        assert await uow.events.list_matching_events(["earthquake"]) == []
+        docs = await uow.articles.list_documents_since(NOW - timedelta(days=1))
         assert [(d.id, e) for d, e in docs] == [(article_id, event_id)]
         assert docs[0][0].source == "Harbour Herald"
-        counts = await uow.stats.counts()
+        counts = await uow.stats.count_all()
     assert (counts.articles, counts.versions, counts.events, counts.sources) == (1, 1, 1, 1)
 
 
@@ -131,16 +133,16 @@ async def test_feeds_keep_error_state(database: Database) -> None:
         feed = await uow.feeds.add(url="https://example.org/rss", name="example.org", now=NOW)
         again = await uow.feeds.add(url="https://example.org/rss", name="other", now=NOW)
         assert again.id == feed.id
-        assert [f.id for f in await uow.feeds.due(NOW)] == [feed.id]
+        assert [f.id for f in await uow.feeds.list_due_feeds(NOW)] == [feed.id]
         await uow.feeds.record_poll(
             feed.id, now=NOW, next_poll_at=NOW + timedelta(hours=1), error="HTTP 500"
         )
-        assert await uow.feeds.due(NOW) == []
-        stored = await uow.feeds.find(str(feed.id))
+        assert await uow.feeds.list_due_feeds(NOW) == []
+        stored = await uow.feeds.find_feed(str(feed.id))
         assert stored is not None and stored.last_error == "HTTP 500" and stored.error_count == 1
-        assert (await uow.stats.counts()).failing_feeds == 1
+        assert (await uow.stats.count_all()).failing_feeds == 1
         assert await uow.feeds.remove(feed.id)
-        assert await uow.feeds.find("https://example.org/rss") is None
+        assert await uow.feeds.find_feed("https://example.org/rss") is None
 
 
 async def test_outbox_queues_a_key_once(database: Database) -> None:
@@ -149,7 +151,7 @@ async def test_outbox_queues_a_key_once(database: Database) -> None:
             await uow.outbox.enqueue(key="alert:1", chat_id=5, kind="alert", text=text, now=NOW)
             for text in ("first", "again")
         ]
-        messages = await uow.outbox.list_all()
+        messages = await uow.outbox.list_messages()
     assert queued == [True, False]
     assert [(m.text, m.state, m.parse_mode) for m in messages] == [("first", "pending", "HTML")]
 
@@ -196,7 +198,7 @@ async def test_feed_added_by_another_process_meanwhile_is_returned(database: Dat
     first, second = await _race(database, "feeds", add)
     assert first == second
     async with database.unit_of_work() as uow:
-        assert (await uow.stats.counts()).feeds == 1
+        assert (await uow.stats.count_all()).feeds == 1
 
 
 async def test_filter_added_by_another_process_meanwhile_is_not_added_twice(
@@ -209,7 +211,7 @@ async def test_filter_added_by_another_process_meanwhile_is_not_added_twice(
 
     assert await _race(database, "subscriptions", add) == (True, False)
     async with database.unit_of_work() as uow:
-        assert await uow.subscriptions.list_for(subscriber_id) == ["quake"]
+        assert await uow.subscriptions.list_keywords(subscriber_id) == ["quake"]
 
 
 async def test_subscriber_created_by_another_process_meanwhile_is_reused(
@@ -235,7 +237,7 @@ async def test_alert_recorded_by_another_process_meanwhile_is_updated(
 
     await _race(database, "event_alerts", record)
     async with database.unit_of_work() as uow:
-        marks = await uow.alerts.for_event(event_id)
+        marks = await uow.alerts.get_marks_for_event(event_id)
     assert [(m.subscriber_id, m.signature) for m in marks.values()] == [(subscriber_id, "second")]
 
 
