@@ -57,7 +57,7 @@ async def _summary_times(events: int, work: Path) -> tuple[list[float], float]:
 
     fake = await FakeTelegram().start()
     settings = Settings(
-        telegram_token=TOKEN,  # type: ignore[arg-type]
+        telegram_token=TOKEN,
         telegram_api_url=fake.api_url,
         database_url=f"sqlite:///{work / 'summary.db'}",
         inbox_dir=work / "inbox",

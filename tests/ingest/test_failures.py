@@ -93,7 +93,7 @@ async def test_concurrent_ingests_from_a_new_source_are_all_stored(database: Dat
     results = await asyncio.gather(*(pipeline.ingest_one(article(n, "Brand New")) for n in (1, 2)))
     assert [r.outcome for r in results] == [Outcome.NEW, Outcome.NEW], results
     same = article(3, "Brand New")
-    results = await asyncio.gather(pipeline.ingest_one(same), pipeline.ingest_one(same))
+    results = list(await asyncio.gather(pipeline.ingest_one(same), pipeline.ingest_one(same)))
     assert sorted(r.outcome for r in results) == sorted([Outcome.NEW, Outcome.UNCHANGED])
 
 

@@ -312,7 +312,7 @@ async def test_stored_articles_survive_a_failing_feed(
         (Reply(200, b'{"version": "https://jsonfeed.org/version/1.1", "items": 3}'), "items"),
     ]
     for n, (reply, expected) in enumerate(broken, start=1):
-        server.route("/feed.xml", lambda _r, reply=reply: reply)
+        server.route("/feed.xml", lambda _r, reply=reply: reply)  # type: ignore[misc]
         report = await poller.poll_feed(await get_feed(database, feed.id), NOW + timedelta(days=n))
         assert report.status == "error" and expected in (report.error or ""), report.error
         assert await count_articles(database) == 2
@@ -409,7 +409,7 @@ async def test_article_pages_are_fetched_at_most_eight_at_once(
     for n in range(count):
         page = article_page(f"Story {n}", [story_text(n), story_text(n + 100)])
         path = f"/pages/{n}"
-        server.route(path, first(lambda _r, page=page: Reply(200, page)))
+        server.route(path, first(lambda _r, page=page: Reply(200, page)))  # type: ignore[misc]
         teasers.append({"title": f"Story {n}", "link": server.url(path), "description": "Soon."})
     url = server.feed("/teasers.xml", rss(teasers))
     report = await poller.poll_feed(await add_feed(database, url), NOW)
@@ -419,7 +419,7 @@ async def test_article_pages_are_fetched_at_most_eight_at_once(
     again = Gate(MAX_CONCURRENT_PAGES)
     for n in range(count):
         page = article_page(f"Story {n}", [story_text(n), story_text(n + 200)])
-        server.route(f"/pages/{n}", again(lambda _r, page=page: Reply(200, page)))
+        server.route(f"/pages/{n}", again(lambda _r, page=page: Reply(200, page)))  # type: ignore[misc]
     refetched = await poller.refetch_due(NOW + timedelta(minutes=16))
     assert [r.outcome for r in refetched] == [Outcome.VERSION] * count
     assert again.most == MAX_CONCURRENT_PAGES

@@ -85,10 +85,10 @@ async def test_aliases_point_at_their_article_and_go_with_it(database: Database)
     assert alias.created_at == NOW and alias.created_at.utcoffset() == timedelta(0)
     assert known == {copy}
     async with database.unit_of_work() as uow:
-        await uow.session.exec(
+        await uow.session.exec(  # type: ignore[call-overload]
             text("DELETE FROM article_versions WHERE article_id = :id").bindparams(id=article_id)
         )
-        await uow.session.exec(
+        await uow.session.exec(  # type: ignore[call-overload]
             text("DELETE FROM articles WHERE id = :id").bindparams(id=article_id)
         )
     async with database.unit_of_work() as uow:
