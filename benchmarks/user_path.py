@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,7 +64,7 @@ class Run:
     """Story key -> the id of the event it was placed in."""
 
 
-def bcubed(predicted: dict[str, object], gold: dict[str, object]) -> Scores:
+def bcubed(predicted: Mapping[str, object], gold: Mapping[str, object]) -> Scores:
     """Return B-cubed precision, recall and F1 averaged over the articles in ``gold``.
 
     An article missing from ``predicted`` (rejected, or dropped as a duplicate) counts as an
