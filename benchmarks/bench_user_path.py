@@ -68,8 +68,8 @@ def _revision_section(stories: list[Story]) -> list[str]:
     gold = {s.key: s.event for s in stories if has_body(s)}
     lines = [
         "Revision pass in-process on the same files' text (undated here; online pass in shuffled "
-        "order, then one pass with every article changed), per ECB+ topic half; the threshold "
-        "was chosen on each half and was the same (0.24) on both:",
+        "order, then one pass with every article changed), per ECB+ topic half, default settings "
+        "(chosen on the halves, see bot/briefing/revise.py):",
         "",
         "| half | online B³ F1 | revised B³ F1 | events merged away | parts split off | s/pass |",
         "|---|---|---|---|---|---|",
