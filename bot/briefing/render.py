@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 
 from bot.briefing.claims import distinct_values
-from bot.briefing.model import Briefing, Change, Claim, Difference, NameVariants
+from bot.briefing.model import Briefing, Change, ChangeSummary, Claim, Difference, NameVariants
 from bot.briefing.numbers import CATEGORIES
 
 WIDTH = 80
@@ -129,18 +129,42 @@ def _change_lines(change: Change, tz: tzinfo) -> list[str]:
     lines = [
         f"  {change.source}: version {change.from_version} → {change.to_version}{when}",
     ]
-    diff = change.diff
-    if diff.headline_change:
-        lines += _wrap(f"headline: {diff.headline_change.old} → {diff.headline_change.new}")
-    for figure in diff.figures:
-        lines += _wrap(f"figure: {figure.old} → {figure.new} ({figure.sentence})")
-    for sentence in diff.added:
-        lines += _wrap(f"+ {sentence}")
-    for sentence in diff.removed:
-        lines += _wrap(f"- {sentence}")
-    for reworded in diff.reworded:
-        lines += _wrap(f"~ {reworded.old} → {reworded.new}")
+    for line in change_summary_lines(change.diff.summary):
+        lines += _wrap(line)
     return lines
+
+
+def change_summary_lines(summary: ChangeSummary) -> list[str]:
+    """Return one plain line per item of an update's summary, "+k more sentences" last."""
+    lines = [f"correction: {c}" for c in summary.corrections]
+    if summary.headline:
+        lines.append(f"headline: {summary.headline.old} → {summary.headline.new}")
+    for figure in summary.figures:
+        who = f" ({figure.attributed_to})" if figure.attributed_to else ""
+        lines.append(f"revised: {figure.old} → {figure.new}{who}")
+    if summary.speakers or summary.quotes:
+        lines.append(statement_line(summary))
+    lines += [f"  > {q}" for q in summary.quotes]
+    lines += [f"removed: {s}" for s in summary.removed]
+    lines += [f"+ {s}" for s in summary.added]
+    lines += [f"reworded: {r.new}" for r in summary.rewordings]
+    if summary.moved:
+        lines.append(f"{summary.moved} sentence{'s' if summary.moved > 1 else ''} moved")
+    if summary.more_sentences:
+        lines.append(more_line(summary.more_sentences))
+    return lines
+
+
+def statement_line(summary: ChangeSummary) -> str:
+    """Return "new: statement by Hoffman (Pentagon), Esper" or "new statement"."""
+    if not summary.speakers:
+        return "new statement" + ("s" if len(summary.quotes) > 1 else "")
+    return f"new: statement by {', '.join(summary.speakers)}"
+
+
+def more_line(count: int) -> str:
+    """Return "+3 more sentences"."""
+    return f"+{count} more sentence{'s' if count > 1 else ''}"
 
 
 def _wrap(text: str, indent: str = "    ") -> list[str]:
@@ -213,6 +237,27 @@ def _change_to_dict(change: Change) -> dict[str, object]:
         "reworded": [{"old": r.old, "new": r.new} for r in diff.reworded],
         "figures": [{"old": f.old, "new": f.new, "sentence": f.sentence} for f in diff.figures],
         "substantive": diff.substantive,
+        "summary": _summary_to_dict(diff.summary),
+    }
+
+
+def _summary_to_dict(summary: ChangeSummary) -> dict[str, object]:
+    headline = summary.headline
+    return {
+        "corrections": list(summary.corrections),
+        "headline": {"old": headline.old, "new": headline.new} if headline else None,
+        "revised_figures": [
+            {"old": f.old, "new": f.new, "attributed_to": f.attributed_to, "sentence": f.sentence}
+            for f in summary.figures
+        ],
+        "statements_by": list(summary.speakers),
+        "quotes": list(summary.quotes),
+        "removed": list(summary.removed),
+        "added": list(summary.added),
+        "reworded": [{"old": r.old, "new": r.new} for r in summary.rewordings],
+        "moved": summary.moved,
+        "more_sentences": summary.more_sentences,
+        "lines": summary.line_count,
     }
 
 

@@ -26,6 +26,10 @@ STOP_WORDS: frozenset[str] = frozenset(_STOP_WORD_LIST.split())
 _stemmer = snowballstemmer.stemmer("english")
 
 
+def _split(words: str) -> list[str]:
+    return words.split()
+
+
 def normalize_space(text: str) -> str:
     """Collapse runs of white space and normalise Unicode to NFC."""
     return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
@@ -37,12 +41,14 @@ _TITLE_END = re.compile(
 )
 
 
+SPEECH_VERBS: frozenset[str] = frozenset(
+    _split("""said says say told tells asked asks added adds wrote writes tweeted posted declared
+    insisted replied explained stated continued recalled warned announced shouted noted""")
+)
+"""Verbs that report what someone said."""
 # A sentence that is only the speaker of the quotation before it: "Trump said on Twitter.",
 # "he added", "— the minister, on Friday".
-_SPEECH = (
-    r"said|says|say|told|tells|asked|asks|added|adds|wrote|writes|tweeted|posted|declared"
-    r"|insisted|replied|explained|stated|continued|recalled|warned|announced|shouted|noted"
-)
+_SPEECH = "|".join(sorted(SPEECH_VERBS))
 _SPEAKER_TAIL = re.compile(
     rf"^(?:[—–-]\s*\S|(?:[\w.'’-]+,?\s+){{0,4}}(?:{_SPEECH})\b|(?:{_SPEECH})\b|[a-z])"
 )
@@ -69,9 +75,10 @@ def _reattach_closing_quotes(sentences: list[str]) -> list[str]:
     out: list[str] = []
     for sentence in sentences:
         mark = sentence[:1]
-        closes = mark in _CLOSE_QUOTES or (mark == '"' and out and _leaves_quotation_open(out[-1]))
-        if out and closes and _leaves_quotation_open(out[-1]):
-            out[-1] = f"{out[-1]}{mark}"
+        # A mark standing alone ("… ” Then") closes; one touching a word ("“Then) opens.
+        alone = sentence[1:2] in ("", " ")
+        if out and alone and mark in _CLOSE_QUOTES + '"' and _leaves_quotation_open(out[-1]):
+            out[-1] = f"{out[-1]} {mark}"  # syntok splits there only after a space
             sentence = sentence[1:].lstrip()
             if not sentence:
                 continue

@@ -58,4 +58,4 @@ def test_inch_marks_and_stray_quotes_do_not_swallow_the_paragraph() -> None:
 
 def test_closing_quote_left_at_the_start_of_the_next_sentence_goes_back() -> None:
     text = "“ The bridge is safe. ” Engineers checked it twice."
-    assert split_sentences(text) == ["“ The bridge is safe.”", "Engineers checked it twice."]
+    assert split_sentences(text) == ["“ The bridge is safe. ”", "Engineers checked it twice."]

@@ -120,7 +120,7 @@ def test_changes_show_the_history_and_count_cosmetic_edits() -> None:
     assert_valid(message)
     assert "v1 → v2" in message
     assert "➕ Rescue teams were still searching the rubble on Tuesday evening." in message
-    assert "✏️ <s>At least 10 people were killed.</s>\n→ At least 22 people were killed." in message
+    assert "Revised: 10 → <b>22</b>" in message
     assert "1 cosmetic edit not shown" in message
 
 
