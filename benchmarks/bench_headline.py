@@ -106,6 +106,12 @@ def run() -> str:
             f"| headline comes from the first-arrived article | {first} / {multi} |",
             f"| headline comes from an article of the event's main gold event | {majority} / {multi} |",
             "",
+            "Before the headline choice (the first-arrived article's title, commit a9e1fac): "
+            "11 / 21 datelines or web addresses, 18 / 21 from the first-arrived article, 20 / 21 "
+            "from the main gold event (web addresses included). The three misses now are events "
+            "the clusterer merged with their look-alike twin, where the twin's article is the "
+            "most central one.",
+            "",
         ]
     )
 
