@@ -11,6 +11,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from benchmarks.shared import shared_path
 from bot.briefing.headline import is_dateline
@@ -50,7 +51,7 @@ def _write(
     return paths, gold, heads
 
 
-def _brief(paths: list[Path], folder: Path) -> list[dict[str, object]]:
+def _brief(paths: list[Path], folder: Path) -> list[dict[str, Any]]:
     env = dict(os.environ, BRIEFBOT_DATABASE_URL=f"sqlite:///{folder / 'unused.db'}")
     args = [sys.executable, "-m", "bot", "brief", "--json", "--limit", "1000", *map(str, paths)]
     done = subprocess.run(args, capture_output=True, text=True, env=env, check=True, timeout=900)
@@ -75,12 +76,8 @@ def run() -> str:
     arrival = {str(p): i for i, p in enumerate(paths)}
     multi = dateline = first = majority = 0
     for event in events:
-        articles = [
-            a
-            for s in event["sources"]
-            for a in s["articles"]  # type: ignore[union-attr]
-        ]
-        if len({s["name"] for s in event["sources"]}) < 2:  # type: ignore[union-attr]
+        articles = [a for s in event["sources"] for a in s["articles"]]
+        if len({s["name"] for s in event["sources"]}) < 2:
             continue
         multi += 1
         headline = str(event["headline"])
