@@ -44,8 +44,8 @@ def is_dateline(title: str) -> bool:
     stripped = normalize_space(title)
     if not stripped or _URL_LIKE.match(stripped) or is_boilerplate(stripped):
         return True
-    if len(words(stripped)) < 3:
-        return True
+    if len(words(stripped)) < 2:
+        return True  # "Breaking", "Live"
     match = _DATELINE.match(stripped)
     # A dateline that opens a real headline ("PARIS — Fire guts cathedral") is still a headline.
     return match is not None and len(words(stripped[match.end() :])) < 3

@@ -60,7 +60,7 @@ async def test_alerts_skip_a_bad_event_and_a_bad_chat(
     world: tuple[Database, EventService, Path], caplog: pytest.LogCaptureFixture
 ) -> None:
     db, events, path = world
-    _break_event(path, "Savio")
+    _break_event(path, "Cesena")
     queued = await AlertService(db, events).check(T0 + timedelta(minutes=1))
     async with db.unit_of_work() as uow:
         good = await uow.outbox.list_messages(chat_id=GOOD)
@@ -76,7 +76,7 @@ async def test_digests_skip_a_bad_event_and_retry_a_bad_chat_later(
     world: tuple[Database, EventService, Path], caplog: pytest.LogCaptureFixture
 ) -> None:
     db, events, path = world
-    _break_event(path, "Savio")
+    _break_event(path, "Cesena")
     now = T0 + timedelta(minutes=1)
     async with db.unit_of_work() as uow:
         for chat in (GOOD, BAD):
