@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, tzinfo
 from html import escape
 
+from bot.briefing.changes import updates_to_brief
 from bot.briefing.model import Briefing, Change, ChangeSummary, Difference, SourceArticle
 from bot.briefing.render import (
     claim_value,
@@ -55,10 +56,13 @@ def briefing_html(b: Briefing, *, tz: tzinfo = UTC) -> list[str]:
         lines = ["<b>Names spelled differently</b>"]
         lines += [f"• {text(spelling_line(v))}" for v in b.spellings]
         sections.append("\n".join(lines))
-    substantive = [c for c in b.changes if c.diff.substantive]
-    if substantive:
+    shown, more_updates = updates_to_brief(b.changes)
+    if shown:
         lines = ["<b>What changed</b>"]
-        lines += [_change_brief(c, tz) for c in substantive]
+        lines += [_change_brief(c, tz) for c in shown]
+        if more_updates:
+            plural = "s" if more_updates > 1 else ""
+            lines.append(f"<i>+{more_updates} more update{plural}: /changes</i>")
         sections.append("\n".join(lines))
     return split_html_sections(sections)
 

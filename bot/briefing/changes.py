@@ -14,7 +14,14 @@ import re
 from collections.abc import Iterable, Sequence
 
 from bot.briefing.claims import attribution
-from bot.briefing.model import ChangeSummary, FigureChange, HeadlineChange, RevisedFigure, Reworded
+from bot.briefing.model import (
+    Change,
+    ChangeSummary,
+    FigureChange,
+    HeadlineChange,
+    RevisedFigure,
+    Reworded,
+)
 from bot.briefing.numbers import CATEGORIES, find_quantities
 from bot.briefing.text import SPEECH_VERBS, normalize_space
 
@@ -25,6 +32,8 @@ def _split(words: str) -> list[str]:
 
 MAX_LINES = 6
 """Lines one update may take, its "+k more sentences" line included."""
+BRIEF_UPDATES = 3
+"""Updates a briefing shows; the rest are counted and left to the full history."""
 MAX_FIGURES = 2
 MAX_QUOTES = 2
 MAX_SPEAKERS = 3
@@ -255,3 +264,29 @@ def speaker_of(sentence: str) -> str | None:
                 return f"{name} ({_without_full_stop(role['org'])})"
             return name
     return None
+
+
+def _weight(change: Change) -> tuple[int, int, int]:
+    summary = change.diff.summary
+    return (
+        len(summary.corrections) + len(summary.figures),
+        (summary.headline is not None) + bool(summary.speakers or summary.quotes),
+        summary.line_count,
+    )
+
+
+def updates_to_brief(
+    changes: Sequence[Change], limit: int = BRIEF_UPDATES
+) -> tuple[list[Change], int]:
+    """Return the substantive updates a briefing shows, in their order, and how many it leaves out.
+
+    Corrections and revised figures first, then a new headline or statements, then the longest.
+
+    Args:
+        changes: an event's version changes.
+        limit: how many updates to show at most.
+    """
+    substantive = [c for c in changes if c.diff.substantive]
+    ranked = sorted(range(len(substantive)), key=lambda i: _weight(substantive[i]), reverse=True)
+    chosen = sorted(ranked[:limit])
+    return [substantive[i] for i in chosen], max(0, len(substantive) - limit)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.briefing.changes import MAX_LINES, speaker_of, summarize_diff
+from bot.briefing.changes import MAX_LINES, speaker_of, summarize_diff, updates_to_brief
 from bot.briefing.diff import diff_versions, is_furniture
-from bot.briefing.model import HeadlineChange, Version
+from bot.briefing.model import Change, HeadlineChange, Version
 from bot.briefing.render import change_summary_lines
 from tests.briefing.fixtures import load_article
 
@@ -130,3 +130,21 @@ def test_speaker_names_keep_their_institution() -> None:
     )
     assert speaker_of("The Health Ministry said 12 people were hurt.") == "Health Ministry"
     assert speaker_of("He said the roads were closed.") is None
+
+
+def test_briefing_shows_the_updates_that_matter_and_counts_the_rest() -> None:
+    def update(number: int, old: str, new: str) -> Change:
+        diff = diff_versions(Version(1, "Flood", old), Version(2, "Flood", new))
+        return Change(f"outlet-{number}", f"https://o{number}.example/", "Flood", 1, 2, diff)
+
+    base = "The river rose overnight."
+    changes = [update(i, base, f"{base} Crews worked on street number {i}.") for i in range(4)]
+    changes.append(
+        update(9, "Police said 4 people died.", "Police said 9 people died in the flood.")
+    )
+    changes.append(update(10, base, base))  # cosmetic: never shown, never counted
+
+    shown, left_out = updates_to_brief(changes, limit=3)
+
+    assert [c.source for c in shown] == ["outlet-0", "outlet-1", "outlet-9"]
+    assert left_out == 2

@@ -223,3 +223,14 @@ def test_nasty_text_always_renders_valid_escaped_messages(b: Briefing) -> None:
     assert len(alert_html(b, "x" * 5000)) <= 1000
     for message in digest_html([b], day_label="<today>"):
         assert_valid(message)
+
+
+def test_summary_shows_three_updates_and_points_to_the_rest() -> None:
+    b = missile_strike_briefing()
+    update = b.changes[0]
+    many = tuple(replace(update, source=f"Outlet {n}") for n in range(5))
+    message = briefing_html(replace(b, changes=many))[0]
+
+    assert_valid(message)
+    assert message.count("Revised: 10 → <b>22</b>") == 3
+    assert "<i>+2 more updates: /changes</i>" in message
