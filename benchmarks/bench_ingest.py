@@ -23,12 +23,12 @@ from typing import Any
 
 from benchmarks.shared import REPO_ROOT, peak_rss_mib
 from bot.config import Settings
-from bot.events import EventService
+from bot.events.service import EventService
 from bot.ingest.feeds import MAX_CONCURRENT_FEEDS, FeedPoller
 from bot.ingest.files import read_paths
 from bot.ingest.model import IngestResult, Outcome
+from bot.ingest.pipeline import Pipeline
 from bot.ingest.store import store_article
-from bot.pipeline import Pipeline
 from storage.unit_of_work import Database
 
 # Storing alone, and the full pipeline (with event clustering and the event re-analysis).

@@ -11,7 +11,7 @@ from pathlib import Path
 def test_launcher_without_token_runs_the_demo(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "BRIEFBOT_TELEGRAM_TOKEN"}
     result = subprocess.run(
-        [sys.executable, "-m", "bot.launch"],
+        [sys.executable, "-m", "bot.cli.launch"],
         capture_output=True,
         text=True,
         env=env,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.events import EventService
+from bot.events.service import EventService
 from bot.ingest.model import Outcome, ParsedArticle
-from bot.pipeline import Pipeline
+from bot.ingest.pipeline import Pipeline
 from storage.unit_of_work import Database
 from tests.briefing.fixtures import load_article
 

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 from bot.briefing.model import Briefing
 from bot.briefing.text import content_stems
-from bot.config import parse_hhmm
 from bot.delivery.schedule import in_quiet_hours
-from bot.events import EventService
-from handlers.keyboards import event_keyboard_json
-from handlers.render import alert_html
+from bot.events.service import EventService
+from bot.render.html import alert_html
+from bot.render.keyboards import event_keyboard, keyboard_json
+from bot.times import parse_hhmm
 from storage.delivery_repositories import AlertMark, SubscriberRecord
 from storage.records import EventRecord
 from storage.unit_of_work import Database, UnitOfWork
@@ -156,7 +156,7 @@ class AlertService:
                 chat_id=sub.chat_id,
                 kind="alert",
                 text=text,
-                reply_markup=event_keyboard_json(event.id),
+                reply_markup=keyboard_json(event_keyboard(event.id)),
                 silent=silent,
                 now=now,
             )

@@ -29,8 +29,8 @@ from bot.ingest.extract import (
 )
 from bot.ingest.fetch import Fetcher, FetchError
 from bot.ingest.model import IngestResult, Outcome, ParsedArticle
+from bot.ingest.pipeline import Pipeline
 from bot.ingest.urls import canonical_url, feed_name
-from bot.pipeline import Pipeline
 from storage.records import FeedRecord
 from storage.repositories import RefetchTarget
 from storage.unit_of_work import Database

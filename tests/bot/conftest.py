@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 
-from bot.app import Services, build_application, build_services, running
+from bot.app import build_application, build_services, running
+from bot.cli.demo import sample_paths
 from bot.config import Settings
-from bot.demo import sample_paths
 from bot.ingest.files import read_paths
-from bot.jobs import Runtime, Timings
+from bot.runtime import Runtime, Timings
+from bot.services.container import Services
 from tests.fake_telegram import TOKEN, FakeTelegram
 
 SAMPLES = sample_paths()[0].parents[1]  # bot/samples: one folder per source
@@ -46,7 +47,7 @@ class Clock:
         self.offset = timedelta(0)
 
     def __call__(self) -> datetime:
-        from storage.types import utcnow
+        from bot.times import utcnow
 
         return utcnow() + self.offset
 

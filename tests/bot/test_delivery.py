@@ -20,10 +20,10 @@ from telegram.request import HTTPXRequest
 from bot.briefing.model import Briefing, SourceArticle, SourceEntry, SummarySentence
 from bot.delivery.outbox import OutboxWorker
 from bot.delivery.sender import RateLimiter
-from handlers.render import briefing_html
+from bot.render.html import briefing_html
+from bot.times import utcnow
 from storage.db import upgrade
 from storage.delivery_repositories import OutboxRecord
-from storage.types import utcnow
 from storage.unit_of_work import Database
 from tests.bot.conftest import ANTWERP_STRIKE, CESENA_FLOOD, FAST
 from tests.fake_telegram import TOKEN, FakeTelegram, html_error, units

@@ -11,9 +11,9 @@ import pytest
 
 from bot.delivery.alerts import AlertService
 from bot.delivery.digests import DigestService
-from bot.events import EventService
+from bot.events.service import EventService
 from bot.ingest.files import read_paths
-from bot.pipeline import Pipeline
+from bot.ingest.pipeline import Pipeline
 from storage.db import upgrade
 from storage.unit_of_work import Database
 from tests.bot.conftest import ANTWERP_STRIKE, CESENA_FLOOD, SAMPLES

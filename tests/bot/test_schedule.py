@@ -11,8 +11,8 @@ import pytest
 from bot.config import Settings
 from bot.delivery.digests import DigestService
 from bot.delivery.schedule import in_quiet_hours, next_digest_at, parse_quiet
-from bot.delivery.subscribers import SubscriberService
-from bot.events import EventService
+from bot.events.service import EventService
+from bot.services.subscribers import SubscriberService
 from storage.db import upgrade
 from storage.unit_of_work import Database, UnitOfWork
 

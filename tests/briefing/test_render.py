@@ -7,7 +7,8 @@ from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from bot.briefing.model import Briefing, NameVariants, Spelling
-from bot.briefing.render import briefing_to_dict, briefing_to_text, briefings_to_json
+from bot.render.json import briefing_to_dict, briefings_to_json
+from bot.render.text import briefing_to_text
 from tests.briefing.factories import missile_strike_briefing
 
 
@@ -117,7 +118,7 @@ def test_names_spelled_differently_are_shown_in_text_and_json() -> None:
 
 def test_figure_phrases_list_each_reported_figure_once() -> None:
     from bot.briefing.model import Claim
-    from bot.briefing.render import figure_phrases
+    from bot.render.sections import figure_phrases
 
     def claim(about: str, value: str, who: str | None, low: float, high: float | None) -> Claim:
         return Claim(about, value, low, high, "Outlet B", who, f"{who} said {value} {about}.")

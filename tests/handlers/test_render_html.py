@@ -23,16 +23,15 @@ from bot.briefing.model import (
     SummarySentence,
     VersionDiff,
 )
-from handlers.render import (
-    MAX_MESSAGE,
+from bot.render.html import (
     alert_html,
     briefing_html,
     changes_html,
     digest_html,
     event_line_html,
     sources_html,
-    split_html_sections,
 )
+from bot.render.split import MAX_MESSAGE, split_html_sections
 from tests.briefing.factories import T0, missile_strike_briefing
 
 ALLOWED = {"b", "i", "u", "s", "a", "code", "pre", "blockquote", "tg-spoiler"}

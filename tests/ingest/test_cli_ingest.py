@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.app import app
 from tests.fake_feeds import FakeFeedServer, Reply, rss
 
 BODY = (

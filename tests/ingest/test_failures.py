@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import event
 
 from bot.config import Settings
-from bot.events import EventService
+from bot.events.service import EventService
 from bot.ingest.feeds import FeedPoller
 from bot.ingest.inbox import InboxWatcher
 from bot.ingest.model import IngestResult, Outcome, ParsedArticle
-from bot.pipeline import Pipeline
+from bot.ingest.pipeline import Pipeline
 from storage.unit_of_work import Database
 from tests.fake_feeds import FakeFeedServer, rss
 from tests.ingest.faults import REFUSAL, articles_refused

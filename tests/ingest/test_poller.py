@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.config import Settings
-from bot.events import EventService
+from bot.events.service import EventService
 from bot.ingest.feeds import (
     MAX_CONCURRENT_FEEDS,
     MAX_CONCURRENT_PAGES,
@@ -19,7 +19,7 @@ from bot.ingest.feeds import (
     next_refetch,
 )
 from bot.ingest.model import Outcome
-from bot.pipeline import Pipeline
+from bot.ingest.pipeline import Pipeline
 from storage.records import FeedRecord
 from storage.unit_of_work import Database
 from tests.fake_feeds import (

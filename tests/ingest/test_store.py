@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.events import EventService
+from bot.events.service import EventService
 from bot.ingest.model import IngestResult, Outcome, ParsedArticle
+from bot.ingest.pipeline import Pipeline
 from bot.ingest.store import DUPLICATE_WINDOW, fingerprint, similarity, store_article
-from bot.pipeline import Pipeline
 from storage.unit_of_work import Database
 from tests.shared import shared_path
 

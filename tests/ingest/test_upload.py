@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.admin import AdminService
 from bot.config import Settings
-from bot.events import EventService
+from bot.events.service import EventService
 from bot.ingest.model import Outcome
-from bot.pipeline import Pipeline
+from bot.ingest.pipeline import Pipeline
+from bot.services.uploads import UploadService
 from storage.unit_of_work import Database
 
 LANDSLIDE = (
@@ -20,12 +20,12 @@ RATES = (
 
 
 async def test_uploads_with_the_same_name_are_separate_articles(database: Database) -> None:
-    admin = AdminService(database, Pipeline(database, EventService()), Settings())
-    first = await admin.ingest_document(LANDSLIDE.encode(), filename="article.txt")
-    second = await admin.ingest_document(RATES.encode(), filename="article.txt")
+    uploads = UploadService(Pipeline(database, EventService()), Settings())
+    first = await uploads.ingest_document(LANDSLIDE.encode(), filename="article.txt")
+    second = await uploads.ingest_document(RATES.encode(), filename="article.txt")
     assert (first.outcome, second.outcome) == (Outcome.NEW, Outcome.NEW)
     assert first.article_id != second.article_id
-    again = await admin.ingest_document(LANDSLIDE.encode(), filename="renamed.txt")
+    again = await uploads.ingest_document(LANDSLIDE.encode(), filename="renamed.txt")
     assert (again.outcome, again.article_id) == (Outcome.UNCHANGED, first.article_id)
     async with database.unit_of_work() as uow:
         stored = await uow.articles.get(first.article_id or 0)
@@ -39,8 +39,8 @@ async def test_uploads_with_the_same_name_are_separate_articles(database: Databa
 
 
 async def test_upload_with_a_source_header_keeps_it(database: Database) -> None:
-    admin = AdminService(database, Pipeline(database, EventService()), Settings())
-    result = await admin.ingest_document(
+    uploads = UploadService(Pipeline(database, EventService()), Settings())
+    result = await uploads.ingest_document(
         f"Source: Alpine Wire\n{LANDSLIDE}".encode(), filename="x.md"
     )
     async with database.unit_of_work() as uow:

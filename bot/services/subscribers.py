@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.briefing.text import content_stems
-from bot.config import Settings, parse_hhmm, parse_timezone
+from bot.config import Settings
 from bot.delivery.schedule import next_digest_at
+from bot.times import Clock, parse_hhmm, parse_timezone, utcnow
 from storage.delivery_repositories import SubscriberRecord
-from storage.types import utcnow
 from storage.unit_of_work import Database, UnitOfWork
 
 
@@ -37,9 +36,7 @@ def _next(
 class SubscriberService:
     """Subscribe, unsubscribe and change a chat's settings, one unit of work per call."""
 
-    def __init__(
-        self, db: Database, settings: Settings, *, clock: Callable[[], datetime] = utcnow
-    ) -> None:
+    def __init__(self, db: Database, settings: Settings, *, clock: Clock = utcnow) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock

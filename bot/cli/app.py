@@ -11,7 +11,6 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from bot import __version__
-from bot.commands_errors import CommandError
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
 from storage.db import DatabaseError, describe_error, safe_url
@@ -57,6 +56,8 @@ def _settings(*, service: bool = False) -> Settings:
 
 def _run(coro_factory: Callable[[], Coroutine[Any, Any, T]], settings: Settings) -> T:
     """Run a coroutine, turning database and other failures into one clear line."""
+    from bot.cli.actions import CommandError
+
     try:
         return asyncio.run(coro_factory())
     except (typer.Exit, KeyboardInterrupt):
@@ -108,7 +109,7 @@ def run() -> None:
 def demo() -> None:
     """Brief the bundled sample articles offline (writes only to a temporary folder)."""
     settings = _settings()
-    from bot.demo import run_demo
+    from bot.cli.demo import run_demo
 
     _run(lambda: run_demo(settings, out=sys.stdout), settings)
 
@@ -121,7 +122,7 @@ def ingest(
 ) -> None:
     """Ingest article files or folders into the database, one line per file and a total."""
     settings = _settings()
-    from bot.commands import ingest_paths
+    from bot.cli.actions import ingest_paths
 
     code = _run(lambda: ingest_paths(settings, paths, out=sys.stdout), settings)
     raise typer.Exit(code)
@@ -138,7 +139,7 @@ def brief(
 ) -> None:
     """Print the briefing of every event, newest first."""
     settings = _settings()
-    from bot.commands import brief_events
+    from bot.cli.actions import brief_events
 
     _run(
         lambda: brief_events(settings, paths or [], as_json=as_json, limit=limit, out=sys.stdout),
@@ -154,7 +155,7 @@ def poll(
 ) -> None:
     """Poll the feeds that are due (repeatedly, every BRIEFBOT_POLL_INTERVAL, unless --once)."""
     settings = _settings(service=not once)
-    from bot.commands import poll_feeds
+    from bot.cli.actions import poll_feeds
 
     _run(lambda: poll_feeds(settings, once=once, out=sys.stdout), settings)
 
@@ -171,7 +172,7 @@ def feeds_add(
 ) -> None:
     """Add a feed to poll."""
     settings = _settings()
-    from bot.commands import add_feed
+    from bot.cli.actions import add_feed
 
     _run(lambda: add_feed(settings, url, name=name, interval=interval, out=sys.stdout), settings)
 
@@ -182,7 +183,7 @@ def feeds_list(
 ) -> None:
     """List the feeds with their last poll and last error."""
     settings = _settings()
-    from bot.commands import list_feeds
+    from bot.cli.actions import list_feeds
 
     _run(lambda: list_feeds(settings, as_json=as_json, out=sys.stdout), settings)
 
@@ -193,7 +194,7 @@ def feeds_remove(
 ) -> None:
     """Stop polling a feed (its articles are kept)."""
     settings = _settings()
-    from bot.commands import remove_feed
+    from bot.cli.actions import remove_feed
 
     code = _run(lambda: remove_feed(settings, feed, out=sys.stdout), settings)
     raise typer.Exit(code)
@@ -205,7 +206,7 @@ def status(
 ) -> None:
     """Show what the database holds and whether feeds are failing."""
     settings = _settings()
-    from bot.commands import show_status
+    from bot.cli.actions import show_status
 
     _run(lambda: show_status(settings, as_json=as_json, out=sys.stdout), settings)
 

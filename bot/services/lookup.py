@@ -1,4 +1,4 @@
-"""Find events for the chat commands: recent ones, by list number, by keywords."""
+"""Find events and their briefings: the latest ones, by list number, by keywords."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from datetime import tzinfo
 from zoneinfo import ZoneInfo
 
 from bot.briefing.model import Briefing
-from bot.events import EventService
+from bot.events.service import EventService
 from storage.unit_of_work import Database, UnitOfWork
 
 # How far back "/summary N" reaches without an /events list; bigger numbers match nothing.
 MAX_NUMBER = 100
 
 
-class EventLookup:
+class LookupService:
     """Read-only access to events and their briefings, one unit of work per call."""
 
     def __init__(self, db: Database, events: EventService, *, default_zone: tzinfo) -> None:
@@ -26,12 +26,19 @@ class EventLookup:
         sub = await uow.subscribers.get(chat_id)
         return ZoneInfo(sub.timezone) if sub is not None and sub.active else self.default_zone
 
+    async def latest(self, *, limit: int) -> list[Briefing]:
+        """Return the briefings of the most recently updated events."""
+        async with self.db.unit_of_work() as uow:
+            return await self._latest(uow, limit)
+
+    async def _latest(self, uow: UnitOfWork, limit: int) -> list[Briefing]:
+        records = await uow.events.list_recent(limit=limit)
+        return [await self.events.briefing(uow, r.id) for r in records]
+
     async def recent(self, chat_id: int, *, limit: int = 10) -> tuple[list[Briefing], tzinfo]:
         """Return the briefings of the most recently updated events, and the chat's zone."""
         async with self.db.unit_of_work() as uow:
-            records = await uow.events.list_recent(limit=limit)
-            briefings = [await self.events.briefing(uow, r.id) for r in records]
-            return briefings, await self._zone(uow, chat_id)
+            return await self._latest(uow, limit), await self._zone(uow, chat_id)
 
     async def get(self, chat_id: int, event_id: int) -> tuple[Briefing | None, tzinfo]:
         """Return an event's briefing (None when unknown) and the chat's zone."""

@@ -1,21 +1,18 @@
-"""Place stored articles into events and keep each event's briefing signature current."""
+"""The event service: place stored articles into events, refresh them, build their briefings."""
 
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, TypeVar, cast
 
 from bot.briefing.build import analyse_event, article_claims, build_briefing, version_changes
 from bot.briefing.cluster import ClusterConfig, EventIndex
 from bot.briefing.model import Article, Briefing, Change, Claim, Document
+from bot.events.memo import Memo
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 # How far back the in-memory index reaches after a restart; older events are closed.
 REPLAY_WINDOW = timedelta(days=7)
@@ -41,7 +38,7 @@ class EventService:
         self.index = EventIndex(config)
         self._loaded = False
         self._evicted_at: datetime | None = None
-        self._memo = _Memo(size=50_000)
+        self._memo = Memo(size=50_000)
 
     def invalidate(self) -> None:
         """Drop the in-memory index; the next placement rebuilds it from the database."""
@@ -123,27 +120,3 @@ class EventService:
         return self._memo.get(
             ("changes", article.id, len(article.versions)), version_changes, article
         )
-
-
-class _Memo:
-    """A bounded least-recently-used memo of per-article results (claims, version diffs).
-
-    Keys carry the article's version count, and versions are append-only, so an entry never
-    goes stale: a new version simply makes a new key.
-    """
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[tuple[str, int, int], Any] = OrderedDict()
-
-    def get(
-        self, key: tuple[str, int, int], compute: Callable[[Article], T], article: Article
-    ) -> T:
-        if key in self._items:
-            self._items.move_to_end(key)
-            return cast(T, self._items[key])
-        value = compute(article)
-        self._items[key] = value
-        if len(self._items) > self._size:
-            self._items.popitem(last=False)
-        return value

@@ -1,4 +1,4 @@
-"""The path every article takes: store it, then place it into an event."""
+"""The path every article takes: store it, place it into an event, then tell who listens."""
 
 from __future__ import annotations
 
@@ -6,14 +6,13 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import replace
-from datetime import datetime
 from itertools import islice
 
-from bot.events import EventService
+from bot.events.service import EventService
 from bot.ingest.model import IngestResult, Outcome, ParsedArticle
 from bot.ingest.store import store_article
+from bot.times import Clock, utcnow
 from storage.db import describe_error
-from storage.types import utcnow
 from storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)
@@ -23,6 +22,8 @@ READ_BATCH = 32
 MAX_REASON_CHARS = 200
 
 Item = ParsedArticle | IngestResult
+# Called with each result that stored something new (a new article or a new version).
+AfterStore = Callable[[IngestResult], None]
 
 
 def storage_reason(exc: BaseException) -> str:
@@ -41,13 +42,20 @@ class Pipeline:
     create the same source or article would have one of them fail.
     """
 
-    def __init__(
-        self, db: Database, events: EventService, *, clock: Callable[[], datetime] = utcnow
-    ) -> None:
+    def __init__(self, db: Database, events: EventService, *, clock: Clock = utcnow) -> None:
         self.db = db
         self.events = events
         self.clock = clock
         self._lock = asyncio.Lock()
+        self._after_store: list[AfterStore] = []
+
+    def after_store(self, hook: AfterStore) -> None:
+        """Call ``hook`` after every store that added an article or a version, on every path.
+
+        Feeds, the inbox and uploads all store here, so whatever reacts to new articles (the
+        runtime's alert check) subscribes once instead of being asked for by each of them.
+        """
+        self._after_store.append(hook)
 
     async def ingest(self, items: Iterable[Item]) -> list[IngestResult]:
         """Store each item (rejections pass through); a failure in one never stops the rest."""
@@ -77,6 +85,12 @@ class Pipeline:
         """Store one article and place it into an event."""
         async with self._lock:
             result = await self._store(item)
+        if result.outcome in (Outcome.NEW, Outcome.VERSION):
+            for hook in self._after_store:
+                try:
+                    hook(result)
+                except Exception:  # a listener's failure never loses the stored article
+                    log.exception("after-store hook failed for %s", item.location)
         return replace(result, path=item.path) if item.path else result
 
     async def _store(self, item: ParsedArticle) -> IngestResult:

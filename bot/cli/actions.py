@@ -1,25 +1,37 @@
-"""What the CLI subcommands do, as coroutines over the services."""
+"""What the CLI subcommands do: open the services, call one, print the outcome."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import Services, build_services
-from bot.briefing.model import Briefing
-from bot.commands_errors import CommandError
+from bot.app import build_services
+from bot.cli.output import (
+    feed_line,
+    feeds_json,
+    format_result,
+    format_totals,
+    status_json,
+    status_lines,
+)
 from bot.config import Settings
-from bot.ingest.model import IngestResult, Outcome
+from bot.ingest.feeds import FeedPoller
+from bot.ingest.model import Outcome
+from bot.render.json import briefings_to_json
+from bot.render.text import briefing_to_text
+from bot.services.container import Services
+from bot.times import utcnow
 from storage.db import safe_url
-from storage.types import utcnow
 
 MEMORY_URL = "sqlite:///:memory:"
+
+
+class CommandError(Exception):
+    """Bad input to a command; the message is shown as it is."""
 
 
 async def open_services(settings: Settings, *, database_url: str | None = None) -> Services:
@@ -32,36 +44,12 @@ async def open_services(settings: Settings, *, database_url: str | None = None) 
     return services
 
 
-def format_result(result: IngestResult) -> str:
-    """Return one line describing what happened to one ingested item."""
-    where = result.location
-    if result.path and result.path != result.location:
-        where = f"{result.path} <{result.location}>"
-    line = f"{result.outcome.value:<12} {where}"
-    if result.event_id is not None:
-        line += f"  (event {result.event_id})"
-    if result.reason:
-        line += f"  — {result.reason}"
-    return line
-
-
-def format_totals(results: Sequence[IngestResult] | Counter[Outcome]) -> str:
-    """Return the one-line total of an ingest run."""
-    counts = results if isinstance(results, Counter) else Counter(r.outcome for r in results)
-    parts = [f"{counts[o]} {o.value}" for o in Outcome if counts[o]]
-    total = counts.total()
-    return f"{total} item(s): " + (", ".join(parts) if parts else "nothing to ingest")
-
-
 async def ingest_paths(settings: Settings, paths: Sequence[Path], *, out: TextIO) -> int:
     """Ingest files and folders, printing each result as it comes; 1 when any was rejected."""
-    from bot.ingest.files import read_paths
-
     counts: Counter[Outcome] = Counter()
     services = await open_services(settings)
     try:
-        items = read_paths(paths, max_bytes=settings.max_file_bytes, inbox=settings.inbox_dir)
-        async for result in services.pipeline.ingest_stream(items):
+        async for result in services.uploads.ingest_paths(paths, inbox=settings.inbox_dir):
             counts[result.outcome] += 1
             print(format_result(result), file=out, flush=True)
     finally:
@@ -70,28 +58,17 @@ async def ingest_paths(settings: Settings, paths: Sequence[Path], *, out: TextIO
     return 1 if counts[Outcome.REJECTED] else 0
 
 
-async def collect_briefings(services: Services, *, limit: int) -> list[Briefing]:
-    """Return the briefings of the most recently updated events."""
-    async with services.db.unit_of_work() as uow:
-        records = await uow.events.list_recent(limit=limit)
-        return [await services.events.briefing(uow, r.id) for r in records]
-
-
 async def brief_events(
     settings: Settings, paths: Sequence[Path], *, as_json: bool, limit: int, out: TextIO
 ) -> None:
     """Print briefings from the database, or from the given files in a throwaway store."""
-    from bot.briefing.render import briefing_to_text, briefings_to_json
-    from bot.ingest.files import read_paths
-
     services = await open_services(settings, database_url=MEMORY_URL if paths else None)
     try:
         if paths:
-            items = read_paths(paths, max_bytes=settings.max_file_bytes)
-            async for result in services.pipeline.ingest_stream(items):
+            async for result in services.uploads.ingest_paths(paths):
                 if result.outcome is Outcome.REJECTED:
                     print(format_result(result), file=sys.stderr)
-        briefings = await collect_briefings(services, limit=limit)
+        briefings = await services.lookup.latest(limit=limit)
     finally:
         await services.close()
     if as_json:
@@ -106,8 +83,6 @@ async def brief_events(
 
 async def poll_feeds(settings: Settings, *, once: bool, out: TextIO) -> None:
     """Poll due feeds once, or forever every poll interval."""
-    from bot.ingest.feeds import FeedPoller
-
     services = await open_services(settings)
     poller = FeedPoller(services.db, services.pipeline, settings)
     try:
@@ -128,22 +103,14 @@ async def add_feed(
     settings: Settings, url: str, *, name: str | None, interval: int | None, out: TextIO
 ) -> None:
     """Validate and add a feed."""
-    from bot.ingest.urls import feed_name, validate_feed_url
-
-    try:
-        clean = validate_feed_url(url, allow_private=settings.allow_private_feeds)
-    except ValueError as exc:
-        raise CommandError(str(exc)) from None
     services = await open_services(settings)
     try:
-        async with services.db.unit_of_work() as uow:
-            existing = await uow.feeds.find(clean)
-            feed = existing or await uow.feeds.add(
-                url=clean, name=name or feed_name(clean), now=utcnow(), interval_seconds=interval
-            )
+        feed, added = await services.feeds.add(url, name=name, interval_seconds=interval)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
     finally:
         await services.close()
-    if existing is not None:
+    if not added:
         print(f"feed {feed.id} is already there: {feed.name} <{feed.url}> (unchanged)", file=out)
         return
     print(f"feed {feed.id}: {feed.name} <{feed.url}>", file=out)
@@ -153,35 +120,23 @@ async def list_feeds(settings: Settings, *, as_json: bool, out: TextIO) -> None:
     """Print every feed with its state."""
     services = await open_services(settings)
     try:
-        async with services.db.unit_of_work() as uow:
-            feeds = await uow.feeds.list_all()
+        feeds = await services.feeds.list()
     finally:
         await services.close()
     if as_json:
-        print(json.dumps([asdict(f) for f in feeds], default=str, indent=2), file=out)
+        print(feeds_json(feeds), file=out)
         return
     if not feeds:
         print("No feeds yet: add one with `briefbot feeds add URL`.", file=out)
     for f in feeds:
-        state = (
-            "never polled"
-            if f.last_polled_at is None
-            else f"polled {f.last_polled_at:%Y-%m-%d %H:%M} UTC"
-        )
-        line = f"{f.id:>4}  {f.name}  <{f.url}>  {state}"
-        if f.last_error:
-            line += f"  ERROR ({f.error_count}x): {f.last_error}"
-        print(line, file=out)
+        print(feed_line(f), file=out)
 
 
 async def remove_feed(settings: Settings, feed: str, *, out: TextIO) -> int:
     """Remove a feed by id or URL; exit code 1 when there is no such feed."""
     services = await open_services(settings)
     try:
-        async with services.db.unit_of_work() as uow:
-            found = await uow.feeds.find(feed)
-            if found is not None:
-                await uow.feeds.remove(found.id)
+        found = await services.feeds.remove(feed)
     finally:
         await services.close()
     if found is None:
@@ -195,17 +150,12 @@ async def show_status(settings: Settings, *, as_json: bool, out: TextIO) -> None
     """Print counts of everything stored and the database URL (password hidden)."""
     services = await open_services(settings)
     try:
-        async with services.db.unit_of_work() as uow:
-            counts = await uow.stats.counts()
-            failing = [f for f in await uow.feeds.list_all() if f.last_error]
+        status = await services.status.status()
     finally:
         await services.close()
-    data = {"database": safe_url(settings.database_url), **asdict(counts)}
+    database = safe_url(settings.database_url)
     if as_json:
-        data["failing"] = [{"id": f.id, "url": f.url, "error": f.last_error} for f in failing]
-        print(json.dumps(data, indent=2), file=out)
+        print(status_json(status, database=database), file=out)
         return
-    for key, value in data.items():
-        print(f"{key.replace('_', ' '):<16} {value}", file=out)
-    for f in failing:
-        print(f"  failing feed {f.id} <{f.url}>: {f.last_error}", file=out)
+    for line in status_lines(status, database=database):
+        print(line, file=out)

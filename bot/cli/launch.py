@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bot.cli import app
+from bot.cli.app import app
 from bot.config import ConfigError, load_settings
 
 

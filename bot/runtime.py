@@ -1,4 +1,7 @@
-"""What runs beside the handlers: the delivery worker, the inbox watcher and repeating jobs."""
+"""What runs beside the handlers: the delivery worker, the inbox watcher and repeating jobs.
+
+The runtime starts and stops what bot.app built; it builds nothing itself.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +11,15 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from telegram.ext import Application, CallbackContext
 
 from bot.delivery.outbox import OutboxWorker
-from bot.delivery.sender import RateLimiter
+from bot.ingest.feeds import FeedPoller
+from bot.ingest.inbox import InboxWatcher
 from bot.ingest.model import IngestResult
-
-if TYPE_CHECKING:
-    from bot.app import Services
-    from bot.ingest.feeds import FeedPoller
-    from bot.ingest.inbox import InboxWatcher
+from bot.services.container import Services
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,10 @@ class Timings:
 
 @dataclass
 class Runtime:
-    """The running process: services plus the background work tied to the Application."""
+    """The running process: services plus the background work tied to the Application.
+
+    ``poller`` and ``inbox`` are None when the timings switch them off.
+    """
 
     services: Services
     worker: OutboxWorker
@@ -64,23 +67,12 @@ class Runtime:
     # One alert check at a time: the job and an ingest-triggered check may overlap.
     _alert_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
-    @classmethod
-    def create(
-        cls, services: Services, app: AnyApp, timings: Timings, *, limiter: RateLimiter
-    ) -> Runtime:
-        worker = OutboxWorker(
-            services.db,
-            app.bot,
-            limiter=limiter,
-            clock=services.clock,
-            lease=timings.lease,
-            idle_poll=timings.idle_poll,
-            backoff_base=timings.backoff_base,
-        )
-        return cls(services=services, worker=worker, timings=timings)
+    def __post_init__(self) -> None:
+        # Every ingestion path stores through the pipeline: one subscription covers them all.
+        self.services.pipeline.after_store(self.after_store)
 
-    def after_ingest(self) -> None:
-        """Check for alerts soon (new articles may have made an event alert-worthy)."""
+    def after_store(self, _result: IngestResult) -> None:
+        """Check for alerts soon (a new article may have made an event alert-worthy)."""
         self._alerts_wanted.set()
 
     async def check_alerts(self) -> int:
@@ -116,11 +108,6 @@ class Runtime:
         for report in await self.poller.poll_due(now):
             log.info("%s", report.describe())
         await self.poller.refetch_due(now)
-        self.after_ingest()
-
-    async def _on_inbox(self, results: list[IngestResult]) -> None:
-        if results:
-            self.after_ingest()
 
     async def _alert_loop(self) -> None:
         """Run an alert check as soon as ingestion asks for one."""
@@ -133,20 +120,11 @@ class Runtime:
 
     async def start(self, app: AnyApp) -> None:
         """Start the worker, the inbox watcher and the repeating jobs."""
-        from bot.ingest.feeds import FeedPoller
-        from bot.ingest.inbox import InboxWatcher
-
         settings, t = self.services.settings, self.timings
         self.stop.clear()
         self.tasks.append(asyncio.create_task(self.worker.run(self.stop), name="outbox"))
         self.tasks.append(asyncio.create_task(self._alert_loop(), name="alerts"))
-        if t.inbox:
-            self.inbox = InboxWatcher(
-                settings.inbox_dir,
-                self.services.pipeline,
-                max_bytes=settings.max_file_bytes,
-                on_results=self._on_inbox,
-            )
+        if self.inbox is not None:
             self.tasks.append(asyncio.create_task(self.inbox.watch(self.stop), name="inbox"))
         job_queue = app.job_queue
         assert job_queue is not None, "install python-telegram-bot[job-queue]"
@@ -156,8 +134,7 @@ class Runtime:
             (Runtime.sweep_digests, t.digest_sweep, "digests"),
             (Runtime.purge_outbox, t.outbox_purge, "outbox-retention"),
         ]
-        if t.feeds:
-            self.poller = FeedPoller(self.services.db, self.services.pipeline, settings)
+        if self.poller is not None:
             interval = t.feed_poll or float(min(settings.poll_interval, 60))
             jobs.append((Runtime.poll_feeds, interval, "feeds"))
         for method, every, name in jobs:

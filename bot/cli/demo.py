@@ -7,10 +7,10 @@ from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
-from bot.briefing.render import briefing_to_text
-from bot.commands import collect_briefings, format_result, format_totals, open_services
+from bot.cli.actions import open_services
+from bot.cli.output import format_result, format_totals
 from bot.config import Settings
-from bot.ingest.files import read_paths
+from bot.render.text import briefing_to_text
 
 SAMPLES = "samples"
 
@@ -28,13 +28,12 @@ async def run_demo(settings: Settings, *, out: TextIO) -> None:
         services = await open_services(settings, database_url=url)
         try:
             root = Path(str(resources.files("bot") / SAMPLES))
-            items = read_paths([root], max_bytes=settings.max_file_bytes)
-            results = [r async for r in services.pipeline.ingest_stream(items)]
+            results = [r async for r in services.uploads.ingest_paths([root])]
             print("Ingested the bundled sample articles:", file=out)
             for result in results:
                 print("  " + format_result(result).replace(str(root) + "/", ""), file=out)
             print("  " + format_totals(results), file=out)
-            briefings = await collect_briefings(services, limit=20)
+            briefings = await services.lookup.latest(limit=20)
         finally:
             await services.close()
     print(f"\n{len(briefings)} event(s), most recently updated first:\n", file=out)
