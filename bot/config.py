@@ -99,7 +99,7 @@ class Settings(BaseSettings):
             # Never echo the value: it may be a real token pasted with a typo.
             raise ValueError(
                 "is not a bot token (it looks like a placeholder); paste the token @BotFather "
-                "gave you, shaped like 123456789:AA..., or leave it empty for the offline demo"
+                "gave you (digits, a colon, then a long secret), or leave it empty for the offline demo"
             )
         return SecretStr(token)
 

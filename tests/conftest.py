@@ -1,14 +1,21 @@
-"""Fixtures shared by every test: databases (SQLite always, PostgreSQL when configured)."""
+"""Fixtures shared by every test: databases (SQLite always, PostgreSQL when configured), a clock,
+the ingestion pipeline and the services."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.app import build_services
+from bot.config import Settings
+from bot.events.service import EventService
+from bot.ingest.pipeline import Pipeline
+from bot.services.container import Services
 from storage.db import upgrade
 from storage.unit_of_work import Database
 
@@ -69,3 +76,38 @@ async def database(database_url: str) -> AsyncIterator[Database]:
     db = Database(database_url)
     yield db
     await db.dispose()
+
+
+class StepClock:
+    """A clock that reads ``start`` first and moves on by ``step`` at every later reading."""
+
+    def __init__(
+        self,
+        start: datetime = datetime(2026, 1, 8, tzinfo=UTC),
+        step: timedelta = timedelta(minutes=1),
+    ) -> None:
+        self.next = start
+        self.step = step
+
+    def __call__(self) -> datetime:
+        now, self.next = self.next, self.next + self.step
+        return now
+
+
+@pytest.fixture
+def clock() -> StepClock:
+    return StepClock()
+
+
+@pytest.fixture
+def pipeline(database: Database, clock: StepClock) -> Pipeline:
+    """The ingestion pipeline over the test database, with its own event index."""
+    return Pipeline(database, EventService(), clock=clock)
+
+
+@pytest.fixture
+async def services(database_url: str, clock: StepClock) -> AsyncIterator[Services]:
+    """Every service over the test database, as the CLI and the bot build them."""
+    built = build_services(Settings(database_url=database_url), clock=clock)
+    yield built
+    await built.close()

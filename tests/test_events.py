@@ -9,17 +9,14 @@ from bot.ingest.model import Outcome, ParsedArticle
 from bot.ingest.pipeline import Pipeline
 from storage.unit_of_work import Database
 from tests.briefing.fixtures import load_article
+from tests.conftest import StepClock
 
 START = datetime(2026, 1, 8, 6, 0, tzinfo=UTC)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(minutes=5)
-        return self.now
+def five_minute_clock() -> StepClock:
+    """Five minutes later at every reading, from START + 5 minutes."""
+    return StepClock(START + timedelta(minutes=5), timedelta(minutes=5))
 
 
 def parsed(name: str, url: str) -> ParsedArticle:
@@ -37,7 +34,7 @@ async def changed_at(db: Database, event_id: int) -> datetime:
 
 
 async def test_substance_moves_changed_at_and_cosmetic_edits_do_not(database: Database) -> None:
-    pipeline = Pipeline(database, EventService(), clock=Clock())
+    pipeline = Pipeline(database, EventService(), clock=five_minute_clock())
     a = "https://northgate.example/strike"
     b = "https://harbourdaily.example/strike"
 
@@ -67,7 +64,7 @@ async def test_substance_moves_changed_at_and_cosmetic_edits_do_not(database: Da
 
 
 async def test_restart_replays_the_index_and_keeps_clustering(database: Database) -> None:
-    clock = Clock()
+    clock = five_minute_clock()
     a = "https://northgate.example/strike"
     b = "https://harbourdaily.example/strike"
     [first] = await Pipeline(database, EventService(), clock=clock).ingest(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from tests.bot.conftest import ANTWERP_STRIKE, CESENA_FLOOD
+from tests.bot.conftest import ADMIN, ANTWERP_STRIKE, CESENA_FLOOD, FAST, SAMPLES
 
 ALL, STRIKES, QUIET = 6001, 6002, 6003
 
@@ -55,3 +57,32 @@ async def test_a_chat_coming_back_is_not_flooded_with_old_events(bot_factory: An
         await bot.settle()
         (alert,) = _alerts(bot, STRIKES)
         assert "Cesena" in alert.text
+
+
+# The alert job only runs in an hour: an alert sent sooner was asked for by the store itself.
+NO_ALERT_JOB = replace(FAST, alert_check=3600.0, first_run=3600.0)
+
+
+async def test_files_dropped_into_the_inbox_alert_without_waiting_for_the_job(
+    bot_factory: Any,
+) -> None:
+    async with bot_factory(NO_ALERT_JOB) as bot:
+        await bot.say(ALL, "/start")
+        for name in ANTWERP_STRIKE:
+            target = bot.inbox / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(SAMPLES / name, target)
+        await bot.fake.wait_for(lambda: len(_alerts(bot, ALL)) == 1, within=20)
+        assert "Antwerp" in _alerts(bot, ALL)[0].text
+
+
+async def test_an_uploaded_document_alerts_without_waiting_for_the_job(bot_factory: Any) -> None:
+    first, second = ANTWERP_STRIKE
+    data = (SAMPLES / second).read_bytes()
+    async with bot_factory(NO_ALERT_JOB) as bot:
+        await bot.say(ALL, "/start")
+        await bot.ingest(first)  # one source: not worth an alert yet
+        assert _alerts(bot, ALL) == []
+        await bot.fake.document(ADMIN, "ledger.txt", b"Source: Daily Ledger\n" + data)
+        await bot.fake.wait_for(lambda: len(_alerts(bot, ALL)) == 1, within=20)
+        assert "2 sources" in _alerts(bot, ALL)[0].text

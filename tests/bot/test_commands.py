@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+import json
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -138,3 +140,19 @@ async def test_replies_wait_out_a_429(bot_factory: Any) -> None:
         assert "not subscribed" in reply
         assert [r.status for r in bot.fake.refused] == [429, 429]
         assert all(SORRY not in s.text for s in bot.fake.sent)
+
+
+async def test_the_menu_help_and_handlers_follow_one_command_table(bot_factory: Any) -> None:
+    async with bot_factory() as bot:
+        params = next(p for method, p in bot.fake.calls if method == "setMyCommands")
+        raw = params["commands"]
+        menu = [c["command"] for c in (json.loads(raw) if isinstance(raw, str) else raw)]
+        (user_help,) = await bot.say(CHAT, "/help")
+        (admin_help,) = await bot.say(ADMIN, "/help")
+        listed = re.findall(r"^/(\w+) — ", user_help, re.MULTILINE)
+        admin_listed = re.findall(r"^/(\w+) — ", admin_help, re.MULTILINE)
+        assert listed == menu and "help" in menu and "addfeed" not in menu
+        assert admin_listed[: len(menu)] == menu and "addfeed" in admin_listed[len(menu) :]
+        for name in admin_listed:  # every listed command has a handler (none gets the pointer)
+            replies = await bot.say(ADMIN, f"/{name}")
+            assert all("I only understand commands" not in r for r in replies), name

@@ -1,4 +1,5 @@
-"""The briefing core stays pure: no I/O, network, database, Telegram, environment or clock."""
+"""The briefing core and the renderers stay pure: no I/O, network, database, Telegram,
+environment or clock."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import bot.briefing
+import bot.render
 
 FORBIDDEN_MODULES = frozenset(
     {
@@ -25,7 +27,7 @@ FORBIDDEN_MODULES = frozenset(
     }
 )
 CLOCK_CALLS = frozenset({"now", "utcnow", "today"})
-CORE = Path(bot.briefing.__file__).parent
+PURE_PACKAGES = (Path(bot.briefing.__file__).parent, Path(bot.render.__file__).parent)
 
 
 def impurities(path: Path) -> list[str]:
@@ -52,8 +54,9 @@ def impurities(path: Path) -> list[str]:
     return found
 
 
-def test_briefing_core_is_pure() -> None:
-    modules = sorted(CORE.rglob("*.py"))
+@pytest.mark.parametrize("package", PURE_PACKAGES, ids=lambda p: p.name)
+def test_package_is_pure(package: Path) -> None:
+    modules = sorted(package.rglob("*.py"))
     assert len(modules) > 3
     assert [problem for path in modules for problem in impurities(path)] == []
 
