@@ -27,9 +27,7 @@ def matches(filters: Sequence[str], briefing: Briefing) -> bool:
         return True
     if not filters:
         return False
-    haystack = " ".join(
-        [briefing.headline, *briefing.keywords, *(s.text for s in briefing.summary)]
-    )
+    haystack = " ".join([briefing.headline, *(s.text for s in briefing.summary)])
     stems = set(content_stems(haystack))
     return any(set(content_stems(f)) <= stems for f in filters if content_stems(f))
 

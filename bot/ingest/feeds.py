@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import urljoin
 
 import feedparser
-import httpx
 
 from bot.briefing.text import normalize_space
 from bot.config import Settings
@@ -313,7 +312,6 @@ class FeedPoller:
         pipeline: Pipeline,
         settings: Settings,
         *,
-        transport: httpx.AsyncBaseTransport | None = None,
         fetch_timeout: float = 20.0,
     ) -> None:
         self.db = db
@@ -322,7 +320,6 @@ class FeedPoller:
         self.fetcher = Fetcher(
             max_bytes=settings.max_file_bytes,
             allow_private=settings.allow_private_feeds,
-            transport=transport,
             timeout=fetch_timeout,
             total_timeout=3 * fetch_timeout,
         )
