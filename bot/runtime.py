@@ -16,7 +16,7 @@ from typing import Any
 from telegram.ext import Application, CallbackContext
 
 from bot.delivery.outbox import OutboxWorker
-from bot.ingest.feeds import FeedPoller
+from bot.ingest.poller import FeedPoller
 from bot.ingest.inbox import InboxWatcher
 from bot.ingest.model import IngestResult
 from bot.services.container import Services

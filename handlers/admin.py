@@ -12,7 +12,7 @@ from telegram import Update
 from bot.ingest.model import Outcome
 from bot.render import replies
 from handlers.context import Context, argument, services
-from handlers.replies import reply
+from handlers.respond import reply
 
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 

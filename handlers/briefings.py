@@ -11,7 +11,7 @@ from bot.render import replies
 from bot.render.html import briefing_html, changes_html, event_line_html, sources_html
 from bot.render.keyboards import events_keyboard, parse_callback
 from handlers.context import Context, argument, services
-from handlers.replies import View, chat_of, echo, reply, send_view
+from handlers.respond import View, chat_of, echo, reply, send_view
 
 LISTED = "listed_events"  # chat_data key: the event ids of the chat's last /events
 VIEWS: dict[str, View] = {

@@ -12,7 +12,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 from bot.render import replies
 from handlers import admin, briefings, subscriptions
 from handlers.context import Context, services
-from handlers.replies import reply
+from handlers.respond import reply
 
 Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
 

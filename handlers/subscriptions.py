@@ -13,7 +13,7 @@ from bot.render import replies
 from bot.services.subscribers import ChatSettings, NotSubscribed
 from bot.times import parse_hhmm
 from handlers.context import Context, argument, services
-from handlers.replies import chat_of, echo, reply
+from handlers.respond import chat_of, echo, reply
 
 MAX_KEYWORDS = 100
 MAX_SETTING = 64  # longer than any HH:MM, HH:MM-HH:MM or IANA zone name

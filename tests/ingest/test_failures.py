@@ -13,7 +13,7 @@ from sqlalchemy import event
 
 from bot.config import Settings
 from bot.events.service import EventService
-from bot.ingest.feeds import FeedPoller
+from bot.ingest.poller import FeedPoller
 from bot.ingest.inbox import InboxWatcher
 from bot.ingest.model import IngestResult, Outcome, ParsedArticle
 from bot.ingest.pipeline import Pipeline

@@ -11,7 +11,7 @@ import pytest
 
 from bot.briefing.text import normalize_space
 from bot.ingest.extract import decode_text, html_to_text
-from bot.ingest.feeds import NotAFeed, is_teaser, parse_feed_bytes
+from bot.ingest.feed import NotAFeed, is_teaser, parse_feed_bytes
 from tests.shared import shared_path
 
 pytestmark = pytest.mark.shared_data
