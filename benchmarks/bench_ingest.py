@@ -24,10 +24,10 @@ from typing import Any
 from benchmarks.shared import REPO_ROOT, peak_rss_mib
 from bot.config import Settings
 from bot.events.service import EventService
-from bot.ingest.poller import MAX_CONCURRENT_FEEDS, FeedPoller
 from bot.ingest.files import read_paths
 from bot.ingest.model import IngestResult, Outcome
 from bot.ingest.pipeline import Pipeline
+from bot.ingest.poller import MAX_CONCURRENT_FEEDS, FeedPoller
 from bot.ingest.store import store_article
 from storage.unit_of_work import Database
 

@@ -21,9 +21,9 @@ from bot.delivery.digests import DigestService
 from bot.delivery.outbox import OutboxWorker
 from bot.delivery.sender import RateLimiter, SharedRateLimiter
 from bot.events.service import EventService
-from bot.ingest.poller import FeedPoller
 from bot.ingest.inbox import InboxWatcher
 from bot.ingest.pipeline import Pipeline
+from bot.ingest.poller import FeedPoller
 from bot.runtime import Runtime, Timings
 from bot.services.container import Services
 from bot.services.feeds import FeedService

@@ -16,9 +16,9 @@ from typing import Any
 from telegram.ext import Application, CallbackContext
 
 from bot.delivery.outbox import OutboxWorker
-from bot.ingest.poller import FeedPoller
 from bot.ingest.inbox import InboxWatcher
 from bot.ingest.model import IngestResult
+from bot.ingest.poller import FeedPoller
 from bot.services.container import Services
 
 log = logging.getLogger(__name__)

@@ -19,8 +19,8 @@ from bot.cli.output import (
     status_lines,
 )
 from bot.config import Settings
-from bot.ingest.poller import FeedPoller
 from bot.ingest.model import Outcome
+from bot.ingest.poller import FeedPoller
 from bot.render.json import briefings_to_json
 from bot.render.text import briefing_to_text
 from bot.services.container import Services

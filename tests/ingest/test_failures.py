@@ -13,10 +13,10 @@ from sqlalchemy import event
 
 from bot.config import Settings
 from bot.events.service import EventService
-from bot.ingest.poller import FeedPoller
 from bot.ingest.inbox import InboxWatcher
 from bot.ingest.model import IngestResult, Outcome, ParsedArticle
 from bot.ingest.pipeline import Pipeline
+from bot.ingest.poller import FeedPoller
 from storage.unit_of_work import Database
 from tests.fake_feeds import FakeFeedServer, rss
 from tests.ingest.faults import REFUSAL, articles_refused

@@ -11,6 +11,8 @@ import pytest
 
 from bot.config import Settings
 from bot.events.service import EventService
+from bot.ingest.model import Outcome
+from bot.ingest.pipeline import Pipeline
 from bot.ingest.poller import (
     MAX_CONCURRENT_FEEDS,
     MAX_CONCURRENT_PAGES,
@@ -18,8 +20,6 @@ from bot.ingest.poller import (
     backoff,
     next_refetch,
 )
-from bot.ingest.model import Outcome
-from bot.ingest.pipeline import Pipeline
 from storage.records import FeedRecord
 from storage.unit_of_work import Database
 from tests.fake_feeds import (
