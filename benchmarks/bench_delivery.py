@@ -53,7 +53,7 @@ async def _summary_times(events: int, work: Path) -> tuple[list[float], float]:
     from bot.app import build_application, build_services, running
     from bot.config import Settings
     from bot.runtime import Timings
-    from tests.fake_telegram import TOKEN, FakeTelegram
+    from tests.fakes.telegram import TOKEN, FakeTelegram
 
     fake = await FakeTelegram().start()
     settings = Settings(
@@ -97,7 +97,7 @@ async def _broadcast(chats: int, work: Path) -> dict[str, float]:
     from bot.events.service import EventService
     from storage.db import upgrade
     from storage.unit_of_work import Database
-    from tests.fake_telegram import TOKEN, FakeTelegram
+    from tests.fakes.telegram import TOKEN, FakeTelegram
 
     url = f"sqlite:///{work / 'broadcast.db'}"
     await asyncio.to_thread(upgrade, url)

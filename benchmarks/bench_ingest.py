@@ -155,7 +155,7 @@ async def _ingest_files(count: int, tmp: Path, *, cluster: bool) -> dict[str, An
 
 async def _poll_feeds(tmp: Path, feeds: int) -> dict[str, Any]:
     sys.path.insert(0, str(REPO_ROOT))
-    from tests.fake_feeds import rss, running_server
+    from tests.fakes.feeds import rss, running_server
 
     rng = random.Random(7)
     events = _events(rng, feeds * ENTRIES_PER_FEED // ARTICLES_PER_EVENT + 1)

@@ -1,11 +1,10 @@
 """Fixtures shared by every test: databases (SQLite always, PostgreSQL when configured), a clock,
-the ingestion pipeline and the services."""
+the ingestion pipeline, the services, the PTB periods and the loopback feed server."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,8 @@ from bot.ingest.pipeline import Pipeline
 from bot.services.container import Services
 from storage.db import upgrade
 from storage.unit_of_work import Database
+from tests.fakes.clock import StepClock
+from tests.fakes.feeds import FakeFeedServer, running_server
 
 PG_ENV = "BRIEFBOT_TEST_DATABASE_URL"
 
@@ -32,6 +33,19 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("BRIEFBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'briefbot.db'}")
     monkeypatch.setenv("BRIEFBOT_INBOX_DIR", str(tmp_path / "inbox"))
     monkeypatch.setenv("BRIEFBOT_ALLOW_PRIVATE_FEEDS", "true")
+
+
+@pytest.fixture(autouse=True)
+def _timedelta_periods(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opt in to PTB's timedelta periods, as build_application does (else PTB warns on 429)."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+
+
+@pytest.fixture
+def server() -> Iterator[FakeFeedServer]:
+    """Serve feeds and article pages over HTTP on loopback for one test."""
+    with running_server() as srv:
+        yield srv
 
 
 def reset_postgres(url: str) -> None:
@@ -76,22 +90,6 @@ async def database(database_url: str) -> AsyncIterator[Database]:
     db = Database(database_url)
     yield db
     await db.dispose()
-
-
-class StepClock:
-    """A clock that reads ``start`` first and moves on by ``step`` at every later reading."""
-
-    def __init__(
-        self,
-        start: datetime = datetime(2026, 1, 8, tzinfo=UTC),
-        step: timedelta = timedelta(minutes=1),
-    ) -> None:
-        self.next = start
-        self.step = step
-
-    def __call__(self) -> datetime:
-        now, self.next = self.next, self.next + self.step
-        return now
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from bot.ingest.poller import (
 )
 from storage.records import FeedRecord
 from storage.unit_of_work import Database
-from tests.fake_feeds import (
+from tests.fakes.feeds import (
     FakeFeedServer,
     Gate,
     Reply,

@@ -40,3 +40,26 @@ def test_text_and_html_show_the_same_sections_in_the_same_order() -> None:
 def test_an_empty_briefing_has_only_its_heading() -> None:
     b = replace(missile_strike_briefing(), summary=(), differences=(), changes=(), spellings=())
     assert [type(s) for s in briefing_sections(b)] == [Heading]
+
+
+def test_figure_phrases_list_each_reported_figure_once() -> None:
+    from bot.briefing.model import Claim
+    from bot.render.sections import figure_phrases
+
+    def claim(about: str, value: str, who: str | None, low: float, high: float | None) -> Claim:
+        return Claim(about, value, low, high, "Outlet B", who, f"{who} said {value} {about}.")
+
+    phrases = figure_phrases(
+        [
+            claim("missiles", "15", "Iranian state TV", 15, 15),
+            claim("missiles", "15", "state media", 15, 15),
+            claim("casualties", "no", "A source", 0, 0),
+            claim("base", "two", None, 2, 2),
+            claim("dockworker", "3,000", None, 3000, 3000),
+        ]
+    )
+    assert phrases == [
+        "15 missiles (citing Iranian state TV)",
+        "no casualties (citing a source)",
+        "3,000 dockworker",
+    ]

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli.app import app
-from tests.fake_feeds import FakeFeedServer, Reply, rss
+from tests.fakes.feeds import FakeFeedServer, Reply, rss
 
 BODY = (
     "Snow closed the mountain pass on Thursday night and about 300 lorries were stuck on the "

@@ -25,8 +25,9 @@ from bot.times import utcnow
 from storage.db import upgrade
 from storage.delivery_repositories import OutboxRecord
 from storage.unit_of_work import Database
-from tests.bot.conftest import ANTWERP_STRIKE, CESENA_FLOOD, FAST
-from tests.fake_telegram import TOKEN, FakeTelegram, html_error, units
+from tests.e2e.conftest import FAST
+from tests.fakes.telegram import TOKEN, FakeTelegram, html_error, units
+from tests.shared import ANTWERP_STRIKE, CESENA_FLOOD
 
 
 @pytest.fixture

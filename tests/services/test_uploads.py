@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from bot.config import Settings
-from bot.events.service import EventService
 from bot.ingest.model import Outcome
-from bot.ingest.pipeline import Pipeline
-from bot.services.uploads import UploadService
-from storage.unit_of_work import Database
+from bot.services.container import Services
 
 LANDSLIDE = (
     "Landslide cuts valley road\n\nRescue teams reached the mountain village of Altdorf on "
@@ -19,8 +15,8 @@ RATES = (
 )
 
 
-async def test_uploads_with_the_same_name_are_separate_articles(database: Database) -> None:
-    uploads = UploadService(Pipeline(database, EventService()), Settings())
+async def test_uploads_with_the_same_name_are_separate_articles(services: Services) -> None:
+    uploads, database = services.uploads, services.db
     first = await uploads.ingest_document(LANDSLIDE.encode(), filename="article.txt")
     second = await uploads.ingest_document(RATES.encode(), filename="article.txt")
     assert (first.outcome, second.outcome) == (Outcome.NEW, Outcome.NEW)
@@ -38,8 +34,8 @@ async def test_uploads_with_the_same_name_are_separate_articles(database: Databa
     assert stored.location == "upload:article.txt"
 
 
-async def test_upload_with_a_source_header_keeps_it(database: Database) -> None:
-    uploads = UploadService(Pipeline(database, EventService()), Settings())
+async def test_upload_with_a_source_header_keeps_it(services: Services) -> None:
+    uploads, database = services.uploads, services.db
     result = await uploads.ingest_document(
         f"Source: Alpine Wire\n{LANDSLIDE}".encode(), filename="x.md"
     )

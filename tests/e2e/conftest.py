@@ -6,25 +6,20 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.app import build_application, build_services, running
-from bot.cli.demo import sample_paths
 from bot.config import Settings
 from bot.ingest.files import read_paths
 from bot.runtime import Runtime, Timings
 from bot.services.container import Services
-from tests.fake_telegram import TOKEN, FakeTelegram
-
-SAMPLES = sample_paths()[0].parents[1]  # bot/samples: one folder per source
-ANTWERP_STRIKE = ("harbour-herald/2026-03-16-antwerp-dock-strike.txt",
-                  "daily-ledger/2026-03-16-antwerp-port-strike.txt")  # fmt: skip
-CESENA_FLOOD = ("harbour-herald/2026-03-09-cesena-flood.md",
-                "riverside-gazette/2026-03-10-cesena-flood.html")  # fmt: skip
+from tests.fakes.clock import OffsetClock
+from tests.fakes.telegram import TOKEN, FakeTelegram
+from tests.shared import SAMPLES
 
 ADMIN = 900
 FAST = Timings(
@@ -40,27 +35,12 @@ FAST = Timings(
 )
 
 
-class Clock:
-    """A settable clock that otherwise follows real time."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def __call__(self) -> datetime:
-        from bot.times import utcnow
-
-        return utcnow() + self.offset
-
-    def advance(self, delta: timedelta) -> None:
-        self.offset += delta
-
-
 @dataclass
 class Bot:
     fake: FakeTelegram
     services: Services
     runtime: Runtime
-    clock: Clock
+    clock: OffsetClock
     inbox: Path
 
     async def say(self, chat_id: int, text: str, *, user_id: int | None = None) -> list[str]:
@@ -106,12 +86,6 @@ def make_settings(fake: FakeTelegram, tmp_path: Path, **overrides: Any) -> Setti
     return Settings(**values)
 
 
-@pytest.fixture(autouse=True)
-def _timedelta_periods(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Opt in to PTB's timedelta periods, as build_application does (else PTB warns on 429)."""
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeTelegram]:
     server = await FakeTelegram().start()
@@ -127,7 +101,7 @@ def bot_factory(fake: FakeTelegram, tmp_path: Path) -> Callable[..., Any]:
     async def start(timings: Timings = FAST, **overrides: Any) -> AsyncIterator[Bot]:
         settings = make_settings(fake, tmp_path, **overrides)
         settings.inbox_dir.mkdir(parents=True, exist_ok=True)
-        clock = Clock()
+        clock = OffsetClock()
         services = build_services(settings, clock=clock)
         await asyncio.to_thread(services.db.migrate)
         app = build_application(services, timings=timings)

@@ -9,7 +9,7 @@ from bot.ingest.model import Outcome, ParsedArticle
 from bot.ingest.pipeline import Pipeline
 from storage.unit_of_work import Database
 from tests.briefing.fixtures import load_article
-from tests.conftest import StepClock
+from tests.fakes.clock import StepClock
 
 START = datetime(2026, 1, 8, 6, 0, tzinfo=UTC)
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from tests.bot.conftest import ADMIN
-from tests.fake_telegram import html_error
+from tests.e2e.conftest import ADMIN
+from tests.fakes.telegram import html_error
 
 FIXTURES = Path(__file__).resolve().parents[1] / "briefing" / "fixtures"
 CHAT = 4242

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from tests.bot.conftest import ADMIN, ANTWERP_STRIKE
-from tests.fake_telegram import html_error, units
+from tests.e2e.conftest import ADMIN
+from tests.fakes.telegram import html_error, units
+from tests.shared import ANTWERP_STRIKE
 
 CHAT = 5151
 SORRY = "something went wrong"

@@ -7,7 +7,8 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from tests.bot.conftest import ADMIN, ANTWERP_STRIKE, CESENA_FLOOD, FAST, SAMPLES
+from tests.e2e.conftest import ADMIN, FAST
+from tests.shared import ANTWERP_STRIKE, CESENA_FLOOD, SAMPLES
 
 ALL, STRIKES, QUIET = 6001, 6002, 6003
 

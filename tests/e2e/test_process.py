@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fake_telegram import TOKEN, FakeTelegram
+from tests.fakes.telegram import TOKEN, FakeTelegram
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
