@@ -22,7 +22,7 @@ from telegram import Bot
 
 from bot.delivery.sender import Delivery, RateLimiter, Result, send_message
 from bot.times import utcnow
-from storage.delivery_repositories import OutboxRecord
+from storage.records import OutboxRecord
 from storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)

@@ -26,7 +26,7 @@ class FeedService:
         """
         clean = validate_feed_url(url, allow_private=self.settings.allow_private_feeds)
         async with self.db.unit_of_work() as uow:
-            existing = await uow.feeds.find(clean)
+            existing = await uow.feeds.find_feed(clean)
             if existing is not None:
                 return existing, False
             feed = await uow.feeds.add(
@@ -40,7 +40,7 @@ class FeedService:
     async def remove(self, ref: str) -> FeedRecord | None:
         """Remove a feed by id or URL; None when there is no such feed."""
         async with self.db.unit_of_work() as uow:
-            found = await uow.feeds.find(ref)
+            found = await uow.feeds.find_feed(ref)
             if found is not None:
                 await uow.feeds.remove(found.id)
             return found
@@ -48,4 +48,4 @@ class FeedService:
     async def list(self) -> list[FeedRecord]:
         """Return every feed with its state."""
         async with self.db.unit_of_work() as uow:
-            return await uow.feeds.list_all()
+            return await uow.feeds.list_feeds()

@@ -23,7 +23,7 @@ class LookupService:
         self.default_zone = default_zone
 
     async def _zone(self, uow: UnitOfWork, chat_id: int) -> tzinfo:
-        sub = await uow.subscribers.get(chat_id)
+        sub = await uow.subscribers.get_subscriber(chat_id)
         return ZoneInfo(sub.timezone) if sub is not None and sub.active else self.default_zone
 
     async def latest(self, *, limit: int) -> list[Briefing]:
@@ -32,7 +32,7 @@ class LookupService:
             return await self._latest(uow, limit)
 
     async def _latest(self, uow: UnitOfWork, limit: int) -> list[Briefing]:
-        records = await uow.events.list_recent(limit=limit)
+        records = await uow.events.list_recent_events(limit=limit)
         return [await self.events.briefing(uow, r.id) for r in records]
 
     async def recent(self, chat_id: int, *, limit: int = 10) -> tuple[list[Briefing], tzinfo]:
@@ -62,15 +62,15 @@ class LookupService:
                 if 1 <= number <= len(listed):
                     event_id: int | None = listed[number - 1]
                 elif 1 <= number <= MAX_NUMBER:
-                    recent = await uow.events.list_recent(limit=number)
+                    recent = await uow.events.list_recent_events(limit=number)
                     event_id = recent[number - 1].id if number <= len(recent) else None
                 else:
                     event_id = None
             elif query:
-                found = await uow.events.search(query.split(), limit=1)
+                found = await uow.events.list_matching_events(query.split(), limit=1)
                 event_id = found[0].id if found else None
             else:
-                latest = await uow.events.list_recent(limit=1)
+                latest = await uow.events.list_recent_events(limit=1)
                 event_id = latest[0].id if latest else None
             if event_id is None:
                 return None, zone

@@ -24,7 +24,7 @@ class StatusService:
     async def status(self) -> Status:
         """Return the counts of everything stored and queued, and the failing feeds."""
         async with self.db.unit_of_work() as uow:
-            counts = await uow.stats.counts()
-            outbox = await uow.outbox.counts()
-            failing = [f for f in await uow.feeds.list_all() if f.last_error]
+            counts = await uow.stats.count_all()
+            outbox = await uow.outbox.count_by_state()
+            failing = [f for f in await uow.feeds.list_feeds() if f.last_error]
         return Status(counts, outbox, failing)

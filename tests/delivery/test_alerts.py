@@ -20,8 +20,8 @@ async def test_alerts_skip_a_bad_event_and_a_bad_chat(
     break_event(path, "Savio")
     queued = await AlertService(db, events).check(T0 + timedelta(minutes=1))
     async with db.unit_of_work() as uow:
-        good = await uow.outbox.list_all(chat_id=GOOD)
-        bad = await uow.outbox.list_all(chat_id=BAD)
+        good = await uow.outbox.list_messages(chat_id=GOOD)
+        bad = await uow.outbox.list_messages(chat_id=BAD)
     assert queued == 1
     assert len(good) == 1 and "Antwerp" in good[0].text
     assert bad == []

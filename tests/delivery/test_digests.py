@@ -22,11 +22,11 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def _utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc, arg-type]
 
 
 async def _event(uow: UnitOfWork, headline: str, now: datetime) -> None:
-    source = await uow.sources.get_or_create("Wire", now=now)
+    source = await uow.sources.get_or_create_id("Wire", now=now)
     article = await uow.articles.add(
         identity=headline, source_id=source, location=headline, fingerprint=None, now=now
     )
@@ -66,8 +66,8 @@ async def test_sweep_sends_one_digest_per_local_day_across_dst(tmp_path: Path) -
                 await DigestService(db, EventService()).sweep(now)  # a restart: no repeat
             now += timedelta(minutes=30)
         async with db.unit_of_work() as uow:
-            messages = await uow.outbox.list_all(chat_id=77)
-            after = await uow.subscribers.get(77)
+            messages = await uow.outbox.list_messages(chat_id=77)
+            after = await uow.subscribers.get_subscriber(77)
     finally:
         await db.dispose()
     keys = [m.idempotency_key for m in messages]
@@ -103,7 +103,7 @@ async def test_moving_the_digest_later_the_same_day_still_sends_it(tmp_path: Pat
         assert moved.subscriber.next_digest_at == _utc(2026, 5, 4, 10, 0)
         assert await digests.sweep(_utc(2026, 5, 4, 10, 0)) == 1
         async with db.unit_of_work() as uow:
-            messages = await uow.outbox.list_all(chat_id=77)
+            messages = await uow.outbox.list_messages(chat_id=77)
     finally:
         await db.dispose()
     assert [m.idempotency_key for m in messages] == [
@@ -125,9 +125,9 @@ async def test_digests_skip_a_bad_event_and_retry_a_bad_chat_later(
             await uow.subscribers.set_fields(chat, next_digest_at=now)
     assert await DigestService(db, events).sweep(now) == 1
     async with db.unit_of_work() as uow:
-        (digest,) = await uow.outbox.list_all(chat_id=GOOD)
-        bad_chat = await uow.subscribers.get(BAD)
-        assert await uow.outbox.list_all(chat_id=BAD) == []
+        (digest,) = await uow.outbox.list_messages(chat_id=GOOD)
+        bad_chat = await uow.subscribers.get_subscriber(BAD)
+        assert await uow.outbox.list_messages(chat_id=BAD) == []
     assert "Antwerp" in digest.text and "Cesena" not in digest.text
     assert bad_chat is not None and bad_chat.next_digest_at == now + timedelta(hours=1)
     assert "digest for chat 12 failed" in caplog.text
