@@ -239,7 +239,7 @@ def _markdown(results: list[dict[str, Any]]) -> str:
         f"{ARTICLES_PER_EVENT} articles per event) read from disk as they are stored "
         "into SQLite in a temporary folder, one unit of work per article. *store* = parse, hash, "
         "MinHash near-duplicate check against the source's recent articles, insert; *pipeline* "
-        "adds event clustering and the briefing refresh (bot/events.py). *reading s* is a "
+        "adds event clustering and the briefing refresh (bot/events/service.py). *reading s* is a "
         "separate pass that only reads and parses the files. Each row is its own process: "
         "*peak MiB* is its peak resident memory, *at start* the same after imports and setup.",
         "",
