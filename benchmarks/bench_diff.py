@@ -14,8 +14,8 @@ from bot.briefing.changes import MAX_LINES
 from bot.briefing.claims import compare_claims, extract_claims
 from bot.briefing.diff import diff_versions, is_furniture, is_related_link
 from bot.briefing.model import Claim, Version, VersionDiff
-from bot.briefing.render import change_summary_lines
 from bot.briefing.text import split_sentences
+from bot.render.sections import change_summary_lines
 
 # Measured with the sentence splitter before it kept quotations whole (commit a9e1fac).
 SPLIT_QUOTES_BEFORE = {"ecbplus": (678, 69), "version_pairs": (24, 0)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.briefing.changes import MAX_LINES, speaker_of, summarize_diff, updates_to_brief
 from bot.briefing.diff import diff_versions, is_furniture
 from bot.briefing.model import Change, HeadlineChange, Version
-from bot.briefing.render import change_summary_lines
+from bot.render.sections import change_summary_lines
 from tests.briefing.fixtures import load_article
 
 

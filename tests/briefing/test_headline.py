@@ -11,7 +11,7 @@ import pytest
 from bot.briefing.build import build_briefing
 from bot.briefing.headline import choose_headline, is_dateline
 from bot.briefing.model import Article, Version
-from tests.test_cli import briefbot
+from tests.cli.test_app import briefbot
 
 T0 = datetime(2026, 5, 4, 6, 0, tzinfo=UTC)
 QUAKE = (
