@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
-from handlers.context import Context, runtime
+from handlers.context import Context, services
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ async def on_error(update: object, context: Context) -> None:
             )
         except TelegramError:
             log.warning("could not tell chat %s about the error", update.effective_chat.id)
-    for admin_id in runtime(context).services.settings.admin_ids:
+    for admin_id in services(context).settings.admin_ids:
         try:
             await context.bot.send_message(
                 admin_id, f"briefbot hit an error while handling an update: {what}. See the logs."

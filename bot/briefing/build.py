@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from bot.briefing.claims import compare_claims, extract_claims
 from bot.briefing.diff import diff_versions
+from bot.briefing.headline import choose_headline
 from bot.briefing.model import (
     Article,
     Briefing,
@@ -86,6 +87,7 @@ class EventAnalysis:
     sources: tuple[SourceEntry, ...]
     differences: tuple[Difference, ...]
     changes: tuple[Change, ...]
+    headline: str = ""
 
     @property
     def signature(self) -> str:
@@ -133,6 +135,7 @@ def analyse_event(
         sources=sources,
         differences=tuple(compare_claims(claims, sources=tuple(by_source))),
         changes=tuple(change for a in ordered for change in changes_of(a)),
+        headline=choose_headline(ordered),
     )
 
 
@@ -161,7 +164,7 @@ def build_briefing(
     times = event_times(ordered)
     return Briefing(
         event_id=event_id,
-        headline=ordered[0].title if ordered else "",
+        headline=analysis.headline,
         first_seen=first_seen or (times[0] if times else None),
         last_updated=last_updated or (times[1] if times else None),
         summary=summarize(ordered),
@@ -184,8 +187,3 @@ def signature(
     )
     parts += sorted(f"{c.location}#{c.to_version}" for c in changes if c.diff.substantive)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
-
-
-def briefing_signature(briefing: Briefing) -> str:
-    """Fingerprint a briefing the same way as EventAnalysis.signature."""
-    return signature(briefing.sources, briefing.differences, briefing.changes)
