@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -45,6 +46,12 @@ class Timings:
     # Sent and dead outbox rows are kept this long (for /stats and debugging), then purged.
     outbox_retention: timedelta = timedelta(days=7)
     outbox_purge: float = 3600.0
+    # Group the held window again after this many new articles, or this often when any arrived.
+    revise_after: int = 200
+    revise_every: float = 600.0
+    # After a pass taking t seconds, wait at least this many times t: about a tenth of one core.
+    revise_rest: float = 9.0
+    revise: bool = True
     # Generous: a sweep that runs late must still run (APScheduler's default is 1 s).
     misfire_grace: int = 300
 
@@ -66,6 +73,8 @@ class Runtime:
     _alerts_wanted: asyncio.Event = field(default_factory=asyncio.Event)
     # One alert check at a time: the job and an ingest-triggered check may overlap.
     _alert_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _revise_wanted: asyncio.Event = field(default_factory=asyncio.Event)
+    _revise_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
         # Every ingestion path stores through the pipeline: one subscription covers them all.
@@ -74,6 +83,38 @@ class Runtime:
     def after_store(self, _result: IngestResult) -> None:
         """Check for alerts soon (a new article may have made an event alert-worthy)."""
         self._alerts_wanted.set()
+        if self.services.events.pending >= self.timings.revise_after:
+            self._revise_wanted.set()
+
+    async def revise_events(self) -> int:
+        """Group the changed part of the held window again; return how many articles moved.
+
+        Never news: merges and splits are not alerted, and chats' alert marks follow them.
+        """
+        async with self._revise_lock:
+            self._revise_wanted.clear()
+            async with self.services.db.unit_of_work() as uow:
+                revision = await self.services.events.revise(uow, now=self.services.clock())
+            # Placements made while the pass ran read the index before it committed.
+            self.services.events.invalidate()
+        return len(revision.moves)
+
+    async def _revise_loop(self) -> None:
+        """Revise after enough new articles or time, resting so a pass costs ~10% of a core."""
+        while not self.stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._revise_wanted.wait(), self.timings.revise_every)
+            if self.stop.is_set():
+                return
+            if not self.services.events.pending:
+                self._revise_wanted.clear()
+                continue
+            started = time.perf_counter()
+            try:
+                await self.revise_events()
+            except Exception:
+                log.exception("revision pass failed")
+            await asyncio.sleep(self.timings.revise_rest * (time.perf_counter() - started))
 
     async def check_alerts(self) -> int:
         """Queue due alerts and wake the worker."""
@@ -124,6 +165,8 @@ class Runtime:
         self.stop.clear()
         self.tasks.append(asyncio.create_task(self.worker.run(self.stop), name="outbox"))
         self.tasks.append(asyncio.create_task(self._alert_loop(), name="alerts"))
+        if t.revise:
+            self.tasks.append(asyncio.create_task(self._revise_loop(), name="revise"))
         if self.inbox is not None:
             self.tasks.append(asyncio.create_task(self.inbox.watch(self.stop), name="inbox"))
         job_queue = app.job_queue
@@ -146,8 +189,9 @@ class Runtime:
         """Stop background work: sends under way finish, queued messages stay queued."""
         self.stop.set()
         self._alerts_wanted.set()  # let the alert loop see the stop
+        self._revise_wanted.set()
         for task in self.tasks:
-            if task.get_name() == "alerts":
+            if task.get_name() in ("alerts", "revise"):
                 task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(*self.tasks, return_exceptions=True)

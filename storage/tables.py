@@ -245,6 +245,16 @@ class SubscriptionRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_dt(nullable=False))
 
 
+class EventAliasRow(SQLModel, table=True):
+    """An event merged into another by a revision: its old id still leads to the survivor."""
+
+    __tablename__ = "event_aliases"
+
+    event_id: int = Field(primary_key=True, foreign_key="events.id", ondelete="CASCADE")
+    target_id: int = Field(foreign_key="events.id", index=True, ondelete="CASCADE")
+    merged_at: datetime = Field(sa_column=_dt(nullable=False))
+
+
 class EventAlertRow(SQLModel, table=True):
     """What one chat was last told about one event (for the alert window)."""
 

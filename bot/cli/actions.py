@@ -52,6 +52,9 @@ async def ingest_paths(settings: Settings, paths: Sequence[Path], *, out: TextIO
         async for result in services.uploads.ingest_paths(paths, inbox=settings.inbox_dir):
             counts[result.outcome] += 1
             print(format_result(result), file=out, flush=True)
+        # At the batch's end, group the new articles again without regard to their order.
+        async with services.db.unit_of_work() as uow:
+            await services.events.revise(uow, now=utcnow())
     finally:
         await services.close()
     print(format_totals(counts), file=out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.briefing.build import (
@@ -17,6 +18,7 @@ from bot.briefing.cluster import ClusterConfig, EventIndex
 from bot.briefing.model import Article, Briefing, Change, Claim, Document
 from bot.briefing.revise import ReviseConfig, Revision, revise
 from bot.events.memo import Memo
+from storage.records import EventRecord
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -100,16 +102,23 @@ class EventService:
             return revision
         titles = {doc.id: doc.title for doc, _ in pairs}
         created: dict[int, int] = {}
-        touched: set[int] = set()
+        # Each event after the pass, and the events its articles came from.
+        origins: dict[int, set[int]] = {}
         for article_id, target in sorted(revision.moves.items()):
             if target < 0:
                 if target not in created:
                     created[target] = await uow.events.create(headline=titles[article_id], now=now)
                 target = created[target]
-            touched.update((events[article_id], target))
+            origins.setdefault(target, {target}).add(events[article_id])
+            origins.setdefault(events[article_id], {events[article_id]})
             await uow.articles.set_event(article_id, target)
+        before = {e: await uow.events.get_event(e) for group in origins.values() for e in group}
+        touched = set(origins)
         for event_id in sorted(touched):
             await self.refresh(uow, event_id, now=now)
+        for old, survivor in sorted(revision.merged.items()):
+            await uow.events.add_alias(old, target_id=survivor, now=now)
+        await self._carry_marks(uow, origins, before, gone=set(revision.merged))
         self.invalidate()
         log.info(
             "revision moved %d articles: %d events merged, %d split off",
@@ -118,6 +127,51 @@ class EventService:
             sum(revision.split.values()),
         )
         return revision
+
+    @property
+    def pending(self) -> int:
+        """Return how many articles were placed since the last revision pass."""
+        return len(self._changed)
+
+    async def _carry_marks(
+        self,
+        uow: UnitOfWork,
+        origins: dict[int, set[int]],
+        before: dict[int, EventRecord | None],
+        *,
+        gone: set[int],
+    ) -> None:
+        """Keep chats from hearing of a regrouping as news.
+
+        A chat told the latest state of every event a regrouped one came from has heard all of
+        it: its mark moves to the regrouped event in the new state, so neither a merge, nor a
+        part split off, is alerted again. A chat behind on one of them keeps the mark it had,
+        so the news it missed still reaches it. Marks on merged-away events are dropped.
+        """
+        marks = {e: await uow.alerts.get_marks_for_event(e) for e in before}
+        for event_id, sources in sorted(origins.items()):
+            if event_id in gone:
+                continue
+            record = await uow.events.get_event(event_id)
+            assert record is not None
+            chats = {sub for e in sources for sub in marks[e]}
+            for sub in sorted(chats):
+                known = [(e, marks[e][sub]) for e in sorted(sources) if sub in marks[e]]
+                current = all(
+                    (old := before[e]) is not None and mark.signature == old.signature
+                    for e, mark in known
+                )
+                if not current and sub in marks[event_id]:
+                    continue  # behind on this event already: the next alert catches up
+                latest = max(
+                    (m.last_sent_at for _, m in known if m.last_sent_at is not None), default=None
+                )
+                signature = record.signature if current else known[0][1].signature
+                await uow.alerts.put_mark(
+                    sub, event_id, replace(known[0][1], signature=signature, last_sent_at=latest)
+                )
+        for event_id in sorted(gone):
+            await uow.alerts.delete_marks(event_id)
 
     def _evict(self, now: datetime) -> None:
         """Close events older than the replay window, at most once an hour, to bound memory."""
@@ -144,6 +198,8 @@ class EventService:
 
     async def briefing(self, uow: UnitOfWork, event_id: int) -> Briefing:
         """Return the current briefing of an event."""
+        # An event merged away by a revision lives on in the one that absorbed it.
+        event_id = await uow.events.resolve(event_id)
         record = await uow.events.get_event(event_id)
         if record is None:
             raise LookupError(f"no event {event_id}")

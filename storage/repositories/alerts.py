@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import select
+from sqlalchemy import delete
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.records import AlertMark
@@ -22,7 +23,7 @@ class EventAlertRepository:
         return {r.subscriber_id: r.to_record() for r in (await self._session.exec(query)).all()}
 
     async def record(
-        self, subscriber_id: int, event_id: int, *, signature: str, now: datetime
+        self, subscriber_id: int, event_id: int, *, signature: str, now: datetime | None
     ) -> None:
         """Remember that the chat was alerted about the event in this state."""
         query = select(EventAlertRow).where(
@@ -41,4 +42,15 @@ class EventAlertRepository:
             row = (await self._session.exec(query)).one()
         row.last_sent_at, row.signature = now, signature
         self._session.add(row)
+        await self._session.flush()
+
+    async def put_mark(self, subscriber_id: int, event_id: int, mark: AlertMark) -> None:
+        """Set what a chat knows of an event to another mark's state (a revision regrouped it)."""
+        await self.record(subscriber_id, event_id, signature=mark.signature, now=mark.last_sent_at)
+
+    async def delete_marks(self, event_id: int) -> None:
+        """Forget every chat's mark on an event (it was merged into another)."""
+        await self._session.exec(
+            delete(EventAlertRow).where(col(EventAlertRow.event_id) == event_id)
+        )
         await self._session.flush()

@@ -5,12 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, update
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.records import EventRecord
-from storage.tables import ArticleRow, ArticleVersionRow, EventRow
+from storage.tables import ArticleRow, ArticleVersionRow, EventAliasRow, EventRow
+
+
+def _not_merged() -> ColumnElement[bool]:
+    """Leave out events a revision merged away: their ids are aliases now."""
+    return col(EventRow.id).not_in(select(EventAliasRow.event_id))
 
 
 class EventRepository:
@@ -31,6 +37,25 @@ class EventRepository:
         await self._session.flush()
         assert row.id is not None
         return row.id
+
+    async def add_alias(self, event_id: int, *, target_id: int, now: datetime) -> None:
+        """Let a merged-away event's id lead to the event that absorbed it (and its own aliases)."""
+        await self._session.exec(
+            update(EventAliasRow)
+            .where(col(EventAliasRow.target_id) == event_id)
+            .values(target_id=target_id)
+        )
+        row = await self._session.get(EventAliasRow, event_id)
+        if row is None:
+            row = EventAliasRow(event_id=event_id, target_id=target_id, merged_at=now)
+        row.target_id, row.merged_at = target_id, now
+        self._session.add(row)
+        await self._session.flush()
+
+    async def resolve(self, event_id: int) -> int:
+        """Return the id an event lives on: its own, or the survivor's when it was merged away."""
+        row = await self._session.get(EventAliasRow, event_id)
+        return event_id if row is None else row.target_id
 
     async def get_event(self, event_id: int) -> EventRecord | None:
         """Return the event with this id, or None."""
@@ -79,7 +104,7 @@ class EventRepository:
         self, *, limit: int = 10, since: datetime | None = None, min_sources: int = 1
     ) -> list[EventRecord]:
         """Return events, newest news first (by change here when ``since`` is given)."""
-        query = select(EventRow).where(EventRow.source_count >= min_sources)
+        query = select(EventRow).where(EventRow.source_count >= min_sources, _not_merged())
         if since is not None:
             query = query.where(col(EventRow.changed_at) > since)
         # Newest news first, by the articles' own times; what changed since a moment (alerts,
@@ -92,7 +117,7 @@ class EventRepository:
         self, words: Sequence[str], *, limit: int = 10
     ) -> list[EventRecord]:
         """Return recent events whose headline contains every word (case-insensitive)."""
-        query = select(EventRow)
+        query = select(EventRow).where(_not_merged())
         for word in words:
             pattern = f"%{word.lower()}%"
             query = query.where(

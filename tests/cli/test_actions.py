@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from bot.cli.app import app
+from tests.e2e.test_revise import write_story
 from tests.fakes.feeds import FakeFeedServer, Reply, rss
 
 BODY = (
@@ -104,3 +106,12 @@ def test_poll_once_lists_rejected_entries_and_feeds_add_knows_a_feed(
     lines = out.splitlines()
     assert "1 new, 0 version, 0 unchanged, 0 duplicate, 1 rejected" in lines[0]
     assert lines[1] == f"  rejected {url} — entry 'Orphan' has neither a link nor a guid; skipped"
+
+
+def test_ingest_regroups_the_batch_at_its_end(tmp_path: Path) -> None:
+    write_story(tmp_path / "articles")
+    code, _ = invoke("ingest", str(tmp_path / "articles"))
+    assert code == 0
+    code, out = invoke("brief", "--json")
+    (event,) = json.loads(out)["events"]  # the online pass made two events, the revision one
+    assert len(event["sources"]) == 4
