@@ -95,8 +95,6 @@ class Runtime:
             self._revise_wanted.clear()
             async with self.services.db.unit_of_work() as uow:
                 revision = await self.services.events.revise(uow, now=self.services.clock())
-            # Placements made while the pass ran read the index before it committed.
-            self.services.events.invalidate()
         return len(revision.moves)
 
     async def _revise_loop(self) -> None:

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
 import numpy as np
+from scipy import sparse
 
 from bot.briefing.features import extract
 from bot.briefing.model import Document
@@ -54,7 +55,17 @@ class Revision:
     """Event id -> how many new parts were split off it."""
 
 
-def _vector(doc: Document, config: ReviseConfig) -> dict[str, float]:
+@dataclass(frozen=True, slots=True)
+class RevisionVector:
+    """An article's weighted words, word pairs and names, before IDF, as arrays."""
+
+    keys: np.ndarray
+    """Hashes of the distinct keys (a key is a word, a pair or a name, each marked by kind)."""
+    weights: np.ndarray
+
+
+def revision_vector(doc: Document, config: ReviseConfig) -> RevisionVector:
+    """Return an article's weighted words, word pairs and names, before IDF."""
     features = extract(doc)
     stems = content_stems(f"{doc.title}\n{doc.text}")
     counts: Counter[str] = Counter(f"t:{s}" for s in stems)
@@ -65,23 +76,32 @@ def _vector(doc: Document, config: ReviseConfig) -> dict[str, float]:
         vector[key] = weight * (1.0 + math.log(n))
     for name, w in features.names.items():
         vector[f"n:{name}"] = config.name_weight * w * 3.0
-    return vector
+    # Hashes, so a pass over thousands of held articles is array work, not a loop over strings.
+    return RevisionVector(
+        keys=np.fromiter((hash(k) for k in vector), dtype=np.int64, count=len(vector)),
+        weights=np.fromiter(vector.values(), dtype=np.float64, count=len(vector)),
+    )
 
 
-def _matrix(vectors: Sequence[dict[str, float]]) -> np.ndarray:
-    """Return TF-IDF rows (IDF over these articles only), scaled to unit length."""
-    df: Counter[str] = Counter(k for v in vectors for k in v)
+def _matrix(vectors: Sequence[RevisionVector]) -> sparse.csr_matrix:
+    """Return sparse TF-IDF rows (IDF over these articles only), scaled to unit length."""
     total = len(vectors)
-    columns = {k: i for i, k in enumerate(k for k, n in df.items() if n > 1)}
-    matrix = np.zeros((total, len(columns)), dtype=np.float32)
-    for row, vector in enumerate(vectors):
-        for key, weight in vector.items():
-            col = columns.get(key)
-            if col is not None:
-                matrix[row, col] = weight * (math.log((1 + total) / (1 + df[key])) + 1.0)
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    lengths = np.fromiter((len(v.keys) for v in vectors), dtype=np.int64, count=total)
+    keys = np.concatenate([v.keys for v in vectors] + [np.zeros(0, dtype=np.int64)])
+    weights = np.concatenate([v.weights for v in vectors] + [np.zeros(0)])
+    _, inverse, df = np.unique(keys, return_inverse=True, return_counts=True)
+    kept = df > 1  # a key one article has cannot link it to another
+    column = np.cumsum(kept) - 1
+    idf = np.log((1 + total) / (1 + df)) + 1.0
+    entry = kept[inverse]
+    rows = np.repeat(np.arange(total), lengths)
+    data = (weights * idf[inverse])[entry].astype(np.float32)
+    matrix = sparse.csr_matrix(
+        (data, (rows[entry], column[inverse][entry])), shape=(total, int(kept.sum()))
+    )
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
-    result: np.ndarray = matrix / norms
+    result: sparse.csr_matrix = sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
     return result
 
 
@@ -118,46 +138,47 @@ def average_link(similarity: np.ndarray, threshold: float) -> list[int]:
 
 def _blocks(
     ids: Sequence[int],
-    similarity: np.ndarray,
+    matrix: sparse.csr_matrix,
     events: Mapping[int, int],
     changed: Iterable[int],
     neighbour: float,
+    max_block: int,
 ) -> list[list[int]]:
     """Return the connected groups of articles that a change can affect.
 
     Two articles are linked when they are near neighbours or share an event; only groups that
-    hold a changed article are returned.
+    hold a changed article are returned. They are grown outward from the changed articles, so a
+    pass costs what the changes reach, not the whole window; a group growing past ``max_block``
+    is dropped (it would be left alone anyway).
     """
     index = {doc_id: n for n, doc_id in enumerate(ids)}
-    parent = list(range(len(ids)))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def union(a: int, b: int) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[rb] = ra
-
     by_event: dict[int, list[int]] = defaultdict(list)
     for doc_id in ids:
         by_event[events[doc_id]].append(index[doc_id])
-    for members in by_event.values():
-        for other in members[1:]:
-            union(members[0], other)
-    rows, cols = np.nonzero(np.triu(similarity >= neighbour, k=1))
-    for a, b in zip(rows.tolist(), cols.tolist(), strict=True):
-        union(a, b)
-    wanted = {find(index[d]) for d in changed if d in index}
-    groups: dict[int, list[int]] = defaultdict(list)
-    for n, doc_id in enumerate(ids):
-        root = find(n)
-        if root in wanted:
-            groups[root].append(doc_id)
-    return list(groups.values())
+    seen: set[int] = set()
+    blocks: list[list[int]] = []
+    transposed = matrix.T.tocsc()
+    for start in (index[d] for d in changed if d in index):
+        if start in seen:
+            continue
+        block = {start}
+        frontier = [start]
+        too_big = False
+        while frontier and not too_big:
+            rows = sorted(frontier)
+            frontier = []
+            near = (matrix[rows] @ transposed).tocoo()
+            linked = set(near.col[near.data >= neighbour].tolist())
+            for row in rows:
+                linked.update(by_event[events[ids[row]]])
+            for other in linked - block:
+                block.add(other)
+                frontier.append(other)
+            too_big = len(block) > max_block
+        seen |= block
+        if not too_big:
+            blocks.append([ids[n] for n in sorted(block)])
+    return blocks
 
 
 def _stable_ids(
@@ -203,6 +224,7 @@ def revise(
     events: Mapping[int, int],
     changed: Iterable[int],
     config: ReviseConfig | None = None,
+    vector_of: Callable[[Document], RevisionVector] | None = None,
 ) -> Revision:
     """Re-cluster the blocks of held articles that hold a changed article.
 
@@ -211,26 +233,27 @@ def revise(
         events: article id -> its current event id (event ids grow with time).
         changed: ids of the articles added or changed since the last pass.
         config: revision settings; the tuned defaults when omitted.
+        vector_of: an article's weighted words, pairs and names (``revision_vector``); pass a
+            memoised one so a pass does not extract every held article again.
     """
     cfg = config or ReviseConfig()
     changed = [d for d in changed if d in events]
     if not docs or not changed:
         return Revision(moves={})
     by_id = {d.id: d for d in docs}
-    # Candidates: the changed articles, every article of their events, and their neighbours.
     ids = list(by_id)
-    matrix = _matrix([_vector(by_id[d], cfg) for d in ids])
-    similarity = matrix @ matrix.T
+    vector = vector_of or (lambda doc: revision_vector(doc, cfg))
+    matrix = _matrix([vector(by_id[d]) for d in ids])
     moves: dict[int, int] = {}
     merged: dict[int, int] = {}
     split: dict[int, int] = {}
     fresh = [0]
     position = {doc_id: n for n, doc_id in enumerate(ids)}
-    for block in _blocks(ids, similarity, events, changed, cfg.neighbour):
-        if len(block) < 2 or len(block) > cfg.max_block:
+    for block in _blocks(ids, matrix, events, changed, cfg.neighbour, cfg.max_block):
+        if len(block) < 2:
             continue
-        rows = [position[d] for d in block]
-        labels = average_link(similarity[np.ix_(rows, rows)], cfg.threshold)
+        rows = matrix[[position[d] for d in block]]
+        labels = average_link((rows @ rows.T).toarray(), cfg.threshold)
         block_moves, block_merged, block_split = _stable_ids(block, labels, events, fresh)
         moves.update(block_moves)
         merged.update(block_merged)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -16,7 +17,7 @@ from bot.briefing.build import (
 )
 from bot.briefing.cluster import ClusterConfig, EventIndex
 from bot.briefing.model import Article, Briefing, Change, Claim, Document
-from bot.briefing.revise import ReviseConfig, Revision, revise
+from bot.briefing.revise import ReviseConfig, Revision, RevisionVector, revise, revision_vector
 from bot.events.memo import Memo
 from storage.records import EventRecord
 from storage.unit_of_work import UnitOfWork
@@ -47,7 +48,9 @@ class EventService:
         self.index = EventIndex(config)
         self._loaded = False
         self._evicted_at: datetime | None = None
-        self._memo = Memo(size=50_000)
+        self._memo_size = 50_000
+        self._memo = Memo(size=self._memo_size)
+        self._vectors: OrderedDict[tuple[int, int, ReviseConfig], RevisionVector] = OrderedDict()
         # Articles placed since the last revision pass: only their blocks are grouped again.
         self._changed: set[int] = set()
 
@@ -90,13 +93,20 @@ class EventService:
         """Group the changed part of the held window again, order-independently (see revise.py).
 
         Merged events keep the older id, split ones keep theirs on the larger part; a part split
-        off becomes a new event. Every touched event is refreshed and the index rebuilt.
+        off becomes a new event. Every touched event is refreshed and the index follows the moves.
         """
         if not self._changed:
             return Revision(moves={})
         pairs = await uow.articles.list_documents_since(now - REPLAY_WINDOW)
         events = {doc.id: event_id for doc, event_id in pairs}
-        revision = revise([doc for doc, _ in pairs], events, self._changed, config)
+        cfg = config or ReviseConfig()
+        revision = revise(
+            [doc for doc, _ in pairs],
+            events,
+            self._changed,
+            cfg,
+            vector_of=lambda doc: self._revision_vector(doc, cfg),
+        )
         self._changed.clear()
         if not revision.moves:
             return revision
@@ -119,7 +129,11 @@ class EventService:
         for old, survivor in sorted(revision.merged.items()):
             await uow.events.add_alias(old, target_id=survivor, now=now)
         await self._carry_marks(uow, origins, before, gone=set(revision.merged))
-        self.invalidate()
+        # Move only the moved articles in the index: rebuilding it would extract the whole window.
+        by_id = {doc.id: doc for doc, _ in pairs}
+        if self._loaded:
+            for article_id, target in revision.moves.items():
+                self.index.add(by_id[article_id], created.get(target, target))
         log.info(
             "revision moved %d articles: %d events merged, %d split off",
             len(revision.moves),
@@ -127,6 +141,18 @@ class EventService:
             sum(revision.split.values()),
         )
         return revision
+
+    def _revision_vector(self, doc: Document, config: ReviseConfig) -> RevisionVector:
+        """Return an article's revision vector, extracted once per text (passes are frequent)."""
+        key = (doc.id, hash((doc.title, doc.text)), config)
+        vector = self._vectors.get(key)
+        if vector is None:
+            vector = self._vectors[key] = revision_vector(doc, config)
+            if len(self._vectors) > self._memo_size:
+                self._vectors.popitem(last=False)
+        else:
+            self._vectors.move_to_end(key)
+        return vector
 
     @property
     def pending(self) -> int:
