@@ -203,11 +203,12 @@ def feeds_remove(
 def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Show what the database holds and whether feeds are failing."""
+    """Show what the database holds, failing feeds, and whether the running bot is healthy."""
     settings = _settings()
     from bot.commands import show_status
 
-    _run(lambda: show_status(settings, as_json=as_json, out=sys.stdout), settings)
+    code = _run(lambda: show_status(settings, as_json=as_json, out=sys.stdout), settings)
+    raise typer.Exit(code)
 
 
 @db_app.command("upgrade")

@@ -191,8 +191,10 @@ async def remove_feed(settings: Settings, feed: str, *, out: TextIO) -> int:
     return 0
 
 
-async def show_status(settings: Settings, *, as_json: bool, out: TextIO) -> None:
-    """Print counts of everything stored and the database URL (password hidden)."""
+async def show_status(settings: Settings, *, as_json: bool, out: TextIO) -> int:
+    """Print counts, failing feeds and the running bot's workers; 1 when the bot is unwell."""
+    from bot.health import assess
+
     services = await open_services(settings)
     try:
         async with services.db.unit_of_work() as uow:
@@ -200,12 +202,22 @@ async def show_status(settings: Settings, *, as_json: bool, out: TextIO) -> None
             failing = [f for f in await uow.feeds.list_all() if f.last_error]
     finally:
         await services.close()
+    bot = await asyncio.to_thread(assess, settings.health_file, utcnow())
+    code = 0 if bot["healthy"] else 1
     data = {"database": safe_url(settings.database_url), **asdict(counts)}
     if as_json:
         data["failing"] = [{"id": f.id, "url": f.url, "error": f.last_error} for f in failing]
+        data["bot"] = bot
         print(json.dumps(data, indent=2), file=out)
-        return
+        return code
     for key, value in data.items():
         print(f"{key.replace('_', ' '):<16} {value}", file=out)
     for f in failing:
         print(f"  failing feed {f.id} <{f.url}>: {f.last_error}", file=out)
+    state = "not running"
+    if bot["running"]:
+        state = f"running (pid {bot['pid']})" + ("" if bot["healthy"] else ", UNHEALTHY")
+    print(f"{'bot':<16} {state}", file=out)
+    for problem in bot["problems"]:
+        print(f"  {problem}", file=out)
+    return code

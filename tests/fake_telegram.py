@@ -15,6 +15,7 @@ import json
 import random
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -110,6 +111,9 @@ class FakeTelegram:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     sent: list[Sent] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
+    # Awaited after a sendMessage is accepted and before it is answered (to inject a fault
+    # between Telegram's acknowledgement and the bot's record of it).
+    before_answer: Callable[[Sent], Awaitable[None]] | None = None
 
     def __post_init__(self) -> None:
         self._updates: list[dict[str, Any]] = []
@@ -382,6 +386,8 @@ class FakeTelegram:
             Sent(chat_id, text, params.get("parse_mode"), params.get("reply_markup"),
                  bool(params.get("disable_notification")), message_id, time.monotonic())
         )  # fmt: skip
+        if self.before_answer is not None:
+            await self.before_answer(self.sent[-1])
         return _ok(self._message_json(chat_id, text, message_id))
 
     def _failure(self, chat_id: int) -> Failure | None:
