@@ -82,11 +82,11 @@ class AdminService:
         files with the same name are two articles (an edited upload is a new article; give it
         a ``URL:`` header to have edits kept as versions).
         """
-        from bot.ingest.files import UPLOAD_SOURCE, parse_document
+        from bot.ingest.files import UPLOAD_SOURCE, safe_parse_document
 
         digest = hashlib.sha256(data).hexdigest()[:UPLOAD_DIGEST_CHARS]
         parsed = await asyncio.to_thread(
-            parse_document,
+            safe_parse_document,
             data,
             filename=filename,
             source=UPLOAD_SOURCE,

@@ -144,6 +144,8 @@ def _parse_json(text: str) -> dict[str, str | datetime | None] | str:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         return f"invalid JSON: {exc.msg} at line {exc.lineno}"
+    except RecursionError:
+        return "JSON nested too deeply to be an article"
     if not isinstance(data, dict):
         return "JSON must be one object with `title` and `text`"
     fields: dict[str, str | datetime | None] = {}
@@ -246,7 +248,7 @@ def read_file(
         data = path.read_bytes()
     except OSError as exc:
         return _reject(location, f"cannot read file: {exc.strerror or exc}")
-    item = parse_document(
+    item = safe_parse_document(
         data,
         filename=path.name,
         source=source,
@@ -255,6 +257,33 @@ def read_file(
         max_bytes=max_bytes,
     )
     return replace(item, path=location) if isinstance(item, ParsedArticle) else item
+
+
+def safe_parse_document(
+    data: bytes,
+    *,
+    filename: str,
+    source: str | None,
+    identity_path: str,
+    location: str,
+    max_bytes: int,
+) -> ParsedArticle | IngestResult:
+    """Parse like parse_document; a file that breaks the parser is rejected, never raised.
+
+    One such file must not take the other files of a folder, a batch or a scan down with it.
+    """
+    try:
+        return parse_document(
+            data,
+            filename=filename,
+            source=source,
+            identity_path=identity_path,
+            location=location,
+            max_bytes=max_bytes,
+        )
+    except Exception as exc:  # a parser bug or a pathological file
+        log.warning("could not parse %s", location, exc_info=True)
+        return _reject(location, f"cannot be read as an article ({type(exc).__name__})")
 
 
 def _origin(path: Path, *, folder: Path | None, inbox: Path | None) -> tuple[str | None, str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 from watchfiles import Change, awatch
 
 from bot.ingest.files import is_hidden, read_file, source_and_path
-from bot.ingest.model import IngestResult, ParsedArticle
+from bot.ingest.model import IngestResult, Outcome, ParsedArticle
 from bot.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
@@ -73,8 +73,14 @@ class InboxWatcher:
                 stat = path.stat()
             except OSError:
                 continue
-            source, below = source_and_path(path, self.inbox_dir)
-            item = read_file(path, source=source, identity_path=below, max_bytes=self.max_bytes)
+            try:
+                source, below = source_and_path(path, self.inbox_dir)
+                item: Item = read_file(
+                    path, source=source, identity_path=below, max_bytes=self.max_bytes
+                )
+            except Exception as exc:  # one file must never cost the others of the batch
+                log.warning("could not read %s", path, exc_info=True)
+                item = IngestResult(str(path), Outcome.REJECTED, reason=f"cannot read: {exc}")
             read.append((path, (stat.st_mtime_ns, stat.st_size), item))
         return read
 

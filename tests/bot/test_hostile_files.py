@@ -1,0 +1,131 @@
+"""One hostile file (a date past year 9999 in UTC, JSON nested beyond the parser's stack) is
+rejected with a reason and never costs the other files: in `briefbot ingest`, the inbox's
+start-up scan, the inbox watcher and uploads."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot.ingest.files import parse_document
+from bot.ingest.model import IngestResult, Outcome
+from tests.bot.conftest import ADMIN
+from tests.faults import cli
+
+BODY = (
+    "The harbour authority reopened the northern pier on Wednesday after repairs to storm damage "
+    "that had kept fishing boats away for most of the winter season."
+)
+OTHER_BODY = (
+    "Volunteers counted more than four hundred nesting terns on the salt marsh this spring, the "
+    "largest colony recorded there since the survey began two decades ago."
+)
+THIRD_BODY = (
+    "The city council approved a new timetable for the night buses, adding three routes to the "
+    "eastern districts and a later last departure on Saturdays."
+)
+FAR_FUTURE = f"Pier reopens early\nDate: 9999-12-31T23:00:00-05:00\n\n{BODY}"
+NESTED = b"[" * 200_000 + b"]" * 200_000
+GOOD = f"Terns return to the marsh\n\n{OTHER_BODY}"
+
+
+def _hostile_folder(root: Path) -> Path:
+    folder = root / "Harbour News"
+    folder.mkdir(parents=True)
+    (folder / "a-far-future.txt").write_text(FAR_FUTURE, encoding="utf-8")
+    (folder / "b-nested.json").write_bytes(NESTED)
+    (folder / "c-good.txt").write_text(GOOD, encoding="utf-8")
+    return folder
+
+
+def test_a_date_beyond_year_9999_in_utc_counts_as_no_date() -> None:
+    item = parse_document(
+        FAR_FUTURE.encode(),
+        filename="a.txt",
+        source="x",
+        identity_path="a.txt",
+        location="a.txt",
+        max_bytes=100_000,
+    )
+    assert not isinstance(item, IngestResult) and item.published is None
+
+
+async def test_briefbot_ingest_stores_the_good_file_beside_hostile_ones(tmp_path: Path) -> None:
+    folder = _hostile_folder(tmp_path / "articles")
+    code, out, err = await cli(tmp_path, {}, "ingest", str(folder))
+    lines = out.splitlines()
+    assert code == 1, (out, err)  # something was rejected
+    assert any(line.startswith("new") and "c-good.txt" in line for line in lines), out
+    assert any(line.startswith("new") and "a-far-future.txt" in line for line in lines), out
+    assert any(
+        line.startswith("rejected") and "b-nested.json" in line and "nested too deeply" in line
+        for line in lines
+    ), out
+    assert lines[-1] == "3 item(s): 2 new article, 1 rejected"
+    assert "Traceback" not in err
+
+
+async def test_the_inbox_scan_and_watcher_ingest_good_files_beside_hostile_ones(
+    bot_factory: Callable[..., Any], tmp_path: Path
+) -> None:
+    from bot.jobs import Timings
+    from tests.bot.conftest import FAST
+
+    _hostile_folder(tmp_path / "inbox")  # there before the start: the start-up scan reads it
+    async with bot_factory(Timings(**{**FAST.__dict__, "inbox": True})) as bot:
+        async with asyncio.timeout(30):
+            while True:
+                async with bot.services.db.unit_of_work() as uow:
+                    counts = await uow.stats.counts()
+                if counts.articles >= 2:
+                    break
+                await asyncio.sleep(0.1)
+        later = bot.inbox / "Quay Post"
+        later.mkdir()
+        (later / "nested.json").write_bytes(NESTED)
+        (later / "quay.txt").write_text(f"Night buses get three routes\n\n{THIRD_BODY}", "utf-8")
+        async with asyncio.timeout(30):
+            while True:
+                async with bot.services.db.unit_of_work() as uow:
+                    counts = await uow.stats.counts()
+                if counts.articles >= 3 and counts.sources >= 2:
+                    break
+                await asyncio.sleep(0.1)
+
+
+async def test_an_upload_that_breaks_the_parser_gets_a_plain_answer(
+    bot_factory: Callable[..., Any],
+) -> None:
+    async with bot_factory(admin_ids=frozenset({ADMIN})) as bot:
+        before = len(bot.fake.to(ADMIN))
+        await bot.fake.document(ADMIN, "deep.json", NESTED)
+        await bot.fake.wait_for(lambda: len(bot.fake.to(ADMIN)) > before, within=20)
+        (reply,) = [s.text for s in bot.fake.to(ADMIN)[before:]]
+        assert "deep.json: rejected" in reply and "nested too deeply" in reply
+        assert "Sorry" not in reply
+        await bot.fake.document(ADMIN, "future.txt", FAR_FUTURE.replace("Pier", "Quay").encode())
+        await bot.fake.wait_for(lambda: len(bot.fake.to(ADMIN)) > before + 1, within=20)
+        assert "future.txt: new" in bot.fake.to(ADMIN)[-1].text
+    assert Outcome.REJECTED.value == "rejected"
+
+
+async def test_an_article_dated_year_one_does_not_break_the_articles_joining_its_event(
+    tmp_path: Path,
+) -> None:
+    import json
+
+    root = tmp_path / "articles"
+    (root / "Harbour News").mkdir(parents=True)
+    (root / "Quay Post").mkdir()
+    ancient = {"title": "Pier reopens", "text": BODY, "published": "0001-01-01T00:00:00Z"}
+    (root / "Harbour News" / "a-ancient.json").write_text(json.dumps(ancient), encoding="utf-8")
+    (root / "Quay Post" / "pier.txt").write_text(
+        f"Northern pier reopens after storm repairs\nDate: 2026-03-16T09:00:00Z\n\n{BODY} "
+        "Two boats went out at once.",
+        encoding="utf-8",
+    )
+    code, out, err = await cli(tmp_path, {}, "ingest", str(root))
+    assert code == 0, (out, err)
+    assert out.splitlines()[-1] == "2 item(s): 2 new article", out
