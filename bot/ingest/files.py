@@ -26,6 +26,12 @@ UNKNOWN_SOURCE = "unknown"
 # The source of a document sent to the bot without a `Source:` header.
 UPLOAD_SOURCE = "upload"
 
+# `NAME=value` lines naming a secret, or a Telegram bot token: a configuration file, not news.
+_SECRET = re.compile(
+    r"^\s*(?:export\s+)?[A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|PRIVATE_KEY)[A-Z0-9_]*\s*=|"
+    r"\b\d{5,}:[A-Za-z0-9_-]{30,}\b|-----BEGIN [A-Z ]*PRIVATE KEY-----",
+    re.MULTILINE,
+)
 _HEADER = re.compile(
     r"^(?P<key>source|url|link|date|published|updated):\s*(?P<value>.*?)\s*$", re.IGNORECASE
 )
@@ -179,6 +185,8 @@ def parse_document(
         text = decode_text(data)
     except DecodeError as exc:
         return _reject(location, str(exc))
+    if _SECRET.search(text):
+        return _reject(location, "looks like a file of secrets (a token or a password), not news")
     fields: dict[str, str | datetime | None]
     if suffix in JSON_SUFFIXES:
         parsed = _parse_json(text)
@@ -222,9 +230,22 @@ def is_hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
-def _walk(folder: Path) -> Iterator[Path]:
+def inside(path: Path, root: Path) -> bool:
+    """Return True when ``path``, with every link followed, is below the folder ``root``."""
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a loop of links
+        return False
+
+
+def _walk(folder: Path) -> Iterator[Path | IngestResult]:
+    """Yield the files below ``folder``; a link that leaves it is refused (as in the inbox)."""
     for path in sorted(folder.rglob("*")):
-        if path.is_file() and not is_hidden(path, folder):
+        if is_hidden(path, folder):
+            continue
+        if path.is_symlink() and not inside(path, folder):
+            yield _reject(str(path), "a link to outside the folder (not followed)")
+        elif path.is_file():
             yield path
 
 
@@ -314,6 +335,9 @@ def read_paths(
     for given in paths:
         if given.is_dir():
             for path in _walk(given):
+                if isinstance(path, IngestResult):
+                    yield path
+                    continue
                 source, below = _origin(path, folder=given, inbox=anchor)
                 yield read_file(path, source=source, identity_path=below, max_bytes=max_bytes)
         elif given.is_file():

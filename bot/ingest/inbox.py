@@ -49,11 +49,19 @@ class InboxWatcher:
         out = []
         expanded: set[Path] = set()
         for path in paths:
-            expanded.add(path.resolve())
+            try:
+                resolved = path.resolve()
+            except (OSError, RuntimeError):
+                continue
+            # A link out of the inbox (to /usr, to the bot's .env) is never followed, let alone
+            # searched.
+            if not resolved.is_relative_to(self.inbox_dir):
+                continue
+            expanded.add(resolved)
             # Files written into a folder that was just created can land before the watch on
             # that folder exists, so a new folder is searched rather than trusted to report.
-            if path.is_dir():
-                expanded.update(p.resolve() for p in path.rglob("*"))
+            if resolved.is_dir():
+                expanded.update(p.resolve() for p in resolved.rglob("*"))
         for path in sorted(expanded):
             try:
                 if not path.is_file() or is_hidden(path, self.inbox_dir):
@@ -85,7 +93,8 @@ class InboxWatcher:
         return read
 
     async def _ingest(self, paths: Iterable[Path]) -> list[IngestResult]:
-        changed = self._changed_files([*paths, *self._retry])
+        # Off the event loop: a big new folder takes a while to list.
+        changed = await asyncio.to_thread(self._changed_files, [*paths, *self._retry])
         self._retry.clear()
         if not changed:
             return []

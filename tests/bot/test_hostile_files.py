@@ -129,3 +129,68 @@ async def test_an_article_dated_year_one_does_not_break_the_articles_joining_its
     code, out, err = await cli(tmp_path, {}, "ingest", str(root))
     assert code == 0, (out, err)
     assert out.splitlines()[-1] == "2 item(s): 2 new article", out
+
+
+SECRET_ENV = "BRIEFBOT_TELEGRAM_TOKEN=987654321:AAHfakefakefakefakefakefakefakefake12\n"
+
+
+async def test_briefbot_ingest_never_follows_links_out_of_the_folder_nor_reads_secrets(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / ".env").write_text(SECRET_ENV, encoding="utf-8")
+    folder = tmp_path / "articles" / "Harbour News"
+    folder.mkdir(parents=True)
+    (folder / "notes.txt").symlink_to(tmp_path / ".env")
+    (folder / "system").symlink_to("/usr")
+    (folder / "settings.txt").write_text(f"Settings\n\n{SECRET_ENV}", encoding="utf-8")
+    (folder / "terns.txt").write_text(GOOD, encoding="utf-8")
+    code, out, err = await cli(tmp_path, {}, "ingest", str(tmp_path / "articles"))
+    assert code == 1
+    assert "987654321" not in out + err
+    lines = out.splitlines()
+    assert any("notes.txt" in line and "outside the folder" in line for line in lines), out
+    assert any("settings.txt" in line and "secrets" in line for line in lines), out
+    assert any(line.startswith("new") and "terns.txt" in line for line in lines), out
+    assert lines[-1] == "4 item(s): 1 new article, 3 rejected", out
+    code, out, err = await cli(tmp_path, {}, "brief", "--json")
+    assert code == 0 and "987654321" not in out and "Terns" in out
+
+
+async def test_the_watcher_ignores_links_out_of_the_inbox_without_freezing(
+    bot_factory: Callable[..., Any], tmp_path: Path
+) -> None:
+    from bot.jobs import Timings
+    from tests.bot.conftest import FAST
+
+    (tmp_path / ".env").write_text(SECRET_ENV, encoding="utf-8")
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / "system").symlink_to("/usr")  # seen by the start-up scan
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    async with bot_factory(Timings(**{**FAST.__dict__, "inbox": True})) as bot:
+        await bot.say(42, "/help")
+        first_reply = loop.time() - started
+        source = bot.inbox / "Harbour News"
+        source.mkdir()
+        (bot.inbox / "more").symlink_to("/usr/share")
+        (source / "notes.txt").symlink_to(tmp_path / ".env")
+        (source / "terns.txt").write_text(GOOD, encoding="utf-8")
+        slowest = 0.0
+        for _ in range(20):  # the watcher sees the changes within about a second
+            started = loop.time()
+            await asyncio.sleep(0.05)
+            slowest = max(slowest, loop.time() - started - 0.05)
+            await asyncio.sleep(0.1)
+        async with asyncio.timeout(20):
+            while True:
+                async with bot.services.db.unit_of_work() as uow:
+                    if (await uow.stats.counts()).articles >= 1:
+                        break
+                await asyncio.sleep(0.1)
+        replies = await bot.say(42, "/events")
+        async with bot.services.db.unit_of_work() as uow:
+            assert (await uow.stats.counts()).articles == 1
+    assert not any("987654321" in r for r in replies)
+    # Starting takes about a second; walking /usr on the loop took several more.
+    assert first_reply < 4.0, f"the first /help took {first_reply:.1f}s after the start"
+    assert slowest < 0.5, f"the event loop stalled for {slowest:.2f}s"
