@@ -13,7 +13,7 @@ import typer
 from bot import __version__
 from bot.commands_errors import CommandError
 from bot.config import ConfigError, Settings, load_settings
-from bot.logs import setup_logging
+from bot.logs import add_secret, scrub, setup_logging
 from storage.db import DatabaseError, describe_error, safe_url
 
 T = TypeVar("T")
@@ -36,7 +36,7 @@ _state: dict[str, bool] = {"debug": False}
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"briefbot: {message}", err=True)
+    typer.echo(f"briefbot: {scrub(message)}", err=True)
     return typer.Exit(code)
 
 
@@ -46,6 +46,8 @@ def _settings(*, service: bool = False) -> Settings:
         settings = load_settings()
     except ConfigError as exc:
         raise _fail(str(exc)) from None
+    for secret in (settings.telegram_token, settings.webhook_secret):
+        add_secret(secret.get_secret_value() if secret else None)
     level = settings.log_level
     if _state["debug"]:
         level = "DEBUG"
@@ -226,4 +228,10 @@ def db_upgrade() -> None:
 
 def main() -> None:
     """Entry point of the ``briefbot`` command."""
-    app()
+    try:
+        app()
+    except Exception:  # only with --debug: the traceback, but never a secret in it
+        import traceback
+
+        sys.stderr.write(scrub(traceback.format_exc()))
+        sys.exit(1)
