@@ -122,6 +122,7 @@ class FakeTelegram:
         self._changed = asyncio.Condition()
         self._fail_next: deque[Failure] = deque()
         self._fail_chats: dict[int, Failure] = {}
+        self._chat_limits: dict[int, list[int]] = {}
         self._window: deque[float] = deque()
         self._random = random.Random(self.seed)
         self._hold_after: int | None = None
@@ -161,6 +162,10 @@ class FakeTelegram:
     def fail_chat(self, chat_id: int, status: int = 403) -> None:
         """Answer every sendMessage to ``chat_id`` with ``status`` (403: bot blocked)."""
         self._fail_chats[chat_id] = Failure(status, _describe(status))
+
+    def limit_chat(self, chat_id: int, retry_after: int, times: int = 1) -> None:
+        """Answer the next ``times`` sendMessage calls to ``chat_id`` with a 429 for that chat."""
+        self._chat_limits[chat_id] = [retry_after, times]
 
     def hold_after(self, delivered: int | None) -> None:
         """Never answer sendMessage once ``delivered`` messages went out (None: stop holding)."""
@@ -393,6 +398,10 @@ class FakeTelegram:
     def _failure(self, chat_id: int) -> Failure | None:
         if chat_id in self._fail_chats:
             return self._fail_chats[chat_id]
+        limit = self._chat_limits.get(chat_id)
+        if limit and limit[1] > 0:
+            limit[1] -= 1
+            return Failure(429, f"Too Many Requests: retry after {limit[0]}", limit[0])
         if self._fail_next:
             return self._fail_next.popleft()
         if self.per_second is not None:

@@ -199,7 +199,7 @@ class OutboxWorker:
                 if delivery.result is Result.RATE_LIMITED:
                     lane.sending = False
                     self.stats.rate_limited += 1
-                    self.limiter.pause(delivery.retry_after)
+                    self.limiter.pause_chat(chat_id, delivery.retry_after)
                     continue  # the same message again, after the pause
                 keep_going = await asyncio.shield(self._record_until_stored(msg, delivery))
                 lane.sending = False

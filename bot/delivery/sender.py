@@ -103,8 +103,10 @@ async def send_message(bot: Bot, msg: OutboxRecord, *, plain: bool = False) -> D
 class RateLimiter:
     """Space sends: at most ``per_second`` overall and one per ``chat_interval`` per chat.
 
-    A 429 pauses every send for ``retry_after`` and slows the pace, which then recovers. One
-    instance serves the outbox worker and (through SharedRateLimiter) the command replies.
+    A 429 for one chat pauses that chat only (Telegram limits each chat on its own); 429s for
+    several chats within ``flood_window`` seconds mean the bot as a whole sends too fast: then
+    every send pauses for ``retry_after`` and the pace slows, and recovers later. One instance
+    serves the outbox worker and (through SharedRateLimiter) the command replies.
     """
 
     def __init__(
@@ -114,8 +116,11 @@ class RateLimiter:
         chat_interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        flood_window: float = 2.0,
     ) -> None:
         self.base_interval = 1.0 / per_second
+        self.flood_window = flood_window
+        self._limited_chats: dict[int | str, float] = {}
         self.interval = self.base_interval
         self.chat_interval = chat_interval
         self._clock = clock
@@ -150,6 +155,17 @@ class RateLimiter:
         wait = self._paused_until - self._clock()
         if wait > 0:
             await self._sleep(wait)
+
+    def pause_chat(self, chat_id: int | str, seconds: float) -> None:
+        """Hold back one chat after its 429, or everything when other chats got one too."""
+        now = self._clock()
+        self._limited_chats = {
+            c: t for c, t in self._limited_chats.items() if now - t < self.flood_window
+        }
+        self._limited_chats[chat_id] = now
+        self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), now + seconds)
+        if len(self._limited_chats) > 1:
+            self.pause(seconds)
 
     def pause(self, seconds: float) -> None:
         """Stop every send for ``seconds``; slow down by a fifth unless already paused.

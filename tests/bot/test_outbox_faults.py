@@ -238,3 +238,22 @@ async def test_a_crashed_worker_is_restarted_and_shown_in_status(
         code, out, _ = await cli(tmp_path, env, "status")
         assert code == 0 and f"running (pid {os.getpid()})" in out
     assert not health_file.exists()  # a clean stop removes it
+
+
+async def test_a_429_for_one_chat_pauses_only_that_chat(bot_factory: Callable[..., Any]) -> None:
+    slow, others = 800, range(801, 860)
+    async with bot_factory() as bot:
+        bot.fake.limit_chat(slow, retry_after=5)
+        url = str(bot.services.db.url)
+        await _queue(url, range(slow, slow + 1))
+        await _queue(url, others)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        bot.runtime.worker.wake()
+        await _delivered(bot.fake, others, within=20)
+        others_took = loop.time() - started
+        await _delivered(bot.fake, range(slow, slow + 1), within=20)
+        slow_took = loop.time() - started
+    assert others_took < 3.0, f"the other chats waited {others_took:.1f}s"
+    assert slow_took >= 5.0  # the limited chat waited what Telegram asked
+    assert _counts(bot.fake, range(slow, 860)) == (0, 0)
