@@ -103,9 +103,10 @@ async def send_message(bot: Bot, msg: OutboxRecord, *, plain: bool = False) -> D
 class RateLimiter:
     """Space sends: at most ``per_second`` overall and one per ``chat_interval`` per chat.
 
-    A 429 for one chat pauses that chat only (Telegram limits each chat on its own); 429s for
-    several chats within ``flood_window`` seconds mean the bot as a whole sends too fast: then
-    every send pauses for ``retry_after`` and the pace slows, and recovers later. One instance
+    A 429 pauses its chat for ``retry_after`` and every other chat for at most a second
+    (Telegram limits each chat on its own, and says nothing about which limit it was); 429s
+    for several chats within ``flood_window`` seconds mean the bot as a whole sends too fast:
+    then every send pauses for ``retry_after``. Either way the pace slows, and recovers later. One instance
     serves the outbox worker and (through SharedRateLimiter) the command replies.
     """
 
@@ -117,9 +118,11 @@ class RateLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         flood_window: float = 2.0,
+        chat_breather: float = 1.0,
     ) -> None:
         self.base_interval = 1.0 / per_second
         self.flood_window = flood_window
+        self.chat_breather = chat_breather
         self._limited_chats: dict[int | str, float] = {}
         self.interval = self.base_interval
         self.chat_interval = chat_interval
@@ -164,8 +167,8 @@ class RateLimiter:
         }
         self._limited_chats[chat_id] = now
         self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), now + seconds)
-        if len(self._limited_chats) > 1:
-            self.pause(seconds)
+        flood = len(self._limited_chats) > 1
+        self.pause(seconds if flood else min(seconds, self.chat_breather))
 
     def pause(self, seconds: float) -> None:
         """Stop every send for ``seconds``; slow down by a fifth unless already paused.
