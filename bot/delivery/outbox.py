@@ -27,7 +27,7 @@ from telegram import Bot
 from bot.delivery.sender import Delivery, RateLimiter, Result, send_message
 from bot.health import Health
 from storage.db import describe_error
-from storage.delivery_repositories import OutboxRecord
+from storage.records import OutboxRecord
 from storage.types import utcnow
 from storage.unit_of_work import Database
 

@@ -78,7 +78,7 @@ async def test_the_inbox_scan_and_watcher_ingest_good_files_beside_hostile_ones(
         async with asyncio.timeout(30):
             while True:
                 async with bot.services.db.unit_of_work() as uow:
-                    counts = await uow.stats.counts()
+                    counts = await uow.stats.count_all()
                 if counts.articles >= 2:
                     break
                 await asyncio.sleep(0.1)
@@ -89,7 +89,7 @@ async def test_the_inbox_scan_and_watcher_ingest_good_files_beside_hostile_ones(
         async with asyncio.timeout(30):
             while True:
                 async with bot.services.db.unit_of_work() as uow:
-                    counts = await uow.stats.counts()
+                    counts = await uow.stats.count_all()
                 if counts.articles >= 3 and counts.sources >= 2:
                     break
                 await asyncio.sleep(0.1)
@@ -184,12 +184,12 @@ async def test_the_watcher_ignores_links_out_of_the_inbox_without_freezing(
         async with asyncio.timeout(20):
             while True:
                 async with bot.services.db.unit_of_work() as uow:
-                    if (await uow.stats.counts()).articles >= 1:
+                    if (await uow.stats.count_all()).articles >= 1:
                         break
                 await asyncio.sleep(0.1)
         replies = await bot.say(42, "/events")
         async with bot.services.db.unit_of_work() as uow:
-            assert (await uow.stats.counts()).articles == 1
+            assert (await uow.stats.count_all()).articles == 1
     assert not any("987654321" in r for r in replies)
     # Starting takes about a second; walking /usr on the loop took several more.
     assert first_reply < 4.0, f"the first /help took {first_reply:.1f}s after the start"

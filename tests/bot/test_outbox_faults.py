@@ -136,7 +136,7 @@ async def test_a_failed_sent_mark_is_retried_and_never_resends(
         await _delivered(bot.fake, chats, within=60)
         async with bot.services.db.unit_of_work() as uow:
             async with asyncio.timeout(30):
-                while (await uow.outbox.counts()).get("sent", 0) < len(chats):
+                while (await uow.outbox.count_by_state()).get("sent", 0) < len(chats):
                     await asyncio.sleep(0.2)
                     await uow.session.rollback()
         await asyncio.sleep(SHORT_LEASE.lease.total_seconds() + 1)  # a re-send would come now
