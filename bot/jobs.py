@@ -120,12 +120,11 @@ class Runtime:
         return purged
 
     async def poll_feeds(self) -> None:
-        """Poll due feeds and re-fetch recent articles."""
+        """Start polling due feeds (each on its own) and re-fetch recent articles."""
         if self.poller is None:
             return
         now = self.services.clock()
-        for report in await self.poller.poll_due(now):
-            log.info("%s", report.describe())
+        await self.poller.start_due(now)
         await self.poller.refetch_due(now)
         self.after_ingest()
 
@@ -221,6 +220,7 @@ class Runtime:
         ]
         if t.feeds:
             self.poller = FeedPoller(self.services.db, self.services.pipeline, settings)
+            self.poller.on_polled = self.after_ingest
             interval = t.feed_poll or float(min(settings.poll_interval, 60))
             jobs.append((Runtime.poll_feeds, interval, "feeds"))
         for method, every, name in jobs:
