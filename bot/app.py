@@ -33,6 +33,7 @@ from bot.events import EventService
 from bot.jobs import Runtime, Timings
 from bot.lookup import EventLookup
 from bot.pipeline import Pipeline
+from bot.webhook import WebhookServer
 from storage.types import utcnow
 from storage.unit_of_work import Database
 
@@ -174,6 +175,7 @@ async def running(app: AnyApp, *, poll_timeout: int = 30) -> AsyncIterator[AnyAp
     """
     runtime: Runtime = app.bot_data["runtime"]
     settings = runtime.services.settings
+    webhook: WebhookServer | None = None
     await app.initialize()
     try:
         if app.post_init:
@@ -181,18 +183,25 @@ async def running(app: AnyApp, *, poll_timeout: int = 30) -> AsyncIterator[AnyAp
         assert app.updater is not None
         if settings.webhook_url:
             assert settings.webhook_secret is not None
-            await app.updater.start_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-                webhook_url=settings.webhook_url,
-                secret_token=settings.webhook_secret.get_secret_value(),
+            secret = settings.webhook_secret.get_secret_value()
+            # Our own server, not PTB's: it refuses bodies without the secret before reading.
+            webhook = WebhookServer(
+                app.bot,
+                app.update_queue,
+                secret=secret,
+                path=urlsplit(settings.webhook_url).path,
+            )
+            webhook.listen(settings.webhook_listen, settings.webhook_port)
+            await app.bot.set_webhook(
+                settings.webhook_url, secret_token=secret, drop_pending_updates=False
             )
         else:
             await app.updater.start_polling(timeout=poll_timeout, drop_pending_updates=False)
         await app.start()
         yield app
     finally:
+        if webhook is not None:
+            await webhook.close()
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         if app.running:
