@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -103,7 +105,10 @@ class EventService:
         if record is None:
             raise LookupError(f"no event {event_id}")
         articles = await uow.articles.list_event_articles(event_id)
-        return build_briefing(
+        # In a thread: an event of thousands of articles takes seconds to brief, and the bot
+        # must keep answering meanwhile.
+        return await asyncio.to_thread(
+            build_briefing,
             event_id,
             articles,
             first_seen=record.first_seen,
@@ -135,15 +140,19 @@ class _Memo:
     def __init__(self, size: int) -> None:
         self._size = size
         self._items: OrderedDict[tuple[str, int, int], Any] = OrderedDict()
+        # Briefings are built in worker threads; two may share the memo.
+        self._lock = threading.Lock()
 
     def get(
         self, key: tuple[str, int, int], compute: Callable[[Article], T], article: Article
     ) -> T:
-        if key in self._items:
-            self._items.move_to_end(key)
-            return cast(T, self._items[key])
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return cast(T, self._items[key])
         value = compute(article)
-        self._items[key] = value
-        if len(self._items) > self._size:
-            self._items.popitem(last=False)
+        with self._lock:
+            self._items[key] = value
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
         return value
