@@ -123,6 +123,7 @@ class FakeTelegram:
         self._fail_next: deque[Failure] = deque()
         self._fail_chats: dict[int, Failure] = {}
         self._chat_limits: dict[int, list[int]] = {}
+        self._migrated: dict[int, int] = {}
         self._window: deque[float] = deque()
         self._random = random.Random(self.seed)
         self._hold_after: int | None = None
@@ -162,6 +163,10 @@ class FakeTelegram:
     def fail_chat(self, chat_id: int, status: int = 403) -> None:
         """Answer every sendMessage to ``chat_id`` with ``status`` (403: bot blocked)."""
         self._fail_chats[chat_id] = Failure(status, _describe(status))
+
+    def migrate_chat(self, chat_id: int, new_chat_id: int) -> None:
+        """Answer sends to ``chat_id`` as Telegram does once a group became a supergroup."""
+        self._migrated[chat_id] = new_chat_id
 
     def limit_chat(self, chat_id: int, retry_after: int, times: int = 1) -> None:
         """Answer the next ``times`` sendMessage calls to ``chat_id`` with a 429 for that chat."""
@@ -372,6 +377,12 @@ class FakeTelegram:
     async def _api_sendMessage(self, params: dict[str, Any]) -> tuple[int, bytes, str]:
         chat_id = int(params["chat_id"])
         text = str(params["text"])
+        if chat_id in self._migrated:
+            return _error(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self._migrated[chat_id]},
+            )
         failure = self._failure(chat_id)
         if failure is not None:
             self.refused.append(

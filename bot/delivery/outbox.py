@@ -278,6 +278,18 @@ class OutboxWorker:
                 )
                 await uow.outbox.retry_later(msg.id, at=now + wait, error=delivery.error)
                 return False
+            if delivery.result is Result.MIGRATED:
+                assert delivery.new_chat_id is not None
+                moved = await uow.subscribers.move_chat(msg.chat_id, delivery.new_chat_id)
+                queued = await uow.outbox.move_chat(msg.chat_id, delivery.new_chat_id, now=now)
+                log.info(
+                    "chat %s is now %s: subscriber %s, %d message(s) follow it",
+                    msg.chat_id,
+                    delivery.new_chat_id,
+                    "moved" if moved else "not moved",
+                    queued,
+                )
+                return False
             if delivery.result is Result.CHAT_GONE:
                 self.stats.chats_gone.add(msg.chat_id)
                 await uow.subscribers.deactivate(msg.chat_id)

@@ -16,7 +16,14 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import BaseRateLimiter, ExtBot
 from telegram.warnings import PTBDeprecationWarning
 
@@ -39,6 +46,7 @@ class Result(enum.Enum):
     CHAT_GONE = "chat gone"
     BAD_MARKUP = "bad markup"
     REJECTED = "rejected"
+    MIGRATED = "chat migrated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +57,7 @@ class Delivery:
     message_id: int | None = None
     error: str = ""
     retry_after: float = 0.0
+    new_chat_id: int | None = None  # MIGRATED: the id the chat now has
 
 
 def plain_text(message: str) -> str:
@@ -84,6 +93,8 @@ async def send_message(bot: Bot, msg: OutboxRecord, *, plain: bool = False) -> D
         )
     except RetryAfter as exc:
         return Delivery(Result.RATE_LIMITED, error=str(exc), retry_after=retry_seconds(exc))
+    except ChatMigrated as exc:
+        return Delivery(Result.MIGRATED, error=exc.message, new_chat_id=int(exc.new_chat_id))
     except Forbidden as exc:
         return Delivery(Result.CHAT_GONE, error=exc.message)
     except BadRequest as exc:  # before NetworkError: BadRequest subclasses it

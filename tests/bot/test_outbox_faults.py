@@ -257,3 +257,22 @@ async def test_a_429_for_one_chat_pauses_only_that_chat(bot_factory: Callable[..
     assert others_took < 3.0, f"the other chats waited {others_took:.1f}s"
     assert slow_took >= 5.0  # the limited chat waited what Telegram asked
     assert _counts(bot.fake, range(slow, 860)) == (0, 0)
+
+
+async def test_a_group_that_became_a_supergroup_gets_its_messages_at_the_new_id(
+    bot_factory: Callable[..., Any],
+) -> None:
+    old, new = -100, -1001
+    async with bot_factory() as bot:
+        async with bot.services.db.unit_of_work() as uow:
+            await uow.subscribers.upsert(old, timezone="UTC", digest_time="07:30", now=utcnow())
+        bot.fake.migrate_chat(old, new)
+        await _queue(str(bot.services.db.url), range(old, old + 1))
+        bot.runtime.worker.wake()
+        await bot.fake.wait_for(lambda: len(bot.fake.to(new)) == 1, within=10)
+        await bot.settle()
+        async with bot.services.db.unit_of_work() as uow:
+            moved = await uow.subscribers.get_subscriber(new)
+            assert await uow.subscribers.get_subscriber(old) is None
+    assert moved is not None and moved.active
+    assert [s.text for s in bot.fake.to(new)] == [f"message for {old}"]
