@@ -55,3 +55,19 @@ async def test_bad_summary_arguments_are_answered_plainly(
         replies = await bot.say(42, command)
     assert replies and not any("Sorry" in r for r in replies), replies
     assert bot.fake.to(ADMIN) == []
+
+
+async def test_a_burst_of_failing_commands_sends_admins_one_message(
+    bot_factory: Callable[..., Any], tmp_path: Any
+) -> None:
+    import asyncio
+
+    from tests.faults import writes_refused
+
+    async with bot_factory() as bot:
+        with writes_refused(f"sqlite:///{tmp_path / 'bot.db'}", "subscribers", on="INSERT"):
+            await asyncio.gather(*(bot.fake.command(42, "/start") for _ in range(15)))
+            await bot.fake.wait_for(lambda: len(bot.fake.to(42)) >= 15, within=30)
+            await bot.say(43, "/help")
+    assert all("Sorry" in s.text for s in bot.fake.to(42))
+    assert len(bot.fake.to(ADMIN)) == 1
