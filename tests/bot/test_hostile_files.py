@@ -194,3 +194,22 @@ async def test_the_watcher_ignores_links_out_of_the_inbox_without_freezing(
     # Starting takes about a second; walking /usr on the loop took several more.
     assert first_reply < 4.0, f"the first /help took {first_reply:.1f}s after the start"
     assert slowest < 0.5, f"the event loop stalled for {slowest:.2f}s"
+
+
+async def test_nul_bytes_and_lone_surrogates_are_stored_cleaned(database: Any) -> None:
+    import json
+
+    from bot.events import EventService
+    from bot.pipeline import Pipeline
+
+    raw = json.dumps(
+        {"title": "Pier\u0000 reopens \ud800", "text": f"{BODY}\u0000 Boats \udfff returned."}
+    ).encode()
+    item = parse_document(
+        raw, filename="x.json", source="s", identity_path="x.json", location="x", max_bytes=10**6
+    )
+    (result,) = await Pipeline(database, EventService()).ingest([item])
+    assert result.outcome is Outcome.NEW, result.reason
+    async with database.unit_of_work() as uow:
+        (event,) = await uow.events.list_recent_events(limit=5)
+    assert event.headline == "Pier reopens \ufffd"
