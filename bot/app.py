@@ -221,6 +221,8 @@ async def run_bot(settings: Settings) -> None:
     services = build_services(settings)
     try:
         await asyncio.to_thread(services.db.migrate)
+        # Fail now, not at the first message, when nothing could be stored or sent.
+        await services.db.check_writable()
         app = build_application(services)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -276,3 +276,24 @@ async def test_a_group_that_became_a_supergroup_gets_its_messages_at_the_new_id(
             assert await uow.subscribers.get_subscriber(old) is None
     assert moved is not None and moved.active
     assert [s.text for s in bot.fake.to(new)] == [f"message for {old}"]
+
+
+@pytest.mark.postgres
+async def test_run_fails_fast_on_a_read_only_database(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine, text
+
+    from storage.db import sync_url
+
+    with scratch_postgres(_pg_url(), "f11_readonly") as url:
+        upgrade(url)
+        engine = create_engine(sync_url(url), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(
+                text('ALTER DATABASE "f11_readonly" SET default_transaction_read_only = on')
+            )
+        engine.dispose()
+        env = {"BRIEFBOT_TELEGRAM_TOKEN": TOKEN, "BRIEFBOT_DATABASE_URL": url}
+        code, _, err = await cli(tmp_path, env, "run")
+    assert code == 1
+    assert "takes no writes" in err and "read-only" in err
+    assert "Traceback" not in err
