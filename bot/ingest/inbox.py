@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 
@@ -19,6 +20,9 @@ log = logging.getLogger(__name__)
 DEBOUNCE_MS = 800
 # With files whose article could not be stored, try them again this often even if nothing changes.
 RETRY_MS = 60_000
+# The watcher reads a file once it has not changed for this long: a file copied or written
+# slowly is read once, whole, not once per chunk.
+SETTLE_SECONDS = 1.5
 
 Item = ParsedArticle | IngestResult
 ResultsCallback = Callable[[list[IngestResult]], Awaitable[None]]
@@ -44,6 +48,9 @@ class InboxWatcher:
         self._seen: dict[Path, tuple[int, int]] = {}
         # Files read but not stored (the database failed): offered again with the next batch.
         self._retry: set[Path] = set()
+        # Files the watcher saw changing too recently: read once they have settled.
+        self._unsettled: set[Path] = set()
+        self._settler: asyncio.Task[None] | None = None
 
     def _changed_files(self, paths: Iterable[Path]) -> list[Path]:
         out = []
@@ -92,10 +99,39 @@ class InboxWatcher:
             read.append((path, (stat.st_mtime_ns, stat.st_size), item))
         return read
 
-    async def _ingest(self, paths: Iterable[Path]) -> list[IngestResult]:
+    def _settled(self, paths: list[Path]) -> list[Path]:
+        """Return the files unchanged for SETTLE_SECONDS; remember the others for later."""
+        now = time.time()
+        ready = []
+        for path in paths:
+            try:
+                fresh = now - path.stat().st_mtime < SETTLE_SECONDS
+            except OSError:
+                continue
+            if fresh:
+                self._unsettled.add(path)
+            else:
+                ready.append(path)
+        return ready
+
+    async def _settle(self) -> None:
+        """Ingest the files that were still changing, once they stop."""
+        while self._unsettled:
+            await asyncio.sleep(SETTLE_SECONDS)
+            paths, self._unsettled = list(self._unsettled), set()
+            try:
+                await self._ingest(paths, settle=True)
+            except Exception:
+                log.exception("inbox ingest failed for %d file(s)", len(paths))
+
+    async def _ingest(self, paths: Iterable[Path], *, settle: bool = False) -> list[IngestResult]:
         # Off the event loop: a big new folder takes a while to list.
         changed = await asyncio.to_thread(self._changed_files, [*paths, *self._retry])
         self._retry.clear()
+        if settle:
+            changed = await asyncio.to_thread(self._settled, changed)
+            if self._unsettled and (self._settler is None or self._settler.done()):
+                self._settler = asyncio.create_task(self._settle())
         if not changed:
             return []
         read = await asyncio.to_thread(self._read, changed)
@@ -129,6 +165,13 @@ class InboxWatcher:
         except Exception:
             log.exception("inbox scan failed")
         log.info("watching inbox %s", self.inbox_dir)
+        try:
+            await self._watch(stop)
+        finally:
+            if self._settler is not None:
+                self._settler.cancel()
+
+    async def _watch(self, stop: asyncio.Event) -> None:
         async for changes in awatch(
             self.inbox_dir,
             stop_event=stop,
@@ -141,6 +184,6 @@ class InboxWatcher:
             if not paths and not self._retry:
                 continue
             try:
-                await self._ingest(paths)
+                await self._ingest(paths, settle=True)
             except Exception:  # one bad batch must not end the watcher
                 log.exception("inbox ingest failed for %d file(s)", len(paths))

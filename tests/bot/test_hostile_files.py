@@ -213,3 +213,34 @@ async def test_nul_bytes_and_lone_surrogates_are_stored_cleaned(database: Any) -
     async with database.unit_of_work() as uow:
         (event,) = await uow.events.list_recent_events(limit=5)
     assert event.headline == "Pier reopens \ufffd"
+
+
+async def test_a_file_written_slowly_into_the_inbox_is_ingested_once_whole(
+    bot_factory: Callable[..., Any],
+) -> None:
+    from bot.jobs import Timings
+    from tests.bot.conftest import FAST
+
+    sentences = [
+        f"Sentence {n} of the long report on the harbour works goes here." for n in range(12)
+    ]
+    async with bot_factory(Timings(**{**FAST.__dict__, "inbox": True})) as bot:
+        (bot.inbox / "Harbour News").mkdir()
+        path = bot.inbox / "Harbour News" / "report.txt"
+        with path.open("w", encoding="utf-8") as out:
+            out.write(f"Harbour works report\n\n{BODY}\n")
+            for sentence in sentences:  # a slow copy: a chunk every 0.4 s
+                out.write(sentence + " ")
+                out.flush()
+                await asyncio.sleep(0.4)
+        async with asyncio.timeout(20):
+            while True:
+                async with bot.services.db.unit_of_work() as uow:
+                    counts = await uow.stats.count_all()
+                if counts.articles:
+                    break
+                await asyncio.sleep(0.1)
+        await asyncio.sleep(3)  # a later partial read would be a second version by now
+        async with bot.services.db.unit_of_work() as uow:
+            counts = await uow.stats.count_all()
+    assert (counts.articles, counts.versions) == (1, 1)
