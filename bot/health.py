@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from storage.types import utcnow
+from bot.times import utcnow
 
 log = logging.getLogger(__name__)
 

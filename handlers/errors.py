@@ -8,7 +8,7 @@ import time
 from telegram import Update
 from telegram.error import TelegramError
 
-from handlers.context import Context, runtime
+from handlers.context import Context, services
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ async def on_error(update: object, context: Context) -> None:
         return
     held, state["last"], state["held"] = state["held"], now, 0
     more = f" ({held} more error(s) before this one were not reported)" if held else ""
-    for admin_id in runtime(context).services.settings.admin_ids:
+    for admin_id in services(context).settings.admin_ids:
         try:
             await context.bot.send_message(
                 admin_id,

@@ -7,11 +7,11 @@ from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from bot.briefing.model import Briefing
-from bot.config import parse_hhmm
 from bot.delivery.alerts import matches
 from bot.delivery.schedule import local_day, next_digest_at
-from bot.events import EventService
-from handlers.render import digest_html
+from bot.events.service import EventService
+from bot.render.html import digest_html
+from bot.times import parse_hhmm
 from storage.db import describe_error, is_transient
 from storage.records import SubscriberRecord
 from storage.unit_of_work import Database, UnitOfWork

@@ -26,9 +26,9 @@ from telegram import Bot
 
 from bot.delivery.sender import Delivery, RateLimiter, Result, send_message
 from bot.health import Health
+from bot.times import utcnow
 from storage.db import describe_error
 from storage.records import OutboxRecord
-from storage.types import utcnow
 from storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)

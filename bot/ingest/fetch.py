@@ -164,18 +164,15 @@ class Fetcher:
         timeout: float = 20.0,
         total_timeout: float = 60.0,
         max_redirects: int = 5,
-        transport: httpx.AsyncBaseTransport | None = None,
         resolver: Resolver = resolve,
     ) -> None:
         self.max_bytes = max_bytes
         self.allow_private = allow_private
         self.total_timeout = total_timeout
         self.max_redirects = max_redirects
-        if transport is None:
-            backend = PinnedBackend(allow_private=allow_private, resolver=resolver)
-            transport = PinnedTransport(backend)
+        backend = PinnedBackend(allow_private=allow_private, resolver=resolver)
         self._client = httpx.AsyncClient(
-            transport=transport,
+            transport=PinnedTransport(backend),
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             follow_redirects=False,
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot.ingest.fetch import Fetcher, FetchError
-from tests.fake_feeds import FakeFeedServer
+from tests.fakes.feeds import FakeFeedServer
 
 
 class StubDns:
