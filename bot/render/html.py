@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, tzinfo
 from html import escape
 
-from bot.briefing.model import Briefing, Change, Difference, SourceArticle
+from bot.briefing.model import Briefing, Change, ChangeSummary, Difference, SourceArticle
 from bot.render.sections import (
     Changes,
     Differences,
@@ -21,8 +21,12 @@ from bot.render.sections import (
     figure_phrases,
     format_time,
     meta_line,
+    more_line,
+    more_updates_line,
+    moved_line,
     plural,
     spelling_line,
+    statement_line,
     value_groups,
 )
 from bot.render.split import split_html_sections, units
@@ -61,8 +65,10 @@ def _section_html(section: Section, tz: tzinfo) -> str:
         case Spellings(title=title, items=items):
             lines = [f"<b>{text(title)}</b>"]
             return "\n".join(lines + [f"• {text(spelling_line(v))}" for v in items])
-        case Changes(title=title, substantive=substantive, cosmetic=cosmetic):
+        case Changes(title=title, substantive=substantive, cosmetic=cosmetic, more_updates=more):
             lines = [f"<b>{text(title)}</b>", *(_change_brief(c, tz) for c in substantive)]
+            if more:
+                lines.append(f"<i>{text(more_updates_line(more))}</i>")
             if cosmetic:
                 lines.append(f"<i>{cosmetic_note(cosmetic)}.</i>")
             return "\n".join(lines)
@@ -161,38 +167,36 @@ def _change_heading(change: Change, tz: tzinfo) -> str:
 
 
 def _change_brief(change: Change, tz: tzinfo) -> str:
-    diff = change.diff
-    parts = [f"• {_change_heading(change, tz)}"]
-    if diff.headline_change:
-        old, new = diff.headline_change.old, diff.headline_change.new
-        parts.append(f"  headline: <s>{text(old)}</s> → {text(new)}")
-    parts += [f"  {text(f.old)} → <b>{text(f.new)}</b>" for f in diff.figures]
-    counts = [
-        f"{len(items)} {label}"
-        for items, label in ((diff.added, "added"), (diff.removed, "removed"))
-        if items
-    ]
-    if diff.reworded:
-        counts.append(f"{len(diff.reworded)} reworded")
-    if counts:
-        parts.append(f"  sentences: {', '.join(counts)}")
-    return "\n".join(parts)
+    lines = [f"• {_change_heading(change, tz)}"]
+    lines += [f"  {line}" for line in _summary_lines(change.diff.summary)]
+    return "\n".join(lines)
 
 
 def _change_full(change: Change, tz: tzinfo) -> str:
-    diff = change.diff
-    lines = [_change_heading(change, tz)]
-    if diff.headline_change:
-        old, new = diff.headline_change.old, diff.headline_change.new
+    return "\n".join([_change_heading(change, tz), *_summary_lines(change.diff.summary)])
+
+
+def _summary_lines(summary: ChangeSummary) -> list[str]:
+    """Return the lines of an update's summary as Telegram HTML."""
+    lines = [f"Correction: <i>{text(c)}</i>" for c in summary.corrections]
+    if summary.headline:
+        old, new = summary.headline.old, summary.headline.new
         lines.append(f"Headline: <s>{text(old)}</s> → {text(new)}")
-    for figure in diff.figures:
-        lines.append(
-            f"Figure: {text(figure.old)} → <b>{text(figure.new)}</b>: <i>{text(figure.sentence)}</i>"
-        )
-    lines += [f"➕ {text(s)}" for s in diff.added]
-    lines += [f"➖ <s>{text(s)}</s>" for s in diff.removed]
-    lines += [f"✏️ <s>{text(r.old)}</s>\n→ {text(r.new)}" for r in diff.reworded]
-    return "\n".join(lines)
+    for figure in summary.figures:
+        who = f" ({text(figure.attributed_to)})" if figure.attributed_to else ""
+        lines.append(f"Revised: {text(figure.old)} → <b>{text(figure.new)}</b>{who}")
+    if summary.speakers or summary.quotes:
+        statement = statement_line(summary)
+        lines.append(text(statement[:1].upper() + statement[1:]))
+    lines += [f"  <i>{text(q)}</i>" for q in summary.quotes]
+    lines += [f"➖ <s>{text(s)}</s>" for s in summary.removed]
+    lines += [f"➕ {text(s)}" for s in summary.added]
+    lines += [f"✏️ {text(r.new)}" for r in summary.rewordings]
+    if summary.moved:
+        lines.append(f"<i>{text(moved_line(summary.moved))}</i>")
+    if summary.more_sentences:
+        lines.append(f"<i>{text(more_line(summary.more_sentences))}</i>")
+    return lines
 
 
 def _clip(value: str, budget: int) -> str:
