@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from benchmarks.shared import shared_path
-from bot.briefing.claims import attribution_key, extract_claims
+from bot.briefing.claims import attribution_key, sentence_claims
 from bot.briefing.model import Claim
 
 GOLD = Path(__file__).with_name("claims_gold.yaml")
@@ -76,7 +76,7 @@ def _same_speaker(predicted: str | None, gold: str | None) -> bool:
 
 
 def _scope(claim: Claim) -> str:
-    return str(getattr(claim, "scope", "event"))
+    return claim.scope
 
 
 def score(entries: list[list[object]], sentences: dict[str, list[str]], errors: list[str]) -> Tally:
@@ -84,8 +84,11 @@ def score(entries: list[list[object]], sentences: dict[str, list[str]], errors: 
     tally = Tally()
     for doc_id, index, raw in entries:
         sentence = sentences[str(doc_id)][int(str(index))]
-        gold = [Gold(str(a), float(lo), None if hi is None else float(hi), w, str(s)) for a, lo, hi, w, s in raw]  # type: ignore[union-attr]
-        predicted = extract_claims(sentence, source="S")
+        gold = [
+            Gold(str(a), float(lo), None if hi is None else float(hi), w, str(s))
+            for a, lo, hi, w, s in raw
+        ]  # type: ignore[union-attr]
+        predicted = sentence_claims(sentence, source="S")
         tally.predicted += len(predicted)
         tally.gold += len(gold)
         tally.casualty_gold += sum(g.about in CASUALTIES for g in gold)
@@ -150,7 +153,11 @@ def run() -> str:
         lines.append(score(gold[half], sentences, errors).line(half.replace("_", "-")))
         if half == "held_out":
             kinds.update(e.split()[0] for e in errors)
-    lines += ["", "Held-out errors by kind: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())), ""]
+    lines += [
+        "",
+        "Held-out errors by kind: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())),
+        "",
+    ]
     return "\n".join(lines)
 
 

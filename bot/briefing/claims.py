@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
+from datetime import datetime
 
 from bot.briefing.model import Claim, Difference, DifferenceKind
-from bot.briefing.numbers import CATEGORIES, Quantity, find_quantities
+from bot.briefing.numbers import CATEGORIES, find_quantities
+from bot.briefing.scope import figure_scope
 from bot.briefing.text import normalize_space, split_sentences
 
 
@@ -43,16 +45,21 @@ _SPEECH_VERBS = frozenset(
 )
 _PASSIVE = frozenset(_split("was were is are be been being has have had"))
 _SUBJECT_STOP = frozenset(
-    _split("""that but and while which who whom as because after before when where if than so though
+    _split("""that but and or while which who whom as because after before when where if than so though
     although whereas since until with in on at""")
 )
-_PRONOUNS = frozenset(_split("he she it they we i you this there officials"))
+_PRONOUNS = frozenset(_split("he she it they we i you this there"))
+_NOT_SPEAKERS = frozenset(
+    _split("casualties fatalities deaths injuries dead injured killed damage")
+)
 _TIME_WORDS = frozenset(
     _split("""later also earlier initially separately previously then first again now already
     yesterday today tonight""")
 )
 _CLAUSE_BREAK = re.compile(r";|,\s*(?:but|while|whereas)\b|\s(?:but|while|whereas)\s|\s—\s")
-_WORD_TOKEN = re.compile(r"[^\W_]+(?:[.'’-][^\W_]+)*\.?|[^\w\s]", re.UNICODE)
+# Words keep inner dots, apostrophes, hyphens and ampersands: "U.N.", "O'Brien", "AT&T".
+_WORD_TOKEN = re.compile(r"[^\W_]+(?:[.'’&-][^\W_]+)*\.?|[^\w\s]", re.UNICODE)
+_ABBREVIATION = re.compile(r"(?:[A-Za-z]\.){2,}|(?:Co|Inc|Corp|Ltd|Jr|Sr|Bros)\.")
 _ATTRIBUTION_SYNONYMS = (
     ("television", "tv"),
     ("defense", "defence"),
@@ -62,7 +69,15 @@ _ATTRIBUTION_SYNONYMS = (
 _IMPORTANT = {name: rank for rank, name in enumerate(CATEGORIES)}
 
 
-def extract_claims(text: str, *, source: str, article_id: int = 0, title: str = "") -> list[Claim]:
+def extract_claims(
+    text: str,
+    *,
+    source: str,
+    article_id: int = 0,
+    title: str = "",
+    version: int = 1,
+    at: datetime | None = None,
+) -> list[Claim]:
     """Return every attributed figure in an article, headline first.
 
     Args:
@@ -70,36 +85,60 @@ def extract_claims(text: str, *, source: str, article_id: int = 0, title: str = 
         source: The outlet the article comes from.
         article_id: The article's id, kept on each claim.
         title: The headline; its figures are claims too, unattributed unless it says who.
+        version: The article version the text is from.
+        at: When that version was published or updated.
     """
     claims: list[Claim] = []
-    seen: set[tuple[str, float, float | None, str | None, str]] = set()
-    sentences = ([normalize_space(title)] if title.strip() else []) + split_sentences(text)
-    for sentence in sentences:
-        for quantity in find_quantities(sentence):
-            attributed_to = attribution(
-                sentence, quantity.start, max(quantity.end, quantity.phrase_end)
-            )
-            key = (quantity.about, quantity.low, quantity.high, attributed_to, sentence)
-            if key in seen:
-                continue
-            seen.add(key)
-            claims.append(_claim(quantity, source, attributed_to, sentence, article_id))
+    seen: set[tuple[str, float | None, float | None, str | None, str]] = set()
+    headline = [normalize_space(title)] if title.strip() else []
+    for index, sentence in enumerate(headline + split_sentences(text)):
+        for claim in sentence_claims(
+            sentence,
+            source=source,
+            article_id=article_id,
+            version=version,
+            at=at,
+            in_headline=bool(headline) and index == 0,
+        ):
+            key = (claim.about, claim.low, claim.high, claim.attributed_to, sentence)
+            if key not in seen:
+                seen.add(key)
+                claims.append(claim)
     return claims
 
 
-def _claim(
-    quantity: Quantity, source: str, attributed_to: str | None, sentence: str, article_id: int
-) -> Claim:
-    return Claim(
-        about=quantity.about,
-        value=quantity.value,
-        low=quantity.low,
-        high=quantity.high,
-        source=source,
-        attributed_to=attributed_to,
-        sentence=sentence,
-        article_id=article_id,
-    )
+def sentence_claims(
+    sentence: str,
+    *,
+    source: str,
+    article_id: int = 0,
+    version: int = 1,
+    at: datetime | None = None,
+    in_headline: bool = False,
+) -> list[Claim]:
+    """Return the figures of one sentence, each with its speaker and scope."""
+    claims = []
+    for quantity in find_quantities(sentence):
+        end = max(quantity.end, quantity.phrase_end)
+        claims.append(
+            Claim(
+                about=quantity.about,
+                value=quantity.value,
+                low=quantity.low,
+                high=quantity.high,
+                source=source,
+                attributed_to=attribution(sentence, quantity.start, end),
+                sentence=sentence,
+                article_id=article_id,
+                scope=figure_scope(
+                    sentence, quantity.start, quantity.end, end, year=at.year if at else None
+                ),
+                version=version,
+                at=at,
+                in_headline=in_headline,
+            )
+        )
+    return claims
 
 
 # --- who said it ------------------------------------------------------------------------------
@@ -129,7 +168,7 @@ def _subject_before(tokens: list[re.Match[str]], verb: int, min_start: int = 0) 
     words_: list[re.Match[str]] = []
     while k >= 0 and len(words_) < 7 and tokens[k].start() >= min_start:
         word = tokens[k].group()
-        if not word[0].isalnum() or word.lower() in _SUBJECT_STOP:
+        if not word[0].isalpha() or word.lower() in _SUBJECT_STOP:
             break
         words_.insert(0, tokens[k])
         k -= 1
@@ -137,14 +176,84 @@ def _subject_before(tokens: list[re.Match[str]], verb: int, min_start: int = 0) 
         words_.pop(0)
     if not words_ or (len(words_) == 1 and words_[0].group().lower() in _PRONOUNS):
         return None
+    if words_[-1].group().lower() in _NOT_SPEAKERS:
+        return None  # "no casualties or fatalities confirmed": what was confirmed, not who
     return " ".join(w.group() for w in words_)
+
+
+def _is_name(phrase: str) -> bool:
+    return all(w[:1].isupper() for w in phrase.split() if w.lower() not in ("of", "al", "el", "de"))
+
+
+def _appositive_subject(tokens: list[re.Match[str]], verb: int, min_start: int) -> str | None:
+    """Return the speaker of "Mr Lang, the county commissioner, said": the name of the two."""
+    if verb < 2 or tokens[verb - 1].group() != ",":
+        return None
+    comma = next(
+        (
+            j
+            for j in range(verb - 2, max(-1, verb - 22), -1)
+            if not tokens[j].group()[0].isalnum() or tokens[j].start() < min_start
+        ),
+        None,
+    )
+    if comma is None or tokens[comma].group() != "," or tokens[comma].start() < min_start:
+        return None
+    inner = [t.group() for t in tokens[comma + 1 : verb - 1]]
+    while inner and inner[0].lower() in ("the", "a", "an"):
+        inner.pop(0)
+    appositive = " ".join(inner)
+    head = _subject_before(tokens, comma, min_start)
+    if head is not None and _is_name(head):
+        return head
+    if appositive and _is_name(appositive):
+        return appositive
+    return head or appositive or None
+
+
+def _speaker_before_told(tokens: list[re.Match[str]], verb: int, min_start: int) -> str | None:
+    """Return the speaker of "..., Ema Suryani, a doctor at a clinic, told AFP": the name first."""
+    parts: list[list[str]] = [[]]
+    for token in tokens[:verb]:
+        if token.start() < min_start:
+            continue
+        if token.group() == ",":
+            parts.append([])
+        elif token.group()[0].isalnum():
+            parts[-1].append(token.group())
+    phrases = [" ".join(p) for p in parts if p]
+    named = [p for p in phrases if _is_name(p)]
+    chosen = named or phrases
+    return chosen[0] if chosen else None
+
+
+def _relative_subject(tokens: list[re.Match[str]], verb: int, subject: str) -> str:
+    """Return "an American activist" for "an American activist who spoke to ... later said"."""
+    for k in range(verb - 1, max(-1, verb - 12), -1):
+        word = tokens[k].group()
+        if not word[0].isalnum():
+            break
+        if word.lower() == "who":
+            head = _subject_before(tokens, k)
+            return head if head is not None else subject
+    return subject
+
+
+def _trim(speaker: str) -> str:
+    """Drop a sentence's full stop from a speaker, but not an abbreviation's ("the U.N.")."""
+    last = speaker.rsplit(" ", 1)[-1]
+    return speaker if _ABBREVIATION.fullmatch(last) else speaker.rstrip(".")
 
 
 def _object_after(tokens: list[re.Match[str]], verb: int) -> str | None:
     """Return the speaker after an inverted verb: ", said a spokesman for the army"."""
     words_: list[str] = []
     k = verb + 1
-    while k < len(tokens) and len(words_) < 8:
+    # A speaker starts with a name or an article: ", said a spokesman", ", said Sutopo Purwo".
+    first = tokens[verb + 1].group() if verb + 1 < len(tokens) else ""
+    if not first[:1].isupper() and first.lower() not in ("a", "an", "the"):
+        return None
+    while k < len(tokens) and len(words_) < 10:
         word = tokens[k].group()
         if not word[0].isalnum() or word.lower() in ("that", "on", "in", "at"):
             break
@@ -154,7 +263,7 @@ def _object_after(tokens: list[re.Match[str]], verb: int) -> str | None:
         words_.pop(0)
     if not words_ or words_[0].lower() in _PRONOUNS:
         return None
-    return " ".join(words_).rstrip(".")
+    return _trim(" ".join(words_))
 
 
 def attribution(sentence: str, start: int, end: int) -> str | None:
@@ -170,16 +279,21 @@ def attribution(sentence: str, start: int, end: int) -> str | None:
     for k in reversed([k for k in verbs if tokens[k].end() <= start]):
         subject = _subject_before(tokens, k)
         if subject is not None:
-            return subject.rstrip(".")
+            return _trim(_relative_subject(tokens, k, subject))
+        subject = _appositive_subject(tokens, k, clause_start)
+        if subject is not None:
+            return _trim(subject)
     # A speaker after it: "..., Iraq said." or "..., said a spokesman."
     for k in [k for k in verbs if tokens[k].start() >= end]:
         before = tokens[k - 1].group() if k > 0 else ""
         # The speaker must follow the figure: "60 people reported" names no speaker.
         subject = None if before in (",", "”", '"') else _subject_before(tokens, k, end)
         if subject is None and before in (",", "”", '"'):
-            subject = _object_after(tokens, k)
+            # "..., a doctor, told AFP": whom it was told is not who said it
+            told = tokens[k].group().lower() in ("told", "tells")
+            subject = _speaker_before_told(tokens, k, end) if told else _object_after(tokens, k)
         if subject is not None:
-            return subject.rstrip(".")
+            return _trim(subject)
     according = re.search(r"\baccording to ([^,;.]+(?:\.[A-Z][^,;.]*)*)", sentence, re.IGNORECASE)
     if according:
         speaker = re.sub(r"^the\s+", "", according.group(1).strip(), flags=re.IGNORECASE)
