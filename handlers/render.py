@@ -7,14 +7,18 @@ from collections.abc import Sequence
 from datetime import UTC, tzinfo
 from html import escape
 
+from bot.briefing.figures import FigureLine, select_figures
 from bot.briefing.model import Briefing, Change, Difference, SourceArticle
 from bot.briefing.render import (
-    claim_value,
+    earlier_phrase,
     figure_phrases,
     format_time,
     meta_line,
+    more_figures,
+    more_values_phrase,
+    reported_value,
     spelling_line,
-    value_groups,
+    value_sources,
 )
 
 MAX_MESSAGE = 4096
@@ -131,27 +135,31 @@ def digest_html(bs: Sequence[Briefing], *, day_label: str, tz: tzinfo = UTC) -> 
 
 
 def _differences_sections(differences: Sequence[Difference]) -> list[str]:
-    shared = [d for d in differences if d.kind != "single_source"]
-    singles = [d for d in differences if d.kind == "single_source"]
+    figures = select_figures(differences)
+    shared = [line for line in figures.lines if line.kind != "single_source"]
+    singles = [line for line in figures.lines if line.kind == "single_source"]
     sections = []
     if shared:
-        lines = ["<b>Where sources differ</b>"] + [f"• {_difference(d)}" for d in shared]
+        lines = ["<b>Where sources differ</b>"] + [f"• {_figure_line(line)}" for line in shared]
         sections.append("\n".join(lines))
     if singles:
-        lines = ["<b>Only in one source</b>"] + [f"• {_difference(d)}" for d in singles]
+        lines = ["<b>Only in one source</b>"] + [f"• {_figure_line(line)}" for line in singles]
         sections.append("\n".join(lines))
+    if figures.left_out and figures.lines:
+        sections.append(f"<i>{more_figures(figures.left_out)}: /sources</i>")
     return sections
 
 
-def _difference(d: Difference) -> str:
-    about = f"<b>{text(d.about[:1].upper() + d.about[1:])}</b>"
-    if d.kind == "agreement":
-        sources = len({c.source for c in d.claims})
-        value = text(claim_value(d.claims[0])) if d.claims else ""
-        return f"{about}: {value} — {sources} of {d.sources_total or sources} sources"
-    return f"{about}: " + " / ".join(
-        f"{text(value)} (<i>{text('; '.join(labels))}</i>)" for value, labels in value_groups(d)
+def _figure_line(line: FigureLine) -> str:
+    about = f"<b>{text(line.about[:1].upper() + line.about[1:])}</b>"
+    if line.kind == "agreement" and len(line.values) == 1:
+        value = text(reported_value(line.values[0]))
+        total = line.sources_total or line.sources
+        return f"{about}: {value} — {line.sources} of {total} sources{text(earlier_phrase(line))}"
+    values = " / ".join(
+        f"{text(reported_value(v))} (<i>{text(value_sources(v))}</i>)" for v in line.values
     )
+    return f"{about}: {values}{text(more_values_phrase(line))}{text(earlier_phrase(line))}"
 
 
 def _article_line(a: SourceArticle, tz: tzinfo) -> str:

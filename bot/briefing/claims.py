@@ -20,9 +20,10 @@ A figure is never invented: ``Claim.value`` is always text as written in ``Claim
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Collection, Sequence
-from datetime import datetime
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime, timedelta
 
 from bot.briefing.model import Claim, Difference, DifferenceKind
 from bot.briefing.numbers import CATEGORIES, find_quantities
@@ -313,6 +314,14 @@ def attribution_key(attributed_to: str | None) -> str:
 
 # --- comparing sources ----------------------------------------------------------------------
 
+# Counts that only grow (or get revised) as a story unfolds: a later, different figure is news,
+# not a contradiction.
+CUMULATIVE = frozenset(
+    {"killed", "injured", "casualties", "missing", "arrested", "evacuated", "displaced"}
+)
+# Reports this close together are "about the same time": their differences are conflicts.
+SAME_TIME = timedelta(hours=3)
+
 
 def _figure(claim: Claim) -> tuple[float | None, float | None]:
     return claim.low, claim.high
@@ -320,6 +329,15 @@ def _figure(claim: Claim) -> tuple[float | None, float | None]:
 
 def _significant(about: str) -> bool:
     return about in _IMPORTANT or about.startswith("money")
+
+
+def _overlap(a: Claim, b: Claim) -> bool:
+    """Tell whether two figures can both be true ("at least 12" and "12", "15" and "15 or 16")."""
+    if a.low is None or b.low is None:
+        return a.low is None and b.low is None
+    a_high = a.high if a.high is not None else math.inf
+    b_high = b.high if b.high is not None else math.inf
+    return a.low <= b_high and b.low <= a_high
 
 
 def _groups(claims: Sequence[Claim]) -> dict[str, list[Claim]]:
@@ -339,26 +357,117 @@ def _groups(claims: Sequence[Claim]) -> dict[str, list[Claim]]:
     return groups
 
 
-def _dedupe(claims: list[Claim]) -> list[Claim]:
-    """Keep one claim per source, figure and speaker, in a stable order."""
-    unique: dict[tuple[str, tuple[float | None, float | None], str], Claim] = {}
+def _preference(claim: Claim) -> tuple[bool, bool, bool]:
+    """Rank the claims of one source that say the same: attributed, exact, from the body."""
+    return (claim.attributed_to is None, claim.high is None, claim.in_headline)
+
+
+def _merge(claims: Sequence[Claim]) -> list[Claim]:
+    """Keep one claim per source and figure: a headline's "at least 12" and the body's "12" merge.
+
+    Two claims of one source merge when both figures can be true and they do not name two
+    different speakers; the attributed, exact, body claim is kept.
+    """
+    kept: list[Claim] = []
+    for claim in sorted(claims, key=_preference):
+        twin = next(
+            (
+                k
+                for k in kept
+                if k.source == claim.source
+                and _overlap(k, claim)
+                and (
+                    claim.attributed_to is None
+                    or attribution_key(k.attributed_to) == attribution_key(claim.attributed_to)
+                )
+            ),
+            None,
+        )
+        if twin is None:
+            kept.append(claim)
+    return sorted(kept, key=lambda c: (c.low if c.low is not None else -1.0, c.source))
+
+
+def _split_by_time(
+    about: str, claims: Sequence[Claim], latest_versions: Mapping[int, int]
+) -> tuple[list[Claim], list[Claim]]:
+    """Split claims into the current figures and the earlier ones they replaced.
+
+    A claim from an older version of its article, or from an older article of its source, was
+    replaced by that source (a revision). For counts that grow, an older report from another
+    source was replaced when later reports give at least as much (a progression); a later,
+    lower figure from someone else does not replace it.
+    """
+    newest: dict[str, datetime] = {}
     for claim in claims:
-        key = (claim.source, _figure(claim), attribution_key(claim.attributed_to))
-        unique.setdefault(key, claim)
-    return sorted(
-        unique.values(),
-        key=lambda c: (c.low if c.low is not None else -1.0, c.source, c.attributed_to or ""),
-    )
+        if claim.at is not None and claim.version == latest_versions.get(claim.article_id, 0):
+            newest[claim.source] = max(claim.at, newest.get(claim.source, claim.at))
+    own: list[Claim] = []
+    replaced: list[Claim] = []
+    for claim in claims:
+        superseded = claim.version < latest_versions.get(claim.article_id, claim.version)
+        if not superseded and claim.at is not None and claim.source in newest:
+            superseded = claim.at < newest[claim.source]
+        (replaced if superseded else own).append(claim)
+    latest = max((c.at for c in own if c.at is not None), default=None)
+    if about not in CUMULATIVE or latest is None:
+        return (own, replaced) if own else (replaced, [])
+    recent = [c for c in own if c.at is None or c.at >= latest - SAME_TIME]
+    reached = max((c.low for c in recent if c.low is not None), default=0.0)
+    current: list[Claim] = list(recent)
+    for claim in own:
+        if claim in recent:
+            continue
+        top = claim.high if claim.high is not None else claim.low
+        (replaced if top is not None and top <= reached else current).append(claim)
+    return current, replaced
 
 
-def _kind(about: str, claims: list[Claim]) -> DifferenceKind | None:
+def _earlier_figures(current: Sequence[Claim], earlier: Sequence[Claim]) -> tuple[Claim, ...]:
+    """Return each replaced figure once, oldest first, leaving out figures still current."""
+    now = {_figure(c) for c in current}
+    seen: set[tuple[float | None, float | None]] = set()
+    figures: list[Claim] = []
+    for claim in sorted(earlier, key=lambda c: (c.at is None, c.at or datetime.min, c.version)):
+        figure = _figure(claim)
+        if (
+            figure not in now
+            and figure not in seen
+            and not any(_overlap(claim, c) for c in current)
+        ):
+            seen.add(figure)
+            figures.append(claim)
+    return tuple(figures)
+
+
+def _conflicting(claims: Sequence[Claim]) -> bool:
+    """Tell whether two voices give figures that cannot both be true.
+
+    Two figures of one source conflict only when each names its own speaker ("state TV said 15,
+    Iraq said 22"); otherwise they are one report written twice.
+    """
+    for i, a in enumerate(claims):
+        for b in claims[i + 1 :]:
+            if _overlap(a, b):
+                continue
+            if a.source != b.source:
+                return True
+            if (
+                a.attributed_to
+                and b.attributed_to
+                and attribution_key(a.attributed_to) != attribution_key(b.attributed_to)
+            ):
+                return True
+    return False
+
+
+def _kind(about: str, claims: list[Claim], earlier: Sequence[Claim]) -> DifferenceKind | None:
     sources = {c.source for c in claims}
-    figures = {_figure(c) for c in claims}
-    if len(figures) > 1:
-        voices = {(c.source, attribution_key(c.attributed_to)) for c in claims}
-        if len(sources) > 1 or (_significant(about) and len(voices) > 1):
-            return "conflict"
-    if len(sources) > 1 and len(figures) == 1:
+    if _conflicting(claims):
+        return "conflict"
+    if earlier:
+        return "progression"
+    if len(sources) > 1:
         return "agreement"
     if len(sources) == 1 and _significant(about):
         return "single_source"
@@ -366,28 +475,48 @@ def _kind(about: str, claims: list[Claim]) -> DifferenceKind | None:
 
 
 def _importance(difference: Difference) -> tuple[int, int, float, int]:
-    kind_rank = {"conflict": 0, "agreement": 1, "single_source": 2}[difference.kind]
+    kind_rank = {"conflict": 0, "progression": 0, "agreement": 1, "single_source": 2}[
+        difference.kind
+    ]
     about = difference.about
     category_rank = _IMPORTANT.get(about, len(_IMPORTANT) + (0 if about.startswith("money") else 1))
     top = max((c.high if c.high is not None else c.low or 0.0) for c in difference.claims)
     return kind_rank, category_rank, -top, -len(difference.claims)
 
 
-def compare_claims(claims: Sequence[Claim], *, sources: Collection[str] = ()) -> list[Difference]:
-    """Group an event's claims by what they count; report conflicts, agreements, lone figures.
+def compare_claims(
+    claims: Sequence[Claim],
+    *,
+    sources: Collection[str] = (),
+    latest_versions: Mapping[int, int] | None = None,
+) -> list[Difference]:
+    """Group an event's claims by what they count; report conflicts, progressions, agreements.
+
+    Background figures (an earlier disaster) and partial ones (one village) are never compared
+    with the event's own. A figure that changed over time is a progression, not a conflict.
 
     Args:
-        claims: Claims from every article of one event.
+        claims: Claims from every article (and every version) of one event.
         sources: All the event's sources, for "2 of 3 sources"; defaults to those with claims.
+        latest_versions: Each article's latest version number; older versions' claims are
+            figures that article replaced. Defaults to the newest version seen in ``claims``.
     """
     sources_total = len(set(sources) | {c.source for c in claims})
+    if latest_versions is None:
+        newest: dict[int, int] = {}
+        for claim in claims:
+            newest[claim.article_id] = max(claim.version, newest.get(claim.article_id, 0))
+        latest_versions = newest
+    own = [c for c in claims if c.scope == "event"]
     differences: list[Difference] = []
-    for about, group in _groups(claims).items():
-        unique = _dedupe(group)
-        kind = _kind(about, unique)
+    for about, group in _groups(own).items():
+        current, replaced = _split_by_time(about, group, latest_versions)
+        unique = _merge(current)
+        earlier = _earlier_figures(unique, replaced)
+        kind = _kind(about, unique, earlier)
         if kind is None:
             continue
-        differences.append(Difference(about, kind, tuple(unique), sources_total))
+        differences.append(Difference(about, kind, tuple(unique), sources_total, earlier))
     return sorted(differences, key=_importance)
 
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 
 from bot.briefing.claims import distinct_values
+from bot.briefing.figures import FigureLine, ReportedValue, Voice, select_figures
 from bot.briefing.model import Briefing, Change, Claim, Difference, NameVariants
 from bot.briefing.numbers import CATEGORIES
 
@@ -22,16 +23,19 @@ def briefing_to_text(b: Briefing, *, tz: tzinfo = UTC) -> str:
         lines.append("")
         for sentence in b.summary:
             lines += _wrap(f"{sentence.text} — {sentence.source}", "  ")
-    conflicts = [d for d in b.differences if d.kind != "single_source"]
-    singles = [d for d in b.differences if d.kind == "single_source"]
-    if conflicts:
+    figures = select_figures(b.differences)
+    shared = [line for line in figures.lines if line.kind != "single_source"]
+    singles = [line for line in figures.lines if line.kind == "single_source"]
+    if shared:
         lines += ["", "Where sources differ:"]
-        for difference in conflicts:
-            lines += _wrap(difference_line(difference), "  ")
+        for line in shared:
+            lines += _wrap(figure_line_text(line), "  ")
     if singles:
         lines += ["", "Only in one source:"]
-        for difference in singles:
-            lines += _wrap(difference_line(difference), "  ")
+        for line in singles:
+            lines += _wrap(figure_line_text(line), "  ")
+    if figures.left_out and figures.lines:
+        lines.append(f"  ({more_figures(figures.left_out)} in the sources list)")
     if b.spellings:
         lines += ["", "Names spelled differently:"]
         for variants in b.spellings:
@@ -64,13 +68,16 @@ def format_time(moment: datetime, tz: tzinfo = UTC) -> str:
     return f"{local.day} {local:%b %H:%M} {local.tzname() or ''}".rstrip()
 
 
+def _mid_sentence(who: str) -> str:
+    # "A source said" reads as "citing a source"; proper names keep their capitals.
+    if who.split(" ", 1)[0] in ("A", "An", "The"):
+        return who[0].lower() + who[1:]
+    return who
+
+
 def attribution(claim: Claim) -> str | None:
     """Return who a claim is attributed to, as it reads mid-sentence ("a source", "Iraq")."""
-    who = claim.attributed_to
-    # "A source said" reads as "citing a source"; proper names keep their capitals.
-    if who and who.split(" ", 1)[0] in ("A", "An", "The"):
-        who = who[0].lower() + who[1:]
-    return who
+    return _mid_sentence(claim.attributed_to) if claim.attributed_to else None
 
 
 def claim_label(claim: Claim) -> str:
@@ -105,6 +112,62 @@ def value_groups(d: Difference) -> list[tuple[str, list[str]]]:
         labels = list(dict.fromkeys(claim_label(c) for c in claims))
         groups.append((claim_value(claims[0]), labels))
     return groups
+
+
+def more_figures(count: int) -> str:
+    """Return "1 more figure" or "N more figures"."""
+    return f"{count} more figure{'' if count == 1 else 's'}"
+
+
+def voice_label(voice: Voice) -> str:
+    """Return "reuters, citing Iraq" or "reuters": each source once, with whom it cites."""
+    citing = [_mid_sentence(who) for who in voice.citing]
+    if not citing:
+        return voice.source
+    return f"{voice.source}, citing {' and '.join(citing)}"
+
+
+def reported_value(value: ReportedValue) -> str:
+    """Return the figure as written, with "no"/"nobody" shown as "none"."""
+    if value.is_none and value.value.lower() in ("no", "nobody", "zero", "none", "no one"):
+        return "none"
+    return value.value
+
+
+def value_sources(value: ReportedValue) -> str:
+    """Return "AFP, citing the agency; BBC; +2 more sources"."""
+    labels = [voice_label(v) for v in value.voices]
+    if value.more_sources:
+        labels.append(f"+{value.more_sources} more source{'s' if value.more_sources > 1 else ''}")
+    return "; ".join(labels)
+
+
+def earlier_phrase(line: FigureLine) -> str:
+    """Return ", up from 1 → 5 → 11 in earlier reports" (or "down from"), or ""."""
+    if not line.earlier:
+        return ""
+    direction = "up" if line.rising else "down"
+    return f", {direction} from {' → '.join(line.earlier)} in earlier reports"
+
+
+def more_values_phrase(line: FigureLine) -> str:
+    """Return " / +3 more sources" for the figures a line leaves out, or ""."""
+    if not line.more_values:
+        return ""
+    if line.more_sources:
+        return f" / +{line.more_sources} more source{'s' if line.more_sources > 1 else ''}"
+    return f" / +{line.more_values} more figure{'s' if line.more_values > 1 else ''}"
+
+
+def figure_line_text(line: FigureLine) -> str:
+    """Return one line such as "Missiles: 15 (Outlet B, citing state TV) / 22 (Outlet C)"."""
+    about = line.about[:1].upper() + line.about[1:]
+    if line.kind == "agreement" and len(line.values) == 1:
+        value = reported_value(line.values[0])
+        total = line.sources_total or line.sources
+        return f"{about}: {value} — {line.sources} of {total} sources{earlier_phrase(line)}"
+    values = " / ".join(f"{reported_value(v)} ({value_sources(v)})" for v in line.values)
+    return f"{about}: {values}{more_values_phrase(line)}{earlier_phrase(line)}"
 
 
 def difference_line(d: Difference) -> str:
