@@ -430,11 +430,8 @@ def _earlier_figures(current: Sequence[Claim], earlier: Sequence[Claim]) -> tupl
     figures: list[Claim] = []
     for claim in sorted(earlier, key=lambda c: (c.at is None, c.at or datetime.min, c.version)):
         figure = _figure(claim)
-        if (
-            figure not in now
-            and figure not in seen
-            and not any(_overlap(claim, c) for c in current)
-        ):
+        # "at least 24" before "24" is the same number, not an earlier figure
+        if figure not in now and figure not in seen and claim.low not in {c.low for c in current}:
             seen.add(figure)
             figures.append(claim)
     return tuple(figures)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.briefing.claims import attribution_key, distinct_values
+from bot.briefing.claims import attribution_key
 from bot.briefing.model import Claim, Difference, DifferenceKind
 from bot.briefing.numbers import CATEGORIES
 
@@ -104,11 +104,24 @@ def _priority(difference: Difference) -> tuple[int, int, int, int, float]:
     return casualty, kind, category, -sources * 2 - (1 - headline), -len(difference.earlier)
 
 
+def _by_number(claims: Sequence[Claim]) -> list[tuple[str, tuple[Claim, ...]]]:
+    """Group claims by their number: "at least 24" and "24" are one figure, shown as "24"."""
+    groups: dict[float | None, list[Claim]] = {}
+    for claim in claims:
+        groups.setdefault(claim.low, []).append(claim)
+    result = []
+    for group in groups.values():
+        exact = [c for c in group if c.high == c.low]
+        ordered = exact + [c for c in group if c not in exact]
+        result.append((ordered[0].value, tuple(ordered)))
+    return result
+
+
 def figure_line(
     difference: Difference, *, max_values: int = MAX_VALUES, max_voices: int = MAX_VOICES
 ) -> FigureLine:
     """Format-free view of one difference: its most reported figures first, the rest counted."""
-    groups = distinct_values(difference)
+    groups = _by_number(difference.claims)
     # The figure more sources give comes first; among equals, the latest report.
     groups.sort(
         key=lambda pair: (
