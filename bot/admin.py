@@ -53,7 +53,7 @@ class AdminService:
 
         clean = validate_feed_url(url, allow_private=self.settings.allow_private_feeds)
         async with self.db.unit_of_work() as uow:
-            existing = await uow.feeds.find(clean)
+            existing = await uow.feeds.find_feed(clean)
             if existing is not None:
                 return existing, False
             return await uow.feeds.add(url=clean, name=feed_name(clean), now=self.clock()), True
@@ -61,18 +61,18 @@ class AdminService:
     async def remove_feed(self, ref: str) -> FeedRecord | None:
         """Remove a feed by id or URL; None when there is no such feed."""
         async with self.db.unit_of_work() as uow:
-            found = await uow.feeds.find(ref)
+            found = await uow.feeds.find_feed(ref)
             if found is not None:
                 await uow.feeds.remove(found.id)
             return found
 
     async def feeds(self) -> list[FeedRecord]:
         async with self.db.unit_of_work() as uow:
-            return await uow.feeds.list_all()
+            return await uow.feeds.list_feeds()
 
     async def stats(self) -> Stats:
         async with self.db.unit_of_work() as uow:
-            return Stats(await uow.stats.counts(), await uow.outbox.counts())
+            return Stats(await uow.stats.count_all(), await uow.outbox.count_by_state())
 
     async def ingest_document(self, data: bytes, *, filename: str) -> IngestResult:
         """Parse an uploaded article file and store it like an inbox file.

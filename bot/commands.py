@@ -73,7 +73,7 @@ async def ingest_paths(settings: Settings, paths: Sequence[Path], *, out: TextIO
 async def collect_briefings(services: Services, *, limit: int) -> list[Briefing]:
     """Return the briefings of the most recently updated events."""
     async with services.db.unit_of_work() as uow:
-        records = await uow.events.list_recent(limit=limit)
+        records = await uow.events.list_recent_events(limit=limit)
         return [await services.events.briefing(uow, r.id) for r in records]
 
 
@@ -137,7 +137,7 @@ async def add_feed(
     services = await open_services(settings)
     try:
         async with services.db.unit_of_work() as uow:
-            existing = await uow.feeds.find(clean)
+            existing = await uow.feeds.find_feed(clean)
             feed = existing or await uow.feeds.add(
                 url=clean, name=name or feed_name(clean), now=utcnow(), interval_seconds=interval
             )
@@ -154,7 +154,7 @@ async def list_feeds(settings: Settings, *, as_json: bool, out: TextIO) -> None:
     services = await open_services(settings)
     try:
         async with services.db.unit_of_work() as uow:
-            feeds = await uow.feeds.list_all()
+            feeds = await uow.feeds.list_feeds()
     finally:
         await services.close()
     if as_json:
@@ -179,7 +179,7 @@ async def remove_feed(settings: Settings, feed: str, *, out: TextIO) -> int:
     services = await open_services(settings)
     try:
         async with services.db.unit_of_work() as uow:
-            found = await uow.feeds.find(feed)
+            found = await uow.feeds.find_feed(feed)
             if found is not None:
                 await uow.feeds.remove(found.id)
     finally:
@@ -196,8 +196,8 @@ async def show_status(settings: Settings, *, as_json: bool, out: TextIO) -> None
     services = await open_services(settings)
     try:
         async with services.db.unit_of_work() as uow:
-            counts = await uow.stats.counts()
-            failing = [f for f in await uow.feeds.list_all() if f.last_error]
+            counts = await uow.stats.count_all()
+            failing = [f for f in await uow.feeds.list_feeds() if f.last_error]
     finally:
         await services.close()
     data = {"database": safe_url(settings.database_url), **asdict(counts)}
