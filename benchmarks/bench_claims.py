@@ -13,8 +13,9 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 from benchmarks.shared import shared_path
 from bot.briefing.claims import attribution_key, sentence_claims
@@ -79,15 +80,23 @@ def _scope(claim: Claim) -> str:
     return claim.scope
 
 
-def score(entries: list[list[object]], sentences: dict[str, list[str]], errors: list[str]) -> Tally:
+Entry = tuple[str, int, list[Gold]]
+
+
+def _entry(raw: list[Any]) -> Entry:
+    doc_id, index, claims = raw
+    gold = [
+        Gold(str(a), float(lo), None if hi is None else float(hi), w, str(scope))
+        for a, lo, hi, w, scope in claims
+    ]
+    return str(doc_id), int(index), gold
+
+
+def score(entries: list[Entry], sentences: dict[str, list[str]], errors: list[str]) -> Tally:
     """Compare the extractor with the gold claims of ``entries``; collect readable errors."""
     tally = Tally()
-    for doc_id, index, raw in entries:
-        sentence = sentences[str(doc_id)][int(str(index))]
-        gold = [
-            Gold(str(a), float(lo), None if hi is None else float(hi), w, str(s))
-            for a, lo, hi, w, s in raw
-        ]  # type: ignore[union-attr]
+    for doc_id, index, gold in entries:
+        sentence = sentences[doc_id][index]
         predicted = sentence_claims(sentence, source="S")
         tally.predicted += len(predicted)
         tally.gold += len(gold)
@@ -115,12 +124,14 @@ def score(entries: list[list[object]], sentences: dict[str, list[str]], errors: 
     return tally
 
 
-def load() -> tuple[dict[str, list[list[object]]], dict[str, list[str]]] | None:
+def load() -> tuple[dict[str, list[Entry]], dict[str, list[str]]] | None:
+    """Return the gold entries of each half and the sentences of the documents they name."""
     path = shared_path("ecbplus", "ecbplus_docs.jsonl")
     if path is None:
         return None
-    gold = yaml.safe_load(GOLD.read_text(encoding="utf-8"))
-    wanted = {str(e[0]) for half in gold.values() for e in half}
+    raw = yaml.safe_load(GOLD.read_text(encoding="utf-8"))
+    gold = {half: [_entry(e) for e in entries] for half, entries in raw.items()}
+    wanted = {e[0] for half in gold.values() for e in half}
     sentences = {}
     for line in path.open(encoding="utf-8"):
         row = json.loads(line)
