@@ -133,8 +133,9 @@ def load() -> tuple[dict[str, list[Entry]], dict[str, list[str]]] | None:
     gold = {half: [_entry(e) for e in entries] for half, entries in raw.items()}
     wanted = {e[0] for half in gold.values() for e in half}
     sentences = {}
-    for line in path.open(encoding="utf-8"):
-        row = json.loads(line)
+    with path.open(encoding="utf-8") as lines:
+        rows = [json.loads(line) for line in lines]
+    for row in rows:
         if row["doc_id"] in wanted:
             sentences[row["doc_id"]] = row["sentences"]
     return gold, sentences

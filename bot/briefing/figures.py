@@ -88,10 +88,15 @@ def _value(claims: Sequence[Claim], max_voices: int) -> ReportedValue:
 
 
 def _worth_showing(difference: Difference) -> bool:
-    """Drop agreements and lone figures on everyday nouns: "Truck: two — 4 of 14 sources"."""
-    if difference.kind in ("conflict", "progression"):
+    """Keep casualties and central counts; an everyday noun only when headlines carry it.
+
+    "Truck: two — 4 of 14 sources" or "Country: 13 / 14" tell the reader nothing; "23 pirates"
+    in several headlines is what the story is about.
+    """
+    if difference.about in _RANK or difference.about.startswith("money"):
         return True
-    return difference.about in _RANK or difference.about.startswith("money")
+    headlines = {c.source for c in difference.claims if c.in_headline}
+    return len(headlines) >= 2
 
 
 def _priority(difference: Difference) -> tuple[int, int, int, int, float]:

@@ -243,15 +243,8 @@ def briefing_to_dict(b: Briefing) -> dict[str, object]:
             {
                 "about": d.about,
                 "kind": d.kind,
-                "claims": [
-                    {
-                        "value": c.value,
-                        "source": c.source,
-                        "attributed_to": c.attributed_to,
-                        "sentence": c.sentence,
-                    }
-                    for c in d.claims
-                ],
+                "claims": [_claim_to_dict(c) for c in d.claims],
+                "earlier": [_claim_to_dict(c) for c in d.earlier],
             }
             for d in b.differences
         ],
@@ -259,6 +252,17 @@ def briefing_to_dict(b: Briefing) -> dict[str, object]:
         "spellings": [
             [{"name": s.name, "sources": list(s.sources)} for s in v.spellings] for v in b.spellings
         ],
+    }
+
+
+def _claim_to_dict(c: Claim) -> dict[str, object]:
+    return {
+        "value": c.value,
+        "source": c.source,
+        "attributed_to": c.attributed_to,
+        "sentence": c.sentence,
+        "version": c.version,
+        "at": _iso(c.at),
     }
 
 

@@ -28,7 +28,7 @@ _PAST = re.compile(
     + _MONTH
     + r"""(?!\s*\d)
     )
-    | ^on\s+"""
+    | ^\W*on\s+"""
     + _MONTH
     + r"""\s+\d""",
     re.VERBOSE | re.IGNORECASE,
@@ -49,7 +49,7 @@ _PART_AFTER = re.compile(r"^\s*(?:of\s+(?:the|them|whom|those|its|his|her|their)
 _PART_CLAUSE = re.compile(
     r"""\b(?:(?:the|his|her|their|one|a|that|this)\s+(?:\w+\s+)?
         (?:village|district|neighbou?rhood|mosque)s?
-      | in\s+(?-i:[A-Z]\w+\s+){1,3}(?:village|district)
+      | in\s+(?:neighbou?ring\s+)?(?-i:[A-Z]\w+\s+){1,3}(?:village|district)
       | (?:at|in|to)\s+(?:a|one)\s+(?:\w+\s+)?(?:clinic|hospital)
       | in\s+one\s+\w+
       | (?:a|one)\s+separate\s+\w+
@@ -81,6 +81,19 @@ def _mentions_past(text: str, year: int | None) -> bool:
     return any(int(match.group()) != year for match in _YEAR.finditer(text))
 
 
+# "two women and a man died": a breakdown of the dead, not a toll of its own
+_BREAKDOWN = re.compile(
+    r"^\w+\s+(?:women|men|children|girls|boys|adults)\s+and\s+(?:a|an|one|\w+)\s+"
+    r"(?:man|woman|child|girl|boy|men|women|children|girls|boys)\b",
+    re.IGNORECASE,
+)
+# "two aftershocks of more than 5.0": a later, smaller quake's magnitude
+_AFTERSHOCK = re.compile(r"\baftershocks?\s+(?:of|measuring|with\s+a\s+magnitude\s+of)\s+$", re.I)
+_BREAKDOWN_AFTER = re.compile(
+    r"\b(?:women|men|children|girls|boys|man|woman|child)\s+and\s+$", re.IGNORECASE
+)
+
+
 def figure_scope(
     sentence: str, start: int, end: int, phrase_end: int | None = None, *, year: int | None = None
 ) -> Scope:
@@ -101,6 +114,12 @@ def figure_scope(
     if _PART_BEFORE.search(sentence[max(0, start - 40) : start]):
         return "partial"
     if _PART_AFTER.match(sentence[end : end + 20]):
+        return "partial"
+    if _AFTERSHOCK.search(sentence[max(0, start - 40) : start]):
+        return "partial"
+    if _BREAKDOWN.match(sentence[start : start + 60]) or _BREAKDOWN_AFTER.search(
+        sentence[max(0, start - 20) : start]
+    ):
         return "partial"
     if _PART_CLAUSE.search(_clause(sentence, start, max(end, phrase_end or end))):
         return "partial"
