@@ -13,6 +13,8 @@ from bot.briefing.model import Briefing, Change, Claim, Difference, NameVariants
 from bot.briefing.numbers import CATEGORIES
 
 WIDTH = 80
+# How /sources marks figures that are not the event's own total.
+_SCOPE_NOTE = {"background": "earlier event", "partial": "part of the total"}
 
 
 def briefing_to_text(b: Briefing, *, tz: tzinfo = UTC) -> str:
@@ -94,7 +96,10 @@ def figure_phrases(claims: Sequence[Claim]) -> list[str]:
             continue  # "two bases", "several countries": context, not a reported figure
         figure = f"no {c.about}" if claim_value(c) == "none" else f"{c.value} {c.about}"
         who = attribution(c)
-        phrases.setdefault((figure.lower(), c.about), figure + (f" (citing {who})" if who else ""))
+        notes = [f"citing {who}"] if who else []
+        notes += [_SCOPE_NOTE[c.scope]] if c.scope in _SCOPE_NOTE else []
+        note = f" ({', '.join(notes)})" if notes else ""
+        phrases.setdefault((figure.lower(), c.about), figure + note)
     return list(phrases.values())
 
 
