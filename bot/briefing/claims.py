@@ -252,7 +252,13 @@ def _object_after(tokens: list[re.Match[str]], verb: int) -> str | None:
     k = verb + 1
     # A speaker starts with a name or an article: ", said a spokesman", ", said Sutopo Purwo".
     first = tokens[verb + 1].group() if verb + 1 < len(tokens) else ""
-    if not first[:1].isupper() and first.lower() not in ("a", "an", "the"):
+    second = tokens[verb + 2].group() if verb + 2 < len(tokens) else ""
+    # "said doctor Ema Suryani": a title in lower case before a name
+    if not (first[:1].isupper() or second[:1].isupper()) and first.lower() not in (
+        "a",
+        "an",
+        "the",
+    ):
         return None
     while k < len(tokens) and len(words_) < 10:
         word = tokens[k].group()
@@ -293,6 +299,16 @@ def attribution(sentence: str, start: int, end: int) -> str | None:
             # "..., a doctor, told AFP": whom it was told is not who said it
             told = tokens[k].group().lower() in ("told", "tells")
             subject = _speaker_before_told(tokens, k, end) if told else _object_after(tokens, k)
+        if subject is not None:
+            return _trim(subject)
+    # A closing attribution speaks for the whole sentence: "..., but escaped, the chief told reporters."
+    final = [
+        k
+        for k, t in enumerate(tokens)
+        if t.group().lower() in _SPEECH_VERBS and t.start() >= end and len(tokens) - k <= 4
+    ]
+    for k in final:
+        subject = _subject_before(tokens, k, end)
         if subject is not None:
             return _trim(subject)
     according = re.search(r"\baccording to ([^,;.]+(?:\.[A-Z][^,;.]*)*)", sentence, re.IGNORECASE)

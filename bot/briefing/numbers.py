@@ -43,7 +43,7 @@ _OUTCOME_WORDS: dict[str, str] = {
 # Verbs that, just before a figure, say what happened to it ("killing 80", "wounded 12 people").
 _LEADING_VERBS: dict[str, str] = {
     **dict.fromkeys(_split("killing killed kill kills"), "killed"),
-    **dict.fromkeys(_split("injuring injured wounding wounded"), "injured"),
+    **dict.fromkeys(_split("injuring injured injures wounding wounded wounds"), "injured"),
     **dict.fromkeys(_split("evacuating evacuated"), "evacuated"),
     **dict.fromkeys(_split("displacing displaced"), "displaced"),
     **dict.fromkeys(_split("arresting arrested detaining detained"), "arrested"),
@@ -78,7 +78,7 @@ _UNITS = frozenset(
     _split("""second seconds minute minutes hour hours day days week weeks month months year years
     decade decades century centuries mile miles km kilometre kilometres kilometer kilometers
     metre metres meter meters foot feet inch inches yard yards kg kilogram kilograms pound-weight
-    night nights ton tons tonne tonnes pound pounds gallon gallons litre litres liter liters degree degrees percent
+    night nights block blocks ton tons tonne tonnes pound pounds gallon gallons litre litres liter liters degree degrees percent
     per point points times time mph kph am pm a.m p.m gmt utc bst est edt pst cent cents
     percentage ft lb lbs acres acre hectares sq square""")
 )
@@ -644,7 +644,7 @@ def _classify(
             elif not is_zero and not single:
                 # "one woman", "one of the bases": an article, not a figure
                 about = lemma(word)
-        else:
+        elif not single:  # "one rocket", "one missile": an article, not a count
             about = kind
     elif after < len(tokens) and tokens[after].low in _UNITS:
         return None  # "arrested 12 days later": a measure, not a count

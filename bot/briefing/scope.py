@@ -44,7 +44,9 @@ _PART_BEFORE = re.compile(
     re.IGNORECASE,
 )
 # ... right after it ("eight of the jurors", "25 of the injured") ...
-_PART_AFTER = re.compile(r"^\s*(?:of\s+(?:the|them|whom|those|its|his|her|their)\b)", re.IGNORECASE)
+_PART_AFTER = re.compile(
+    r"^\s*(?:of\s+(?:the|them|whom|those|its|his|her|their|my|our|your)\b)", re.IGNORECASE
+)
 # ... or anywhere in its clause ("in one village", "in a separate incident", "another school").
 _PART_CLAUSE = re.compile(
     r"""\b(?:(?:the|his|her|their|one|a|that|this)\s+(?:\w+\s+)?
