@@ -27,6 +27,7 @@ EVENTS = Path(__file__).with_name("real_events.yaml")
 _SITE = re.compile(r"https?:/+(?:www\.)?([^/]+)")
 # ECB+ is tokenized: "6. 1" and "230, 000" were "6.1" and "230,000" in the articles.
 _SPACED_DECIMAL = re.compile(r"(?<=\d)\. (?=\d\b)")
+_SPACED_TIME = re.compile(r"(?<=\d): (?=\d\d\b)")
 _SPACED_THOUSANDS = re.compile(r"\b(\d{1,3}), (?=\d{3}\b)")
 
 
@@ -102,7 +103,8 @@ def _outlet(row: dict[str, Any]) -> str:
 
 
 def _untokenize(sentence: str) -> str:
-    """Undo the corpus's spacing inside numbers, as the outlet printed them."""
+    """Undo the corpus's spacing inside numbers and times, as the outlet printed them."""
+    sentence = _SPACED_TIME.sub(":", sentence)
     return _SPACED_THOUSANDS.sub(r"\1,", _SPACED_DECIMAL.sub(".", sentence))
 
 

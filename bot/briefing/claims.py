@@ -431,11 +431,14 @@ def _split_by_time(
     recent = [c for c in own if c.at is None or c.at >= latest - SAME_TIME]
     reached = max((c.low for c in recent if c.low is not None), default=0.0)
     current: list[Claim] = list(recent)
+    still_reported = {c.low for c in recent}
     for claim in own:
         if claim in recent:
             continue
         top = claim.high if claim.high is not None else claim.low
-        (replaced if top is not None and top <= reached else current).append(claim)
+        # An older report of the figure still given ("24" then "24") keeps backing it.
+        gone = top is not None and top <= reached and claim.low not in still_reported
+        (replaced if gone else current).append(claim)
     return current, replaced
 
 

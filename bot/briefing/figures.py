@@ -122,6 +122,17 @@ def _by_number(claims: Sequence[Claim]) -> list[tuple[str, tuple[Claim, ...]]]:
     return result
 
 
+def _steps(earlier: Sequence[Claim], rising: bool) -> list[Claim]:
+    """Keep the reports that moved the figure on: "1 → 5 → 11", not a late "at least 3"."""
+    steps: list[Claim] = []
+    for claim in earlier:
+        low = claim.low or 0.0
+        last = (steps[-1].low or 0.0) if steps else None
+        if last is None or (low > last if rising else low < last):
+            steps.append(claim)
+    return steps
+
+
 def figure_line(
     difference: Difference, *, max_values: int = MAX_VALUES, max_voices: int = MAX_VOICES
 ) -> FigureLine:
@@ -137,9 +148,10 @@ def figure_line(
     shown = [_value(claims, max_voices) for _, claims in groups[:max_values]]
     hidden_sources = {c.source for _, claims in groups[max_values:] for c in claims}
     hidden_sources -= {v.source for value in shown for v in value.voices}
-    earlier = tuple(dict.fromkeys(c.value for c in difference.earlier))[-MAX_EARLIER:]
     now = max((c.low or 0.0) for c in difference.claims)
     rising = not difference.earlier or (difference.earlier[-1].low or 0.0) <= now
+    earlier = tuple(dict.fromkeys(c.value for c in _steps(difference.earlier, rising)))
+    earlier = earlier[-MAX_EARLIER:]
     return FigureLine(
         about=difference.about,
         kind=difference.kind,

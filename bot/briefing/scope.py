@@ -61,7 +61,9 @@ _PART_CLAUSE = re.compile(
     )\b""",
     re.VERBOSE | re.IGNORECASE,
 )
-_CLAUSE_BREAK = re.compile(r";|,\s*(?:but|while|whereas|adding|and)\b|\s—\s|\s-\s|:")
+_CLAUSE_BREAK = re.compile(
+    r";|,\s*(?:but|while|whereas|adding|and|bringing|raising|taking)\b|\s—\s|\s-\s|:"
+)
 
 
 def _clause(sentence: str, start: int, end: int) -> str:

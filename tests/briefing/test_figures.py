@@ -221,3 +221,28 @@ def test_a_fourteen_source_summary_fits_one_message_with_at_most_five_figure_lin
     assert "more source" in figures
     assert "Truck" not in messages[0] and "Countrie" not in messages[0]
     assert "230,000" not in figures
+
+
+def test_an_older_report_of_the_current_toll_still_backs_it() -> None:
+    killed = by_about(
+        [
+            article(1, "early", "Quake hits town", "The quake killed two people.", 0),
+            article(2, "wire", "Quake kills 24", "The quake killed 24 people.", 4),
+            article(3, "late", "Quake toll 24", "The quake killed 24 people.", 12),
+        ]
+    )["killed"]
+
+    assert {c.source for c in killed.claims} == {"wire", "late"}  # type: ignore[attr-defined]
+    assert [c.value for c in killed.earlier] == ["two"]  # type: ignore[attr-defined]
+
+
+def test_a_progression_lists_only_the_reports_that_moved_the_toll() -> None:
+    articles = [
+        article(1, "a", "Quake", "The quake killed five people.", 0),
+        article(2, "b", "Quake", "The quake killed three people.", 1),
+        article(3, "c", "Quake", "The quake killed 11 people.", 2),
+        article(4, "d", "Quake", "The quake killed 24 people.", 9),
+    ]
+    text = " ".join(briefing_to_text(build_briefing(1, articles)).split())
+
+    assert "up from five → 11 in earlier reports" in text
