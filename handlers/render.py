@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, tzinfo
 from html import escape
 
-from bot.briefing.figures import FigureLine, select_figures
+from bot.briefing.figures import FigureLine, disputed_count, select_figures
 from bot.briefing.model import Briefing, Change, Difference, SourceArticle
 from bot.briefing.render import (
     earlier_phrase,
@@ -98,7 +98,7 @@ def changes_html(b: Briefing, *, tz: tzinfo = UTC) -> list[str]:
 
 def event_line_html(b: Briefing, index: int, *, tz: tzinfo = UTC) -> str:
     """Return one line for the /events list."""
-    conflicts = sum(d.kind == "conflict" for d in b.differences)
+    conflicts = disputed_count(b.differences)
     flag = f" · ⚠️ {conflicts} disputed figure{'s' if conflicts > 1 else ''}" if conflicts else ""
     return f"{index}. <b>{text(b.headline)}</b>\n    <i>{text(meta_line(b, tz=tz))}</i>{flag}"
 

@@ -133,6 +133,11 @@ def _steps(earlier: Sequence[Claim], rising: bool) -> list[Claim]:
     return steps
 
 
+def disputed_count(differences: Sequence[Difference]) -> int:
+    """Count the real conflicts a reader is warned about (everyday nouns never count)."""
+    return sum(d.kind == "conflict" and _worth_showing(d) for d in differences)
+
+
 def figure_line(
     difference: Difference, *, max_values: int = MAX_VALUES, max_voices: int = MAX_VOICES
 ) -> FigureLine:

@@ -246,3 +246,16 @@ def test_a_progression_lists_only_the_reports_that_moved_the_toll() -> None:
     text = " ".join(briefing_to_text(build_briefing(1, articles)).split())
 
     assert "up from five → 11 in earlier reports" in text
+
+
+def test_everyday_counts_that_differ_are_not_flagged_as_disputed() -> None:
+    briefing = build_briefing(
+        1,
+        [
+            article(1, "a", "Aid reaches the valley", "Two trucks of aid arrived in the valley."),
+            article(2, "b", "Aid reaches the valley", "Three trucks of aid arrived in the valley."),
+        ],
+    )
+
+    assert [d.kind for d in briefing.differences] == ["conflict"]
+    assert "disputed" not in event_line_html(briefing, 1)
