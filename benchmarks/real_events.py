@@ -21,7 +21,8 @@ from bot.briefing.features import strip_url_lead
 from bot.briefing.figures import select_figures
 from bot.briefing.model import Briefing, Difference
 from bot.config import Settings
-from handlers.render import briefing_html, units
+from bot.render.html import briefing_html
+from bot.render.split import units
 
 EVENTS = Path(__file__).with_name("real_events.yaml")
 _SITE = re.compile(r"https?:/+(?:www\.)?([^/]+)")
@@ -128,7 +129,7 @@ def write_event(event: RealEvent, folder: Path) -> list[Path]:
 
 async def _brief(paths: list[Path]) -> list[Briefing]:
     """Run what `briefbot brief FILES` runs: a throwaway store, the ingest pipeline, briefings."""
-    from bot.commands import MEMORY_URL, collect_briefings, open_services
+    from bot.cli.actions import MEMORY_URL, open_services
     from bot.ingest.files import read_paths
     from bot.ingest.model import Outcome as IngestOutcome
 
@@ -138,7 +139,7 @@ async def _brief(paths: list[Path]) -> list[Briefing]:
         items = read_paths(paths, max_bytes=settings.max_file_bytes)
         async for result in services.pipeline.ingest_stream(items):
             assert result.outcome is not IngestOutcome.REJECTED, result
-        return await collect_briefings(services, limit=50)
+        return await services.lookup.latest(limit=50)
     finally:
         await services.close()
 

@@ -7,33 +7,36 @@ import contextlib
 import logging
 import os
 import signal
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand
-from telegram.ext import (
-    Application,
-    ApplicationBuilder,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import Application, ApplicationBuilder
 
-from bot.admin import AdminService
 from bot.config import ConfigError, Settings
 from bot.delivery.alerts import AlertService
 from bot.delivery.digests import DigestService
+from bot.delivery.outbox import OutboxWorker
 from bot.delivery.sender import RateLimiter, SharedRateLimiter
-from bot.delivery.subscribers import SubscriberService
-from bot.events import EventService
-from bot.jobs import Runtime, Timings
-from bot.lookup import EventLookup
-from bot.pipeline import Pipeline
-from storage.types import utcnow
+from bot.events.service import EventService
+from bot.health import Health
+from bot.ingest.inbox import InboxWatcher
+from bot.ingest.pipeline import Pipeline
+from bot.ingest.poller import FeedPoller
+from bot.runtime import Runtime, Timings
+from bot.services.container import Services
+from bot.services.feeds import FeedService
+from bot.services.lookup import LookupService
+from bot.services.status import StatusService
+from bot.services.subscribers import SubscriberService
+from bot.services.uploads import UploadService
+from bot.times import Clock, utcnow
+from bot.webhook import WebhookServer
+from handlers.context import SERVICES
+from handlers.errors import on_error
+from handlers.registry import COMMANDS, telegram_handlers
 from storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)
@@ -41,30 +44,8 @@ log = logging.getLogger(__name__)
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
 
 
-@dataclass
-class Services:
-    """Everything the CLI commands, jobs and handlers need, built once per process."""
-
-    settings: Settings
-    db: Database
-    events: EventService
-    pipeline: Pipeline
-    subscribers: SubscriberService
-    lookup: EventLookup
-    admin: AdminService
-    alerts: AlertService
-    digests: DigestService
-    clock: Callable[[], datetime] = field(default=utcnow)
-
-    async def close(self) -> None:
-        await self.db.dispose()
-
-
 def build_services(
-    settings: Settings,
-    *,
-    database_url: str | None = None,
-    clock: Callable[[], datetime] = utcnow,
+    settings: Settings, *, database_url: str | None = None, clock: Clock = utcnow
 ) -> Services:
     """Build the services for ``settings`` (``database_url`` overrides the configured one)."""
     db = Database(database_url or settings.database_url)
@@ -75,9 +56,11 @@ def build_services(
         db=db,
         events=events,
         pipeline=pipeline,
+        feeds=FeedService(db, settings, clock=clock),
+        uploads=UploadService(pipeline, settings),
         subscribers=SubscriberService(db, settings, clock=clock),
-        lookup=EventLookup(db, events, default_zone=settings.zone),
-        admin=AdminService(db, pipeline, settings, clock=clock),
+        lookup=LookupService(db, events, default_zone=settings.zone),
+        status=StatusService(db),
         alerts=AlertService(
             db,
             events,
@@ -89,43 +72,42 @@ def build_services(
     )
 
 
-def _handlers() -> list[Any]:
-    """Every handler in the order PTB tries them."""
-    from handlers import admin, callbacks, commands
-
-    user = [
-        ("start", commands.start),
-        ("stop", commands.stop),
-        ("subscribe", commands.subscribe),
-        ("unsubscribe", commands.unsubscribe),
-        ("events", commands.events),
-        ("summary", commands.summary),
-        ("sources", commands.sources),
-        ("changes", commands.changes),
-        ("digest", commands.digest),
-        ("timezone", commands.timezone),
-        ("quiet", commands.quiet),
-        ("settings", commands.settings),
-        ("help", commands.help_command),
-        ("addfeed", admin.add_feed),
-        ("removefeed", admin.remove_feed),
-        ("feeds", admin.list_feeds),
-        ("stats", admin.stats),
-    ]
-    return [
-        *(CommandHandler(name, callback) for name, callback in user),
-        CallbackQueryHandler(callbacks.show_event),
-        # New messages only: an edited message or a channel post is not someone talking to us.
-        MessageHandler(filters.UpdateType.MESSAGE & filters.Document.ALL, admin.document),
-        MessageHandler(filters.UpdateType.MESSAGE, commands.pointer),
-    ]
+def build_runtime(
+    services: Services, app: AnyApp, timings: Timings, *, limiter: RateLimiter
+) -> Runtime:
+    """Build the background work of a running bot: outbox worker, inbox watcher, feed poller."""
+    settings = services.settings
+    health = Health(settings.health_file, clock=services.clock)
+    worker = OutboxWorker(
+        services.db,
+        app.bot,
+        limiter=limiter,
+        clock=services.clock,
+        lease=timings.lease,
+        idle_poll=timings.idle_poll,
+        backoff_base=timings.backoff_base,
+        health=health,
+    )
+    inbox = (
+        InboxWatcher(settings.inbox_dir, services.pipeline, max_bytes=settings.max_file_bytes)
+        if timings.inbox
+        else None
+    )
+    poller = FeedPoller(services.db, services.pipeline, settings) if timings.feeds else None
+    return Runtime(
+        services=services,
+        worker=worker,
+        timings=timings,
+        poller=poller,
+        inbox=inbox,
+        health=health,
+    )
 
 
 async def _post_init(app: AnyApp) -> None:
-    from handlers.texts import USER_COMMANDS
-
     runtime: Runtime = app.bot_data["runtime"]
-    await app.bot.set_my_commands([BotCommand(c, d[:256]) for c, d in USER_COMMANDS])
+    menu = [BotCommand(c.name, c.description[:256]) for c in COMMANDS if not c.admin]
+    await app.bot.set_my_commands(menu)
     await runtime.start(app)
 
 
@@ -136,8 +118,6 @@ async def _post_stop(app: AnyApp) -> None:
 
 def build_application(services: Services, *, timings: Timings | None = None) -> AnyApp:
     """Build the PTB Application: handlers, jobs and the delivery worker, against the configured API."""
-    from handlers.errors import on_error
-
     # Periods as timedelta (PTB 22's future default); without it every 429 warns.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     settings = services.settings
@@ -160,8 +140,10 @@ def build_application(services: Services, *, timings: Timings | None = None) -> 
         .post_stop(_post_stop)
         .build()
     )
-    app.bot_data["runtime"] = Runtime.create(services, app, timings, limiter=limiter)
-    app.add_handlers(_handlers())
+    # Handlers see the services only; the runtime is for the application's own callbacks.
+    app.bot_data[SERVICES] = services
+    app.bot_data["runtime"] = build_runtime(services, app, timings, limiter=limiter)
+    app.add_handlers(telegram_handlers())
     app.add_error_handler(on_error)
     return app
 
@@ -174,6 +156,7 @@ async def running(app: AnyApp, *, poll_timeout: int = 30) -> AsyncIterator[AnyAp
     """
     runtime: Runtime = app.bot_data["runtime"]
     settings = runtime.services.settings
+    webhook: WebhookServer | None = None
     await app.initialize()
     try:
         if app.post_init:
@@ -181,18 +164,25 @@ async def running(app: AnyApp, *, poll_timeout: int = 30) -> AsyncIterator[AnyAp
         assert app.updater is not None
         if settings.webhook_url:
             assert settings.webhook_secret is not None
-            await app.updater.start_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-                webhook_url=settings.webhook_url,
-                secret_token=settings.webhook_secret.get_secret_value(),
+            secret = settings.webhook_secret.get_secret_value()
+            # Our own server, not PTB's: it refuses bodies without the secret before reading.
+            webhook = WebhookServer(
+                app.bot,
+                app.update_queue,
+                secret=secret,
+                path=urlsplit(settings.webhook_url).path,
+            )
+            webhook.listen(settings.webhook_listen, settings.webhook_port)
+            await app.bot.set_webhook(
+                settings.webhook_url, secret_token=secret, drop_pending_updates=False
             )
         else:
             await app.updater.start_polling(timeout=poll_timeout, drop_pending_updates=False)
         await app.start()
         yield app
     finally:
+        if webhook is not None:
+            await webhook.close()
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         if app.running:
@@ -204,14 +194,11 @@ async def running(app: AnyApp, *, poll_timeout: int = 30) -> AsyncIterator[AnyAp
 
 async def run_bot(settings: Settings) -> None:
     """Run the bot until SIGINT or SIGTERM: migrate, start everything, stop cleanly."""
-    if settings.webhook_url and settings.webhook_secret is None:
-        raise ConfigError(
-            "BRIEFBOT_WEBHOOK_SECRET is required with BRIEFBOT_WEBHOOK_URL "
-            "(Telegram sends it with every update so strangers cannot post to the webhook)"
-        )
     services = build_services(settings)
     try:
         await asyncio.to_thread(services.db.migrate)
+        # Fail now, not at the first message, when nothing could be stored or sent.
+        await services.db.check_writable()
         app = build_application(services)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -5,36 +5,22 @@ from __future__ import annotations
 import re
 from datetime import time
 from pathlib import Path
-from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Literal, Self
+from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.times import parse_hhmm, parse_timezone
+
 DEFAULT_API_URL = "https://api.telegram.org"
-_HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-
-
-def parse_hhmm(value: str) -> time:
-    """Parse ``HH:MM`` (24-hour clock) or raise ValueError saying what is allowed."""
-    match = _HHMM.match(value.strip())
-    if not match:
-        raise ValueError(
-            f"{value!r} is not a time of day; use HH:MM on a 24-hour clock, e.g. 07:30"
-        )
-    return time(int(match.group(1)), int(match.group(2)))
-
-
-def parse_timezone(value: str) -> ZoneInfo:
-    """Return the IANA zone named ``value`` or raise ValueError saying what is allowed."""
-    try:
-        if not value or value.startswith(("/", ".")) or ".." in value:
-            raise ZoneInfoNotFoundError(value)
-        return ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"{value!r} is not an IANA time zone; use a name like Europe/Berlin or UTC"
-        ) from None
+# What @BotFather hands out: the bot's numeric id, a colon, then a secret of URL-safe characters.
+_TOKEN_SHAPE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{10,}$")
+# Words that mark a value copied from an example rather than a real token. Only whole words
+# between - or _ count: a real token's random characters may well contain "your" or "xxxx".
+_PLACEHOLDER_WORDS = frozenset(
+    {"your", "change", "changeme", "replace", "placeholder", "example", "paste", "insert"}
+)
 
 
 class Settings(BaseSettings):
@@ -48,6 +34,7 @@ class Settings(BaseSettings):
     telegram_api_url: str = DEFAULT_API_URL
     database_url: str = "sqlite:///./data/briefbot.db"
     inbox_dir: Path = Path("./inbox")
+    health_file: Path = Path("./data/health.json")
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     timezone: str = "UTC"
     digest_time: str = "07:30"
@@ -105,6 +92,30 @@ class Settings(BaseSettings):
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
+    @field_validator("telegram_token")
+    @classmethod
+    def _real_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        token = value.get_secret_value().strip()
+        words = set(re.split(r"[-_]", token.partition(":")[2].lower()))
+        if not _TOKEN_SHAPE.match(token) or words & _PLACEHOLDER_WORDS:
+            # Never echo the value: it may be a real token pasted with a typo.
+            raise ValueError(
+                "is not a bot token (it looks like a placeholder); paste the token @BotFather "
+                "gave you (digits, a colon, then a long secret), or leave it empty for the offline demo"
+            )
+        return SecretStr(token)
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Self:
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError(
+                "BRIEFBOT_WEBHOOK_SECRET is required with BRIEFBOT_WEBHOOK_URL "
+                "(Telegram sends it with every update so strangers cannot post to the webhook)"
+            )
+        return self
+
     @property
     def zone(self) -> ZoneInfo:
         return parse_timezone(self.timezone)
@@ -125,7 +136,10 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            name = "BRIEFBOT_" + "_".join(str(p) for p in err["loc"]).upper()
             message = str(err["msg"]).removeprefix("Value error, ")
+            if not err["loc"]:  # a rule across fields names its variables itself
+                lines.append(message)
+                continue
+            name = "BRIEFBOT_" + "_".join(str(p) for p in err["loc"]).upper()
             lines.append(f"{name}: {message}")
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None

@@ -1,20 +1,24 @@
-"""Reach the process's services from a handler."""
+"""What a handler reaches of the process: the services, and the command's arguments."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from telegram.ext import CallbackContext
 
-if TYPE_CHECKING:
-    from bot.jobs import Runtime
+from bot.services.container import Services
 
 Context = CallbackContext[Any, dict[Any, Any], dict[Any, Any], dict[Any, Any]]
 
+# The bot_data key bot.app.build_application stores the services under.
+SERVICES = "services"
 
-def runtime(context: Context) -> Runtime:
-    """Return the Runtime that bot.app.build_application stored in bot_data."""
-    return context.application.bot_data["runtime"]  # type: ignore[no-any-return]
+
+def services(context: Context) -> Services:
+    """Return the process's services."""
+    found = context.application.bot_data[SERVICES]
+    assert isinstance(found, Services)
+    return found
 
 
 def argument(context: Context) -> str:

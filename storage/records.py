@@ -19,6 +19,8 @@ class EventRecord:
     article_count: int
     source_count: int
     signature: str
+    first_reported: datetime | None = None
+    last_reported: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +69,6 @@ class SubscriberRecord:
     last_digest_at: datetime | None
     quiet_start: str | None
     quiet_end: str | None
-    alerts: bool
     active: bool
     created_at: datetime
     active_since: datetime

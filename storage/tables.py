@@ -172,6 +172,10 @@ class EventRow(SQLModel, table=True):
     last_updated: datetime = Field(sa_column=_dt(nullable=False, index=True))
     # When the event last changed in substance (new source, substantive version, new figure).
     changed_at: datetime = Field(sa_column=_dt(nullable=False, index=True))
+    # When its articles say it was first reported and last updated (see ingest/dates.py);
+    # nullable only for the migration's sake (0005).
+    first_reported: datetime | None = Field(default=None, sa_column=_dt())
+    last_reported: datetime | None = Field(default=None, sa_column=_dt(index=True))
     article_count: int = 0
     source_count: int = 0
     # A digest of what subscribers were last told, to tell substance from noise.
@@ -188,6 +192,8 @@ class EventRow(SQLModel, table=True):
             article_count=self.article_count,
             source_count=self.source_count,
             signature=self.signature,
+            first_reported=self.first_reported,
+            last_reported=self.last_reported,
         )
 
 
@@ -204,7 +210,6 @@ class SubscriberRow(SQLModel, table=True):
     last_digest_at: datetime | None = Field(default=None, sa_column=_dt())
     quiet_start: str | None = Field(default=None, max_length=5)
     quiet_end: str | None = Field(default=None, max_length=5)
-    alerts: bool = True
     active: bool = True
     created_at: datetime = Field(sa_column=_dt(nullable=False))
     # When the chat last came on (/start after /stop or a block): no alerts about older changes.
@@ -222,7 +227,6 @@ class SubscriberRow(SQLModel, table=True):
             last_digest_at=self.last_digest_at,
             quiet_start=self.quiet_start,
             quiet_end=self.quiet_end,
-            alerts=self.alerts,
             active=self.active,
             created_at=self.created_at,
             active_since=self.active_since or self.created_at,

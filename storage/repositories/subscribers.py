@@ -46,7 +46,7 @@ class SubscriberRepository:
             row = await self._row(chat_id)
             assert row is not None, f"subscriber {chat_id} neither found nor created"
         if not row.active:
-            row.active, row.alerts, row.active_since = True, True, now
+            row.active, row.active_since = True, now
             row.digest_time = row.digest_time or digest_time
             self._session.add(row)
             await self._session.flush()
@@ -65,21 +65,35 @@ class SubscriberRepository:
         await self._session.flush()
         return row.to_record()
 
+    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> bool:
+        """Give the subscriber its chat's new id; False when that id has one already (then the
+        old one is switched off)."""
+        row = await self._row(old_chat_id)
+        if row is None:
+            return False
+        if await self._row(new_chat_id) is not None:
+            await self.deactivate(old_chat_id)
+            return False
+        row.chat_id = new_chat_id
+        self._session.add(row)
+        await self._session.flush()
+        return True
+
     async def deactivate(self, chat_id: int) -> bool:
         """Switch a chat off (blocked bot, chat gone or /stop); True when it was on."""
         row = await self._row(chat_id)
         if row is None or not row.active:
             return False
-        row.active, row.alerts, row.next_digest_at = False, False, None
+        row.active, row.next_digest_at = False, None
         self._session.add(row)
         await self._session.flush()
         return True
 
     async def list_alerted(self) -> list[SubscriberRecord]:
-        """Return every active subscriber that wants alerts."""
+        """Return every active subscriber (an active chat gets alerts)."""
         query = (
             select(SubscriberRow)
-            .where(col(SubscriberRow.active).is_(True), col(SubscriberRow.alerts).is_(True))
+            .where(col(SubscriberRow.active).is_(True))
             .order_by(col(SubscriberRow.id))
         )
         return [r.to_record() for r in (await self._session.exec(query)).all()]

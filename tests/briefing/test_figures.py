@@ -7,8 +7,9 @@ from datetime import timedelta
 from bot.briefing.build import build_briefing
 from bot.briefing.claims import extract_claims
 from bot.briefing.model import Article, Version
-from bot.briefing.render import briefing_to_text
-from handlers.render import MAX_MESSAGE, briefing_html, event_line_html, units
+from bot.render.html import briefing_html, event_line_html
+from bot.render.split import MAX_MESSAGE, units
+from bot.render.text import briefing_to_text
 from tests.briefing.factories import T0
 
 

@@ -1,0 +1,168 @@
+"""What the CLI subcommands do: open the services, call one, print the outcome."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bot.app import build_services
+from bot.cli.output import (
+    feed_line,
+    feeds_json,
+    format_result,
+    format_totals,
+    status_json,
+    status_lines,
+)
+from bot.config import Settings
+from bot.ingest.model import Outcome
+from bot.ingest.poller import FeedPoller
+from bot.render.json import briefings_to_json
+from bot.render.text import briefing_to_text
+from bot.services.container import Services
+from bot.times import utcnow
+from storage.db import safe_url
+
+MEMORY_URL = "sqlite:///:memory:"
+
+
+class CommandError(Exception):
+    """Bad input to a command; the message is shown as it is."""
+
+
+async def open_services(settings: Settings, *, database_url: str | None = None) -> Services:
+    """Build services and bring the database schema up to date."""
+    services = build_services(settings, database_url=database_url)
+    if (database_url or settings.database_url) == MEMORY_URL:
+        await services.db.create_all()
+    else:
+        await asyncio.to_thread(services.db.migrate)
+    return services
+
+
+async def ingest_paths(settings: Settings, paths: Sequence[Path], *, out: TextIO) -> int:
+    """Ingest files and folders, printing each result as it comes; 1 when any was rejected."""
+    counts: Counter[Outcome] = Counter()
+    services = await open_services(settings)
+    try:
+        async for result in services.uploads.ingest_paths(paths, inbox=settings.inbox_dir):
+            counts[result.outcome] += 1
+            print(format_result(result), file=out, flush=True)
+    finally:
+        await services.close()
+    print(format_totals(counts), file=out)
+    return 1 if counts[Outcome.REJECTED] else 0
+
+
+async def brief_events(
+    settings: Settings, paths: Sequence[Path], *, as_json: bool, limit: int, out: TextIO
+) -> None:
+    """Print briefings from the database, or from the given files in a throwaway store."""
+    services = await open_services(settings, database_url=MEMORY_URL if paths else None)
+    try:
+        if paths:
+            async for result in services.uploads.ingest_paths(paths):
+                if result.outcome is Outcome.REJECTED:
+                    print(format_result(result), file=sys.stderr)
+            # At the batch's end, group the new articles again without regard to their order.
+            async with services.db.unit_of_work() as uow:
+                await services.events.revise(uow, now=utcnow())
+        briefings = await services.lookup.latest(limit=limit)
+    finally:
+        await services.close()
+    if as_json:
+        print(briefings_to_json(briefings), file=out)
+        return
+    if not briefings:
+        print("No events yet: ingest some articles first (briefbot ingest PATH).", file=out)
+    for briefing in briefings:
+        print(briefing_to_text(briefing, tz=settings.zone), file=out)
+        print(file=out)
+
+
+async def poll_feeds(settings: Settings, *, once: bool, out: TextIO) -> None:
+    """Poll due feeds once, or forever every poll interval."""
+    services = await open_services(settings)
+    poller = FeedPoller(services.db, services.pipeline, settings)
+    try:
+        while True:
+            for report in await poller.poll_due(utcnow()):
+                print(report.describe(), file=out, flush=True)
+                for line in report.rejections():
+                    print(f"  {line}", file=out, flush=True)
+            if once:
+                return
+            await asyncio.sleep(min(settings.poll_interval, 60))
+    finally:
+        await poller.close()
+        await services.close()
+
+
+async def add_feed(
+    settings: Settings, url: str, *, name: str | None, interval: int | None, out: TextIO
+) -> None:
+    """Validate and add a feed."""
+    services = await open_services(settings)
+    try:
+        feed, added = await services.feeds.add(url, name=name, interval_seconds=interval)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        await services.close()
+    if not added:
+        print(f"feed {feed.id} is already there: {feed.name} <{feed.url}> (unchanged)", file=out)
+        return
+    print(f"feed {feed.id}: {feed.name} <{feed.url}>", file=out)
+
+
+async def list_feeds(settings: Settings, *, as_json: bool, out: TextIO) -> None:
+    """Print every feed with its state."""
+    services = await open_services(settings)
+    try:
+        feeds = await services.feeds.list()
+    finally:
+        await services.close()
+    if as_json:
+        print(feeds_json(feeds), file=out)
+        return
+    if not feeds:
+        print("No feeds yet: add one with `briefbot feeds add URL`.", file=out)
+    for f in feeds:
+        print(feed_line(f), file=out)
+
+
+async def remove_feed(settings: Settings, feed: str, *, out: TextIO) -> int:
+    """Remove a feed by id or URL; exit code 1 when there is no such feed."""
+    services = await open_services(settings)
+    try:
+        found = await services.feeds.remove(feed)
+    finally:
+        await services.close()
+    if found is None:
+        print(f"no feed {feed!r}; see `briefbot feeds list`", file=out)
+        return 1
+    print(f"removed feed {found.id}: {found.url}", file=out)
+    return 0
+
+
+async def show_status(settings: Settings, *, as_json: bool, out: TextIO) -> int:
+    """Print counts, failing feeds and the running bot's workers; 1 when the bot is unwell."""
+    from bot.health import assess
+
+    services = await open_services(settings)
+    try:
+        status = await services.status.status()
+    finally:
+        await services.close()
+    bot = await asyncio.to_thread(assess, settings.health_file, utcnow())
+    database = safe_url(settings.database_url)
+    if as_json:
+        print(status_json(status, database=database, bot=bot), file=out)
+    else:
+        for line in status_lines(status, database=database, bot=bot):
+            print(line, file=out)
+    return 0 if bot["healthy"] else 1

@@ -1,0 +1,223 @@
+"""Render briefings, alerts, digests and replies as Telegram HTML (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, tzinfo
+from html import escape
+
+from bot.briefing.figures import FigureLine, disputed_count
+from bot.briefing.model import Briefing, Change, ChangeSummary, SourceArticle
+from bot.render.sections import (
+    Changes,
+    Differences,
+    Heading,
+    Section,
+    Spellings,
+    Summary,
+    about_label,
+    agreement_tally,
+    briefing_sections,
+    cosmetic_note,
+    earlier_phrase,
+    figure_phrases,
+    format_time,
+    meta_line,
+    more_figures,
+    more_line,
+    more_updates_line,
+    more_values_phrase,
+    moved_line,
+    plural,
+    reported_value,
+    spelling_line,
+    statement_line,
+    value_sources,
+)
+from bot.render.split import split_html_sections, units
+
+MAX_ALERT = 1000
+
+
+def text(value: str) -> str:
+    """Escape a text node."""
+    return escape(value, quote=False)
+
+
+def link(label: str, location: str) -> str:
+    """Return a link when ``location`` is a web address, else the escaped label."""
+    if location.startswith(("http://", "https://")):
+        return f'<a href="{escape(location, quote=True)}">{text(label)}</a>'
+    return text(label)
+
+
+# --- briefings --------------------------------------------------------------------------------
+
+
+def briefing_html(b: Briefing, *, tz: tzinfo = UTC) -> list[str]:
+    """Render the full briefing as one or more messages."""
+    return split_html_sections([_section_html(s, tz) for s in briefing_sections(b)])
+
+
+def _section_html(section: Section, tz: tzinfo) -> str:
+    match section:
+        case Heading(briefing=b):
+            return f"<b>{text(b.headline)}</b>\n<i>{text(meta_line(b, tz=tz))}</i>"
+        case Summary(sentences=sentences):
+            return "\n".join(f"{text(s.text)} — <i>{text(s.source)}</i>" for s in sentences)
+        case Differences(title=title, items=items, left_out=left_out):
+            lines = [f"<b>{text(title)}</b>", *(f"• {_figure_line(d)}" for d in items)]
+            if left_out:
+                lines.append(f"<i>{more_figures(left_out)}: /sources</i>")
+            return "\n".join(lines)
+        case Spellings(title=title, items=items):
+            lines = [f"<b>{text(title)}</b>"]
+            return "\n".join(lines + [f"• {text(spelling_line(v))}" for v in items])
+        case Changes(title=title, substantive=substantive, cosmetic=cosmetic, more_updates=more):
+            lines = [f"<b>{text(title)}</b>", *(_change_brief(c, tz) for c in substantive)]
+            if more:
+                lines.append(f"<i>{text(more_updates_line(more))}</i>")
+            if cosmetic:
+                lines.append(f"<i>{cosmetic_note(cosmetic)}.</i>")
+            return "\n".join(lines)
+
+
+def sources_html(b: Briefing, *, tz: tzinfo = UTC) -> list[str]:
+    """Render each source: its articles, when first seen, versions and the figures it reports."""
+    sections = [f"<b>Sources for {text(b.headline)}</b>"]
+    for entry in b.sources:
+        lines = [f"<b>{text(entry.name)}</b>"]
+        lines += [f"• {_article_line(a, tz)}" for a in entry.articles]
+        if entry.claims:
+            figures = "; ".join(text(phrase) for phrase in figure_phrases(entry.claims))
+            lines.append(f"Figures: {figures}")
+        sections.append("\n".join(lines))
+    if not b.sources:
+        sections.append("<i>No sources yet.</i>")
+    return split_html_sections(sections)
+
+
+def changes_html(b: Briefing, *, tz: tzinfo = UTC) -> list[str]:
+    """Render the version history of the event's articles."""
+    sections = [f"<b>What changed in {text(b.headline)}</b>"]
+    cosmetic = 0
+    for change in b.changes:
+        if not change.diff.substantive:
+            cosmetic += 1
+            continue
+        sections.append(_change_full(change, tz))
+    if cosmetic:
+        sections.append(f"<i>{cosmetic_note(cosmetic)}.</i>")
+    if not b.changes:
+        sections.append("<i>No article has changed since it was first seen.</i>")
+    return split_html_sections(sections)
+
+
+def event_line_html(b: Briefing, index: int, *, tz: tzinfo = UTC) -> str:
+    """Return one line for the /events list."""
+    conflicts = disputed_count(b.differences)
+    flag = f" · ⚠️ {conflicts} disputed figure{'s' if conflicts > 1 else ''}" if conflicts else ""
+    return f"{index}. <b>{text(b.headline)}</b>\n    <i>{text(meta_line(b, tz=tz))}</i>{flag}"
+
+
+def alert_html(b: Briefing, reason: str, *, tz: tzinfo = UTC) -> str:
+    """Return a short alert of at most 1000 characters."""
+    head = f"🔔 <b>{_clip(reason, 200)}</b>\n<b>{_clip(b.headline, 300)}</b>\n"
+    meta = f"<i>{_clip(meta_line(b, tz=tz), 120)}</i>"
+    body = ""
+    if b.summary:
+        first = b.summary[0]
+        room = MAX_ALERT - units(head) - units(meta) - units(first.source) * 6 - 20
+        body = f"{_clip(first.text, room)} — <i>{text(first.source)}</i>\n"
+    alert = head + body + meta
+    return alert if units(alert) <= MAX_ALERT else head + meta
+
+
+def digest_html(bs: Sequence[Briefing], *, day_label: str, tz: tzinfo = UTC) -> list[str]:
+    """Render a daily digest: one section per event with its first summary sentences."""
+    sections = [f"<b>Digest — {text(day_label)}</b>\n<i>{plural(len(bs), 'event')}</i>"]
+    for index, b in enumerate(bs, 1):
+        lines = [event_line_html(b, index, tz=tz)]
+        lines += [f"{text(s.text)} — <i>{text(s.source)}</i>" for s in b.summary[:2]]
+        sections.append("\n".join(lines))
+    if not bs:
+        sections.append("<i>Nothing new today.</i>")
+    return split_html_sections(sections)
+
+
+# --- pieces ---------------------------------------------------------------------------------
+
+
+def _figure_line(line: FigureLine) -> str:
+    about = f"<b>{text(about_label(line))}</b>"
+    tally = agreement_tally(line)
+    if tally:
+        value, sources, total = tally
+        return f"{about}: {text(value)} — {sources} of {total} sources{text(earlier_phrase(line))}"
+    values = " / ".join(
+        f"{text(reported_value(v))} (<i>{text(value_sources(v))}</i>)" for v in line.values
+    )
+    return f"{about}: {values}{text(more_values_phrase(line))}{text(earlier_phrase(line))}"
+
+
+def _article_line(a: SourceArticle, tz: tzinfo) -> str:
+    details = [plural(a.versions, "version")]
+    if a.first_seen:
+        details.insert(0, f"first seen {format_time(a.first_seen, tz)}")
+    where = "" if a.location.startswith(("http://", "https://")) else f" ({text(a.location)})"
+    return f"{link(a.title, a.location)}{where} — {', '.join(details)}"
+
+
+def _change_heading(change: Change, tz: tzinfo) -> str:
+    when = f", {text(format_time(change.at, tz))}" if change.at else ""
+    return (
+        f"<b>{text(change.source)}</b>: {link(change.title, change.location)} "
+        f"v{change.from_version} → v{change.to_version}{when}"
+    )
+
+
+def _change_brief(change: Change, tz: tzinfo) -> str:
+    lines = [f"• {_change_heading(change, tz)}"]
+    lines += [f"  {line}" for line in _summary_lines(change.diff.summary)]
+    return "\n".join(lines)
+
+
+def _change_full(change: Change, tz: tzinfo) -> str:
+    return "\n".join([_change_heading(change, tz), *_summary_lines(change.diff.summary)])
+
+
+def _summary_lines(summary: ChangeSummary) -> list[str]:
+    """Return the lines of an update's summary as Telegram HTML."""
+    lines = [f"Correction: <i>{text(c)}</i>" for c in summary.corrections]
+    if summary.headline:
+        old, new = summary.headline.old, summary.headline.new
+        lines.append(f"Headline: <s>{text(old)}</s> → {text(new)}")
+    for figure in summary.figures:
+        who = f" ({text(figure.attributed_to)})" if figure.attributed_to else ""
+        lines.append(f"Revised: {text(figure.old)} → <b>{text(figure.new)}</b>{who}")
+    if summary.speakers or summary.quotes:
+        statement = statement_line(summary)
+        lines.append(text(statement[:1].upper() + statement[1:]))
+    lines += [f"  <i>{text(q)}</i>" for q in summary.quotes]
+    lines += [f"➖ <s>{text(s)}</s>" for s in summary.removed]
+    lines += [f"➕ {text(s)}" for s in summary.added]
+    lines += [f"✏️ {text(r.new)}" for r in summary.rewordings]
+    if summary.moved:
+        lines.append(f"<i>{text(moved_line(summary.moved))}</i>")
+    if summary.more_sentences:
+        lines.append(f"<i>{text(more_line(summary.more_sentences))}</i>")
+    return lines
+
+
+def _clip(value: str, budget: int) -> str:
+    """Escape ``value`` and cut it to ``budget`` units, never inside an entity."""
+    out: list[str] = []
+    used = 0
+    for char in value:
+        piece = text(char)
+        if used + units(piece) > budget - 1:
+            out.append("…")
+            break
+        out.append(piece)
+        used += units(piece)
+    return "".join(out)

@@ -1,0 +1,272 @@
+"""What a briefing shows and in which order, decided once; and the phrases every format shares."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+
+from bot.briefing.changes import updates_to_brief
+from bot.briefing.figures import FigureLine, ReportedValue, Voice, select_figures
+from bot.briefing.model import (
+    Briefing,
+    Change,
+    ChangeSummary,
+    Claim,
+    NameVariants,
+    SummarySentence,
+)
+from bot.briefing.numbers import CATEGORIES
+
+# How /sources marks figures that are not the event's own total.
+_SCOPE_NOTE = {"background": "earlier event", "partial": "part of the total"}
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """The headline and the "N sources · first reported … · updated …" line."""
+
+    briefing: Briefing
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    sentences: tuple[SummarySentence, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Differences:
+    """The chosen figure lines under a title, and how many figures the budget left out."""
+
+    title: str
+    items: tuple[FigureLine, ...]
+    left_out: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Spellings:
+    title: str
+    items: tuple[NameVariants, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """The weightiest substantive edits, how many more there are, and how many cosmetic ones."""
+
+    title: str
+    substantive: tuple[Change, ...]
+    cosmetic: int
+    more_updates: int = 0
+
+
+Section = Heading | Summary | Differences | Spellings | Changes
+
+
+def briefing_sections(b: Briefing) -> list[Section]:
+    """Return the sections of a briefing in reading order, leaving out the empty ones."""
+    sections: list[Section] = [Heading(b)]
+    if b.summary:
+        sections.append(Summary(b.summary))
+    figures = select_figures(b.differences)
+    shared = tuple(line for line in figures.lines if line.kind != "single_source")
+    singles = tuple(line for line in figures.lines if line.kind == "single_source")
+    if shared:
+        left_out = 0 if singles else figures.left_out
+        sections.append(Differences("Where sources differ", shared, left_out))
+    if singles:
+        sections.append(Differences("Only in one source", singles, figures.left_out))
+    if b.spellings:
+        sections.append(Spellings("Names spelled differently", b.spellings))
+    shown, more_updates = updates_to_brief(b.changes)
+    cosmetic = sum(not c.diff.substantive for c in b.changes)
+    if shown or cosmetic:
+        sections.append(Changes("What changed", tuple(shown), cosmetic, more_updates))
+    return sections
+
+
+def change_summary_lines(summary: ChangeSummary) -> list[str]:
+    """Return one plain line per item of an update's summary, "+k more sentences" last."""
+    lines = [f"correction: {c}" for c in summary.corrections]
+    if summary.headline:
+        lines.append(f"headline: {summary.headline.old} → {summary.headline.new}")
+    for figure in summary.figures:
+        who = f" ({figure.attributed_to})" if figure.attributed_to else ""
+        lines.append(f"revised: {figure.old} → {figure.new}{who}")
+    if summary.speakers or summary.quotes:
+        lines.append(statement_line(summary))
+    lines += [f"  > {q}" for q in summary.quotes]
+    lines += [f"removed: {s}" for s in summary.removed]
+    lines += [f"+ {s}" for s in summary.added]
+    lines += [f"reworded: {r.new}" for r in summary.rewordings]
+    if summary.moved:
+        lines.append(moved_line(summary.moved))
+    if summary.more_sentences:
+        lines.append(more_line(summary.more_sentences))
+    return lines
+
+
+def statement_line(summary: ChangeSummary) -> str:
+    """Return "new: statement by Hoffman (Pentagon), Esper" or "new statement"."""
+    if not summary.speakers:
+        return "new statement" + ("s" if len(summary.quotes) > 1 else "")
+    return f"new: statement by {', '.join(summary.speakers)}"
+
+
+def moved_line(count: int) -> str:
+    """Return "1 sentence moved"."""
+    return f"{plural(count, 'sentence')} moved"
+
+
+def more_line(count: int) -> str:
+    """Return "+3 more sentences"."""
+    return f"+{count} more sentence{'s' if count > 1 else ''}"
+
+
+def more_updates_line(count: int) -> str:
+    """Return "+2 more updates: /changes"."""
+    return f"+{count} more update{'s' if count > 1 else ''}: /changes"
+
+
+def plural(count: int, noun: str) -> str:
+    """Return "1 source" or "3 sources"."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def cosmetic_note(count: int) -> str:
+    """Return "2 cosmetic edits not shown"."""
+    return f"{plural(count, 'cosmetic edit')} not shown"
+
+
+def meta_line(b: Briefing, *, tz: tzinfo = UTC) -> str:
+    """Return "N sources · first reported … · updated …" (the articles' own times)."""
+    parts = [plural(b.source_count, "source")]
+    if b.first_seen:
+        parts.append(f"first reported {format_time(b.first_seen, tz)}")
+    if b.last_updated and b.last_updated != b.first_seen:
+        parts.append(f"updated {format_time(b.last_updated, tz)}")
+    return " · ".join(parts)
+
+
+def format_time(moment: datetime, tz: tzinfo = UTC) -> str:
+    """Format a moment for a reader in ``tz``, e.g. "8 Jan 06:00 UTC"."""
+    local = moment.astimezone(tz)
+    return f"{local.day} {local:%b %H:%M} {local.tzname() or ''}".rstrip()
+
+
+def _mid_sentence(who: str) -> str:
+    # "A source said" reads as "citing a source"; proper names keep their capitals.
+    if who.split(" ", 1)[0] in ("A", "An", "The"):
+        return who[0].lower() + who[1:]
+    return who
+
+
+def attribution(claim: Claim) -> str | None:
+    """Return who a claim is attributed to, as it reads mid-sentence ("a source", "Iraq")."""
+    return _mid_sentence(claim.attributed_to) if claim.attributed_to else None
+
+
+def claim_label(claim: Claim) -> str:
+    """Return "Outlet A, citing the defence ministry" or just "Outlet A"."""
+    who = attribution(claim)
+    return f"{claim.source}, citing {who}" if who else claim.source
+
+
+def figure_phrases(claims: Sequence[Claim]) -> list[str]:
+    """Return each distinct reported figure once: "15 missiles (citing state TV)", "no casualties"."""
+    phrases: dict[tuple[str, str], str] = {}
+    for c in claims:
+        if c.about not in CATEGORIES and not any(ch.isdigit() for ch in c.value):
+            continue  # "two bases", "several countries": context, not a reported figure
+        figure = f"no {c.about}" if claim_value(c) == "none" else f"{c.value} {c.about}"
+        who = attribution(c)
+        notes = [f"citing {who}"] if who else []
+        notes += [_SCOPE_NOTE[c.scope]] if c.scope in _SCOPE_NOTE else []
+        note = f" ({', '.join(notes)})" if notes else ""
+        phrases.setdefault((figure.lower(), c.about), figure + note)
+    return list(phrases.values())
+
+
+def claim_value(claim: Claim) -> str:
+    """Return the figure as written, with "no"/"nobody" shown as "none"."""
+    if claim.high == 0 and claim.value.lower() in ("no", "nobody", "zero", "none"):
+        return "none"
+    return claim.value
+
+
+def more_figures(count: int) -> str:
+    """Return "1 more figure" or "N more figures"."""
+    return f"{count} more figure{'' if count == 1 else 's'}"
+
+
+def voice_label(voice: Voice) -> str:
+    """Return "reuters, citing Iraq" or "reuters": each source once, with whom it cites."""
+    citing = [_mid_sentence(who) for who in voice.citing]
+    if not citing:
+        return voice.source
+    return f"{voice.source}, citing {' and '.join(citing)}"
+
+
+def reported_value(value: ReportedValue) -> str:
+    """Return the figure as written, with "no"/"nobody" shown as "none"."""
+    if value.is_none and value.value.lower() in ("no", "nobody", "zero", "none", "no one"):
+        return "none"
+    return value.value
+
+
+def value_sources(value: ReportedValue) -> str:
+    """Return "AFP, citing the agency; BBC; +2 more sources"."""
+    labels = [voice_label(v) for v in value.voices]
+    if value.more_sources:
+        labels.append(f"+{value.more_sources} more source{'s' if value.more_sources > 1 else ''}")
+    return "; ".join(labels)
+
+
+def earlier_phrase(line: FigureLine) -> str:
+    """Return ", up from 1 → 5 → 11 in earlier reports" (or "down from"), or ""."""
+    if not line.earlier:
+        return ""
+    direction = "up" if line.rising else "down"
+    return f", {direction} from {' → '.join(line.earlier)} in earlier reports"
+
+
+def more_values_phrase(line: FigureLine) -> str:
+    """Return " / +3 more sources" for the figures a line leaves out, or ""."""
+    if not line.more_values:
+        return ""
+    if line.more_sources:
+        return f" / +{line.more_sources} more source{'s' if line.more_sources > 1 else ''}"
+    return f" / +{line.more_values} more figure{'s' if line.more_values > 1 else ''}"
+
+
+def about_label(line: FigureLine) -> str:
+    """Return what a figure line is about, capitalised: "Missiles"."""
+    return line.about[:1].upper() + line.about[1:]
+
+
+def agreement_tally(line: FigureLine) -> tuple[str, int, int] | None:
+    """Return the one agreed figure, how many sources report it and out of how many, or None."""
+    if line.kind != "agreement" or len(line.values) != 1:
+        return None
+    return reported_value(line.values[0]), line.sources, line.sources_total or line.sources
+
+
+def figure_line_text(line: FigureLine) -> str:
+    """Return one line such as "Missiles: 15 (Outlet B, citing state TV) / 22 (Outlet C)"."""
+    tally = agreement_tally(line)
+    if tally:
+        value, sources, total = tally
+        return f"{about_label(line)}: {value} — {sources} of {total} sources{earlier_phrase(line)}"
+    values = " / ".join(f"{reported_value(v)} ({value_sources(v)})" for v in line.values)
+    return f"{about_label(line)}: {values}{more_values_phrase(line)}{earlier_phrase(line)}"
+
+
+def spelling_line(variants: NameVariants) -> str:
+    """Return one line such as "Erbil (Outlet B) / Irbil (Outlet A)"."""
+    return " / ".join(f"{s.name} ({', '.join(s.sources)})" for s in variants.spellings)
+
+
+def polled_state(last_polled_at: datetime | None, *, stamp: str) -> str:
+    """Return "never polled" or "polled <time> UTC", the time written with ``stamp``."""
+    if last_polled_at is None:
+        return "never polled"
+    return f"polled {last_polled_at:{stamp}} UTC"

@@ -1,0 +1,95 @@
+"""Find events and their briefings: the latest ones, by list number, by keywords."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import tzinfo
+from zoneinfo import ZoneInfo
+
+from bot.briefing.model import Briefing
+from bot.events.service import EventService
+from storage.unit_of_work import Database, UnitOfWork
+
+# How far back "/summary N" reaches without an /events list; bigger numbers match nothing.
+MAX_NUMBER = 100
+
+
+class LookupService:
+    """Read-only access to events and their briefings, one unit of work per call."""
+
+    def __init__(self, db: Database, events: EventService, *, default_zone: tzinfo) -> None:
+        self.db = db
+        self.events = events
+        self.default_zone = default_zone
+
+    async def _zone(self, uow: UnitOfWork, chat_id: int) -> tzinfo:
+        sub = await uow.subscribers.get_subscriber(chat_id)
+        return ZoneInfo(sub.timezone) if sub is not None and sub.active else self.default_zone
+
+    async def latest(self, *, limit: int) -> list[Briefing]:
+        """Return the briefings of the most recently updated events."""
+        async with self.db.unit_of_work() as uow:
+            return await self._latest(uow, limit)
+
+    async def _latest(self, uow: UnitOfWork, limit: int) -> list[Briefing]:
+        records = await uow.events.list_recent_events(limit=limit)
+        return [await self.events.briefing(uow, r.id) for r in records]
+
+    async def recent(self, chat_id: int, *, limit: int = 10) -> tuple[list[Briefing], tzinfo]:
+        """Return the briefings of the most recently updated events, and the chat's zone."""
+        async with self.db.unit_of_work() as uow:
+            return await self._latest(uow, limit), await self._zone(uow, chat_id)
+
+    async def get(self, chat_id: int, event_id: int) -> tuple[Briefing | None, tzinfo]:
+        """Return an event's briefing (None when unknown) and the chat's zone."""
+        async with self.db.unit_of_work() as uow:
+            zone = await self._zone(uow, chat_id)
+            try:
+                return await self.events.briefing(uow, event_id), zone
+            except LookupError:
+                return None, zone
+
+    async def find(
+        self, chat_id: int, query: str, *, listed: Sequence[int] = ()
+    ) -> tuple[Briefing | None, tzinfo]:
+        """Return the event numbered ``query`` in ``listed``, matching its words, or the latest."""
+        query = query.strip()
+        async with self.db.unit_of_work() as uow:
+            zone = await self._zone(uow, chat_id)
+            # isascii: "²".isdigit() is true but int() refuses it.
+            if query.isascii() and query.isdigit():
+                number = int(query) if len(query) <= 6 else 0
+                if 1 <= number <= len(listed):
+                    event_id: int | None = listed[number - 1]
+                elif 1 <= number <= MAX_NUMBER:
+                    recent = await uow.events.list_recent_events(limit=number)
+                    event_id = recent[number - 1].id if number <= len(recent) else None
+                else:
+                    event_id = None
+            elif words := _search_words(query):
+                found = await uow.events.list_matching_events(words, limit=1)
+                event_id = found[0].id if found else None
+            elif query:
+                event_id = None
+            else:
+                latest = await uow.events.list_recent_events(limit=1)
+                event_id = latest[0].id if latest else None
+            if event_id is None:
+                return None, zone
+            try:
+                return await self.events.briefing(uow, event_id), zone
+            except LookupError:
+                return None, zone
+
+
+# A search uses this many words at most, each this long: every word is a clause of the query,
+# and a message of 1,500 words would make one the database refuses.
+MAX_SEARCH_WORDS = 12
+MAX_WORD_CHARS = 64
+
+
+def _search_words(query: str) -> list[str]:
+    """Return the distinct words to search for, without NUL bytes or lone surrogates."""
+    clean = query.replace("\x00", " ").encode("utf-8", "ignore").decode("utf-8")
+    words = [w[:MAX_WORD_CHARS] for w in clean.split()]
+    return list(dict.fromkeys(words))[:MAX_SEARCH_WORDS]
