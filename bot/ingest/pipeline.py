@@ -6,8 +6,10 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from itertools import islice
 
+from bot.briefing.model import Document
 from bot.events.service import EventService
 from bot.ingest.model import IngestResult, Outcome, ParsedArticle
 from bot.ingest.store import store_article
@@ -24,6 +26,22 @@ MAX_REASON_CHARS = 200
 Item = ParsedArticle | IngestResult
 # Called with each result that stored something new (a new article or a new version).
 AfterStore = Callable[[IngestResult], None]
+
+
+def new_document(item: ParsedArticle, article_id: int) -> Document:
+    """Return what the event index sees of an article just stored from ``item``."""
+    # As document_of reads it back: the first version's published date, else its updated one.
+    return Document(
+        id=article_id,
+        title=item.title,
+        text=item.text,
+        published=_utc(item.published or item.updated),
+        source=item.source,
+    )
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.astimezone(UTC)
 
 
 def storage_reason(exc: BaseException) -> str:
@@ -99,7 +117,12 @@ class Pipeline:
             async with self.db.unit_of_work() as uow:
                 result = await store_article(uow, item, now=now)
                 if result.outcome in (Outcome.NEW, Outcome.VERSION) and result.article_id:
-                    event_id = await self.events.place(uow, result.article_id, now=now)
+                    new = (
+                        new_document(item, result.article_id)
+                        if result.outcome is Outcome.NEW
+                        else None
+                    )
+                    event_id = await self.events.place(uow, result.article_id, now=now, new=new)
                     result = replace(result, event_id=event_id)
             return result
         except Exception as exc:

@@ -22,6 +22,8 @@ DUPLICATE_WINDOW = timedelta(days=7)
 # Compare with at most this many of a source's newest articles, to keep each store cheap.
 DUPLICATE_CANDIDATES = 300
 FIRST_REFETCH = timedelta(minutes=15)
+# Drawing the permutations is most of a MinHash's set-up; every fingerprint shares one draw.
+_TEMPLATE = MinHash(num_perm=NUM_PERM)
 
 
 def content_hash(title: str, text: str) -> str:
@@ -39,7 +41,9 @@ def fingerprint(text: str) -> bytes | None:
     }
     if len(shingles) < MIN_SHINGLES:
         return None
-    minhash = MinHash(num_perm=NUM_PERM)
+    minhash = MinHash(
+        num_perm=NUM_PERM, permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme
+    )
     minhash.update_batch(list(shingles))
     return bytes(np.asarray(minhash.hashvalues, dtype=np.uint64).tobytes())
 
@@ -155,6 +159,7 @@ async def store_article(uow: UnitOfWork, item: ParsedArticle, *, now: datetime) 
         published=item.published,
         updated=item.updated,
         now=now,
+        number=1,
     )
     if item.refetch:
         await uow.articles.set_refetch(article_id, now + FIRST_REFETCH)
