@@ -66,6 +66,8 @@ class Pipeline:
         self.clock = clock
         self._lock = asyncio.Lock()
         self._after_store: list[AfterStore] = []
+        # Sources are never deleted, so a committed source's id stays good for the process.
+        self._source_ids: dict[str, int] = {}
 
     def after_store(self, hook: AfterStore) -> None:
         """Call ``hook`` after every store that added an article or a version, on every path.
@@ -115,7 +117,7 @@ class Pipeline:
         now = self.clock()
         try:
             async with self.db.unit_of_work() as uow:
-                result = await store_article(uow, item, now=now)
+                result = await store_article(uow, item, now=now, source_ids=self._source_ids)
                 if result.outcome in (Outcome.NEW, Outcome.VERSION) and result.article_id:
                     new = (
                         new_document(item, result.article_id)
@@ -129,6 +131,7 @@ class Pipeline:
             # The unit of work rolled back; the index may hold the doc, so rebuild it next time.
             log.exception("could not store %s", item.location)
             self.events.invalidate()
+            self._source_ids.clear()  # a source created in the rolled-back work is gone
             return IngestResult(
                 item.location,
                 Outcome.REJECTED,
