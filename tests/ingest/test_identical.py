@@ -148,7 +148,8 @@ async def outcome_of(database: Database, db_url: str) -> dict[str, Any]:
         ],
         "events": _rows(
             db_url,
-            "SELECT id, headline, first_seen, last_updated, changed_at, article_count,"
+            "SELECT id, headline, first_seen, last_updated, changed_at, first_reported, last_reported,"
+            " article_count,"
             " source_count, signature FROM events ORDER BY id",
         ),
         "articles": _rows(
