@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event as sa_event
+
 from benchmarks.shared import REPO_ROOT, peak_rss_mib
 from bot.config import Settings
 from bot.events.service import EventService
