@@ -45,6 +45,7 @@ def parse_callback(data: str | None) -> tuple[str, int] | None:
     if not data or ":" not in data:
         return None
     prefix, _, raw = data.partition(":")
-    if prefix not in VIEWS or not raw.isdigit():
+    # isascii and a length cap: "²".isdigit() is true, and ids fit in 18 digits.
+    if prefix not in VIEWS or not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
         return None
     return VIEWS[prefix], int(raw)
