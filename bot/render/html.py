@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import UTC, tzinfo
 from html import escape
 
-from bot.briefing.model import Briefing, Change, ChangeSummary, Difference, SourceArticle
+from bot.briefing.figures import FigureLine, disputed_count
+from bot.briefing.model import Briefing, Change, ChangeSummary, SourceArticle
 from bot.render.sections import (
     Changes,
     Differences,
@@ -18,16 +19,20 @@ from bot.render.sections import (
     agreement_tally,
     briefing_sections,
     cosmetic_note,
+    earlier_phrase,
     figure_phrases,
     format_time,
     meta_line,
+    more_figures,
     more_line,
     more_updates_line,
+    more_values_phrase,
     moved_line,
     plural,
+    reported_value,
     spelling_line,
     statement_line,
-    value_groups,
+    value_sources,
 )
 from bot.render.split import split_html_sections, units
 
@@ -60,8 +65,11 @@ def _section_html(section: Section, tz: tzinfo) -> str:
             return f"<b>{text(b.headline)}</b>\n<i>{text(meta_line(b, tz=tz))}</i>"
         case Summary(sentences=sentences):
             return "\n".join(f"{text(s.text)} — <i>{text(s.source)}</i>" for s in sentences)
-        case Differences(title=title, items=items):
-            return "\n".join([f"<b>{text(title)}</b>", *(f"• {_difference(d)}" for d in items)])
+        case Differences(title=title, items=items, left_out=left_out):
+            lines = [f"<b>{text(title)}</b>", *(f"• {_figure_line(d)}" for d in items)]
+            if left_out:
+                lines.append(f"<i>{more_figures(left_out)}: /sources</i>")
+            return "\n".join(lines)
         case Spellings(title=title, items=items):
             lines = [f"<b>{text(title)}</b>"]
             return "\n".join(lines + [f"• {text(spelling_line(v))}" for v in items])
@@ -107,7 +115,7 @@ def changes_html(b: Briefing, *, tz: tzinfo = UTC) -> list[str]:
 
 def event_line_html(b: Briefing, index: int, *, tz: tzinfo = UTC) -> str:
     """Return one line for the /events list."""
-    conflicts = sum(d.kind == "conflict" for d in b.differences)
+    conflicts = disputed_count(b.differences)
     flag = f" · ⚠️ {conflicts} disputed figure{'s' if conflicts > 1 else ''}" if conflicts else ""
     return f"{index}. <b>{text(b.headline)}</b>\n    <i>{text(meta_line(b, tz=tz))}</i>{flag}"
 
@@ -140,14 +148,16 @@ def digest_html(bs: Sequence[Briefing], *, day_label: str, tz: tzinfo = UTC) -> 
 # --- pieces ---------------------------------------------------------------------------------
 
 
-def _difference(d: Difference) -> str:
-    about = f"<b>{text(about_label(d))}</b>"
-    if d.kind == "agreement":
-        value, sources, total = agreement_tally(d)
-        return f"{about}: {text(value)} — {sources} of {total} sources"
-    return f"{about}: " + " / ".join(
-        f"{text(value)} (<i>{text('; '.join(labels))}</i>)" for value, labels in value_groups(d)
+def _figure_line(line: FigureLine) -> str:
+    about = f"<b>{text(about_label(line))}</b>"
+    tally = agreement_tally(line)
+    if tally:
+        value, sources, total = tally
+        return f"{about}: {text(value)} — {sources} of {total} sources{text(earlier_phrase(line))}"
+    values = " / ".join(
+        f"{text(reported_value(v))} (<i>{text(value_sources(v))}</i>)" for v in line.values
     )
+    return f"{about}: {values}{text(more_values_phrase(line))}{text(earlier_phrase(line))}"
 
 
 def _article_line(a: SourceArticle, tz: tzinfo) -> str:
