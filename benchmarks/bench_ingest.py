@@ -21,6 +21,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event as sa_event
+
 from benchmarks.shared import REPO_ROOT, peak_rss_mib
 from bot.config import Settings
 from bot.events.service import EventService
@@ -130,6 +132,12 @@ async def _ingest_files(count: int, tmp: Path, *, cluster: bool) -> dict[str, An
     root = tmp / name
     _write_files(root, count, seed=count)
     db = _migrated(f"sqlite:///{tmp / f'{name}.db'}")
+    statements = [0]
+
+    def count_statement(*_: Any) -> None:
+        statements[0] += 1
+
+    sa_event.listen(db.engine.sync_engine, "before_cursor_execute", count_statement)
     started_rss = peak_rss_mib()
     started = time.perf_counter()
     read = sum(1 for _ in read_paths([root], max_bytes=5_000_000))  # reading alone
@@ -149,6 +157,7 @@ async def _ingest_files(count: int, tmp: Path, *, cluster: bool) -> dict[str, An
         "read_s": read_s,
         "total_s": total_s,
         "outcomes": {o.value: n for o, n in counts.items()},
+        "statements_per_article": statements[0] / count,
         "rss_before_mib": started_rss,
     }
 
@@ -243,8 +252,9 @@ def _markdown(results: list[dict[str, Any]]) -> str:
         "separate pass that only reads and parses the files. Each row is its own process: "
         "*peak MiB* is its peak resident memory, *at start* the same after imports and setup.",
         "",
-        "| files | path | reading s | storing s | articles/s | peak MiB | at start MiB | outcomes |",
-        "|---:|---|---:|---:|---:|---:|---:|---|",
+        "| files | path | reading s | storing s | articles/s | statements/article | peak MiB "
+        "| at start MiB | outcomes |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
         kind, size, *rest = r["scenario"].split("-")
@@ -253,7 +263,8 @@ def _markdown(results: list[dict[str, Any]]) -> str:
         outcomes = ", ".join(f"{n} {o}" for o, n in r["outcomes"].items())
         lines.append(
             f"| {int(size):,} | {rest[0]} | {r['read_s']:.1f} | {r['total_s']:.1f} "
-            f"| {int(size) / r['total_s']:,.0f} | {r['peak_rss_mib']:.0f} "
+            f"| {int(size) / r['total_s']:,.0f} | {r['statements_per_article']:.1f} "
+            f"| {r['peak_rss_mib']:.0f} "
             f"| {r['rss_before_mib']:.0f} | {outcomes} |"
         )
     for r in results:

@@ -69,18 +69,26 @@ class EventService:
         log.info("clustering index rebuilt from %d stored articles", len(pairs))
         return len(pairs)
 
-    async def place(self, uow: UnitOfWork, article_id: int, *, now: datetime) -> int:
-        """Assign a new or updated article to an event and refresh that event; return its id."""
+    async def place(
+        self, uow: UnitOfWork, article_id: int, *, now: datetime, new: Document | None = None
+    ) -> int:
+        """Assign a new or updated article to an event and refresh that event; return its id.
+
+        ``new`` is the document of an article stored just now, so it is not read back.
+        """
         if not self._loaded:
             await self.load(uow, now=now)
         self._evict(now)
-        article = await uow.articles.get_article(article_id)
-        assert article is not None, f"article {article_id} vanished"
-        doc = document_of(article)
-        current = await uow.articles.get_event_id(article_id)
+        if new is not None:
+            doc, current = new, None
+        else:
+            article = await uow.articles.get_article(article_id)
+            assert article is not None, f"article {article_id} vanished"
+            doc = document_of(article)
+            current = await uow.articles.get_event_id(article_id)
         event_id = current if current is not None else self.index.assign(doc)
         if event_id is None:
-            event_id = await uow.events.create(headline=article.title, now=now)
+            event_id = await uow.events.create(headline=doc.title, now=now)
         self.index.add(doc, event_id)
         if current is None:
             await uow.articles.set_event(article_id, event_id)
@@ -221,6 +229,7 @@ class EventService:
             changed_at=now if signature != record.signature else None,
             signature=signature,
             reported=event_times(analysis.articles),
+            counts=(len(articles), len({a.source for a in articles})),
         )
 
     async def briefing(self, uow: UnitOfWork, event_id: int) -> Briefing:

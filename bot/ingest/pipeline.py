@@ -7,8 +7,10 @@ import logging
 import re
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from itertools import islice
 
+from bot.briefing.model import Document
 from bot.events.service import EventService
 from bot.ingest.model import IngestResult, Outcome, ParsedArticle
 from bot.ingest.store import store_article
@@ -25,6 +27,22 @@ MAX_REASON_CHARS = 200
 Item = ParsedArticle | IngestResult
 # Called with each result that stored something new (a new article or a new version).
 AfterStore = Callable[[IngestResult], None]
+
+
+def new_document(item: ParsedArticle, article_id: int) -> Document:
+    """Return what the event index sees of an article just stored from ``item``."""
+    # As document_of reads it back: the first version's published date, else its updated one.
+    return Document(
+        id=article_id,
+        title=item.title,
+        text=item.text,
+        published=_utc(item.published or item.updated),
+        source=item.source,
+    )
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.astimezone(UTC)
 
 
 # Code points no database column should hold: NUL (PostgreSQL refuses it in text) and lone
@@ -73,6 +91,8 @@ class Pipeline:
         self.clock = clock
         self._lock = asyncio.Lock()
         self._after_store: list[AfterStore] = []
+        # Sources are never deleted, so a committed source's id stays good for the process.
+        self._source_ids: dict[str, int] = {}
 
     def after_store(self, hook: AfterStore) -> None:
         """Call ``hook`` after every store that added an article or a version, on every path.
@@ -123,15 +143,21 @@ class Pipeline:
         now = self.clock()
         try:
             async with self.db.unit_of_work() as uow:
-                result = await store_article(uow, item, now=now)
+                result = await store_article(uow, item, now=now, source_ids=self._source_ids)
                 if result.outcome in (Outcome.NEW, Outcome.VERSION) and result.article_id:
-                    event_id = await self.events.place(uow, result.article_id, now=now)
+                    new = (
+                        new_document(item, result.article_id)
+                        if result.outcome is Outcome.NEW
+                        else None
+                    )
+                    event_id = await self.events.place(uow, result.article_id, now=now, new=new)
                     result = replace(result, event_id=event_id)
             return result
         except Exception as exc:
             # The unit of work rolled back; the index may hold the doc, so rebuild it next time.
             log.exception("could not store %s", item.location)
             self.events.invalidate()
+            self._source_ids.clear()  # a source created in the rolled-back work is gone
             return IngestResult(
                 item.location,
                 Outcome.REJECTED,

@@ -22,6 +22,8 @@ DUPLICATE_WINDOW = timedelta(days=7)
 # Compare with at most this many of a source's newest articles, to keep each store cheap.
 DUPLICATE_CANDIDATES = 300
 FIRST_REFETCH = timedelta(minutes=15)
+# Drawing the permutations is most of a MinHash's set-up; every fingerprint shares one draw.
+_TEMPLATE = MinHash(num_perm=NUM_PERM)
 
 
 def content_hash(title: str, text: str) -> str:
@@ -39,7 +41,9 @@ def fingerprint(text: str) -> bytes | None:
     }
     if len(shingles) < MIN_SHINGLES:
         return None
-    minhash = MinHash(num_perm=NUM_PERM)
+    minhash = MinHash(
+        num_perm=NUM_PERM, permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme
+    )
     minhash.update_batch(list(shingles))
     return bytes(np.asarray(minhash.hashvalues, dtype=np.uint64).tobytes())
 
@@ -89,7 +93,13 @@ async def _still_a_copy(uow: UnitOfWork, article_id: int, print_: bytes | None) 
     return False
 
 
-async def store_article(uow: UnitOfWork, item: ParsedArticle, *, now: datetime) -> IngestResult:
+async def store_article(
+    uow: UnitOfWork,
+    item: ParsedArticle,
+    *,
+    now: datetime,
+    source_ids: dict[str, int] | None = None,
+) -> IngestResult:
     """Store ``item`` as a new article, a new version of a known one, or report a duplicate.
 
     A duplicate's identity is kept as an alias of the article it copies, so the copy stays a
@@ -97,6 +107,9 @@ async def store_article(uow: UnitOfWork, item: ParsedArticle, *, now: datetime) 
     matches some version of that article; rewritten beyond that it is no longer a copy, so its
     alias is dropped and it is stored like an unseen item (nothing the copy says is lost, and the
     article's own versions never mix in a copy's text).
+
+    ``source_ids`` caches source ids by name across calls; the caller drops it when a unit of
+    work rolls back, since a source created there is gone.
     """
     digest = content_hash(item.title, item.text)
     existing = await uow.articles.get_article_by_identity(item.identity)
@@ -127,7 +140,11 @@ async def store_article(uow: UnitOfWork, item: ParsedArticle, *, now: datetime) 
         if await _still_a_copy(uow, alias.article_id, print_):
             return _duplicate(item, alias.article_id, alias.article_location, "a copy seen before")
         await uow.articles.remove_alias(item.identity)
-    source_id = await uow.sources.get_or_create_id(item.source, now=now)
+    source_id = source_ids.get(item.source) if source_ids is not None else None
+    if source_id is None:
+        source_id = await uow.sources.get_or_create_id(item.source, now=now)
+        if source_ids is not None:
+            source_ids[item.source] = source_id
     if print_ is not None:
         candidates = await uow.articles.list_recent_fingerprints(
             source_id, since=now - DUPLICATE_WINDOW, limit=DUPLICATE_CANDIDATES
@@ -155,6 +172,7 @@ async def store_article(uow: UnitOfWork, item: ParsedArticle, *, now: datetime) 
         published=item.published,
         updated=item.updated,
         now=now,
+        number=1,
     )
     if item.refetch:
         await uow.articles.set_refetch(article_id, now + FIRST_REFETCH)

@@ -101,16 +101,18 @@ class ArticleRepository:
         updated: datetime | None,
         now: datetime,
         fingerprint: bytes | None = None,
+        number: int | None = None,
     ) -> int:
-        """Append a version to an article and return its number."""
-        last = (
-            await self._session.exec(
-                select(func.max(ArticleVersionRow.number)).where(
-                    ArticleVersionRow.article_id == article_id
+        """Append a version to an article and return its number (given for a new article)."""
+        if number is None:
+            last = (
+                await self._session.exec(
+                    select(func.max(ArticleVersionRow.number)).where(
+                        ArticleVersionRow.article_id == article_id
+                    )
                 )
-            )
-        ).first()
-        number = (last or 0) + 1
+            ).first()
+            number = (last or 0) + 1
         self._session.add(
             ArticleVersionRow(
                 article_id=article_id,

@@ -71,21 +71,26 @@ class EventRepository:
         changed_at: datetime | None = None,
         signature: str | None = None,
         reported: tuple[datetime, datetime] | None = None,
+        counts: tuple[int, int] | None = None,
     ) -> EventRecord:
-        """Refresh an event's counts from its articles and set the given fields.
+        """Refresh an event's counts and set the given fields.
 
-        ``reported`` is when its articles say it was first reported and last updated.
+        ``reported`` is when its articles say it was first reported and last updated;
+        ``counts`` (articles, sources) saves counting them again when the caller just read them.
         """
         row = await self._session.get(EventRow, event_id)
         assert row is not None
-        counts = (
-            await self._session.exec(
-                select(
-                    func.count(col(ArticleRow.id)), func.count(func.distinct(ArticleRow.source_id))
-                ).where(ArticleRow.event_id == event_id)
-            )
-        ).one()
-        row.article_count, row.source_count = int(counts[0]), int(counts[1])
+        if counts is None:
+            counted = (
+                await self._session.exec(
+                    select(
+                        func.count(col(ArticleRow.id)),
+                        func.count(func.distinct(ArticleRow.source_id)),
+                    ).where(ArticleRow.event_id == event_id)
+                )
+            ).one()
+            counts = int(counted[0]), int(counted[1])
+        row.article_count, row.source_count = counts
         if headline is not None:
             row.headline = headline
         if last_updated is not None:

@@ -1,0 +1,183 @@
+"""The store path keeps every stored result: the same input gives the same outcomes, events,
+aliases and briefings as the expectations recorded from the one-article-at-a-time path."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+
+from bot.events.service import EventService
+from bot.ingest.files import read_paths
+from bot.ingest.model import IngestResult, ParsedArticle
+from bot.ingest.pipeline import Pipeline
+from bot.render.json import briefing_to_dict
+from storage.db import sync_url
+from storage.unit_of_work import Database
+
+EXPECTED = Path(__file__).parent / "fixtures" / "identical.json"
+SAMPLES = Path(__file__).parents[2] / "bot" / "samples"
+START = datetime(2026, 3, 1, tzinfo=UTC)
+WORDS = [
+    "harbour",
+    "council",
+    "bridge",
+    "budget",
+    "strike",
+    "flood",
+    "school",
+    "river",
+    "minister",
+    "vote",
+    "crane",
+    "pier",
+    "union",
+    "rail",
+    "station",
+    "hospital",
+    "court",
+    "mayor",
+    "police",
+    "storm",
+    "dock",
+    "port",
+    "factory",
+    "workers",
+]
+
+
+class SteadyClock:
+    """A clock that moves on by a second at every reading."""
+
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+def _sentence(rng: random.Random, topic: list[str]) -> str:
+    picked = rng.sample(topic, 3)
+    return (
+        f"The {picked[0]} and the {picked[1]} said on Monday that {rng.randint(2, 900)} people "
+        f"near the {picked[2]} were affected."
+    )
+
+
+def generated() -> list[ParsedArticle]:
+    """Return new articles, versions, unchanged repeats, exact and edited copies, short texts."""
+    rng = random.Random(12)
+    topics = [rng.sample(WORDS, 7) for _ in range(12)]
+    items: list[ParsedArticle] = []
+    texts: dict[str, str] = {}
+    for i in range(120):
+        topic = topics[i % len(topics)]
+        source = f"Wire {i % 5}"
+        identity = f"https://wire{i % 5}.example/story-{i}"
+        body = " ".join(_sentence(rng, topic) for _ in range(rng.randint(4, 8)))
+        if i % 17 == 0:
+            body = "Short note about the " + topic[0] + "."
+        dated = START - timedelta(hours=i % 30) if i % 3 else None
+        item = ParsedArticle(
+            title=f"{topic[0].title()} {topic[1]} news {i % 7}",
+            text=body,
+            source=source,
+            location=identity,
+            identity=identity,
+            published=dated,
+            refetch=i % 4 == 0,
+        )
+        items.append(item)
+        texts[identity] = body
+        if i % 9 == 4:  # the same article again, unchanged
+            items.append(item)
+        if i % 11 == 5:  # an edited version
+            edited = body + " " + _sentence(rng, topic)
+            items.append(ParsedArticle(item.title, edited, source, identity, identity, dated))
+        if i % 8 == 3:  # a syndicated copy on the same source under another address
+            copy = f"{identity}-copy"
+            items.append(ParsedArticle(item.title, body + " Reuse.", source, copy, copy, dated))
+            if i % 16 == 3:  # the copy comes back rewritten: no longer a copy
+                rewritten = " ".join(_sentence(rng, topic) for _ in range(6))
+                items.append(ParsedArticle(item.title, rewritten, source, copy, copy, dated))
+            else:  # the same copy again
+                items.append(ParsedArticle(item.title, body + " Reuse.", source, copy, copy))
+    return items
+
+
+def sample_items() -> list[ParsedArticle | IngestResult]:
+    return list(read_paths([SAMPLES], max_bytes=5_000_000))
+
+
+def _rows(db_url: str, query: str) -> list[list[Any]]:
+    engine = create_engine(sync_url(db_url))
+    with engine.connect() as conn:
+        rows = [list(row) for row in conn.execute(text(query))]
+    engine.dispose()
+    return [[_plain(value) for value in row] for row in rows]
+
+
+def _plain(value: Any) -> Any:
+    """Write a timestamp as SQLite stores it, so both databases compare with one expectation."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value
+
+
+async def outcome_of(database: Database, db_url: str) -> dict[str, Any]:
+    """Run samples and the generated set through the pipeline and say what was stored."""
+    events = EventService()
+    pipeline = Pipeline(database, events, clock=SteadyClock())
+    results = [r async for r in pipeline.ingest_stream(iter(sample_items()))]
+    results += await pipeline.ingest(generated())
+    briefings = []
+    event_ids = sorted({r.event_id for r in results if r.event_id is not None})
+    async with database.unit_of_work() as uow:
+        for event_id in event_ids:
+            briefings.append(briefing_to_dict(await events.briefing(uow, event_id)))
+    return {
+        "results": [
+            [r.location, r.outcome.value, r.reason, r.article_id, r.event_id, r.title, r.retry]
+            for r in results
+        ],
+        "events": _rows(
+            db_url,
+            "SELECT id, headline, first_seen, last_updated, changed_at, first_reported, last_reported,"
+            " article_count,"
+            " source_count, signature FROM events ORDER BY id",
+        ),
+        "articles": _rows(
+            db_url,
+            "SELECT id, identity, source_id, location, event_id, fingerprint IS NULL, first_seen,"
+            " next_refetch_at FROM articles ORDER BY id",
+        ),
+        "versions": _rows(
+            db_url,
+            "SELECT article_id, number, title, content_hash, published, updated, fetched"
+            " FROM article_versions ORDER BY article_id, number",
+        ),
+        "aliases": _rows(
+            db_url,
+            "SELECT identity, article_id, content_hash, created_at FROM article_aliases"
+            " ORDER BY identity",
+        ),
+        "sources": _rows(db_url, "SELECT id, name FROM sources ORDER BY id"),
+        "briefings": json.loads(json.dumps(briefings, default=str)),
+    }
+
+
+async def test_the_store_path_stores_what_it_always_stored(
+    database: Database, database_url: str
+) -> None:
+    got = await outcome_of(database, database_url)
+    if os.environ.get("RECORD_IDENTICAL_EXPECTED"):
+        EXPECTED.write_text(json.dumps(got, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    expected = json.loads(EXPECTED.read_text(encoding="utf-8"))
+    for part in expected:
+        assert got[part] == expected[part], part
