@@ -1,4 +1,4 @@
-"""What admins can do from the chat: manage feeds, see counts, ingest a document."""
+"""What admins can do from the chat: see counts, ingest a document (feeds: bot.services.feeds)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import datetime
 from bot.config import Settings
 from bot.ingest.model import IngestResult
 from bot.pipeline import Pipeline
-from storage.records import Counts, FeedRecord
+from storage.records import Counts
 from storage.types import utcnow
 from storage.unit_of_work import Database
 
@@ -26,7 +26,7 @@ class Stats:
 
 
 class AdminService:
-    """Feed management, statistics and document ingestion, one unit of work per call."""
+    """Statistics and document ingestion, one unit of work per call."""
 
     def __init__(
         self,
@@ -43,32 +43,6 @@ class AdminService:
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.admin_ids
-
-    async def add_feed(self, url: str) -> tuple[FeedRecord, bool]:
-        """Validate and add a feed; return it and whether it is new.
-
-        Raises ValueError with a plain message when the URL is unusable.
-        """
-        from bot.ingest.urls import feed_name, validate_feed_url
-
-        clean = validate_feed_url(url, allow_private=self.settings.allow_private_feeds)
-        async with self.db.unit_of_work() as uow:
-            existing = await uow.feeds.find(clean)
-            if existing is not None:
-                return existing, False
-            return await uow.feeds.add(url=clean, name=feed_name(clean), now=self.clock()), True
-
-    async def remove_feed(self, ref: str) -> FeedRecord | None:
-        """Remove a feed by id or URL; None when there is no such feed."""
-        async with self.db.unit_of_work() as uow:
-            found = await uow.feeds.find(ref)
-            if found is not None:
-                await uow.feeds.remove(found.id)
-            return found
-
-    async def feeds(self) -> list[FeedRecord]:
-        async with self.db.unit_of_work() as uow:
-            return await uow.feeds.list_all()
 
     async def stats(self) -> Stats:
         async with self.db.unit_of_work() as uow:

@@ -33,6 +33,7 @@ from bot.events import EventService
 from bot.jobs import Runtime, Timings
 from bot.lookup import EventLookup
 from bot.pipeline import Pipeline
+from bot.services.feeds import FeedService
 from storage.types import utcnow
 from storage.unit_of_work import Database
 
@@ -52,6 +53,7 @@ class Services:
     subscribers: SubscriberService
     lookup: EventLookup
     admin: AdminService
+    feeds: FeedService
     alerts: AlertService
     digests: DigestService
     clock: Callable[[], datetime] = field(default=utcnow)
@@ -78,6 +80,7 @@ def build_services(
         subscribers=SubscriberService(db, settings, clock=clock),
         lookup=EventLookup(db, events, default_zone=settings.zone),
         admin=AdminService(db, pipeline, settings, clock=clock),
+        feeds=FeedService(db, settings, clock=clock),
         alerts=AlertService(
             db,
             events,
@@ -105,27 +108,54 @@ def _handlers() -> list[Any]:
         ("digest", commands.digest),
         ("timezone", commands.timezone),
         ("quiet", commands.quiet),
+        ("language", commands.language),
+        ("previews", commands.previews),
         ("settings", commands.settings),
         ("help", commands.help_command),
         ("addfeed", admin.add_feed),
         ("removefeed", admin.remove_feed),
         ("feeds", admin.list_feeds),
+        ("export", admin.export_feeds),
         ("stats", admin.stats),
     ]
+    # New messages only: an edited message or a channel post is not someone talking to us.
+    new = filters.UpdateType.MESSAGE
     return [
         *(CommandHandler(name, callback) for name, callback in user),
         CallbackQueryHandler(callbacks.show_event),
-        # New messages only: an edited message or a channel post is not someone talking to us.
-        MessageHandler(filters.UpdateType.MESSAGE & filters.Document.ALL, admin.document),
-        MessageHandler(filters.UpdateType.MESSAGE, commands.pointer),
+        MessageHandler(new & filters.Document.ALL & filters.ChatType.PRIVATE, admin.document),
+        # Groups: commands for another bot and chatter get no answer at all.
+        MessageHandler(new & filters.COMMAND, commands.unknown),
+        MessageHandler(new & filters.ChatType.PRIVATE, commands.pointer),
     ]
 
 
-async def _post_init(app: AnyApp) -> None:
-    from handlers.texts import USER_COMMANDS
+async def _set_command_menus(app: AnyApp, admin_ids: frozenset[int]) -> None:
+    """Set the command menu in every language, with the admin commands only for admins."""
+    from telegram import BotCommandScopeChat
+    from telegram.error import TelegramError
 
+    from bot.i18n import DEFAULT, SUPPORTED, translator
+    from handlers.texts import commands
+
+    for language in SUPPORTED:
+        t = translator(language)
+        code = None if language == DEFAULT else language
+        menu = [BotCommand(c, d[:256]) for c, d in commands(t, admin=False)]
+        await app.bot.set_my_commands(menu, language_code=code)
+        admin_menu = [BotCommand(c, d[:256]) for c, d in commands(t, admin=True)]
+        for admin_id in sorted(admin_ids):
+            try:
+                await app.bot.set_my_commands(
+                    admin_menu, scope=BotCommandScopeChat(admin_id), language_code=code
+                )
+            except TelegramError as exc:  # an admin who never opened a chat with the bot
+                log.warning("cannot set the admin command menu for %s: %s", admin_id, exc)
+
+
+async def _post_init(app: AnyApp) -> None:
     runtime: Runtime = app.bot_data["runtime"]
-    await app.bot.set_my_commands([BotCommand(c, d[:256]) for c, d in USER_COMMANDS])
+    await _set_command_menus(app, runtime.services.settings.admin_ids)
     await runtime.start(app)
 
 

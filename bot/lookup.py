@@ -71,3 +71,9 @@ class EventLookup:
                 return await self.events.briefing(uow, event_id), zone
             except LookupError:
                 return None, zone
+
+    async def headline(self, event_id: int) -> str | None:
+        """Return an event's headline, or None when there is no such event."""
+        async with self.db.unit_of_work() as uow:
+            record = await uow.events.get(event_id)
+            return None if record is None else record.headline

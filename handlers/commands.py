@@ -1,20 +1,22 @@
-"""User commands: parse the arguments, call one service, reply."""
+"""User commands: parse the arguments, call one service, reply in the chat's language."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from datetime import tzinfo
+from datetime import time, tzinfo
 from html import escape
 from typing import Any
 
 from telegram import Update
+from telegram.constants import ChatType
 
 from bot.briefing.model import Briefing
-from bot.config import parse_hhmm
+from bot.config import UnknownZone, parse_hhmm
 from bot.delivery.schedule import parse_quiet
 from bot.delivery.subscribers import ChatSettings, NotSubscribed
+from bot.i18n import NAMES, SUPPORTED, Translator, parse_language, pick, translator
 from handlers import texts
-from handlers.context import Context, argument, runtime
+from handlers.context import Context, argument, remember_language, runtime, translation
 from handlers.keyboards import event_keyboard, events_keyboard
 from handlers.render import briefing_html, changes_html, event_line_html, sources_html
 
@@ -40,73 +42,102 @@ def _chat(update: Update) -> int:
     return update.effective_chat.id
 
 
-async def _change_settings(update: Update, change: Coroutine[Any, Any, ChatSettings]) -> None:
+def _is_group(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+
+
+async def _change_settings(
+    update: Update, context: Context, change: Coroutine[Any, Any, ChatSettings]
+) -> None:
     """Apply a settings change and show the new settings, or say plainly why it failed."""
+    t, language = await translation(update, context)
     try:
         chat = await change
-    except ValueError as exc:
-        # The message quotes what the user typed (bounded by MAX_SETTING): escape it.
-        await _reply(update, [escape(str(exc), quote=False)])
-        return
     except NotSubscribed:
-        await _reply(update, [texts.NOT_SUBSCRIBED])
+        await _reply(update, [texts.not_subscribed(t)])
         return
-    await _reply(update, [texts.settings_html(chat)])
+    await _reply(update, [texts.settings_html(t, chat, lang=language)])
 
 
 async def start(update: Update, context: Context) -> None:
-    """Subscribe the chat and show its settings."""
-    chat = await runtime(context).services.subscribers.start(_chat(update))
-    await _reply(update, [texts.WELCOME + "\n\n" + texts.settings_html(chat) + "\n\nSee /help."])
+    """Subscribe the chat (keeping its settings if it had stopped) and show its settings."""
+    user = update.effective_user
+    from_telegram = pick(user.language_code if user else None)
+    chat = await runtime(context).services.subscribers.start(_chat(update), language=from_telegram)
+    language = pick(chat.subscriber.language)
+    remember_language(context, language)
+    t = translator(language)
+    hello = texts.welcome_group(t) if _is_group(update) else texts.welcome(t)
+    settings = texts.settings_html(t, chat, lang=language)
+    await _reply(update, [hello + "\n\n" + settings + "\n\n" + t.gettext("See /help.")])
 
 
 async def stop(update: Update, context: Context) -> None:
     """Stop everything for this chat."""
+    t, _ = await translation(update, context)
     stopped = await runtime(context).services.subscribers.stop(_chat(update))
-    reply = "Stopped: no more alerts or digests. Send /start to come back."
-    await _reply(update, [reply if stopped else "You were not subscribed."])
+    reply = t.gettext(
+        "Stopped: no more alerts or digests. Your settings are kept; send /start to come back."
+    )
+    await _reply(update, [reply if stopped else t.gettext("You were not subscribed.")])
+
+
+def _too_long(t: Translator) -> str:
+    return t.gettext("Keep keywords under {limit} characters.").format(limit=MAX_KEYWORDS)
 
 
 async def subscribe(update: Update, context: Context) -> None:
     """Follow every event, or only events matching keywords."""
+    t, language = await translation(update, context)
     keywords = argument(context).lower()
     if len(keywords) > MAX_KEYWORDS:
-        await _reply(update, [f"Keep keywords under {MAX_KEYWORDS} characters."])
+        await _reply(update, [_too_long(t)])
         return
     try:
         added, chat = await runtime(context).services.subscribers.subscribe(_chat(update), keywords)
-    except ValueError as exc:
-        await _reply(update, [escape(str(exc), quote=False)])
+    except ValueError:
+        text = t.gettext(
+            "“{keywords}” has no word to match on (words like “the” or “of” are ignored); "
+            "use names or topics, e.g. /subscribe strike"
+        )
+        await _reply(update, [text.format(keywords=_echo(keywords))])
         return
-    head = "Subscribed." if added else "You already had that."
-    await _reply(update, [head + "\n\n" + texts.settings_html(chat)])
+    head = t.gettext("Subscribed.") if added else t.gettext("You already had that.")
+    await _reply(update, [head + "\n\n" + texts.settings_html(t, chat, lang=language)])
 
 
 async def unsubscribe(update: Update, context: Context) -> None:
     """Drop one keyword filter, or (no arguments) stop everything."""
+    t, language = await translation(update, context)
     keywords = argument(context).lower()
     if not keywords:
         await stop(update, context)
         return
     if len(keywords) > MAX_KEYWORDS:
-        await _reply(update, [f"Keep keywords under {MAX_KEYWORDS} characters."])
+        await _reply(update, [_too_long(t)])
         return
     try:
         removed, chat = await runtime(context).services.subscribers.unsubscribe(
             _chat(update), keywords
         )
     except NotSubscribed:
-        await _reply(update, [texts.NOT_SUBSCRIBED])
+        await _reply(update, [texts.not_subscribed(t)])
         return
-    head = "Removed." if removed else f"You had no filter “{_echo(keywords)}”."
-    await _reply(update, [head + "\n\n" + texts.settings_html(chat)])
+    head = (
+        t.gettext("Removed.")
+        if removed
+        else t.gettext("You had no filter “{keywords}”.").format(keywords=_echo(keywords))
+    )
+    await _reply(update, [head + "\n\n" + texts.settings_html(t, chat, lang=language)])
 
 
 async def events(update: Update, context: Context) -> None:
     """List recent events with buttons for each."""
+    t, _ = await translation(update, context)
     briefings, zone = await runtime(context).services.lookup.recent(_chat(update), limit=10)
     if not briefings:
-        await _reply(update, [texts.NO_EVENTS])
+        await _reply(update, [texts.no_events(t)])
         return
     ids = [b.event_id for b in briefings]
     if context.chat_data is not None:
@@ -114,8 +145,8 @@ async def events(update: Update, context: Context) -> None:
     lines = [event_line_html(b, n, tz=zone) for n, b in enumerate(briefings, 1)]
     assert update.effective_message is not None
     await update.effective_message.reply_html(
-        "<b>Recent events</b>\n" + "\n".join(lines),
-        reply_markup=events_keyboard(ids),
+        t.gettext("<b>Recent events</b>") + "\n" + "\n".join(lines),
+        reply_markup=events_keyboard(ids, t),
         disable_web_page_preview=True,
     )
 
@@ -124,34 +155,42 @@ def _view(
     render: Callable[..., list[str]],
 ) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
     async def handler(update: Update, context: Context) -> None:
+        t, _ = await translation(update, context)
         listed = (context.chat_data or {}).get(LISTED, [])
         found, zone = await runtime(context).services.lookup.find(
             _chat(update), argument(context), listed=listed
         )
         if found is None:
-            await _reply(update, [_not_found(argument(context))])
+            await _reply(update, [_not_found(t, argument(context))])
             return
-        await send_view(context, _chat(update), found, render, zone)
+        await send_view(context, _chat(update), found, render, zone, t)
 
     handler.__doc__ = f"Reply with the {render.__name__.removesuffix('_html')} of an event."
     return handler
 
 
-def _not_found(query: str) -> str:
+def _not_found(t: Translator, query: str) -> str:
     if not query:
-        return texts.NO_EVENTS
+        return texts.no_events(t)
     if query.isascii() and query.isdigit():
-        return f"There is no event number {_echo(query, 12)}. " + texts.PICK_EVENT
-    return f"No event matches “{_echo(query)}”. " + texts.PICK_EVENT
+        text = t.gettext("There is no event number {number}.").format(number=_echo(query, 12))
+    else:
+        text = t.gettext("No event matches “{query}”.").format(query=_echo(query))
+    return text + " " + texts.pick_event(t)
 
 
 async def send_view(
-    context: Context, chat_id: int, b: Briefing, render: Callable[..., list[str]], zone: tzinfo
+    context: Context,
+    chat_id: int,
+    b: Briefing,
+    render: Callable[..., list[str]],
+    zone: tzinfo,
+    t: Translator,
 ) -> None:
     """Send one view of an event, split into messages; buttons under the last one."""
     parts = render(b, tz=zone)
     for n, part in enumerate(parts, 1):
-        markup = event_keyboard(b.event_id) if n == len(parts) else None
+        markup = event_keyboard(b.event_id, t) if n == len(parts) else None
         await context.bot.send_message(
             chat_id, part, parse_mode="HTML", reply_markup=markup, disable_web_page_preview=True
         )
@@ -164,57 +203,136 @@ changes = _view(changes_html)
 
 async def digest(update: Update, context: Context) -> None:
     """Set the digest time, or switch it off."""
+    t, _ = await translation(update, context)
     value = argument(context)
     if not value or len(value) > MAX_SETTING:
-        await _reply(update, ["Usage: /digest HH:MM (e.g. /digest 07:30) or /digest off"])
+        await _reply(
+            update, [t.gettext("Usage: /digest HH:MM (e.g. /digest 07:30) or /digest off")]
+        )
         return
-    try:
-        at = None if value.lower() == "off" else parse_hhmm(value)
-    except ValueError as exc:
-        await _reply(update, [f"{escape(str(exc), quote=False)}. Or /digest off."])
-        return
+    at: time | None = None
+    if value.lower() != "off":
+        try:
+            at = parse_hhmm(value)
+        except ValueError:
+            text = t.gettext(
+                "'{value}' is not a time of day; use HH:MM on a 24-hour clock, e.g. 07:30. "
+                "Or /digest off."
+            )
+            await _reply(update, [text.format(value=_echo(value))])
+            return
     subscribers = runtime(context).services.subscribers
-    await _change_settings(update, subscribers.set_digest(_chat(update), at))
+    await _change_settings(update, context, subscribers.set_digest(_chat(update), at))
 
 
 async def timezone(update: Update, context: Context) -> None:
-    """Set the chat's time zone."""
+    """Set the chat's time zone (any letter case; a typo gets suggestions)."""
+    t, _ = await translation(update, context)
     value = argument(context)
-    if not value or " " in value or len(value) > MAX_SETTING:
-        await _reply(update, ["Usage: /timezone Area/City, e.g. /timezone Europe/Berlin"])
+    if not value or len(value) > MAX_SETTING:
+        await _reply(
+            update, [t.gettext("Usage: /timezone Area/City, e.g. /timezone Europe/Berlin")]
+        )
         return
     subscribers = runtime(context).services.subscribers
-    await _change_settings(update, subscribers.set_timezone(_chat(update), value))
+    try:
+        await _change_settings(update, context, subscribers.set_timezone(_chat(update), value))
+    except UnknownZone as exc:
+        text = t.gettext(
+            "'{value}' is not an IANA time zone; use a name like Europe/Berlin or UTC."
+        ).format(value=_echo(value))
+        if exc.suggestions:
+            names = ", ".join(f"/timezone {escape(s)}" for s in exc.suggestions)
+            text += " " + t.gettext("Did you mean {names}?").format(names=names)
+        await _reply(update, [text])
 
 
 async def quiet(update: Update, context: Context) -> None:
     """Set quiet hours (alerts arrive without sound), or switch them off."""
+    t, _ = await translation(update, context)
     value = argument(context)
     if not value or len(value) > MAX_SETTING:
-        await _reply(update, ["Usage: /quiet HH:MM-HH:MM (e.g. /quiet 22:00-07:00) or /quiet off"])
+        usage = t.gettext("Usage: /quiet HH:MM-HH:MM (e.g. /quiet 22:00-07:00) or /quiet off")
+        await _reply(update, [usage])
         return
-    try:
-        hours = None if value.lower() == "off" else parse_quiet(value)
-    except ValueError as exc:
-        await _reply(update, [escape(str(exc), quote=False)])
+    hours: tuple[time, time] | None = None
+    if value.lower() != "off":
+        try:
+            hours = parse_quiet(value)
+        except ValueError:
+            text = t.gettext(
+                "'{value}' is not a range of two different times; use HH:MM-HH:MM, e.g. 22:00-07:00"
+            )
+            await _reply(update, [text.format(value=_echo(value))])
+            return
+    subscribers = runtime(context).services.subscribers
+    await _change_settings(update, context, subscribers.set_quiet(_chat(update), hours))
+
+
+async def language(update: Update, context: Context) -> None:
+    """Set the language of the chat's messages."""
+    t, current = await translation(update, context)
+    value = argument(context)
+    chosen = parse_language(value) if value and len(value) <= MAX_SETTING else None
+    if chosen is None:
+        choices = ", ".join(f"/language {code} ({NAMES[code]})" for code in SUPPORTED)
+        head = t.gettext("Language: {language}").format(language=NAMES[current])
+        await _reply(
+            update, [head + "\n" + t.gettext("Choose one: {choices}").format(choices=choices)]
+        )
         return
     subscribers = runtime(context).services.subscribers
-    await _change_settings(update, subscribers.set_quiet(_chat(update), hours))
+    try:
+        chat = await subscribers.set_language(_chat(update), chosen)
+    except NotSubscribed:
+        await _reply(update, [texts.not_subscribed(t)])
+        return
+    remember_language(context, chosen)
+    t = translator(chosen)
+    await _reply(update, [texts.settings_html(t, chat, lang=chosen)])
+
+
+async def previews(update: Update, context: Context) -> None:
+    """Show or hide link previews under alerts and digests."""
+    t, _ = await translation(update, context)
+    value = argument(context).lower()
+    if value not in ("on", "off"):
+        await _reply(update, [t.gettext("Usage: /previews on or /previews off")])
+        return
+    subscribers = runtime(context).services.subscribers
+    await _change_settings(update, context, subscribers.set_previews(_chat(update), value == "on"))
 
 
 async def settings(update: Update, context: Context) -> None:
     """Show the chat's settings."""
+    t, language = await translation(update, context)
     chat = await runtime(context).services.subscribers.current(_chat(update))
-    await _reply(update, [texts.NOT_SUBSCRIBED if chat is None else texts.settings_html(chat)])
+    reply = texts.not_subscribed(t) if chat is None else texts.settings_html(t, chat, lang=language)
+    await _reply(update, [reply])
 
 
 async def help_command(update: Update, context: Context) -> None:
     """List the commands (admins see theirs too)."""
+    t, _ = await translation(update, context)
     user = update.effective_user
     admin = runtime(context).services.admin.is_admin(user.id if user else None)
-    await _reply(update, [texts.help_html(admin=admin)])
+    await _reply(update, [texts.help_html(t, admin=admin)])
+
+
+async def unknown(update: Update, context: Context) -> None:
+    """Answer a command this bot does not have (in groups only when it was addressed to us)."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    word = message.text.split()[0]
+    command, _, addressee = word.partition("@")
+    ours = addressee.lower() == (context.bot.username or "").lower()
+    if (addressee or _is_group(update)) and not ours:
+        return  # another bot's command, or one in a group not addressed to us
+    t, _ = await translation(update, context)
+    await _reply(update, [texts.unknown_command(t, command[:40])])
 
 
 async def pointer(update: Update, context: Context) -> None:
-    """Answer unknown commands and free text with a pointer to /help."""
-    await _reply(update, [texts.POINTER])
+    """Answer free text in a private chat with a pointer to /help."""
+    t, _ = await translation(update, context)
+    await _reply(update, [texts.pointer(t)])

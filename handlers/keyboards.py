@@ -6,39 +6,43 @@ import json
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.i18n import Translator
+
 # Callback data prefix -> what the button shows.
 VIEWS = {"s": "summary", "o": "sources", "c": "changes"}
 
 
-def event_keyboard(event_id: int) -> InlineKeyboardMarkup:
+def event_keyboard(event_id: int, t: Translator) -> InlineKeyboardMarkup:
     """Return the Summary / Sources / Changes buttons of one event."""
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("Summary", callback_data=f"s:{event_id}"),
-                InlineKeyboardButton("Sources", callback_data=f"o:{event_id}"),
-                InlineKeyboardButton("Changes", callback_data=f"c:{event_id}"),
+                InlineKeyboardButton(t.gettext("Summary"), callback_data=f"s:{event_id}"),
+                InlineKeyboardButton(t.gettext("Sources"), callback_data=f"o:{event_id}"),
+                InlineKeyboardButton(t.gettext("Changes"), callback_data=f"c:{event_id}"),
             ]
         ]
     )
 
 
-def events_keyboard(event_ids: list[int]) -> InlineKeyboardMarkup:
+def events_keyboard(event_ids: list[int], t: Translator) -> InlineKeyboardMarkup:
     """Return one row of buttons per listed event, numbered like the list."""
     rows = [
         [
-            InlineKeyboardButton(f"{n}. Summary", callback_data=f"s:{event_id}"),
-            InlineKeyboardButton("Sources", callback_data=f"o:{event_id}"),
-            InlineKeyboardButton("Changes", callback_data=f"c:{event_id}"),
+            InlineKeyboardButton(
+                t.gettext("{number}. Summary").format(number=n), callback_data=f"s:{event_id}"
+            ),
+            InlineKeyboardButton(t.gettext("Sources"), callback_data=f"o:{event_id}"),
+            InlineKeyboardButton(t.gettext("Changes"), callback_data=f"c:{event_id}"),
         ]
         for n, event_id in enumerate(event_ids, 1)
     ]
     return InlineKeyboardMarkup(rows)
 
 
-def event_keyboard_json(event_id: int) -> str:
+def event_keyboard_json(event_id: int, t: Translator) -> str:
     """Return the event keyboard as stored in the outbox."""
-    return json.dumps(event_keyboard(event_id).to_dict())
+    return json.dumps(event_keyboard(event_id, t).to_dict())
 
 
 def parse_callback(data: str | None) -> tuple[str, int] | None:

@@ -16,6 +16,7 @@ from bot.briefing.render import (
     spelling_line,
     value_groups,
 )
+from bot.i18n import ENGLISH, Translator
 
 MAX_MESSAGE = 4096
 MAX_ALERT = 1000
@@ -112,18 +113,20 @@ def alert_html(b: Briefing, reason: str, *, tz: tzinfo = UTC) -> str:
     return alert if units(alert) <= MAX_ALERT else head + meta
 
 
-def digest_html(bs: Sequence[Briefing], *, day_label: str, tz: tzinfo = UTC) -> list[str]:
+def digest_html(
+    bs: Sequence[Briefing], *, day_label: str, tz: tzinfo = UTC, t: Translator = ENGLISH
+) -> list[str]:
     """Render a daily digest: one section per event with its first summary sentences."""
     count = len(bs)
-    sections = [
-        f"<b>Digest — {text(day_label)}</b>\n<i>{count} event{'' if count == 1 else 's'}</i>"
-    ]
+    title = t.gettext("Digest — {day}").format(day=text(day_label))
+    counted = t.ngettext("{count} event", "{count} events", count).format(count=count)
+    sections = [f"<b>{title}</b>\n<i>{counted}</i>"]
     for index, b in enumerate(bs, 1):
         lines = [event_line_html(b, index, tz=tz)]
         lines += [f"{text(s.text)} — <i>{text(s.source)}</i>" for s in b.summary[:2]]
         sections.append("\n".join(lines))
     if not bs:
-        sections.append("<i>Nothing new today.</i>")
+        sections.append("<i>" + t.gettext("Nothing new today.") + "</i>")
     return split_html_sections(sections)
 
 

@@ -32,6 +32,8 @@ class SubscriberRecord:
     active: bool
     created_at: datetime
     active_since: datetime
+    language: str | None = None
+    link_previews: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,7 @@ class OutboxRecord:
     last_error: str | None
     sent_at: datetime | None
     telegram_message_id: int | None
+    previews: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +80,8 @@ def _subscriber(row: Subscriber) -> SubscriberRecord:
         active=row.active,
         created_at=row.created_at,
         active_since=row.active_since or row.created_at,
+        language=row.language,
+        link_previews=row.link_previews,
     )
 
 
@@ -97,6 +102,7 @@ def _message(row: OutboxMessage) -> OutboxRecord:
         last_error=row.last_error,
         sent_at=row.sent_at,
         telegram_message_id=row.telegram_message_id,
+        previews=row.previews,
     )
 
 
@@ -279,6 +285,7 @@ class OutboxRepository:
         parse_mode: str | None = "HTML",
         reply_markup: str | None = None,
         silent: bool = False,
+        previews: bool = False,
     ) -> bool:
         """Queue a message unless one with the same key exists; True when it was queued."""
         values = {
@@ -289,6 +296,7 @@ class OutboxRepository:
             "parse_mode": parse_mode,
             "reply_markup": reply_markup,
             "silent": silent,
+            "previews": previews,
             "state": PENDING,
             "attempts": 0,
             "next_attempt_at": now,

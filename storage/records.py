@@ -41,6 +41,7 @@ class FeedRecord:
     next_poll_at: datetime | None
     last_error: str | None
     error_count: int
+    last_success_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -480,6 +480,7 @@ def _feed(row: Feed) -> FeedRecord:
         next_poll_at=row.next_poll_at,
         last_error=row.last_error,
         error_count=row.error_count,
+        last_success_at=row.last_success_at,
     )
 
 
@@ -518,6 +519,20 @@ class FeedRepository:
         row = (await self._session.exec(select(Feed).where(Feed.url == url_or_id))).first()
         return None if row is None else _feed(row)
 
+    async def find_by_name(self, name: str) -> FeedRecord | None:
+        """Return the feed whose source name is ``name``."""
+        row = (await self._session.exec(select(Feed).where(Feed.name == name))).first()
+        return None if row is None else _feed(row)
+
+    async def article_counts(self) -> dict[str, int]:
+        """Return how many articles each source name holds (a feed's articles are its source's)."""
+        query = (
+            select(Source.name, func.count(col(ArticleRow.id)))
+            .join(ArticleRow, col(ArticleRow.source_id) == col(Source.id))
+            .group_by(col(Source.name))
+        )
+        return {name: int(n) for name, n in (await self._session.exec(query)).all()}
+
     async def remove(self, feed_id: int) -> bool:
         row = await self._session.get(Feed, feed_id)
         if row is None:
@@ -552,6 +567,7 @@ class FeedRepository:
         row.last_polled_at = now
         row.next_poll_at = next_poll_at
         if error is None:
+            row.last_success_at = now
             row.last_error = None
             row.error_count = 0
             row.etag = etag

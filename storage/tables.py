@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -40,6 +49,8 @@ class Feed(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     error_count: int = 0
     created_at: datetime = Field(sa_column=_dt(nullable=False))
+    # The last poll that answered with a usable feed (or "not modified").
+    last_success_at: datetime | None = Field(default=None, sa_column=_dt())
 
 
 class ArticleRow(SQLModel, table=True):
@@ -123,6 +134,11 @@ class Subscriber(SQLModel, table=True):
     # When the chat last came on (/start after /stop or a block): no alerts about older changes.
     # Nullable only for the migration's sake (see 0002); NULL reads as created_at.
     active_since: datetime | None = Field(default=None, sa_column=_dt())
+    # The chat's language (a catalog code such as "de"); NULL follows Telegram's language_code.
+    language: str | None = Field(default=None, max_length=16)
+    link_previews: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
 
 
 class Subscription(SQLModel, table=True):
@@ -164,6 +180,9 @@ class OutboxMessage(SQLModel, table=True):
     parse_mode: str | None = Field(default="HTML", max_length=20)
     reply_markup: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     silent: bool = False
+    previews: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
     state: str = Field(default="pending", max_length=20)
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_column=_dt(nullable=False))

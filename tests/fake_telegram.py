@@ -82,6 +82,14 @@ class Sent:
 
 
 @dataclass(frozen=True)
+class SentDocument:
+    chat_id: int
+    filename: str
+    data: bytes
+    caption: str | None
+
+
+@dataclass(frozen=True)
 class Refused:
     """A sendMessage the fake answered with an error."""
 
@@ -126,6 +134,9 @@ class FakeTelegram:
         self._connections: set[asyncio.StreamWriter] = set()
         self.refused: list[Refused] = []
         self.webhook: dict[str, Any] | None = None  # the last setWebhook parameters
+        self.documents: list[SentDocument] = []
+        # Telegram's language_code of each user (none unless a test sets one).
+        self.languages: dict[int, str] = {}
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -249,11 +260,14 @@ class FakeTelegram:
                 await self._changed.wait_for(predicate)
 
     def _message(self, chat_id: int, user_id: int | None) -> dict[str, Any]:
+        user = {"id": user_id or chat_id, "is_bot": False, "first_name": "Reader"}
+        if (language := self.languages.get(user_id or chat_id)) is not None:
+            user["language_code"] = language
         return {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
             "chat": {"id": chat_id, "type": "private"},
-            "from": {"id": user_id or chat_id, "is_bot": False, "first_name": "Reader"},
+            "from": user,
         }
 
     # --- HTTP ------------------------------------------------------------------------------
@@ -360,6 +374,18 @@ class FakeTelegram:
             self._message_json(int(params["chat_id"]), str(params["text"]), next(self._message_ids))
         )
 
+    async def _api_sendDocument(self, params: dict[str, Any]) -> tuple[int, bytes, str]:
+        chat_id = int(params["chat_id"])
+        data = params.get("document", "")
+        self.documents.append(
+            SentDocument(chat_id, str(params.get("document.filename", "")),
+                         data.encode("utf-8") if isinstance(data, str) else bytes(data),
+                         params.get("caption"))
+        )  # fmt: skip
+        message = self._message_json(chat_id, "", next(self._message_ids))
+        message["document"] = {"file_id": "sent", "file_unique_id": "usent"}
+        return _ok(message)
+
     async def _api_sendMessage(self, params: dict[str, Any]) -> tuple[int, bytes, str]:
         chat_id = int(params["chat_id"])
         text = str(params["text"])
@@ -432,6 +458,9 @@ def _params(content_type: str, body: bytes) -> dict[str, Any]:
                 continue
             name = head.split(b'name="', 1)[1].split(b'"', 1)[0].decode()
             out[name] = value.removesuffix(b"\r\n").decode("utf-8", "replace")
+            if b'filename="' in head:
+                filename = head.split(b'filename="', 1)[1].split(b'"', 1)[0]
+                out[f"{name}.filename"] = filename.decode("utf-8", "replace")
         return _decode(out)
     return _decode(dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True)))
 

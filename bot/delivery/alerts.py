@@ -12,6 +12,7 @@ from bot.briefing.text import content_stems
 from bot.config import parse_hhmm
 from bot.delivery.schedule import in_quiet_hours
 from bot.events import EventService
+from bot.i18n import Translator, pick, translator
 from handlers.keyboards import event_keyboard_json
 from handlers.render import alert_html
 from storage.delivery_repositories import AlertMark, SubscriberRecord
@@ -58,11 +59,18 @@ def alert_due(
     return mark.last_sent_at is None or now - mark.last_sent_at >= window
 
 
-def alert_reason(event: EventRecord, mark: AlertMark | None) -> str:
-    """Say in a few words why this alert is sent."""
+def alert_reason(event: EventRecord, mark: AlertMark | None, t: Translator) -> str:
+    """Say in a few words, in the chat's language, why this alert is sent."""
+    n = event.source_count
     if mark is None:
-        return f"New event reported by {event.source_count} sources"
-    return f"Updated: now {event.source_count} sources, new facts or figures"
+        return t.ngettext(
+            "New event reported by {count} source", "New event reported by {count} sources", n
+        ).format(count=n)
+    return t.ngettext(
+        "Updated: now {count} source, new facts or figures",
+        "Updated: now {count} sources, new facts or figures",
+        n,
+    ).format(count=n)
 
 
 def quiet_now(subscriber: SubscriberRecord, now: datetime) -> bool:
@@ -144,7 +152,8 @@ class AlertService:
         for sub in due:
             if not matches(filters[sub.id], briefing):
                 continue
-            reason = alert_reason(event, marks.get(sub.id))
+            t = translator(pick(sub.language))
+            reason = alert_reason(event, marks.get(sub.id), t)
             try:
                 text = alert_html(briefing, reason, tz=ZoneInfo(sub.timezone))
                 silent = quiet_now(sub, now)
@@ -156,7 +165,8 @@ class AlertService:
                 chat_id=sub.chat_id,
                 kind="alert",
                 text=text,
-                reply_markup=event_keyboard_json(event.id),
+                reply_markup=event_keyboard_json(event.id, t),
+                previews=sub.link_previews,
                 silent=silent,
                 now=now,
             )

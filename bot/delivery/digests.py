@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 from bot.briefing.model import Briefing
 from bot.config import parse_hhmm
 from bot.delivery.alerts import matches
-from bot.delivery.schedule import local_day, next_digest_at
+from bot.delivery.schedule import next_digest_at
 from bot.events import EventService
+from bot.i18n import format_day, pick, translator
 from handlers.render import digest_html
 from storage.delivery_repositories import SubscriberRecord
 from storage.unit_of_work import Database, UnitOfWork
@@ -116,14 +117,16 @@ class DigestService:
                 briefings.append(briefing)
         briefings = sorted(briefings, key=importance)[: self.max_events]
         if briefings:
-            day = local_day(slot, zone)
-            label = f"{day:%A} {day.day} {day:%B %Y}"
-            for part, text in enumerate(digest_html(briefings, day_label=label, tz=zone), 1):
+            language = pick(sub.language)
+            label = format_day(slot, language, zone)
+            parts = digest_html(briefings, day_label=label, tz=zone, t=translator(language))
+            for part, text in enumerate(parts, 1):
                 await uow.outbox.enqueue(
                     key=digest_key(sub.chat_id, slot, zone, part),
                     chat_id=sub.chat_id,
                     kind="digest",
                     text=text,
+                    previews=sub.link_previews,
                     now=now,
                 )
         # From the later of the slot and now: a bot that was down for days sends one digest.

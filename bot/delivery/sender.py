@@ -79,7 +79,7 @@ async def send_message(bot: Bot, msg: OutboxRecord, *, plain: bool = False) -> D
             parse_mode=None if plain else msg.parse_mode,
             reply_markup=markup,
             disable_notification=msg.silent,
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            link_preview_options=LinkPreviewOptions(is_disabled=not msg.previews),
             **extra,
         )
     except RetryAfter as exc:

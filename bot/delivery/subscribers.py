@@ -53,8 +53,12 @@ class SubscriberService:
             raise NotSubscribed(chat_id)
         return sub
 
-    async def start(self, chat_id: int) -> ChatSettings:
-        """Subscribe a chat to every event's alerts and the daily digest (idempotent)."""
+    async def start(self, chat_id: int, *, language: str | None = None) -> ChatSettings:
+        """Subscribe a chat to every event's alerts and the daily digest (idempotent).
+
+        A chat that stopped and comes back keeps its filters, digest time, zone and language;
+        ``language`` (from Telegram's language_code) is kept only when the chat has none yet.
+        """
         now = self.clock()
         async with self.db.unit_of_work() as uow:
             sub = await uow.subscribers.upsert(
@@ -63,6 +67,8 @@ class SubscriberService:
                 digest_time=self.settings.digest_time,
                 now=now,
             )
+            if sub.language is None and language is not None:
+                sub = await uow.subscribers.set_fields(chat_id, language=language) or sub
             if not await uow.subscriptions.list_for(sub.id):
                 await uow.subscriptions.add(sub.id, "", now=now)
             if sub.next_digest_at is None:
@@ -72,14 +78,10 @@ class SubscriberService:
             return await self._settings(uow, sub)
 
     async def stop(self, chat_id: int) -> bool:
-        """Stop alerts and digests, forget the filters, drop queued messages; False when off."""
+        """Stop alerts and digests and drop queued messages, keeping the settings; False when off."""
         async with self.db.unit_of_work() as uow:
             # A digest or alert still queued must not arrive after "Stopped".
             await uow.outbox.drop_chat(chat_id, error="stopped")
-            sub = await uow.subscribers.get(chat_id)
-            if sub is None:
-                return False
-            await uow.subscriptions.remove(sub.id)
             return await uow.subscribers.deactivate(chat_id)
 
     async def subscribe(self, chat_id: int, keywords: str) -> tuple[bool, ChatSettings]:
@@ -126,8 +128,8 @@ class SubscriberService:
             return await self._settings(uow, sub)
 
     async def set_timezone(self, chat_id: int, zone: str) -> ChatSettings:
-        """Set the chat's IANA zone (ValueError when unknown); digests follow it."""
-        parse_timezone(zone)
+        """Set the chat's IANA zone, any letter case (UnknownZone when unknown); digests follow it."""
+        zone = parse_timezone(zone).key
         now = self.clock()
         async with self.db.unit_of_work() as uow:
             sub = await self._active(uow, chat_id)
@@ -145,6 +147,28 @@ class SubscriberService:
             sub = await uow.subscribers.set_fields(chat_id, quiet_start=start, quiet_end=end)
             assert sub is not None
             return await self._settings(uow, sub)
+
+    async def set_language(self, chat_id: int, language: str) -> ChatSettings:
+        """Set the language of the chat's messages (a code from bot.i18n.SUPPORTED)."""
+        async with self.db.unit_of_work() as uow:
+            await self._active(uow, chat_id)
+            sub = await uow.subscribers.set_fields(chat_id, language=language)
+            assert sub is not None
+            return await self._settings(uow, sub)
+
+    async def set_previews(self, chat_id: int, enabled: bool) -> ChatSettings:
+        """Show or hide link previews under the chat's alerts and digests."""
+        async with self.db.unit_of_work() as uow:
+            await self._active(uow, chat_id)
+            sub = await uow.subscribers.set_fields(chat_id, link_previews=enabled)
+            assert sub is not None
+            return await self._settings(uow, sub)
+
+    async def language(self, chat_id: int) -> str | None:
+        """Return the language the chat chose (or had at /start); None when it has none."""
+        async with self.db.unit_of_work() as uow:
+            sub = await uow.subscribers.get(chat_id)
+            return None if sub is None else sub.language
 
     async def current(self, chat_id: int) -> ChatSettings | None:
         """Return the chat's settings, or None when it never subscribed or stopped."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.demo import sample_paths
 from bot.ingest.files import read_paths
 from bot.jobs import Runtime, Timings
+from tests.fake_feeds import FakeFeedServer, running_server
 from tests.fake_telegram import TOKEN, FakeTelegram
 
 SAMPLES = sample_paths()[0].parents[1]  # bot/samples: one folder per source
@@ -137,3 +138,10 @@ def bot_factory(fake: FakeTelegram, tmp_path: Path) -> Callable[..., Any]:
             await services.close()
 
     return start
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FakeFeedServer]:
+    """Serve feeds over HTTP on loopback (the bot needs BRIEFBOT_ALLOW_PRIVATE_FEEDS for it)."""
+    with running_server() as srv:
+        yield srv
