@@ -44,6 +44,16 @@ def _zones_by_folded_name() -> dict[str, str]:
     return {name.casefold(): name for name in zoneinfo.available_timezones()}
 
 
+@functools.cache
+def _zones_by_city() -> dict[str, str]:
+    """Map a city ("berlin", "new_york") to its zone when exactly one canonical zone has it."""
+    cities: dict[str, list[str]] = {}
+    for name in zoneinfo.available_timezones():
+        if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/")):
+            cities.setdefault(name.rsplit("/", 1)[1].casefold(), []).append(name)
+    return {city: names[0] for city, names in cities.items() if len(names) == 1}
+
+
 def suggest_timezones(value: str, *, limit: int = 3) -> list[str]:
     """Return the real zone names closest to ``value`` (by whole name and by city)."""
     from rapidfuzz import fuzz, process, utils
@@ -61,11 +71,13 @@ def suggest_timezones(value: str, *, limit: int = 3) -> list[str]:
 def parse_timezone(value: str) -> ZoneInfo:
     """Return the IANA zone named ``value`` in any letter case, or raise UnknownZone.
 
-    ``europe/berlin`` is Europe/Berlin; a typo raises with the closest names as suggestions.
+    ``europe/berlin`` and ``berlin`` are Europe/Berlin; a typo raises with the closest names as
+    suggestions.
     """
     if not value or value.startswith(("/", ".")) or ".." in value or len(value) > 64:
         raise UnknownZone(value, [])
-    name = _zones_by_folded_name().get(value.casefold().replace(" ", "_"))
+    folded = value.casefold().replace(" ", "_")
+    name = _zones_by_folded_name().get(folded) or _zones_by_city().get(folded)
     if name is None:
         raise UnknownZone(value, suggest_timezones(value))
     try:

@@ -8,7 +8,6 @@ from html import escape
 from typing import Any
 
 from telegram import Update
-from telegram.constants import ChatType
 
 from bot.briefing.model import Briefing
 from bot.config import UnknownZone, parse_hhmm
@@ -17,6 +16,7 @@ from bot.delivery.subscribers import ChatSettings, NotSubscribed
 from bot.i18n import NAMES, SUPPORTED, Translator, parse_language, pick, translator
 from handlers import texts
 from handlers.context import Context, argument, remember_language, runtime, translation
+from handlers.groups import group_admins_only, is_group
 from handlers.keyboards import event_keyboard, events_keyboard
 from handlers.render import briefing_html, changes_html, event_line_html, sources_html
 
@@ -42,11 +42,6 @@ def _chat(update: Update) -> int:
     return update.effective_chat.id
 
 
-def _is_group(update: Update) -> bool:
-    chat = update.effective_chat
-    return chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
-
-
 async def _change_settings(
     update: Update, context: Context, change: Coroutine[Any, Any, ChatSettings]
 ) -> None:
@@ -60,6 +55,7 @@ async def _change_settings(
     await _reply(update, [texts.settings_html(t, chat, lang=language)])
 
 
+@group_admins_only
 async def start(update: Update, context: Context) -> None:
     """Subscribe the chat (keeping its settings if it had stopped) and show its settings."""
     user = update.effective_user
@@ -68,11 +64,12 @@ async def start(update: Update, context: Context) -> None:
     language = pick(chat.subscriber.language)
     remember_language(context, language)
     t = translator(language)
-    hello = texts.welcome_group(t) if _is_group(update) else texts.welcome(t)
+    hello = texts.welcome_group(t) if is_group(update) else texts.welcome(t)
     settings = texts.settings_html(t, chat, lang=language)
     await _reply(update, [hello + "\n\n" + settings + "\n\n" + t.gettext("See /help.")])
 
 
+@group_admins_only
 async def stop(update: Update, context: Context) -> None:
     """Stop everything for this chat."""
     t, _ = await translation(update, context)
@@ -87,6 +84,7 @@ def _too_long(t: Translator) -> str:
     return t.gettext("Keep keywords under {limit} characters.").format(limit=MAX_KEYWORDS)
 
 
+@group_admins_only
 async def subscribe(update: Update, context: Context) -> None:
     """Follow every event, or only events matching keywords."""
     t, language = await translation(update, context)
@@ -107,6 +105,7 @@ async def subscribe(update: Update, context: Context) -> None:
     await _reply(update, [head + "\n\n" + texts.settings_html(t, chat, lang=language)])
 
 
+@group_admins_only
 async def unsubscribe(update: Update, context: Context) -> None:
     """Drop one keyword filter, or (no arguments) stop everything."""
     t, language = await translation(update, context)
@@ -201,6 +200,7 @@ sources = _view(sources_html)
 changes = _view(changes_html)
 
 
+@group_admins_only
 async def digest(update: Update, context: Context) -> None:
     """Set the digest time, or switch it off."""
     t, _ = await translation(update, context)
@@ -225,6 +225,7 @@ async def digest(update: Update, context: Context) -> None:
     await _change_settings(update, context, subscribers.set_digest(_chat(update), at))
 
 
+@group_admins_only
 async def timezone(update: Update, context: Context) -> None:
     """Set the chat's time zone (any letter case; a typo gets suggestions)."""
     t, _ = await translation(update, context)
@@ -247,6 +248,7 @@ async def timezone(update: Update, context: Context) -> None:
         await _reply(update, [text])
 
 
+@group_admins_only
 async def quiet(update: Update, context: Context) -> None:
     """Set quiet hours (alerts arrive without sound), or switch them off."""
     t, _ = await translation(update, context)
@@ -269,6 +271,7 @@ async def quiet(update: Update, context: Context) -> None:
     await _change_settings(update, context, subscribers.set_quiet(_chat(update), hours))
 
 
+@group_admins_only
 async def language(update: Update, context: Context) -> None:
     """Set the language of the chat's messages."""
     t, current = await translation(update, context)
@@ -292,6 +295,7 @@ async def language(update: Update, context: Context) -> None:
     await _reply(update, [texts.settings_html(t, chat, lang=chosen)])
 
 
+@group_admins_only
 async def previews(update: Update, context: Context) -> None:
     """Show or hide link previews under alerts and digests."""
     t, _ = await translation(update, context)
@@ -326,7 +330,7 @@ async def unknown(update: Update, context: Context) -> None:
     word = message.text.split()[0]
     command, _, addressee = word.partition("@")
     ours = addressee.lower() == (context.bot.username or "").lower()
-    if (addressee or _is_group(update)) and not ours:
+    if (addressee or is_group(update)) and not ours:
         return  # another bot's command, or one in a group not addressed to us
     t, _ = await translation(update, context)
     await _reply(update, [texts.unknown_command(t, command[:40])])

@@ -136,8 +136,8 @@ class SubscriberRepository:
                 active_since=now,
             )
         elif not row.active:
+            # Coming back keeps the chat's settings: a digest it had switched off stays off.
             row.active, row.alerts, row.active_since = True, True, now
-            row.digest_time = row.digest_time or digest_time
         self._session.add(row)
         await self._session.flush()
         return _subscriber(row)

@@ -29,6 +29,7 @@ _JSON_KEYS = {
     "timeout",
     "limit",
     "commands",
+    "scope",
     "disable_notification",
     "link_preview_options",
     "allowed_updates",
@@ -137,6 +138,9 @@ class FakeTelegram:
         self.documents: list[SentDocument] = []
         # Telegram's language_code of each user (none unless a test sets one).
         self.languages: dict[int, str] = {}
+        # Chats that are supergroups (others are private), and members' status in them.
+        self.groups: set[int] = set()
+        self.members: dict[tuple[int, int], str] = {}
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -263,10 +267,13 @@ class FakeTelegram:
         user = {"id": user_id or chat_id, "is_bot": False, "first_name": "Reader"}
         if (language := self.languages.get(user_id or chat_id)) is not None:
             user["language_code"] = language
+        chat: dict[str, Any] = {"id": chat_id, "type": "private"}
+        if chat_id in self.groups:
+            chat = {"id": chat_id, "type": "supergroup", "title": "Newsroom"}
         return {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private"},
+            "chat": chat,
             "from": user,
         }
 
@@ -373,6 +380,21 @@ class FakeTelegram:
         return _ok(
             self._message_json(int(params["chat_id"]), str(params["text"]), next(self._message_ids))
         )
+
+    async def _api_getChatMember(self, params: dict[str, Any]) -> tuple[int, bytes, str]:
+        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+        status = self.members.get((chat_id, user_id), "member")
+        user = {"id": user_id, "is_bot": False, "first_name": "Reader"}
+        member: dict[str, Any] = {"status": status, "user": user}
+        if status == "administrator":
+            member.update(can_be_edited=False, is_anonymous=False, can_manage_chat=True,
+                          can_delete_messages=True, can_manage_video_chats=True,
+                          can_restrict_members=True, can_promote_members=False,
+                          can_change_info=True, can_invite_users=True, can_post_stories=False,
+                          can_edit_stories=False, can_delete_stories=False)  # fmt: skip
+        elif status == "creator":
+            member["is_anonymous"] = False
+        return _ok(member)
 
     async def _api_sendDocument(self, params: dict[str, Any]) -> tuple[int, bytes, str]:
         chat_id = int(params["chat_id"])

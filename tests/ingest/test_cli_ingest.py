@@ -65,7 +65,9 @@ def test_feeds_add_list_poll_remove(server: FakeFeedServer) -> None:
     assert "gone.xml" not in out
 
 
-def test_feeds_named_by_title_and_an_opml_round_trip(server: FakeFeedServer, tmp_path: Path) -> None:
+def test_feeds_named_by_title_and_an_opml_round_trip(
+    server: FakeFeedServer, tmp_path: Path
+) -> None:
     first = server.feed("/one.xml", rss([], title="Gamma Wire"))
     second = server.feed("/two.xml", rss([], title="Gamma Wire"))
     assert invoke("feeds", "add", first)[1] == f"feed 1: Gamma Wire <{first}>\n"
