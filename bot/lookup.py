@@ -45,10 +45,16 @@ class EventLookup:
     async def find(
         self, chat_id: int, query: str, *, listed: Sequence[int] = ()
     ) -> tuple[Briefing | None, tzinfo]:
-        """Return the event numbered ``query`` in ``listed``, matching its words, or the latest."""
+        """Return the event numbered ``query`` in the chat's last list, matching its words, or the latest.
+
+        The last list is the one stored for the chat (its last /events or digest), else ``listed``.
+        """
         query = query.strip()
         async with self.db.unit_of_work() as uow:
             zone = await self._zone(uow, chat_id)
+            sub = await uow.subscribers.get(chat_id)
+            if sub is not None and sub.listed_events:
+                listed = sub.listed_events
             # isascii: "²".isdigit() is true but int() refuses it.
             if query.isascii() and query.isdigit():
                 number = int(query) if len(query) <= 6 else 0

@@ -141,6 +141,7 @@ async def events(update: Update, context: Context) -> None:
     ids = [b.event_id for b in briefings]
     if context.chat_data is not None:
         context.chat_data[LISTED] = ids
+    await runtime(context).services.subscribers.remember_list(_chat(update), ids)
     lines = [event_line_html(b, n, tz=zone) for n, b in enumerate(briefings, 1)]
     assert update.effective_message is not None
     await update.effective_message.reply_html(

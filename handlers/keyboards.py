@@ -45,6 +45,16 @@ def event_keyboard_json(event_id: int, t: Translator) -> str:
     return json.dumps(event_keyboard(event_id, t).to_dict())
 
 
+def numbered_keyboard_json(event_ids: list[int], t: Translator, per_row: int = 5) -> str:
+    """Return one Summary button per numbered item ("1", "2"...), as stored in the outbox."""
+    buttons = [
+        InlineKeyboardButton(str(n), callback_data=f"s:{event_id}")
+        for n, event_id in enumerate(event_ids, 1)
+    ]
+    rows = [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+    return json.dumps(InlineKeyboardMarkup(rows).to_dict())
+
+
 def parse_callback(data: str | None) -> tuple[str, int] | None:
     """Return (view, event id) from callback data, or None when it is not ours."""
     if not data or ":" not in data:

@@ -114,17 +114,37 @@ def alert_html(b: Briefing, reason: str, *, tz: tzinfo = UTC) -> str:
 
 
 def digest_html(
-    bs: Sequence[Briefing], *, day_label: str, tz: tzinfo = UTC, t: Translator = ENGLISH
+    bs: Sequence[Briefing],
+    *,
+    day_label: str,
+    tz: tzinfo = UTC,
+    t: Translator = ENGLISH,
+    more: int = 0,
 ) -> list[str]:
-    """Render a daily digest: one section per event with its first summary sentences."""
-    count = len(bs)
+    """Render a daily digest: numbered events, their first sentences and a link to each source.
+
+    Numbered as a list the chat can use ("/summary 2"); ``more`` events left out are counted
+    at the end. Each event is one section, so a split never cuts one apart.
+    """
+    count = len(bs) + more
     title = t.gettext("Digest — {day}").format(day=text(day_label))
     counted = t.ngettext("{count} event", "{count} events", count).format(count=count)
     sections = [f"<b>{title}</b>\n<i>{counted}</i>"]
     for index, b in enumerate(bs, 1):
         lines = [event_line_html(b, index, tz=tz)]
         lines += [f"{text(s.text)} — <i>{text(s.source)}</i>" for s in b.summary[:2]]
+        links = [
+            link(entry.name, entry.articles[0].location)
+            for entry in b.sources
+            if entry.articles and entry.articles[0].location.startswith(("http://", "https://"))
+        ]
+        read = t.gettext("Read: {links}").format(links=", ".join(links)) if links else ""
+        lines.append(" · ".join(p for p in (read, f"/summary {index}") if p))
         sections.append("\n".join(lines))
+    if more:
+        sections.append(
+            t.ngettext("+{count} more: /events", "+{count} more: /events", more).format(count=more)
+        )
     if not bs:
         sections.append("<i>" + t.gettext("Nothing new today.") + "</i>")
     return split_html_sections(sections)

@@ -34,6 +34,7 @@ class SubscriberRecord:
     active_since: datetime
     language: str | None = None
     link_previews: bool = False
+    listed_events: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,7 @@ def _subscriber(row: Subscriber) -> SubscriberRecord:
         active_since=row.active_since or row.created_at,
         language=row.language,
         link_previews=row.link_previews,
+        listed_events=tuple(int(i) for i in (row.listed_events or "").split(",") if i.isdigit()),
     )
 
 

@@ -139,6 +139,9 @@ class Subscriber(SQLModel, table=True):
     link_previews: bool = Field(
         default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
     )
+    # The event ids of the chat's last numbered list (/events or a digest), as "12,7,3":
+    # "/summary 2" means the second of them.
+    listed_events: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Subscription(SQLModel, table=True):

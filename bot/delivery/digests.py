@@ -10,8 +10,10 @@ from bot.briefing.model import Briefing
 from bot.config import parse_hhmm
 from bot.delivery.alerts import matches
 from bot.delivery.schedule import next_digest_at
+from bot.delivery.subscribers import join_ids
 from bot.events import EventService
 from bot.i18n import format_day, pick, translator
+from handlers.keyboards import numbered_keyboard_json
 from handlers.render import digest_html
 from storage.delivery_repositories import SubscriberRecord
 from storage.unit_of_work import Database, UnitOfWork
@@ -115,17 +117,26 @@ class DigestService:
             briefing = await self._briefing(uow, record.id, cache)
             if briefing is not None and matches(filters, briefing):
                 briefings.append(briefing)
-        briefings = sorted(briefings, key=importance)[: self.max_events]
+        ranked = sorted(briefings, key=importance)
+        briefings = ranked[: self.max_events]
         if briefings:
             language = pick(sub.language)
+            t = translator(language)
             label = format_day(slot, language, zone)
-            parts = digest_html(briefings, day_label=label, tz=zone, t=translator(language))
+            parts = digest_html(
+                briefings, day_label=label, tz=zone, t=t, more=len(ranked) - len(briefings)
+            )
+            # Numbered like a list: "/summary 2" (and button 2) is the digest's second item.
+            ids = [b.event_id for b in briefings]
+            await uow.subscribers.set_fields(sub.chat_id, listed_events=join_ids(ids))
             for part, text in enumerate(parts, 1):
+                last = part == len(parts)
                 await uow.outbox.enqueue(
                     key=digest_key(sub.chat_id, slot, zone, part),
                     chat_id=sub.chat_id,
                     kind="digest",
                     text=text,
+                    reply_markup=numbered_keyboard_json(ids, t) if last else None,
                     previews=sub.link_previews,
                     now=now,
                 )

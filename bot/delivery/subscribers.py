@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
@@ -13,6 +13,11 @@ from bot.delivery.schedule import next_digest_at
 from storage.delivery_repositories import SubscriberRecord
 from storage.types import utcnow
 from storage.unit_of_work import Database, UnitOfWork
+
+
+def join_ids(event_ids: Sequence[int]) -> str:
+    """Store a numbered list of event ids as the subscribers.listed_events column holds it."""
+    return ",".join(str(i) for i in event_ids)
 
 
 class NotSubscribed(Exception):
@@ -163,6 +168,11 @@ class SubscriberService:
             sub = await uow.subscribers.set_fields(chat_id, link_previews=enabled)
             assert sub is not None
             return await self._settings(uow, sub)
+
+    async def remember_list(self, chat_id: int, event_ids: Sequence[int]) -> None:
+        """Remember the chat's last numbered list of events (nothing for a chat never started)."""
+        async with self.db.unit_of_work() as uow:
+            await uow.subscribers.set_fields(chat_id, listed_events=join_ids(event_ids))
 
     async def language(self, chat_id: int) -> str | None:
         """Return the language the chat chose (or had at /start); None when it has none."""

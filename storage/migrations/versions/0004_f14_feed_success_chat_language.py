@@ -1,4 +1,4 @@
-"""feeds.last_success_at; subscribers.language and link_previews; outbox.previews
+"""feeds.last_success_at; subscribers.language, link_previews, listed_events; outbox.previews
 
 Revision ID: 0004_f14_chat_prefs
 Revises: 0003
@@ -32,6 +32,7 @@ def upgrade() -> None:
         "subscribers",
         sa.Column("link_previews", sa.Boolean(), nullable=False, server_default=sa.false()),
     )
+    op.add_column("subscribers", sa.Column("listed_events", sa.Text(), nullable=True))
     op.add_column(
         "outbox",
         sa.Column("previews", sa.Boolean(), nullable=False, server_default=sa.false()),
@@ -40,6 +41,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_column("outbox", "previews")
+    op.drop_column("subscribers", "listed_events")
     op.drop_column("subscribers", "link_previews")
     op.drop_column("subscribers", "language")
     op.drop_column("feeds", "last_success_at")
