@@ -32,7 +32,7 @@ async def _seed_events(db: object, count: int, now: datetime) -> None:
         "The plan will cost 12 million euros, the mayor said."
     )
     async with db.unit_of_work() as uow:
-        source = await uow.sources.get_or_create("Harbour Herald", now=now)
+        source = await uow.sources.get_or_create_id("Harbour Herald", now=now)
         for n in range(count):
             at = now - timedelta(minutes=count - n)
             headline = f"Harbour council approves plan number {n}"
@@ -57,7 +57,7 @@ async def _summary_times(events: int, work: Path) -> tuple[list[float], float]:
 
     fake = await FakeTelegram().start()
     settings = Settings(
-        telegram_token=TOKEN,  # type: ignore[arg-type]
+        telegram_token=TOKEN,
         telegram_api_url=fake.api_url,
         database_url=f"sqlite:///{work / 'summary.db'}",
         inbox_dir=work / "inbox",
@@ -123,13 +123,13 @@ async def _broadcast(chats: int, work: Path) -> dict[str, float]:
         while True:
             await worker.drain()
             async with db.unit_of_work() as uow:
-                counts = await uow.outbox.counts()
+                counts = await uow.outbox.count_by_state()
             if not counts.get("pending") and not counts.get("sending"):
                 break
             await asyncio.sleep(0.05)
         elapsed = time.perf_counter() - started
         async with db.unit_of_work() as uow:
-            queued = await uow.outbox.list_all()
+            queued = await uow.outbox.list_messages()
     await db.dispose()
     await fake.close()
     # Per message, not per chat: the two parts of a long digest are two messages.

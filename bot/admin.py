@@ -46,7 +46,7 @@ class AdminService:
 
     async def stats(self) -> Stats:
         async with self.db.unit_of_work() as uow:
-            return Stats(await uow.stats.counts(), await uow.outbox.counts())
+            return Stats(await uow.stats.count_all(), await uow.outbox.count_by_state())
 
     async def ingest_document(self, data: bytes, *, filename: str) -> IngestResult:
         """Parse an uploaded article file and store it like an inbox file.

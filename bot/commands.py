@@ -74,7 +74,7 @@ async def ingest_paths(settings: Settings, paths: Sequence[Path], *, out: TextIO
 async def collect_briefings(services: Services, *, limit: int) -> list[Briefing]:
     """Return the briefings of the most recently updated events."""
     async with services.db.unit_of_work() as uow:
-        records = await uow.events.list_recent(limit=limit)
+        records = await uow.events.list_recent_events(limit=limit)
         return [await services.events.briefing(uow, r.id) for r in records]
 
 
@@ -243,8 +243,8 @@ async def show_status(settings: Settings, *, as_json: bool, out: TextIO) -> None
     services = await open_services(settings)
     try:
         async with services.db.unit_of_work() as uow:
-            counts = await uow.stats.counts()
-            failing = [f for f in await uow.feeds.list_all() if f.last_error]
+            counts = await uow.stats.count_all()
+            failing = [f for f in await uow.feeds.list_feeds() if f.last_error]
     finally:
         await services.close()
     data = {"database": safe_url(settings.database_url), **asdict(counts)}

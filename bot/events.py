@@ -50,7 +50,7 @@ class EventService:
     async def load(self, uow: UnitOfWork, *, now: datetime) -> int:
         """Rebuild the index from the assignments stored in the last replay window."""
         self.index = EventIndex(self._config)
-        pairs = await uow.articles.documents_since(now - REPLAY_WINDOW)
+        pairs = await uow.articles.list_documents_since(now - REPLAY_WINDOW)
         for doc, event_id in pairs:
             self.index.add(doc, event_id)
         self._loaded = True
@@ -62,10 +62,10 @@ class EventService:
         if not self._loaded:
             await self.load(uow, now=now)
         self._evict(now)
-        article = await uow.articles.get(article_id)
+        article = await uow.articles.get_article(article_id)
         assert article is not None, f"article {article_id} vanished"
         doc = document_of(article)
-        current = await uow.articles.event_of(article_id)
+        current = await uow.articles.get_event_id(article_id)
         event_id = current if current is not None else self.index.assign(doc)
         if event_id is None:
             event_id = await uow.events.create(headline=article.title, now=now)
@@ -83,9 +83,9 @@ class EventService:
 
     async def refresh(self, uow: UnitOfWork, event_id: int, *, now: datetime) -> None:
         """Re-analyse an event after a change; mark it changed when its substance changed."""
-        record = await uow.events.get(event_id)
+        record = await uow.events.get_event(event_id)
         assert record is not None
-        articles = await uow.articles.list_for_event(event_id)
+        articles = await uow.articles.list_event_articles(event_id)
         # No summary here: only what decides "changed in substance", from memoised parts.
         analysis = analyse_event(articles, claims_of=self._claims, changes_of=self._changes)
         signature = analysis.signature
@@ -99,10 +99,10 @@ class EventService:
 
     async def briefing(self, uow: UnitOfWork, event_id: int) -> Briefing:
         """Return the current briefing of an event."""
-        record = await uow.events.get(event_id)
+        record = await uow.events.get_event(event_id)
         if record is None:
             raise LookupError(f"no event {event_id}")
-        articles = await uow.articles.list_for_event(event_id)
+        articles = await uow.articles.list_event_articles(event_id)
         return build_briefing(
             event_id,
             articles,

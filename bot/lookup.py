@@ -23,13 +23,13 @@ class EventLookup:
         self.default_zone = default_zone
 
     async def _zone(self, uow: UnitOfWork, chat_id: int) -> tzinfo:
-        sub = await uow.subscribers.get(chat_id)
+        sub = await uow.subscribers.get_subscriber(chat_id)
         return ZoneInfo(sub.timezone) if sub is not None and sub.active else self.default_zone
 
     async def recent(self, chat_id: int, *, limit: int = 10) -> tuple[list[Briefing], tzinfo]:
         """Return the briefings of the most recently updated events, and the chat's zone."""
         async with self.db.unit_of_work() as uow:
-            records = await uow.events.list_recent(limit=limit)
+            records = await uow.events.list_recent_events(limit=limit)
             briefings = [await self.events.briefing(uow, r.id) for r in records]
             return briefings, await self._zone(uow, chat_id)
 
@@ -52,7 +52,7 @@ class EventLookup:
         query = query.strip()
         async with self.db.unit_of_work() as uow:
             zone = await self._zone(uow, chat_id)
-            sub = await uow.subscribers.get(chat_id)
+            sub = await uow.subscribers.get_subscriber(chat_id)
             if sub is not None and sub.listed_events:
                 listed = sub.listed_events
             # isascii: "²".isdigit() is true but int() refuses it.
@@ -61,15 +61,15 @@ class EventLookup:
                 if 1 <= number <= len(listed):
                     event_id: int | None = listed[number - 1]
                 elif 1 <= number <= MAX_NUMBER:
-                    recent = await uow.events.list_recent(limit=number)
+                    recent = await uow.events.list_recent_events(limit=number)
                     event_id = recent[number - 1].id if number <= len(recent) else None
                 else:
                     event_id = None
             elif query:
-                found = await uow.events.search(query.split(), limit=1)
+                found = await uow.events.list_matching_events(query.split(), limit=1)
                 event_id = found[0].id if found else None
             else:
-                latest = await uow.events.list_recent(limit=1)
+                latest = await uow.events.list_recent_events(limit=1)
                 event_id = latest[0].id if latest else None
             if event_id is None:
                 return None, zone
@@ -81,5 +81,5 @@ class EventLookup:
     async def headline(self, event_id: int) -> str | None:
         """Return an event's headline, or None when there is no such event."""
         async with self.db.unit_of_work() as uow:
-            record = await uow.events.get(event_id)
+            record = await uow.events.get_event(event_id)
             return None if record is None else record.headline

@@ -78,11 +78,11 @@ def install_sqlite_pragmas(engine: Engine) -> None:
         event.listen(engine, "connect", _sqlite_pragmas)
 
 
-def create_engine_for(url: str, *, echo: bool = False) -> AsyncEngine:
+def create_engine_for(url: str) -> AsyncEngine:
     """Create the asyncio engine for ``url`` (SQLite files get their folder created)."""
     aurl = async_url(url)
     _prepare_sqlite_file(aurl)
-    kwargs: dict[str, Any] = {"echo": echo}
+    kwargs: dict[str, Any] = {}
     if _is_memory(aurl):
         # One shared connection, or every session would see its own empty database.
         kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+# Outbox states: pending -> sending -> sent, or -> dead (chat gone / undeliverable).
+PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
+
 
 @dataclass(frozen=True, slots=True)
 class EventRecord:
@@ -30,6 +33,17 @@ class AliasRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class RefetchTarget:
+    """An article whose page is due to be fetched again to catch edits."""
+
+    article_id: int
+    identity: str
+    location: str
+    source: str
+    first_seen: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class FeedRecord:
     id: int
     url: str
@@ -42,6 +56,54 @@ class FeedRecord:
     last_error: str | None
     error_count: int
     last_success_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriberRecord:
+    id: int
+    chat_id: int
+    timezone: str
+    digest_time: str | None
+    next_digest_at: datetime | None
+    last_digest_at: datetime | None
+    quiet_start: str | None
+    quiet_end: str | None
+    alerts: bool
+    active: bool
+    created_at: datetime
+    active_since: datetime
+    language: str | None = None
+    link_previews: bool = False
+    listed_events: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AlertMark:
+    """What one chat was last told about one event."""
+
+    subscriber_id: int
+    event_id: int
+    last_sent_at: datetime | None
+    signature: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRecord:
+    id: int
+    idempotency_key: str
+    chat_id: int
+    kind: str
+    text: str
+    parse_mode: str | None
+    reply_markup: str | None
+    silent: bool
+    state: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    sent_at: datetime | None
+    telegram_message_id: int | None
+    previews: bool = False
 
 
 @dataclass(frozen=True, slots=True)

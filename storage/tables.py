@@ -1,4 +1,4 @@
-"""SQLModel tables. Only storage/ touches these; everything else sees plain dataclasses."""
+"""SQLModel tables, each with the mapping to the plain record the rest of the code sees."""
 
 from __future__ import annotations
 
@@ -16,6 +16,16 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from bot.briefing.model import Article, Document, Version
+from storage.records import (
+    AlertMark,
+    AliasRecord,
+    EventRecord,
+    FeedRecord,
+    OutboxRecord,
+    RefetchTarget,
+    SubscriberRecord,
+)
 from storage.types import UTCDateTime
 
 
@@ -23,7 +33,7 @@ def _dt(nullable: bool = True, index: bool = False) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable, index=index)
 
 
-class Source(SQLModel, table=True):
+class SourceRow(SQLModel, table=True):
     """A news outlet (or an inbox folder standing for one)."""
 
     __tablename__ = "sources"
@@ -33,7 +43,7 @@ class Source(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_dt(nullable=False))
 
 
-class Feed(SQLModel, table=True):
+class FeedRow(SQLModel, table=True):
     """An RSS/Atom/RDF/JSON feed polled on a schedule, with its HTTP cache and error state."""
 
     __tablename__ = "feeds"
@@ -52,6 +62,22 @@ class Feed(SQLModel, table=True):
     # The last poll that answered with a usable feed (or "not modified").
     last_success_at: datetime | None = Field(default=None, sa_column=_dt())
 
+    def to_record(self) -> FeedRecord:
+        assert self.id is not None
+        return FeedRecord(
+            id=self.id,
+            url=self.url,
+            name=self.name,
+            interval_seconds=self.interval_seconds,
+            etag=self.etag,
+            last_modified=self.last_modified,
+            last_polled_at=self.last_polled_at,
+            next_poll_at=self.next_poll_at,
+            last_error=self.last_error,
+            error_count=self.error_count,
+            last_success_at=self.last_success_at,
+        )
+
 
 class ArticleRow(SQLModel, table=True):
     """An article: one stable identity (canonical URL, or source plus path)."""
@@ -66,6 +92,26 @@ class ArticleRow(SQLModel, table=True):
     fingerprint: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     first_seen: datetime = Field(sa_column=_dt(nullable=False, index=True))
     next_refetch_at: datetime | None = Field(default=None, sa_column=_dt(index=True))
+
+    def to_record(self, *, source: str, versions: tuple[Version, ...]) -> Article:
+        assert self.id is not None
+        return Article(
+            id=self.id,
+            source=source,
+            location=self.location,
+            versions=versions,
+            first_seen=self.first_seen,
+        )
+
+    def to_refetch_target(self, *, source: str) -> RefetchTarget:
+        assert self.id is not None
+        return RefetchTarget(
+            article_id=self.id,
+            identity=self.identity,
+            location=self.location,
+            source=source,
+            first_seen=self.first_seen,
+        )
 
 
 class ArticleVersionRow(SQLModel, table=True):
@@ -84,6 +130,26 @@ class ArticleVersionRow(SQLModel, table=True):
     updated: datetime | None = Field(default=None, sa_column=_dt())
     fetched: datetime = Field(sa_column=_dt(nullable=False))
 
+    def to_record(self) -> Version:
+        return Version(
+            number=self.number,
+            title=self.title,
+            text=self.text,
+            published=self.published,
+            updated=self.updated,
+            fetched=self.fetched,
+        )
+
+    def to_document(self, *, source: str) -> Document:
+        """Return this version as the document the event index clusters."""
+        return Document(
+            id=self.article_id,
+            title=self.title,
+            text=self.text,
+            published=self.published or self.updated,
+            source=source,
+        )
+
 
 class ArticleAliasRow(SQLModel, table=True):
     """Another identity of a stored article: a syndicated copy found to be a duplicate of it."""
@@ -96,6 +162,15 @@ class ArticleAliasRow(SQLModel, table=True):
     # The copy's content when it was recognised: the same content again is a duplicate at once.
     content_hash: str = Field(max_length=64)
     created_at: datetime = Field(sa_column=_dt(nullable=False))
+
+    def to_record(self, *, article_location: str) -> AliasRecord:
+        return AliasRecord(
+            identity=self.identity,
+            article_id=self.article_id,
+            article_location=article_location,
+            content_hash=self.content_hash,
+            created_at=self.created_at,
+        )
 
 
 class EventRow(SQLModel, table=True):
@@ -114,8 +189,21 @@ class EventRow(SQLModel, table=True):
     # A digest of what subscribers were last told, to tell substance from noise.
     signature: str = Field(default="", max_length=64)
 
+    def to_record(self) -> EventRecord:
+        assert self.id is not None
+        return EventRecord(
+            id=self.id,
+            headline=self.headline,
+            first_seen=self.first_seen,
+            last_updated=self.last_updated,
+            changed_at=self.changed_at,
+            article_count=self.article_count,
+            source_count=self.source_count,
+            signature=self.signature,
+        )
 
-class Subscriber(SQLModel, table=True):
+
+class SubscriberRow(SQLModel, table=True):
     """A Telegram chat that receives alerts and a daily digest."""
 
     __tablename__ = "subscribers"
@@ -143,8 +231,30 @@ class Subscriber(SQLModel, table=True):
     # "/summary 2" means the second of them.
     listed_events: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
+    def to_record(self) -> SubscriberRecord:
+        assert self.id is not None
+        return SubscriberRecord(
+            id=self.id,
+            chat_id=self.chat_id,
+            timezone=self.timezone,
+            digest_time=self.digest_time,
+            next_digest_at=self.next_digest_at,
+            last_digest_at=self.last_digest_at,
+            quiet_start=self.quiet_start,
+            quiet_end=self.quiet_end,
+            alerts=self.alerts,
+            active=self.active,
+            created_at=self.created_at,
+            active_since=self.active_since or self.created_at,
+            language=self.language,
+            link_previews=self.link_previews,
+            listed_events=tuple(
+                int(i) for i in (self.listed_events or "").split(",") if i.isdigit()
+            ),
+        )
 
-class Subscription(SQLModel, table=True):
+
+class SubscriptionRow(SQLModel, table=True):
     """What a subscriber wants: every event (empty keywords) or events matching keywords."""
 
     __tablename__ = "subscriptions"
@@ -156,7 +266,7 @@ class Subscription(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_dt(nullable=False))
 
 
-class EventAlert(SQLModel, table=True):
+class EventAlertRow(SQLModel, table=True):
     """What one chat was last told about one event (for the alert window)."""
 
     __tablename__ = "event_alerts"
@@ -168,8 +278,11 @@ class EventAlert(SQLModel, table=True):
     last_sent_at: datetime | None = Field(default=None, sa_column=_dt())
     signature: str = Field(default="", max_length=64)
 
+    def to_record(self) -> AlertMark:
+        return AlertMark(self.subscriber_id, self.event_id, self.last_sent_at, self.signature)
 
-class OutboxMessage(SQLModel, table=True):
+
+class OutboxRow(SQLModel, table=True):
     """A message waiting to be delivered (or delivered), keyed for exactly-once sending."""
 
     __tablename__ = "outbox"
@@ -193,3 +306,23 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_dt(nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=_dt())
     telegram_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+
+    def to_record(self) -> OutboxRecord:
+        assert self.id is not None
+        return OutboxRecord(
+            id=self.id,
+            idempotency_key=self.idempotency_key,
+            chat_id=self.chat_id,
+            kind=self.kind,
+            text=self.text,
+            parse_mode=self.parse_mode,
+            reply_markup=self.reply_markup,
+            silent=self.silent,
+            state=self.state,
+            attempts=self.attempts,
+            next_attempt_at=self.next_attempt_at,
+            last_error=self.last_error,
+            sent_at=self.sent_at,
+            telegram_message_id=self.telegram_message_id,
+            previews=self.previews,
+        )

@@ -9,19 +9,14 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import create_engine_for, session_factory, upgrade
-from storage.delivery_repositories import (
-    EventAlertRepository,
-    OutboxRepository,
-    SubscriberRepository,
-    SubscriptionRepository,
-)
-from storage.repositories import (
-    ArticleRepository,
-    EventRepository,
-    FeedRepository,
-    SourceRepository,
-    StatsRepository,
-)
+from storage.repositories.alerts import EventAlertRepository
+from storage.repositories.articles import ArticleRepository
+from storage.repositories.events import EventRepository
+from storage.repositories.feeds import FeedRepository
+from storage.repositories.outbox import OutboxRepository
+from storage.repositories.sources import SourceRepository
+from storage.repositories.stats import StatsRepository
+from storage.repositories.subscribers import SubscriberRepository, SubscriptionRepository
 
 
 class UnitOfWork:
@@ -61,9 +56,9 @@ class UnitOfWork:
 class Database:
     """The engine and the unit-of-work factory for one database URL."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str) -> None:
         self.url = url
-        self.engine: AsyncEngine = create_engine_for(url, echo=echo)
+        self.engine: AsyncEngine = create_engine_for(url)
         self._factory = session_factory(self.engine)
 
     def unit_of_work(self) -> UnitOfWork:

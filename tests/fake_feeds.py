@@ -76,7 +76,7 @@ class FakeFeedServer:
 
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
-        self._httpd.handle_error = lambda request, address: None  # type: ignore[method-assign]
+        self._httpd.handle_error = lambda request, address: None  # type: ignore[method-assign, assignment]
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
@@ -101,7 +101,7 @@ class FakeFeedServer:
     def feed(self, path: str, body: bytes, *, etag: str | None = "v1") -> str:
         """Serve a feed with ETag and Last-Modified, answering 304 to a matching request."""
         modified = format_datetime(datetime(2026, 1, 8, 9, 0, tzinfo=UTC), usegmt=True)
-        state = {"body": body, "etag": etag}
+        state: dict[str, object] = {"body": body, "etag": etag}
 
         def handler(request: Request) -> Reply:
             tag = state["etag"]

@@ -333,7 +333,7 @@ class FakeTelegram:
         result = await handler(params)
         async with self._changed:
             self._changed.notify_all()
-        return result  # type: ignore[no-any-return]
+        return result
 
     async def _api_getMe(self, params: dict[str, Any]) -> tuple[int, bytes, str]:
         return _ok({"id": 1, "is_bot": True, "first_name": "briefbot", "username": "briefbot_test"})

@@ -31,7 +31,7 @@ def parsed(name: str, url: str) -> ParsedArticle:
 
 async def changed_at(db: Database, event_id: int) -> datetime:
     async with db.unit_of_work() as uow:
-        record = await uow.events.get(event_id)
+        record = await uow.events.get_event(event_id)
     assert record is not None
     return record.changed_at
 

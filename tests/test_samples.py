@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import lxml.html  # type: ignore[import-untyped]
+import lxml.html
 import pytest
 
 from bot.briefing.text import split_sentences

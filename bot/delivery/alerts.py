@@ -15,8 +15,7 @@ from bot.events import EventService
 from bot.i18n import Translator, pick, translator
 from handlers.keyboards import event_keyboard_json
 from handlers.render import alert_html
-from storage.delivery_repositories import AlertMark, SubscriberRecord
-from storage.records import EventRecord
+from storage.records import AlertMark, EventRecord, SubscriberRecord
 from storage.unit_of_work import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -110,7 +109,7 @@ class AlertService:
         cannot be read) is logged and skipped instead of holding up every other alert.
         """
         async with self.db.unit_of_work() as uow:
-            candidates = await uow.events.list_recent(
+            candidates = await uow.events.list_recent_events(
                 limit=self.max_events, since=now - self.lookback, min_sources=self.min_sources
             )
             if not candidates:
@@ -118,7 +117,9 @@ class AlertService:
             subscribers = await uow.subscribers.list_alerted()
             if not subscribers:
                 return 0
-            filters = await uow.subscriptions.by_subscriber([s.id for s in subscribers])
+            filters = await uow.subscriptions.list_keywords_by_subscriber(
+                [s.id for s in subscribers]
+            )
         queued = 0
         for event in candidates:
             try:
@@ -139,7 +140,7 @@ class AlertService:
         now: datetime,
     ) -> int:
         """Queue the alerts about one event that are due; return how many."""
-        marks = await uow.alerts.for_event(event.id)
+        marks = await uow.alerts.get_marks_for_event(event.id)
         due = [
             s
             for s in subscribers

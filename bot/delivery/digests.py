@@ -15,7 +15,7 @@ from bot.events import EventService
 from bot.i18n import format_day, pick, translator
 from handlers.keyboards import numbered_keyboard_json
 from handlers.render import digest_html
-from storage.delivery_repositories import SubscriberRecord
+from storage.records import SubscriberRecord
 from storage.unit_of_work import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -110,8 +110,8 @@ class DigestService:
         zone = ZoneInfo(sub.timezone)
         slot = sub.next_digest_at
         since = sub.last_digest_at or (slot - self.first_lookback)
-        filters = await uow.subscriptions.list_for(sub.id)
-        records = await uow.events.list_recent(limit=self.max_events * 5, since=since)
+        filters = await uow.subscriptions.list_keywords(sub.id)
+        records = await uow.events.list_recent_events(limit=self.max_events * 5, since=since)
         briefings = []
         for record in records:
             briefing = await self._briefing(uow, record.id, cache)

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from telegram import Bot
 
 from bot.delivery.sender import Delivery, RateLimiter, Result, send_message
-from storage.delivery_repositories import OutboxRecord
+from storage.records import OutboxRecord
 from storage.types import utcnow
 from storage.unit_of_work import Database
 

@@ -20,7 +20,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import BaseRateLimiter, ExtBot
 from telegram.warnings import PTBDeprecationWarning
 
-from storage.delivery_repositories import OutboxRecord
+from storage.records import OutboxRecord
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.briefing.text import content_stems
 from bot.config import Settings, parse_hhmm, parse_timezone
 from bot.delivery.schedule import next_digest_at
-from storage.delivery_repositories import SubscriberRecord
+from storage.records import SubscriberRecord
 from storage.types import utcnow
 from storage.unit_of_work import Database, UnitOfWork
 
@@ -50,10 +50,10 @@ class SubscriberService:
         self.clock = clock
 
     async def _settings(self, uow: UnitOfWork, sub: SubscriberRecord) -> ChatSettings:
-        return ChatSettings(sub, await uow.subscriptions.list_for(sub.id))
+        return ChatSettings(sub, await uow.subscriptions.list_keywords(sub.id))
 
     async def _active(self, uow: UnitOfWork, chat_id: int) -> SubscriberRecord:
-        sub = await uow.subscribers.get(chat_id)
+        sub = await uow.subscribers.get_subscriber(chat_id)
         if sub is None or not sub.active:
             raise NotSubscribed(chat_id)
         return sub
@@ -74,7 +74,7 @@ class SubscriberService:
             )
             if sub.language is None and language is not None:
                 sub = await uow.subscribers.set_fields(chat_id, language=language) or sub
-            if not await uow.subscriptions.list_for(sub.id):
+            if not await uow.subscriptions.list_keywords(sub.id):
                 await uow.subscriptions.add(sub.id, "", now=now)
             if sub.next_digest_at is None:
                 sub = (
@@ -177,13 +177,13 @@ class SubscriberService:
     async def language(self, chat_id: int) -> str | None:
         """Return the language the chat chose (or had at /start); None when it has none."""
         async with self.db.unit_of_work() as uow:
-            sub = await uow.subscribers.get(chat_id)
+            sub = await uow.subscribers.get_subscriber(chat_id)
             return None if sub is None else sub.language
 
     async def current(self, chat_id: int) -> ChatSettings | None:
         """Return the chat's settings, or None when it never subscribed or stopped."""
         async with self.db.unit_of_work() as uow:
-            sub = await uow.subscribers.get(chat_id)
+            sub = await uow.subscribers.get_subscriber(chat_id)
             if sub is None or not sub.active:
                 return None
             return await self._settings(uow, sub)

@@ -31,8 +31,7 @@ from bot.ingest.fetch import Fetcher, FetchError
 from bot.ingest.model import IngestResult, Outcome, ParsedArticle
 from bot.ingest.urls import canonical_url, feed_name
 from bot.pipeline import Pipeline
-from storage.records import FeedRecord
-from storage.repositories import RefetchTarget
+from storage.records import FeedRecord, RefetchTarget
 from storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)
@@ -335,7 +334,7 @@ class FeedPoller:
     async def poll_due(self, now: datetime) -> list[FeedReport]:
         """Poll every feed whose time has come; one failing feed never stops the others."""
         async with self.db.unit_of_work() as uow:
-            feeds = await uow.feeds.due(now)
+            feeds = await uow.feeds.list_due_feeds(now)
         return list(await asyncio.gather(*(self._bounded(feed, now) for feed in feeds)))
 
     async def _bounded(self, feed: FeedRecord, now: datetime) -> FeedReport:
@@ -406,7 +405,7 @@ class FeedPoller:
         """Turn entries into articles, fetching the page of each new teaser-only entry."""
         identities = [entry_identity(e, feed.url) for e in entries]
         async with self.db.unit_of_work() as uow:
-            known = await uow.articles.known_identities([i for i in identities if i])
+            known = await uow.articles.list_known_identities([i for i in identities if i])
         tasks = []
         for entry, identity in zip(entries, identities, strict=True):
             tasks.append(self._guarded_article(feed, entry, identity, known=identity in known))
@@ -493,7 +492,7 @@ class FeedPoller:
     async def refetch_due(self, now: datetime) -> list[IngestResult]:
         """Fetch the pages of recent articles again; a changed page becomes a new version."""
         async with self.db.unit_of_work() as uow:
-            targets = await uow.articles.due_refetches(now, limit=REFETCH_BATCH)
+            targets = await uow.articles.list_due_refetches(now, limit=REFETCH_BATCH)
         return list(await asyncio.gather(*(self._refetch(t, now) for t in targets)))
 
     async def _refetch(self, target: RefetchTarget, now: datetime) -> IngestResult:

@@ -79,7 +79,7 @@ def _duplicate(item: ParsedArticle, article_id: int, location: str, why: str) ->
 
 async def _still_a_copy(uow: UnitOfWork, article_id: int, print_: bytes | None) -> bool:
     """Tell whether a fingerprint still matches any version of the article."""
-    article = await uow.articles.get(article_id)
+    article = await uow.articles.get_article(article_id)
     if print_ is None or article is None:
         return False
     for version in article.versions:
@@ -99,9 +99,9 @@ async def store_article(uow: UnitOfWork, item: ParsedArticle, *, now: datetime) 
     article's own versions never mix in a copy's text).
     """
     digest = content_hash(item.title, item.text)
-    existing = await uow.articles.get_by_identity(item.identity)
+    existing = await uow.articles.get_article_by_identity(item.identity)
     if existing is not None:
-        if await uow.articles.latest_hash(existing.id) == digest:
+        if await uow.articles.get_latest_hash(existing.id) == digest:
             return IngestResult(
                 item.location, Outcome.UNCHANGED, article_id=existing.id, title=item.title
             )
@@ -127,9 +127,9 @@ async def store_article(uow: UnitOfWork, item: ParsedArticle, *, now: datetime) 
         if await _still_a_copy(uow, alias.article_id, print_):
             return _duplicate(item, alias.article_id, alias.article_location, "a copy seen before")
         await uow.articles.remove_alias(item.identity)
-    source_id = await uow.sources.get_or_create(item.source, now=now)
+    source_id = await uow.sources.get_or_create_id(item.source, now=now)
     if print_ is not None:
-        candidates = await uow.articles.recent_fingerprints(
+        candidates = await uow.articles.list_recent_fingerprints(
             source_id, since=now - DUPLICATE_WINDOW, limit=DUPLICATE_CANDIDATES
         )
         closest = _closest(print_, candidates)

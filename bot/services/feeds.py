@@ -165,7 +165,7 @@ class FeedService:
         candidates = [wanted, clean_name(f"{wanted} ({feed_name(url)})")]
         candidates += [clean_name(f"{wanted} ({n})") for n in range(2, 100)]
         for name in candidates:
-            taken = await uow.feeds.find_by_name(name)
+            taken = await uow.feeds.find_feed_by_name(name)
             if taken is None or taken.url == url:
                 return name
         return clean_name(f"{wanted} {url}")
@@ -184,7 +184,7 @@ class FeedService:
         """
         clean = self.validate(url)
         async with self.db.unit_of_work() as uow:
-            existing = await uow.feeds.find(clean)
+            existing = await uow.feeds.find_feed(clean)
         if existing is not None:
             return AddedFeed(existing, added=False)
         problem = None
@@ -206,7 +206,7 @@ class FeedService:
     async def remove(self, ref: str) -> FeedRecord | None:
         """Remove a feed by id or URL (its articles are kept); None when there is no such feed."""
         async with self.db.unit_of_work() as uow:
-            found = await uow.feeds.find(ref.strip())
+            found = await uow.feeds.find_feed(ref.strip())
             if found is not None:
                 await uow.feeds.remove(found.id)
             return found
@@ -214,8 +214,8 @@ class FeedService:
     async def list(self) -> list[FeedStatus]:
         """Return every feed with its article count, oldest first."""
         async with self.db.unit_of_work() as uow:
-            feeds = await uow.feeds.list_all()
-            counts = await uow.feeds.article_counts()
+            feeds = await uow.feeds.list_feeds()
+            counts = await uow.feeds.count_articles_by_source()
         return [FeedStatus(f, counts.get(f.name, 0)) for f in feeds]
 
     async def import_opml(self, data: bytes) -> ImportReport:
@@ -252,7 +252,7 @@ class FeedService:
             await fetcher.close()
         async with self.db.unit_of_work() as uow:
             for _, clean, name in cleaned:
-                existing = await uow.feeds.find(clean)
+                existing = await uow.feeds.find_feed(clean)
                 if existing is not None:
                     report.existing.append(existing)
                     continue
@@ -265,4 +265,4 @@ class FeedService:
     async def export_opml(self) -> bytes:
         """Return every feed as an OPML 2.0 document."""
         async with self.db.unit_of_work() as uow:
-            return write_opml(await uow.feeds.list_all())
+            return write_opml(await uow.feeds.list_feeds())

@@ -86,8 +86,8 @@ class Bot:
         async with asyncio.timeout(within):
             while True:
                 async with self.services.db.unit_of_work() as uow:
-                    sending = (await uow.outbox.counts()).get("sending", 0)
-                    due = await uow.outbox.next_due()  # of pending ones, when none is sending
+                    sending = (await uow.outbox.count_by_state()).get("sending", 0)
+                    due = await uow.outbox.get_next_due()  # of pending ones, when none is sending
                 if not sending and (due is None or due > horizon):
                     return
                 await asyncio.sleep(0.02)

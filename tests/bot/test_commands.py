@@ -73,8 +73,8 @@ async def test_stop_drops_the_chats_queued_messages(bot_factory: Any, command: s
         (reply,) = await bot.say(CHAT, command)
         assert "Stopped" in reply
         async with bot.services.db.unit_of_work() as uow:
-            mine = await uow.outbox.list_all(chat_id=CHAT)
-            other = await uow.outbox.list_all(chat_id=7)
+            mine = await uow.outbox.list_messages(chat_id=CHAT)
+            other = await uow.outbox.list_messages(chat_id=7)
         assert [(m.state, m.last_error) for m in mine] == [("dead", "stopped")] * 2
         assert [m.state for m in other] == ["pending"]
 

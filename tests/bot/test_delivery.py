@@ -22,7 +22,7 @@ from bot.delivery.outbox import OutboxWorker
 from bot.delivery.sender import RateLimiter
 from handlers.render import briefing_html
 from storage.db import upgrade
-from storage.delivery_repositories import OutboxRecord
+from storage.records import OutboxRecord
 from storage.types import utcnow
 from storage.unit_of_work import Database
 from tests.bot.conftest import ANTWERP_STRIKE, CESENA_FLOOD, FAST
@@ -82,7 +82,7 @@ async def _deliver_all(worker: OutboxWorker, db: Database, *, within: float = 8)
         while True:
             await worker.drain()
             async with db.unit_of_work() as uow:
-                counts = await uow.outbox.counts()
+                counts = await uow.outbox.count_by_state()
             if not counts.get("pending") and not counts.get("sending"):
                 return
             await asyncio.sleep(0.01)
@@ -110,8 +110,8 @@ async def test_storm_of_429_and_500_loses_and_duplicates_nothing(
     assert worker.stats.retried > 5
     assert worker.stats.sent == len(texts)
     async with db.unit_of_work() as uow:
-        assert await uow.outbox.counts() == {"sent": len(texts)}
-        assert all(m.telegram_message_id for m in await uow.outbox.list_all())
+        assert await uow.outbox.count_by_state() == {"sent": len(texts)}
+        assert all(m.telegram_message_id for m in await uow.outbox.list_messages())
 
 
 async def test_crash_between_queueing_and_sending_sends_each_once(
@@ -125,7 +125,7 @@ async def test_crash_between_queueing_and_sending_sends_each_once(
 
     async def marked() -> int:
         async with first.unit_of_work() as uow:
-            return (await uow.outbox.counts()).get("sent", 0)
+            return (await uow.outbox.count_by_state()).get("sent", 0)
 
     async with asyncio.timeout(10):
         while await marked() < 20:  # noqa: ASYNC110  (polls the database)
@@ -134,7 +134,7 @@ async def test_crash_between_queueing_and_sending_sends_each_once(
     with pytest.raises(asyncio.CancelledError):
         await task
     async with first.unit_of_work() as uow:
-        assert (await uow.outbox.counts()).get("sending", 0) > 0
+        assert (await uow.outbox.count_by_state()).get("sending", 0) > 0
     await first.dispose()
     fake.hold_after(None)
 
@@ -158,7 +158,7 @@ async def test_clean_stop_keeps_pending_messages_queued(
     stop.set()
     await task
     async with db.unit_of_work() as uow:
-        counts = await uow.outbox.counts()
+        counts = await uow.outbox.count_by_state()
     assert counts.get("sending", 0) == 0
     assert counts["pending"] + counts["sent"] == len(texts)
     assert counts["pending"] > 0
@@ -180,9 +180,9 @@ async def test_blocked_chat_is_unsubscribed_and_its_messages_dropped(
     assert {s.chat_id for s in fake.sent} == {1, 3}
     assert len(fake.sent) == len(texts) - 3
     async with db.unit_of_work() as uow:
-        sub = await uow.subscribers.get(2)
+        sub = await uow.subscribers.get_subscriber(2)
         assert sub is not None and not sub.active
-        assert [m.state for m in await uow.outbox.list_all(chat_id=2)] == ["dead"] * 3
+        assert [m.state for m in await uow.outbox.list_messages(chat_id=2)] == ["dead"] * 3
 
 
 async def test_unparsable_html_is_resent_as_plain_text(
@@ -233,7 +233,7 @@ async def test_long_briefing_is_split_into_valid_messages(
 async def _sent_exactly_once(bot: Any) -> list[OutboxRecord]:
     """Check every outbox message went out once, as recorded; return them."""
     async with bot.services.db.unit_of_work() as uow:
-        queued = await uow.outbox.list_all()
+        queued = await uow.outbox.list_messages()
     assert {m.state for m in queued} == {"sent"}
     delivered = Counter((s.chat_id, s.text) for s in bot.fake.sent)
     assert len(bot.fake.sent) == len(queued)
@@ -280,8 +280,8 @@ async def test_blocked_chat_is_deactivated_by_the_running_bot(bot_factory: Any) 
         await bot.settle()
         assert [r.chat_id for r in bot.fake.refused] == [8002]
         async with bot.services.db.unit_of_work() as uow:
-            blocked = await uow.subscribers.get(8002)
-            assert [m.state for m in await uow.outbox.list_all(chat_id=8002)] == ["dead"]
+            blocked = await uow.subscribers.get_subscriber(8002)
+            assert [m.state for m in await uow.outbox.list_messages(chat_id=8002)] == ["dead"]
         assert blocked is not None and not blocked.active
         await bot.ingest(*CESENA_FLOOD)  # the next alert skips the blocked chat
         await bot.settle()
@@ -339,7 +339,7 @@ async def test_old_sent_and_dead_messages_are_purged(bot_factory: Any) -> None:
 
         async def keys() -> list[str]:
             async with bot.services.db.unit_of_work() as uow:
-                return [m.idempotency_key for m in await uow.outbox.list_all()]
+                return [m.idempotency_key for m in await uow.outbox.list_messages()]
 
         async with asyncio.timeout(10):  # the retention job runs every 0.2 s in FAST
             while "old" in await keys():  # noqa: ASYNC110  (polls the database)

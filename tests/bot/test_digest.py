@@ -40,7 +40,7 @@ async def test_a_digest_of_15_events_shows_ten_numbered_and_5_more(bot_factory: 
         articles = [distinct_story(n, s) for n in range(15) for s in ("Gamma Wire", "Beta Times")]
         await bot.services.pipeline.ingest(articles)
         async with bot.services.db.unit_of_work() as uow:
-            assert (await uow.stats.counts()).events == 15
+            assert (await uow.stats.count_all()).events == 15
             await uow.subscribers.set_fields(CHAT, next_digest_at=bot.clock())
         assert await bot.runtime.sweep_digests() == 1
         await bot.settle()

@@ -63,8 +63,8 @@ async def test_alerts_skip_a_bad_event_and_a_bad_chat(
     _break_event(path, "Savio")
     queued = await AlertService(db, events).check(T0 + timedelta(minutes=1))
     async with db.unit_of_work() as uow:
-        good = await uow.outbox.list_all(chat_id=GOOD)
-        bad = await uow.outbox.list_all(chat_id=BAD)
+        good = await uow.outbox.list_messages(chat_id=GOOD)
+        bad = await uow.outbox.list_messages(chat_id=BAD)
     assert queued == 1
     assert len(good) == 1 and "Antwerp" in good[0].text
     assert bad == []
@@ -83,9 +83,9 @@ async def test_digests_skip_a_bad_event_and_retry_a_bad_chat_later(
             await uow.subscribers.set_fields(chat, next_digest_at=now)
     assert await DigestService(db, events).sweep(now) == 1
     async with db.unit_of_work() as uow:
-        (digest,) = await uow.outbox.list_all(chat_id=GOOD)
-        bad_chat = await uow.subscribers.get(BAD)
-        assert await uow.outbox.list_all(chat_id=BAD) == []
+        (digest,) = await uow.outbox.list_messages(chat_id=GOOD)
+        bad_chat = await uow.subscribers.get_subscriber(BAD)
+        assert await uow.outbox.list_messages(chat_id=BAD) == []
     assert "Antwerp" in digest.text and "Cesena" not in digest.text
     assert bad_chat is not None and bad_chat.next_digest_at == now + timedelta(hours=1)
     assert "digest for chat 12 failed" in caplog.text

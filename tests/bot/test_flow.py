@@ -60,7 +60,7 @@ async def test_start_inbox_alert_summary_sources(bot_factory: Any) -> None:
         # window it is folded: no alert until the window has passed, then exactly one.
         _drop(bot.inbox, "harbour", "strike.txt", "strike_outlet_b_v2.txt")
         async with bot.services.db.unit_of_work() as uow:
-            (event,) = await uow.events.list_recent(limit=1)
+            (event,) = await uow.events.list_recent_events(limit=1)
         await bot.fake.wait_for(lambda: _signature(bot) != event.signature, 10)
         await bot.runtime.check_alerts()
         assert len([s for s in bot.fake.to(CHAT) if "🔔" in s.text]) == 1
@@ -119,7 +119,7 @@ async def test_admin_commands_refused_to_others_and_documents_ingested(
         assert "only the bot's admins" in bot.fake.to(CHAT)[-1].text
         assert "getFile" not in bot.fake.methods()
         async with bot.services.db.unit_of_work() as uow:
-            assert (await uow.stats.counts()).articles == 0
+            assert (await uow.stats.count_all()).articles == 0
 
         (reply,) = await bot.say(ADMIN, "/help")
         assert "/addfeed" in reply

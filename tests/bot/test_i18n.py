@@ -43,8 +43,8 @@ def test_every_marked_text_is_translated(lang: str) -> None:
     missing = []
     for message in sorted(texts, key=str):
         entry = catalog.get(message if isinstance(message, str) else message[0])
-        strings = [] if entry is None else entry.string
-        strings = [strings] if isinstance(strings, str) else list(strings)
+        found = None if entry is None else entry.string
+        strings = [found] if isinstance(found, str) else list(found or ())
         if entry is None or entry.fuzzy or not strings or not all(strings):
             missing.append(message)
             continue

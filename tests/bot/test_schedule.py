@@ -21,7 +21,7 @@ NEW_YORK = ZoneInfo("America/New_York")
 
 
 def _utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc, arg-type]
 
 
 def test_next_digest_keeps_local_time_across_spring_forward() -> None:
@@ -70,7 +70,7 @@ def test_quiet_hours_wrap_midnight() -> None:
 
 
 async def _event(uow: UnitOfWork, headline: str, now: datetime) -> None:
-    source = await uow.sources.get_or_create("Wire", now=now)
+    source = await uow.sources.get_or_create_id("Wire", now=now)
     article = await uow.articles.add(
         identity=headline, source_id=source, location=headline, fingerprint=None, now=now
     )
@@ -110,8 +110,8 @@ async def test_sweep_sends_one_digest_per_local_day_across_dst(tmp_path: Path) -
                 await DigestService(db, EventService()).sweep(now)  # a restart: no repeat
             now += timedelta(minutes=30)
         async with db.unit_of_work() as uow:
-            messages = await uow.outbox.list_all(chat_id=77)
-            after = await uow.subscribers.get(77)
+            messages = await uow.outbox.list_messages(chat_id=77)
+            after = await uow.subscribers.get_subscriber(77)
     finally:
         await db.dispose()
     keys = [m.idempotency_key for m in messages]
@@ -147,7 +147,7 @@ async def test_moving_the_digest_later_the_same_day_still_sends_it(tmp_path: Pat
         assert moved.subscriber.next_digest_at == _utc(2026, 5, 4, 10, 0)
         assert await digests.sweep(_utc(2026, 5, 4, 10, 0)) == 1
         async with db.unit_of_work() as uow:
-            messages = await uow.outbox.list_all(chat_id=77)
+            messages = await uow.outbox.list_messages(chat_id=77)
     finally:
         await db.dispose()
     assert [m.idempotency_key for m in messages] == [

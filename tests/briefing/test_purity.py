@@ -42,7 +42,7 @@ def impurities(path: Path) -> list[str]:
                 modules = [part for m in modules for part in m.split(".")]
         for module in modules:
             if module.split(".")[0] in FORBIDDEN_MODULES:
-                found.append(f"{path.name}:{node.lineno} imports {module}")
+                found.append(f"{path.name}:{node.lineno} imports {module}")  # type: ignore[attr-defined]
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)

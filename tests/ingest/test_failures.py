@@ -93,7 +93,7 @@ async def test_concurrent_ingests_from_a_new_source_are_all_stored(database: Dat
     results = await asyncio.gather(*(pipeline.ingest_one(article(n, "Brand New")) for n in (1, 2)))
     assert [r.outcome for r in results] == [Outcome.NEW, Outcome.NEW], results
     same = article(3, "Brand New")
-    results = await asyncio.gather(pipeline.ingest_one(same), pipeline.ingest_one(same))
+    results = list(await asyncio.gather(pipeline.ingest_one(same), pipeline.ingest_one(same)))
     assert sorted(r.outcome for r in results) == sorted([Outcome.NEW, Outcome.UNCHANGED])
 
 
@@ -109,10 +109,10 @@ async def test_source_created_by_another_process_meanwhile_is_reused(
 
     async def second_process() -> int:
         async with database.unit_of_work() as uow:
-            return await uow.sources.get_or_create("Brand New", now=NOW)
+            return await uow.sources.get_or_create_id("Brand New", now=NOW)
 
     async with database.unit_of_work() as first:
-        first_id = await first.sources.get_or_create("Brand New", now=NOW)
+        first_id = await first.sources.get_or_create_id("Brand New", now=NOW)
         event.listen(database.engine.sync_engine, "before_cursor_execute", watch)
         try:
             # The second one looks (finds nothing yet: not committed) and tries to insert;
@@ -123,4 +123,4 @@ async def test_source_created_by_another_process_meanwhile_is_reused(
             event.remove(database.engine.sync_engine, "before_cursor_execute", watch)
     assert await second == first_id
     async with database.unit_of_work() as uow:
-        assert (await uow.stats.counts()).sources == 1
+        assert (await uow.stats.count_all()).sources == 1

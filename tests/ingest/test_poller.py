@@ -62,7 +62,7 @@ async def add_feed(db: Database, url: str, name: str = "Example News") -> FeedRe
 
 async def get_feed(db: Database, feed_id: int) -> FeedRecord:
     async with db.unit_of_work() as uow:
-        feed = await uow.feeds.get(feed_id)
+        feed = await uow.feeds.get_feed(feed_id)
     assert feed is not None
     return feed
 
@@ -132,7 +132,7 @@ async def test_first_poll_stores_entries_and_second_is_not_modified(
     assert again.results == []
     assert server.not_modified["/feed.xml"] == 1
     async with database.unit_of_work() as uow:
-        article = await uow.articles.get_by_identity("http://example.test/story/1")
+        article = await uow.articles.get_article_by_identity("http://example.test/story/1")
     assert article is not None
     assert article.published == datetime(2026, 1, 8, 9, 0, tzinfo=UTC)
 
@@ -159,7 +159,7 @@ async def test_teaser_entry_takes_the_article_page_text(
     report = await poller.poll_feed(await add_feed(database, url), NOW)
     assert [r.outcome for r in report.results] == [Outcome.NEW]
     async with database.unit_of_work() as uow:
-        article = await uow.articles.get(report.results[0].article_id or 0)
+        article = await uow.articles.get_article(report.results[0].article_id or 0)
     assert article is not None
     assert "120 million dollars" in article.latest.text
     assert "Copyright" not in article.latest.text
@@ -191,8 +191,8 @@ async def test_entries_without_link_guid_or_date(
     assert [r.outcome for r in report.results] == [Outcome.REJECTED, Outcome.NEW, Outcome.NEW]
     assert "neither a link nor a guid" in report.results[0].reason
     async with database.unit_of_work() as uow:
-        guid = await uow.articles.get_by_identity("guid:127.0.0.1/item-77")
-        undated_article = await uow.articles.get_by_identity("http://example.test/u")
+        guid = await uow.articles.get_article_by_identity("guid:127.0.0.1/item-77")
+        undated_article = await uow.articles.get_article_by_identity("http://example.test/u")
     assert guid is not None
     assert undated_article is not None and undated_article.published is None
 
@@ -296,7 +296,7 @@ def test_backoff_and_refetch_schedules() -> None:
 
 async def count_articles(db: Database) -> int:
     async with db.unit_of_work() as uow:
-        return (await uow.stats.counts()).articles
+        return (await uow.stats.count_all()).articles
 
 
 async def test_stored_articles_survive_a_failing_feed(
@@ -312,12 +312,12 @@ async def test_stored_articles_survive_a_failing_feed(
         (Reply(200, b'{"version": "https://jsonfeed.org/version/1.1", "items": 3}'), "items"),
     ]
     for n, (reply, expected) in enumerate(broken, start=1):
-        server.route("/feed.xml", lambda _r, reply=reply: reply)
+        server.route("/feed.xml", lambda _r, reply=reply: reply)  # type: ignore[misc]
         report = await poller.poll_feed(await get_feed(database, feed.id), NOW + timedelta(days=n))
         assert report.status == "error" and expected in (report.error or ""), report.error
         assert await count_articles(database) == 2
     async with database.unit_of_work() as uow:
-        article = await uow.articles.get_by_identity("http://example.test/story/2")
+        article = await uow.articles.get_article_by_identity("http://example.test/story/2")
     assert article is not None and article.title == "Story number 2"
     assert (await get_feed(database, feed.id)).error_count == len(broken)
 
@@ -351,8 +351,8 @@ async def test_odd_items_are_skipped_and_the_rest_of_the_feed_is_stored(
     assert outcomes == [Outcome.NEW, Outcome.NEW, Outcome.NEW, Outcome.REJECTED]
     assert "entry 3 could not be read" in report.results[3].reason
     async with database.unit_of_work() as uow:
-        by_guid = await uow.articles.get_by_identity("guid:127.0.0.1/2")
-        resolved = await uow.articles.get_by_identity(server.url("/stories/r"))
+        by_guid = await uow.articles.get_article_by_identity("guid:127.0.0.1/2")
+        resolved = await uow.articles.get_article_by_identity(server.url("/stories/r"))
     assert by_guid is not None and by_guid.published is None
     assert resolved is not None and resolved.location == server.url("/stories/r")
 
@@ -366,9 +366,9 @@ async def test_relative_rss_links_resolve_against_the_feed_url(
     report = await poller.poll_feed(await add_feed(database, url), NOW)
     assert [r.location for r in report.results] == [server.url("/story/relative"), "item-5"]
     async with database.unit_of_work() as uow:
-        assert await uow.articles.get_by_identity(server.url("/story/relative")) is not None
+        assert await uow.articles.get_article_by_identity(server.url("/story/relative")) is not None
         # A guid that is a name, not an address, stays a guid.
-        assert await uow.articles.get_by_identity("guid:127.0.0.1/item-5") is not None
+        assert await uow.articles.get_article_by_identity("guid:127.0.0.1/item-5") is not None
 
 
 async def test_last_modified_without_etag_gives_304(
@@ -409,7 +409,7 @@ async def test_article_pages_are_fetched_at_most_eight_at_once(
     for n in range(count):
         page = article_page(f"Story {n}", [story_text(n), story_text(n + 100)])
         path = f"/pages/{n}"
-        server.route(path, first(lambda _r, page=page: Reply(200, page)))
+        server.route(path, first(lambda _r, page=page: Reply(200, page)))  # type: ignore[misc]
         teasers.append({"title": f"Story {n}", "link": server.url(path), "description": "Soon."})
     url = server.feed("/teasers.xml", rss(teasers))
     report = await poller.poll_feed(await add_feed(database, url), NOW)
@@ -419,7 +419,7 @@ async def test_article_pages_are_fetched_at_most_eight_at_once(
     again = Gate(MAX_CONCURRENT_PAGES)
     for n in range(count):
         page = article_page(f"Story {n}", [story_text(n), story_text(n + 200)])
-        server.route(f"/pages/{n}", again(lambda _r, page=page: Reply(200, page)))
+        server.route(f"/pages/{n}", again(lambda _r, page=page: Reply(200, page)))  # type: ignore[misc]
     refetched = await poller.refetch_due(NOW + timedelta(minutes=16))
     assert [r.outcome for r in refetched] == [Outcome.VERSION] * count
     assert again.most == MAX_CONCURRENT_PAGES
@@ -446,8 +446,8 @@ async def test_undated_entry_takes_the_page_date_but_the_feed_date_wins(
     report = await poller.poll_feed(await add_feed(database, url), NOW)
     assert report.counts[Outcome.NEW] == 2
     async with database.unit_of_work() as uow:
-        from_page = await uow.articles.get_by_identity(link)
-        from_feed = await uow.articles.get_by_identity(other)
+        from_page = await uow.articles.get_article_by_identity(link)
+        from_feed = await uow.articles.get_article_by_identity(other)
     assert from_page is not None and from_page.published == datetime(2026, 1, 7, 18, 30, tzinfo=UTC)
     assert from_feed is not None and from_feed.published == datetime(2026, 1, 8, 9, 0, tzinfo=UTC)
     assert "has no date" not in caplog.text  # both have one now
@@ -471,7 +471,7 @@ async def test_teaser_whose_page_failed_is_fetched_again_later(
     refetched = await poller.refetch_due(NOW + timedelta(minutes=16))
     assert [r.outcome for r in refetched] == [Outcome.VERSION]
     async with database.unit_of_work() as uow:
-        article = await uow.articles.get_by_identity(link)
+        article = await uow.articles.get_article_by_identity(link)
     assert article is not None
     assert article.versions[0].text == "The council voted."
     assert "120 million dollars" in article.latest.text

@@ -56,7 +56,7 @@ async def test_same_content_is_unchanged_and_edits_are_versions(
         Outcome.VERSION,
     ]
     async with database.unit_of_work() as uow:
-        stored = await uow.articles.get_by_identity(url)
+        stored = await uow.articles.get_article_by_identity(url)
     assert stored is not None
     assert [v.number for v in stored.versions] == [1, 2, 3]
     assert "42 residents" in stored.versions[0].text  # the old version is kept
@@ -91,7 +91,7 @@ async def _store_at(database: Database, item: ParsedArticle, now: datetime) -> I
 
 async def _articles_and_versions(database: Database) -> tuple[int, int]:
     async with database.unit_of_work() as uow:
-        counts = await uow.stats.counts()
+        counts = await uow.stats.count_all()
     return counts.articles, counts.versions
 
 
@@ -169,6 +169,6 @@ async def test_version_pairs_each_give_exactly_one_new_version(
         ]
         assert outcomes == [Outcome.NEW, Outcome.VERSION, Outcome.UNCHANGED], n
         async with database.unit_of_work() as uow:
-            stored = await uow.articles.get_by_identity(identity)
+            stored = await uow.articles.get_article_by_identity(identity)
         assert stored is not None and len(stored.versions) == 2
         assert stored.versions[0].text == old and stored.versions[1].text == new

@@ -28,8 +28,8 @@ async def test_uploads_with_the_same_name_are_separate_articles(database: Databa
     again = await admin.ingest_document(LANDSLIDE.encode(), filename="renamed.txt")
     assert (again.outcome, again.article_id) == (Outcome.UNCHANGED, first.article_id)
     async with database.unit_of_work() as uow:
-        stored = await uow.articles.get(first.article_id or 0)
-        other = await uow.articles.get(second.article_id or 0)
+        stored = await uow.articles.get_article(first.article_id or 0)
+        other = await uow.articles.get_article(second.article_id or 0)
     assert stored is not None and other is not None
     assert (
         stored.title == "Landslide cuts valley road" and other.title == "Central bank holds rates"
@@ -44,5 +44,5 @@ async def test_upload_with_a_source_header_keeps_it(database: Database) -> None:
         f"Source: Alpine Wire\n{LANDSLIDE}".encode(), filename="x.md"
     )
     async with database.unit_of_work() as uow:
-        stored = await uow.articles.get(result.article_id or 0)
+        stored = await uow.articles.get_article(result.article_id or 0)
     assert stored is not None and stored.source == "Alpine Wire"

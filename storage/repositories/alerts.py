@@ -1,0 +1,44 @@
+"""Alerts: what each chat was last told about each event."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.records import AlertMark
+from storage.repositories.insert import insert_if_absent
+from storage.tables import EventAlertRow
+
+
+class EventAlertRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get_marks_for_event(self, event_id: int) -> dict[int, AlertMark]:
+        """Return what each subscriber was last told about an event, by subscriber id."""
+        query = select(EventAlertRow).where(EventAlertRow.event_id == event_id)
+        return {r.subscriber_id: r.to_record() for r in (await self._session.exec(query)).all()}
+
+    async def record(
+        self, subscriber_id: int, event_id: int, *, signature: str, now: datetime
+    ) -> None:
+        """Remember that the chat was alerted about the event in this state."""
+        query = select(EventAlertRow).where(
+            EventAlertRow.subscriber_id == subscriber_id, EventAlertRow.event_id == event_id
+        )
+        row = (await self._session.exec(query)).first()
+        if row is None:
+            mark = EventAlertRow(
+                subscriber_id=subscriber_id,
+                event_id=event_id,
+                last_sent_at=now,
+                signature=signature,
+            )
+            if await insert_if_absent(self._session, mark, unique=["subscriber_id", "event_id"]):
+                return
+            row = (await self._session.exec(query)).one()
+        row.last_sent_at, row.signature = now, signature
+        self._session.add(row)
+        await self._session.flush()

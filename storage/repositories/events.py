@@ -1,0 +1,97 @@
+"""Events: real-world happenings, each reported by one or more articles."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.records import EventRecord
+from storage.tables import ArticleRow, ArticleVersionRow, EventRow
+
+
+class EventRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def create(self, *, headline: str, now: datetime) -> int:
+        """Insert a new event and return its id."""
+        row = EventRow(headline=headline, first_seen=now, last_updated=now, changed_at=now)
+        self._session.add(row)
+        await self._session.flush()
+        assert row.id is not None
+        return row.id
+
+    async def get_event(self, event_id: int) -> EventRecord | None:
+        """Return the event with this id, or None."""
+        row = await self._session.get(EventRow, event_id)
+        return None if row is None else row.to_record()
+
+    async def update(
+        self,
+        event_id: int,
+        *,
+        headline: str | None = None,
+        last_updated: datetime | None = None,
+        changed_at: datetime | None = None,
+        signature: str | None = None,
+    ) -> EventRecord:
+        """Refresh an event's counts from its articles and set the given fields."""
+        row = await self._session.get(EventRow, event_id)
+        assert row is not None
+        counts = (
+            await self._session.exec(
+                select(
+                    func.count(col(ArticleRow.id)), func.count(func.distinct(ArticleRow.source_id))
+                ).where(ArticleRow.event_id == event_id)
+            )
+        ).one()
+        row.article_count, row.source_count = int(counts[0]), int(counts[1])
+        if headline is not None:
+            row.headline = headline
+        if last_updated is not None:
+            row.last_updated = last_updated
+        if changed_at is not None:
+            row.changed_at = changed_at
+        if signature is not None:
+            row.signature = signature
+        self._session.add(row)
+        await self._session.flush()
+        return row.to_record()
+
+    async def list_recent_events(
+        self, *, limit: int = 10, since: datetime | None = None, min_sources: int = 1
+    ) -> list[EventRecord]:
+        """Return events by most recent update first."""
+        query = select(EventRow).where(EventRow.source_count >= min_sources)
+        if since is not None:
+            query = query.where(col(EventRow.changed_at) > since)
+        query = query.order_by(col(EventRow.last_updated).desc(), col(EventRow.id).desc()).limit(
+            limit
+        )
+        return [r.to_record() for r in (await self._session.exec(query)).all()]
+
+    async def list_matching_events(
+        self, words: Sequence[str], *, limit: int = 10
+    ) -> list[EventRecord]:
+        """Return recent events whose headline contains every word (case-insensitive)."""
+        query = select(EventRow)
+        for word in words:
+            pattern = f"%{word.lower()}%"
+            query = query.where(
+                or_(
+                    func.lower(EventRow.headline).like(pattern),
+                    col(EventRow.id).in_(
+                        select(ArticleRow.event_id)
+                        .join(ArticleVersionRow, col(ArticleVersionRow.article_id) == ArticleRow.id)
+                        .where(func.lower(ArticleVersionRow.title).like(pattern))
+                    ),
+                )
+            )
+        query = query.order_by(col(EventRow.last_updated).desc(), col(EventRow.id).desc()).limit(
+            limit
+        )
+        return [r.to_record() for r in (await self._session.exec(query)).all()]

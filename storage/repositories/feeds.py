@@ -1,0 +1,116 @@
+"""Feeds: what is polled, when, and how the last poll went."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.records import FeedRecord
+from storage.repositories.insert import insert_if_absent
+from storage.tables import ArticleRow, FeedRow, SourceRow
+
+
+class FeedRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def _by_url(self, url: str) -> FeedRow | None:
+        return (await self._session.exec(select(FeedRow).where(FeedRow.url == url))).first()
+
+    async def add(
+        self, *, url: str, name: str, now: datetime, interval_seconds: int | None = None
+    ) -> FeedRecord:
+        """Insert a feed, due at once; return it (the existing one if the URL is known)."""
+        existing = await self._by_url(url)
+        if existing is None:
+            row = FeedRow(
+                url=url,
+                name=name,
+                interval_seconds=interval_seconds,
+                next_poll_at=now,
+                created_at=now,
+            )
+            await insert_if_absent(self._session, row, unique=["url"])
+            existing = await self._by_url(url)
+        assert existing is not None, f"feed {url!r} neither found nor created"
+        return existing.to_record()
+
+    async def list_feeds(self) -> list[FeedRecord]:
+        """Return every feed, oldest first."""
+        query = select(FeedRow).order_by(col(FeedRow.id))
+        return [r.to_record() for r in (await self._session.exec(query)).all()]
+
+    async def get_feed(self, feed_id: int) -> FeedRecord | None:
+        """Return the feed with this id, or None."""
+        row = await self._session.get(FeedRow, feed_id)
+        return None if row is None else row.to_record()
+
+    async def find_feed(self, url_or_id: str) -> FeedRecord | None:
+        """Return the feed with this id or URL, or None."""
+        if url_or_id.isdigit():
+            return await self.get_feed(int(url_or_id))
+        row = await self._by_url(url_or_id)
+        return None if row is None else row.to_record()
+
+    async def find_feed_by_name(self, name: str) -> FeedRecord | None:
+        """Return the feed whose source name is ``name``, or None."""
+        row = (await self._session.exec(select(FeedRow).where(FeedRow.name == name))).first()
+        return None if row is None else row.to_record()
+
+    async def count_articles_by_source(self) -> dict[str, int]:
+        """Return how many articles each source name holds (a feed's articles are its source's)."""
+        query = (
+            select(SourceRow.name, func.count(col(ArticleRow.id)))
+            .join(ArticleRow, col(ArticleRow.source_id) == col(SourceRow.id))
+            .group_by(col(SourceRow.name))
+        )
+        return {name: int(n) for name, n in (await self._session.exec(query)).all()}
+
+    async def remove(self, feed_id: int) -> bool:
+        """Delete a feed; False when there was none with this id."""
+        row = await self._session.get(FeedRow, feed_id)
+        if row is None:
+            return False
+        await self._session.delete(row)
+        await self._session.flush()
+        return True
+
+    async def list_due_feeds(self, now: datetime) -> list[FeedRecord]:
+        """Return the feeds whose next poll time has come."""
+        query = (
+            select(FeedRow)
+            .where(or_(col(FeedRow.next_poll_at).is_(None), col(FeedRow.next_poll_at) <= now))
+            .order_by(col(FeedRow.next_poll_at), col(FeedRow.id))
+        )
+        return [r.to_record() for r in (await self._session.exec(query)).all()]
+
+    async def record_poll(
+        self,
+        feed_id: int,
+        *,
+        now: datetime,
+        next_poll_at: datetime,
+        error: str | None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> None:
+        """Store a poll's outcome; on success keep exactly the validators given (None forgets)."""
+        row = await self._session.get(FeedRow, feed_id)
+        if row is None:
+            return
+        row.last_polled_at = now
+        row.next_poll_at = next_poll_at
+        if error is None:
+            row.last_success_at = now
+            row.last_error = None
+            row.error_count = 0
+            row.etag = etag
+            row.last_modified = last_modified
+        else:
+            row.last_error = error
+            row.error_count += 1
+        self._session.add(row)
+        await self._session.flush()

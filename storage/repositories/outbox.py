@@ -1,0 +1,169 @@
+"""The outbox: messages waiting to be delivered exactly once, and those delivered."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, or_, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.records import DEAD, PENDING, SENDING, SENT, OutboxRecord
+from storage.repositories.insert import insert_if_absent
+from storage.tables import OutboxRow
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def enqueue(
+        self,
+        *,
+        key: str,
+        chat_id: int,
+        kind: str,
+        text: str,
+        now: datetime,
+        parse_mode: str | None = "HTML",
+        reply_markup: str | None = None,
+        silent: bool = False,
+        previews: bool = False,
+    ) -> bool:
+        """Queue a message unless one with the same key exists; True when it was queued."""
+        message = OutboxRow(
+            idempotency_key=key,
+            chat_id=chat_id,
+            kind=kind,
+            text=text,
+            parse_mode=parse_mode,
+            reply_markup=reply_markup,
+            silent=silent,
+            previews=previews,
+            state=PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        return await insert_if_absent(self._session, message, unique=["idempotency_key"])
+
+    async def claim(
+        self,
+        now: datetime,
+        *,
+        lease_until: datetime,
+        limit: int,
+        exclude_chats: Collection[int] = (),
+    ) -> list[OutboxRecord]:
+        """Mark due messages (and expired "sending" leases) as sending; return them in order."""
+        query = (
+            select(OutboxRow)
+            .where(
+                col(OutboxRow.state).in_([PENDING, SENDING]),
+                col(OutboxRow.next_attempt_at) <= now,
+            )
+            .order_by(col(OutboxRow.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        if exclude_chats:
+            query = query.where(col(OutboxRow.chat_id).not_in(list(exclude_chats)))
+        rows = list((await self._session.exec(query)).all())
+        for row in rows:
+            row.state, row.next_attempt_at = SENDING, lease_until
+            row.attempts += 1
+            self._session.add(row)
+        await self._session.flush()
+        return [r.to_record() for r in rows]
+
+    async def mark_sent(self, message_id: int, *, telegram_message_id: int, now: datetime) -> None:
+        """Record a message as delivered, with its id in the chat."""
+        await self._session.exec(
+            update(OutboxRow)
+            .where(col(OutboxRow.id) == message_id)
+            .values(
+                state=SENT, sent_at=now, telegram_message_id=telegram_message_id, last_error=None
+            )
+        )
+
+    async def release(self, message_ids: Sequence[int], *, at: datetime) -> None:
+        """Put claimed messages back in the queue, due at ``at`` (no attempt was made)."""
+        if not message_ids:
+            return
+        await self._session.exec(
+            update(OutboxRow)
+            .where(col(OutboxRow.id).in_(list(message_ids)), col(OutboxRow.state) == SENDING)
+            .values(state=PENDING, next_attempt_at=at, attempts=OutboxRow.attempts - 1)
+        )
+
+    async def retry_later(self, message_id: int, *, at: datetime, error: str) -> None:
+        """Reschedule a failed message and every later one of its chat (keeps their order)."""
+        row = await self._session.get(OutboxRow, message_id)
+        assert row is not None
+        await self._session.exec(
+            update(OutboxRow)
+            .where(
+                col(OutboxRow.chat_id) == row.chat_id,
+                col(OutboxRow.id) >= message_id,
+                col(OutboxRow.state).in_([PENDING, SENDING]),
+                # Later messages this lane claimed, or queued ones due before ``at``.
+                or_(col(OutboxRow.state) == SENDING, col(OutboxRow.next_attempt_at) < at),
+            )
+            .values(state=PENDING, next_attempt_at=at)
+        )
+        await self._session.exec(
+            update(OutboxRow).where(col(OutboxRow.id) == message_id).values(last_error=error[:1000])
+        )
+
+    async def mark_dead(self, message_id: int, *, error: str) -> None:
+        """Give up on a message for good (undeliverable), keeping the reason."""
+        await self._session.exec(
+            update(OutboxRow)
+            .where(col(OutboxRow.id) == message_id)
+            .values(state=DEAD, last_error=error[:1000])
+        )
+
+    async def drop_chat(self, chat_id: int, *, error: str) -> int:
+        """Mark every undelivered message of a chat as dead; return how many."""
+        result = await self._session.exec(
+            update(OutboxRow)
+            .where(
+                col(OutboxRow.chat_id) == chat_id,
+                col(OutboxRow.state).in_([PENDING, SENDING]),
+            )
+            .values(state=DEAD, last_error=error[:1000])
+        )
+        return int(result.rowcount)
+
+    async def purge(self, *, before: datetime) -> int:
+        """Delete sent and dead messages created before ``before``; return how many.
+
+        Safe for exactly-once: nothing re-queues an old key (alerts are remembered in
+        event_alerts, digests are keyed by a slot that has passed).
+        """
+        result = await self._session.exec(
+            delete(OutboxRow).where(
+                col(OutboxRow.state).in_([SENT, DEAD]), col(OutboxRow.created_at) < before
+            )
+        )
+        return int(result.rowcount)
+
+    async def get_next_due(self) -> datetime | None:
+        """Return when the next undelivered message is due."""
+        query = select(func.min(OutboxRow.next_attempt_at)).where(
+            col(OutboxRow.state).in_([PENDING, SENDING])
+        )
+        return (await self._session.exec(query)).first()
+
+    async def count_by_state(self) -> dict[str, int]:
+        """Return how many messages are in each state."""
+        query = select(OutboxRow.state, func.count()).group_by(col(OutboxRow.state))
+        return {state: int(n) for state, n in (await self._session.exec(query)).all()}
+
+    async def list_messages(self, *, chat_id: int | None = None) -> list[OutboxRecord]:
+        """Return the queued, sent and dead messages (of one chat, if given), oldest first."""
+        query = select(OutboxRow).order_by(col(OutboxRow.id))
+        if chat_id is not None:
+            query = query.where(OutboxRow.chat_id == chat_id)
+        return [r.to_record() for r in (await self._session.exec(query)).all()]
