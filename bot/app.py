@@ -122,7 +122,7 @@ def _handlers() -> list[Any]:
     new = filters.UpdateType.MESSAGE
     return [
         *(CommandHandler(name, callback) for name, callback in user),
-        CallbackQueryHandler(callbacks.show_event),
+        CallbackQueryHandler(callbacks.press_button),
         MessageHandler(new & filters.Document.ALL & filters.ChatType.PRIVATE, admin.document),
         # Groups: commands for another bot and chatter get no answer at all.
         MessageHandler(new & filters.COMMAND, commands.unknown),

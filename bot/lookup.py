@@ -33,6 +33,22 @@ class EventLookup:
             briefings = [await self.events.briefing(uow, r.id) for r in records]
             return briefings, await self._zone(uow, chat_id)
 
+    async def page(
+        self, chat_id: int, page: int, *, per_page: int = 10
+    ) -> tuple[list[Briefing], list[int], bool, tzinfo]:
+        """Return one page of recent events, the ids of every event up to it, whether more follow.
+
+        Pages reach back MAX_NUMBER events at most (numbers beyond it mean nothing).
+        """
+        end = min((page + 1) * per_page, MAX_NUMBER)
+        async with self.db.unit_of_work() as uow:
+            records = await uow.events.list_recent_events(limit=end + 1)
+            shown = records[page * per_page : end]
+            briefings = [await self.events.briefing(uow, r.id) for r in shown]
+            ids = [r.id for r in records[:end]]
+            more = len(records) > end and end < MAX_NUMBER
+            return briefings, ids, more, await self._zone(uow, chat_id)
+
     async def get(self, chat_id: int, event_id: int) -> tuple[Briefing | None, tzinfo]:
         """Return an event's briefing (None when unknown) and the chat's zone."""
         async with self.db.unit_of_work() as uow:

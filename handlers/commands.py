@@ -7,7 +7,7 @@ from datetime import time, tzinfo
 from html import escape
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot.briefing.model import Briefing
 from bot.config import UnknownZone, parse_hhmm
@@ -17,7 +17,7 @@ from bot.i18n import NAMES, SUPPORTED, Translator, parse_language, pick, transla
 from handlers import texts
 from handlers.context import Context, argument, remember_language, runtime, translation
 from handlers.groups import group_admins_only, is_group
-from handlers.keyboards import event_keyboard, events_keyboard
+from handlers.keyboards import event_keyboard, page_keyboard
 from handlers.render import briefing_html, changes_html, event_line_html, sources_html
 
 MAX_KEYWORDS = 100
@@ -131,23 +131,43 @@ async def unsubscribe(update: Update, context: Context) -> None:
     await _reply(update, [head + "\n\n" + texts.settings_html(t, chat, lang=language)])
 
 
-async def events(update: Update, context: Context) -> None:
-    """List recent events with buttons for each."""
+PER_PAGE = 10
+
+
+async def events_page(
+    update: Update, context: Context, page: int
+) -> tuple[str, InlineKeyboardMarkup | None] | None:
+    """Render one page of /events (None when there is nothing on it); remember the numbers."""
     t, _ = await translation(update, context)
-    briefings, zone = await runtime(context).services.lookup.recent(_chat(update), limit=10)
+    briefings, ids, more, zone = await runtime(context).services.lookup.page(
+        _chat(update), page, per_page=PER_PAGE
+    )
     if not briefings:
-        await _reply(update, [texts.no_events(t)])
-        return
-    ids = [b.event_id for b in briefings]
+        return None
     if context.chat_data is not None:
         context.chat_data[LISTED] = ids
     await runtime(context).services.subscribers.remember_list(_chat(update), ids)
-    lines = [event_line_html(b, n, tz=zone) for n, b in enumerate(briefings, 1)]
+    first = page * PER_PAGE + 1
+    lines = [event_line_html(b, n, tz=zone) for n, b in enumerate(briefings, first)]
+    head = t.gettext("<b>Recent events</b>")
+    if page > 0 or more:
+        head += " · " + t.gettext("page {number}").format(number=page + 1)
+    shown = [b.event_id for b in briefings]
+    markup = page_keyboard(shown, first_number=first, page=page, more=more, t=t)
+    return head + "\n" + "\n".join(lines), markup
+
+
+async def events(update: Update, context: Context) -> None:
+    """List recent events, ten a page, with buttons that open each one in place."""
+    t, _ = await translation(update, context)
+    rendered = await events_page(update, context, 0)
+    if rendered is None:
+        await _reply(update, [texts.no_events(t)])
+        return
+    text, markup = rendered
     assert update.effective_message is not None
     await update.effective_message.reply_html(
-        t.gettext("<b>Recent events</b>") + "\n" + "\n".join(lines),
-        reply_markup=events_keyboard(ids, t),
-        disable_web_page_preview=True,
+        text, reply_markup=markup, disable_web_page_preview=True
     )
 
 

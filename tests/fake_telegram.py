@@ -83,6 +83,14 @@ class Sent:
 
 
 @dataclass(frozen=True)
+class Edit:
+    chat_id: int
+    message_id: int
+    text: str
+    reply_markup: Any
+
+
+@dataclass(frozen=True)
 class SentDocument:
     chat_id: int
     filename: str
@@ -136,6 +144,7 @@ class FakeTelegram:
         self.refused: list[Refused] = []
         self.webhook: dict[str, Any] | None = None  # the last setWebhook parameters
         self.documents: list[SentDocument] = []
+        self.edits: list[Edit] = []
         # Telegram's language_code of each user (none unless a test sets one).
         self.languages: dict[int, str] = {}
         # Chats that are supergroups (others are private), and members' status in them.
@@ -235,12 +244,16 @@ class FakeTelegram:
         message.update(text=text, chat={"id": chat_id, "type": "channel", "title": "News"})
         return await self.push({"channel_post": message})
 
-    async def press(self, chat_id: int, data: str, *, user_id: int | None = None) -> int:
-        """Queue a callback query, as when a user presses an inline button."""
+    async def press(
+        self, chat_id: int, data: str, *, user_id: int | None = None, message_id: int | None = None
+    ) -> int:
+        """Queue a callback query, as when a user presses an inline button (on ``message_id``)."""
         user = user_id or chat_id
         message = self._message(chat_id, user)
         message["from"] = {"id": 1, "is_bot": True, "first_name": "briefbot"}
         message["text"] = "alert"
+        if message_id is not None:
+            message["message_id"] = message_id
         query = {
             "id": f"cq{next(self._message_ids)}",
             "from": {"id": user, "is_bot": False, "first_name": "Reader"},
@@ -377,9 +390,17 @@ class FakeTelegram:
             return _ok(ready())
 
     async def _api_editMessageText(self, params: dict[str, Any]) -> tuple[int, bytes, str]:
-        return _ok(
-            self._message_json(int(params["chat_id"]), str(params["text"]), next(self._message_ids))
+        chat_id, message_id, text = (
+            int(params["chat_id"]),
+            int(params["message_id"]),
+            str(params["text"]),
         )
+        if units(text) > 4096:
+            return _error(400, "Bad Request: MESSAGE_TOO_LONG")
+        if params.get("parse_mode") == "HTML" and (problem := html_error(text)):
+            return _error(400, f"Bad Request: can't parse entities: {problem}")
+        self.edits.append(Edit(chat_id, message_id, text, params.get("reply_markup")))
+        return _ok(self._message_json(chat_id, text, message_id))
 
     async def _api_getChatMember(self, params: dict[str, Any]) -> tuple[int, bytes, str]:
         chat_id, user_id = int(params["chat_id"]), int(params["user_id"])

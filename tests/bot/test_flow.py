@@ -51,10 +51,10 @@ async def test_start_inbox_alert_summary_sources(bot_factory: Any) -> None:
         text = "\n".join(sources)
         assert "Northgate Wire" in text
 
-        before = len(bot.fake.to(CHAT))
-        await bot.fake.press(CHAT, buttons[2]["callback_data"])
-        await bot.fake.wait_for(lambda: len(bot.fake.to(CHAT)) > before)
+        await bot.fake.press(CHAT, buttons[2]["callback_data"], message_id=alerts[0].message_id)
+        await bot.fake.wait_for(lambda: bool(bot.fake.edits))
         assert "answerCallbackQuery" in bot.fake.methods()
+        assert bot.fake.edits[0].message_id == alerts[0].message_id
 
         # A new version with new figures changes the event in substance. Inside the alert
         # window it is folded: no alert until the window has passed, then exactly one.
