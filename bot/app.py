@@ -110,6 +110,9 @@ def _handlers() -> list[Any]:
         ("quiet", commands.quiet),
         ("language", commands.language),
         ("previews", commands.previews),
+        ("here", commands.here),
+        ("connect", commands.connect),
+        ("disconnect", commands.disconnect),
         ("settings", commands.settings),
         ("help", commands.help_command),
         ("addfeed", admin.add_feed),
@@ -176,7 +179,11 @@ def build_application(services: Services, *, timings: Timings | None = None) -> 
     timings = timings or Timings()
     # One limiter for everything the bot sends: the outbox worker paces itself with it, and
     # command replies go through it as the Bot's rate limiter (so a 429 is waited out).
-    limiter = RateLimiter(per_second=timings.per_second, chat_interval=timings.chat_interval)
+    limiter = RateLimiter(
+        per_second=timings.per_second,
+        chat_interval=timings.chat_interval,
+        group_interval=timings.group_interval,
+    )
     api = settings.telegram_api_url
     app = (
         ApplicationBuilder()

@@ -8,6 +8,8 @@ from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import TelegramError
 
 from bot.briefing.model import Briefing
 from bot.config import UnknownZone, parse_hhmm
@@ -42,6 +44,15 @@ def _chat(update: Update) -> int:
     return update.effective_chat.id
 
 
+async def _target(update: Update, context: Context) -> int:
+    """Return the chat a settings command acts on: the channel a private chat manages, or it."""
+    chat = update.effective_chat
+    assert chat is not None
+    if chat.type != ChatType.PRIVATE:
+        return chat.id
+    return await runtime(context).services.subscribers.target(chat.id)
+
+
 async def _change_settings(
     update: Update, context: Context, change: Coroutine[Any, Any, ChatSettings]
 ) -> None:
@@ -73,7 +84,7 @@ async def start(update: Update, context: Context) -> None:
 async def stop(update: Update, context: Context) -> None:
     """Stop everything for this chat."""
     t, _ = await translation(update, context)
-    stopped = await runtime(context).services.subscribers.stop(_chat(update))
+    stopped = await runtime(context).services.subscribers.stop(await _target(update, context))
     reply = t.gettext(
         "Stopped: no more alerts or digests. Your settings are kept; send /start to come back."
     )
@@ -93,7 +104,9 @@ async def subscribe(update: Update, context: Context) -> None:
         await _reply(update, [_too_long(t)])
         return
     try:
-        added, chat = await runtime(context).services.subscribers.subscribe(_chat(update), keywords)
+        added, chat = await runtime(context).services.subscribers.subscribe(
+            await _target(update, context), keywords
+        )
     except ValueError:
         text = t.gettext(
             "“{keywords}” has no word to match on (words like “the” or “of” are ignored); "
@@ -118,7 +131,7 @@ async def unsubscribe(update: Update, context: Context) -> None:
         return
     try:
         removed, chat = await runtime(context).services.subscribers.unsubscribe(
-            _chat(update), keywords
+            await _target(update, context), keywords
         )
     except NotSubscribed:
         await _reply(update, [texts.not_subscribed(t)])
@@ -243,7 +256,9 @@ async def digest(update: Update, context: Context) -> None:
             await _reply(update, [text.format(value=_echo(value))])
             return
     subscribers = runtime(context).services.subscribers
-    await _change_settings(update, context, subscribers.set_digest(_chat(update), at))
+    await _change_settings(
+        update, context, subscribers.set_digest(await _target(update, context), at)
+    )
 
 
 @group_admins_only
@@ -258,7 +273,9 @@ async def timezone(update: Update, context: Context) -> None:
         return
     subscribers = runtime(context).services.subscribers
     try:
-        await _change_settings(update, context, subscribers.set_timezone(_chat(update), value))
+        await _change_settings(
+            update, context, subscribers.set_timezone(await _target(update, context), value)
+        )
     except UnknownZone as exc:
         text = t.gettext(
             "'{value}' is not an IANA time zone; use a name like Europe/Berlin or UTC."
@@ -289,7 +306,9 @@ async def quiet(update: Update, context: Context) -> None:
             await _reply(update, [text.format(value=_echo(value))])
             return
     subscribers = runtime(context).services.subscribers
-    await _change_settings(update, context, subscribers.set_quiet(_chat(update), hours))
+    await _change_settings(
+        update, context, subscribers.set_quiet(await _target(update, context), hours)
+    )
 
 
 @group_admins_only
@@ -307,11 +326,12 @@ async def language(update: Update, context: Context) -> None:
         return
     subscribers = runtime(context).services.subscribers
     try:
-        chat = await subscribers.set_language(_chat(update), chosen)
+        chat = await subscribers.set_language(await _target(update, context), chosen)
     except NotSubscribed:
         await _reply(update, [texts.not_subscribed(t)])
         return
-    remember_language(context, chosen)
+    if chat.subscriber.chat_id == _chat(update):
+        remember_language(context, chosen)
     t = translator(chosen)
     await _reply(update, [texts.settings_html(t, chat, lang=chosen)])
 
@@ -325,13 +345,15 @@ async def previews(update: Update, context: Context) -> None:
         await _reply(update, [t.gettext("Usage: /previews on or /previews off")])
         return
     subscribers = runtime(context).services.subscribers
-    await _change_settings(update, context, subscribers.set_previews(_chat(update), value == "on"))
+    await _change_settings(
+        update, context, subscribers.set_previews(await _target(update, context), value == "on")
+    )
 
 
 async def settings(update: Update, context: Context) -> None:
     """Show the chat's settings."""
     t, language = await translation(update, context)
-    chat = await runtime(context).services.subscribers.current(_chat(update))
+    chat = await runtime(context).services.subscribers.current(await _target(update, context))
     reply = texts.not_subscribed(t) if chat is None else texts.settings_html(t, chat, lang=language)
     await _reply(update, [reply])
 
@@ -361,3 +383,87 @@ async def pointer(update: Update, context: Context) -> None:
     """Answer free text in a private chat with a pointer to /help."""
     t, _ = await translation(update, context)
     await _reply(update, [texts.pointer(t)])
+
+
+@group_admins_only
+async def here(update: Update, context: Context) -> None:
+    """Send this chat's alerts and digest to the forum topic the command was sent in."""
+    t, language = await translation(update, context)
+    message = update.effective_message
+    assert message is not None
+    thread = message.message_thread_id if message.is_topic_message else None
+    try:
+        chat = await runtime(context).services.subscribers.set_thread(_chat(update), thread)
+    except NotSubscribed:
+        await _reply(update, [texts.not_subscribed(t)])
+        return
+    head = (
+        t.gettext("Alerts and digests now go to this topic.")
+        if thread is not None
+        else t.gettext("Alerts and digests now go to the chat itself, not a topic.")
+    )
+    await _reply(update, [head + "\n\n" + texts.settings_html(t, chat, lang=language)])
+
+
+_CHANNEL_ADMINS = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+
+
+async def connect(update: Update, context: Context) -> None:
+    """Connect a channel where the bot is an admin; this private chat then manages it."""
+    t, language = await translation(update, context)
+    user = update.effective_user
+    name = argument(context)
+    if is_group(update) or user is None:
+        await _reply(update, [t.gettext("Send /connect @channel in a private chat with me.")])
+        return
+    if not name or " " in name or len(name) > MAX_SETTING:
+        await _reply(update, [t.gettext("Usage: /connect @channel")])
+        return
+    ref: int | str = int(name) if name.lstrip("-").isdigit() else "@" + name.lstrip("@")
+    try:
+        channel = await context.bot.get_chat(ref)
+        me = await context.bot.get_chat_member(channel.id, context.bot.id)
+        them = await context.bot.get_chat_member(channel.id, user.id)
+    except TelegramError as exc:
+        text = t.gettext("I cannot reach {channel}: {reason}").format(
+            channel=_echo(name), reason=escape(exc.message)
+        )
+        await _reply(update, [text])
+        return
+    if channel.type != ChatType.CHANNEL:
+        await _reply(update, [t.gettext("{channel} is not a channel.").format(channel=_echo(name))])
+        return
+    if me.status not in _CHANNEL_ADMINS or not getattr(me, "can_post_messages", False):
+        text = t.gettext("Make me an admin of {channel} who may post messages, then try again.")
+        await _reply(update, [text.format(channel=_echo(name))])
+        return
+    if them.status not in _CHANNEL_ADMINS:
+        text = t.gettext("Only an admin of {channel} can connect it.").format(channel=_echo(name))
+        await _reply(update, [text])
+        return
+    chat = await runtime(context).services.subscribers.connect(
+        channel.id, manager_chat_id=_chat(update), language=language
+    )
+    head = t.gettext(
+        "Connected {channel}: it gets alerts and a daily digest. Settings commands here now "
+        "change the channel's settings; /disconnect to manage this chat again."
+    ).format(channel=escape(channel.title or name))
+    await _reply(update, [head + "\n\n" + texts.settings_html(t, chat, lang=language)])
+
+
+async def disconnect(update: Update, context: Context) -> None:
+    """Manage this private chat's own settings again (the channel keeps its alerts)."""
+    t, _ = await translation(update, context)
+    managed = await runtime(context).services.subscribers.disconnect(_chat(update))
+    if managed is None:
+        await _reply(update, [t.gettext("No channel is connected to this chat.")])
+        return
+    await _reply(
+        update,
+        [
+            t.gettext(
+                "Disconnected: settings commands change this chat again. The channel keeps its "
+                "alerts; /connect it again to change them."
+            )
+        ],
+    )

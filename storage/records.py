@@ -75,6 +75,8 @@ class SubscriberRecord:
     language: str | None = None
     link_previews: bool = False
     listed_events: tuple[int, ...] = ()
+    thread_id: int | None = None
+    managed_by: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +106,7 @@ class OutboxRecord:
     sent_at: datetime | None
     telegram_message_id: int | None
     previews: bool = False
+    thread_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

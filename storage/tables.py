@@ -230,6 +230,10 @@ class SubscriberRow(SQLModel, table=True):
     # The event ids of the chat's last numbered list (/events or a digest), as "12,7,3":
     # "/summary 2" means the second of them.
     listed_events: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # A forum topic (/here) the chat's alerts and digests go to; NULL: the chat itself.
+    thread_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    # The private chat that manages this channel (/connect): its settings commands act here.
+    managed_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
     def to_record(self) -> SubscriberRecord:
         assert self.id is not None
@@ -251,6 +255,8 @@ class SubscriberRow(SQLModel, table=True):
             listed_events=tuple(
                 int(i) for i in (self.listed_events or "").split(",") if i.isdigit()
             ),
+            thread_id=self.thread_id,
+            managed_by=self.managed_by,
         )
 
 
@@ -299,6 +305,7 @@ class OutboxRow(SQLModel, table=True):
     previews: bool = Field(
         default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
     )
+    thread_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     state: str = Field(default="pending", max_length=20)
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_column=_dt(nullable=False))
@@ -325,4 +332,5 @@ class OutboxRow(SQLModel, table=True):
             sent_at=self.sent_at,
             telegram_message_id=self.telegram_message_id,
             previews=self.previews,
+            thread_id=self.thread_id,
         )

@@ -150,6 +150,9 @@ class FakeTelegram:
         # Chats that are supergroups (others are private), and members' status in them.
         self.groups: set[int] = set()
         self.members: dict[tuple[int, int], str] = {}
+        # Channels by @username (getChat), and the forum topic each chat's messages are sent in.
+        self.channels: dict[str, int] = {}
+        self.topics: dict[int, int] = {}
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -282,13 +285,16 @@ class FakeTelegram:
             user["language_code"] = language
         chat: dict[str, Any] = {"id": chat_id, "type": "private"}
         if chat_id in self.groups:
-            chat = {"id": chat_id, "type": "supergroup", "title": "Newsroom"}
-        return {
+            chat = {"id": chat_id, "type": "supergroup", "title": "Newsroom", "is_forum": True}
+        message = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
             "chat": chat,
             "from": user,
         }
+        if chat_id in self.topics:
+            message.update(message_thread_id=self.topics[chat_id], is_topic_message=True)
+        return message
 
     # --- HTTP ------------------------------------------------------------------------------
 
@@ -402,6 +408,26 @@ class FakeTelegram:
         self.edits.append(Edit(chat_id, message_id, text, params.get("reply_markup")))
         return _ok(self._message_json(chat_id, text, message_id))
 
+    async def _api_getChat(self, params: dict[str, Any]) -> tuple[int, bytes, str]:
+        ref = str(params["chat_id"])
+        chat_id = self.channels.get(ref.lstrip("@")) if ref.startswith("@") else int(ref)
+        if chat_id is None:
+            return _error(400, "Bad Request: chat not found")
+        gifts = dict.fromkeys(
+            (
+                "unlimited_gifts",
+                "limited_gifts",
+                "unique_gifts",
+                "premium_subscription",
+                "gifts_from_channels",
+            ),
+            False,
+        )
+        return _ok(
+            {"id": chat_id, "type": "channel", "title": f"Channel {ref}", "accent_color_id": 0,
+             "max_reaction_count": 11, "accepted_gift_types": gifts}
+        )  # fmt: skip
+
     async def _api_getChatMember(self, params: dict[str, Any]) -> tuple[int, bytes, str]:
         chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
         status = self.members.get((chat_id, user_id), "member")
@@ -412,7 +438,8 @@ class FakeTelegram:
                           can_delete_messages=True, can_manage_video_chats=True,
                           can_restrict_members=True, can_promote_members=False,
                           can_change_info=True, can_invite_users=True, can_post_stories=False,
-                          can_edit_stories=False, can_delete_stories=False)  # fmt: skip
+                          can_edit_stories=False, can_delete_stories=False,
+                          can_post_messages=True)  # fmt: skip
         elif status == "creator":
             member["is_anonymous"] = False
         return _ok(member)

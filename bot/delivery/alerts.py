@@ -168,6 +168,7 @@ class AlertService:
                 text=text,
                 reply_markup=event_keyboard_json(event.id, t),
                 previews=sub.link_previews,
+                thread_id=sub.thread_id,
                 silent=silent,
                 now=now,
             )

@@ -138,6 +138,7 @@ class DigestService:
                     text=text,
                     reply_markup=numbered_keyboard_json(ids, t) if last else None,
                     previews=sub.link_previews,
+                    thread_id=sub.thread_id,
                     now=now,
                 )
         # From the later of the slot and now: a bot that was down for days sends one digest.

@@ -79,6 +79,7 @@ async def send_message(bot: Bot, msg: OutboxRecord, *, plain: bool = False) -> D
             parse_mode=None if plain else msg.parse_mode,
             reply_markup=markup,
             disable_notification=msg.silent,
+            message_thread_id=msg.thread_id,
             link_preview_options=LinkPreviewOptions(is_disabled=not msg.previews),
             **extra,
         )
@@ -101,7 +102,8 @@ async def send_message(bot: Bot, msg: OutboxRecord, *, plain: bool = False) -> D
 
 
 class RateLimiter:
-    """Space sends: at most ``per_second`` overall and one per ``chat_interval`` per chat.
+    """Space sends: at most ``per_second`` overall, one per ``chat_interval`` per private chat
+    and one per ``group_interval`` per group or channel.
 
     A 429 pauses every send for ``retry_after`` and slows the pace, which then recovers. One
     instance serves the outbox worker and (through SharedRateLimiter) the command replies.
@@ -112,12 +114,15 @@ class RateLimiter:
         *,
         per_second: float = 29.0,
         chat_interval: float = 1.0,
+        group_interval: float = 3.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.base_interval = 1.0 / per_second
         self.interval = self.base_interval
         self.chat_interval = chat_interval
+        # Groups and channels (negative ids): Telegram allows about 20 messages a minute.
+        self.group_interval = max(group_interval, chat_interval)
         self._clock = clock
         self._sleep = sleep
         self._next = 0.0
@@ -141,7 +146,8 @@ class RateLimiter:
             if self._paused_until <= slot:
                 break  # no 429 arrived while we waited
         now = self._clock()
-        self._chat_next[chat_id] = now + self.chat_interval
+        is_group = isinstance(chat_id, int) and chat_id < 0
+        self._chat_next[chat_id] = now + (self.group_interval if is_group else self.chat_interval)
         if len(self._chat_next) > 20_000:
             self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
 

@@ -169,6 +169,38 @@ class SubscriberService:
             assert sub is not None
             return await self._settings(uow, sub)
 
+    async def set_thread(self, chat_id: int, thread_id: int | None) -> ChatSettings:
+        """Send the chat's alerts and digests to a forum topic, or (None) to the chat itself."""
+        async with self.db.unit_of_work() as uow:
+            await self._active(uow, chat_id)
+            sub = await uow.subscribers.set_fields(chat_id, thread_id=thread_id)
+            assert sub is not None
+            return await self._settings(uow, sub)
+
+    async def connect(
+        self, channel_id: int, *, manager_chat_id: int, language: str | None
+    ) -> ChatSettings:
+        """Subscribe a channel and let a private chat manage its settings."""
+        await self.start(channel_id, language=language)
+        async with self.db.unit_of_work() as uow:
+            sub = await uow.subscribers.set_fields(channel_id, managed_by=manager_chat_id)
+            assert sub is not None
+            return await self._settings(uow, sub)
+
+    async def disconnect(self, manager_chat_id: int) -> SubscriberRecord | None:
+        """Stop managing the connected channel from this chat (it keeps receiving); its record."""
+        async with self.db.unit_of_work() as uow:
+            managed = await uow.subscribers.get_managed_by(manager_chat_id)
+            if managed is not None:
+                await uow.subscribers.set_fields(managed.chat_id, managed_by=None)
+            return managed
+
+    async def target(self, chat_id: int) -> int:
+        """Return the chat a chat's settings commands act on: a channel it manages, or itself."""
+        async with self.db.unit_of_work() as uow:
+            managed = await uow.subscribers.get_managed_by(chat_id)
+            return chat_id if managed is None else managed.chat_id
+
     async def remember_list(self, chat_id: int, event_ids: Sequence[int]) -> None:
         """Remember the chat's last numbered list of events (nothing for a chat never started)."""
         async with self.db.unit_of_work() as uow:

@@ -30,6 +30,7 @@ class OutboxRepository:
         reply_markup: str | None = None,
         silent: bool = False,
         previews: bool = False,
+        thread_id: int | None = None,
     ) -> bool:
         """Queue a message unless one with the same key exists; True when it was queued."""
         message = OutboxRow(
@@ -41,6 +42,7 @@ class OutboxRepository:
             reply_markup=reply_markup,
             silent=silent,
             previews=previews,
+            thread_id=thread_id,
             state=PENDING,
             attempts=0,
             next_attempt_at=now,

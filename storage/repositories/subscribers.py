@@ -52,6 +52,17 @@ class SubscriberRepository:
             await self._session.flush()
         return row.to_record()
 
+    async def get_managed_by(self, manager_chat_id: int) -> SubscriberRecord | None:
+        """Return the active channel a private chat manages (the latest connected), or None."""
+        query = (
+            select(SubscriberRow)
+            .where(SubscriberRow.managed_by == manager_chat_id)
+            .where(col(SubscriberRow.active).is_(True))
+            .order_by(col(SubscriberRow.id).desc())
+        )
+        row = (await self._session.exec(query)).first()
+        return None if row is None else row.to_record()
+
     async def set_fields(self, chat_id: int, **fields: Any) -> SubscriberRecord | None:
         """Set the given columns of the chat's subscriber; None when there is no such chat."""
         row = await self._row(chat_id)

@@ -1,4 +1,5 @@
-"""feeds.last_success_at; subscribers.language, link_previews, listed_events; outbox.previews
+"""feeds.last_success_at; subscribers: language, link_previews, listed_events, thread_id,
+managed_by; outbox: previews, thread_id
 
 Revision ID: 0004_f14_chat_prefs
 Revises: 0003
@@ -33,6 +34,9 @@ def upgrade() -> None:
         sa.Column("link_previews", sa.Boolean(), nullable=False, server_default=sa.false()),
     )
     op.add_column("subscribers", sa.Column("listed_events", sa.Text(), nullable=True))
+    op.add_column("subscribers", sa.Column("thread_id", sa.BigInteger(), nullable=True))
+    op.add_column("subscribers", sa.Column("managed_by", sa.BigInteger(), nullable=True))
+    op.add_column("outbox", sa.Column("thread_id", sa.BigInteger(), nullable=True))
     op.add_column(
         "outbox",
         sa.Column("previews", sa.Boolean(), nullable=False, server_default=sa.false()),
@@ -40,6 +44,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_column("outbox", "thread_id")
+    op.drop_column("subscribers", "managed_by")
+    op.drop_column("subscribers", "thread_id")
     op.drop_column("outbox", "previews")
     op.drop_column("subscribers", "listed_events")
     op.drop_column("subscribers", "link_previews")
