@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 
 ## run: start the bot (or the offline demo when no token is configured)
 run: $(STAMP)
-	@$(BIN)/python -m bot.launch
+	@$(BIN)/python -m bot.cli.launch
 
 ## test: lint, types and the whole test suite
 test: check

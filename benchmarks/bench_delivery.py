@@ -52,8 +52,8 @@ async def _seed_events(db: object, count: int, now: datetime) -> None:
 async def _summary_times(events: int, work: Path) -> tuple[list[float], float]:
     from bot.app import build_application, build_services, running
     from bot.config import Settings
-    from bot.jobs import Timings
-    from tests.fake_telegram import TOKEN, FakeTelegram
+    from bot.runtime import Timings
+    from tests.fakes.telegram import TOKEN, FakeTelegram
 
     fake = await FakeTelegram().start()
     settings = Settings(
@@ -94,10 +94,10 @@ async def _broadcast(chats: int, work: Path) -> dict[str, float]:
     from bot.delivery.digests import DigestService
     from bot.delivery.outbox import OutboxWorker
     from bot.delivery.sender import RateLimiter
-    from bot.events import EventService
+    from bot.events.service import EventService
     from storage.db import upgrade
     from storage.unit_of_work import Database
-    from tests.fake_telegram import TOKEN, FakeTelegram
+    from tests.fakes.telegram import TOKEN, FakeTelegram
 
     url = f"sqlite:///{work / 'broadcast.db'}"
     await asyncio.to_thread(upgrade, url)

@@ -23,12 +23,12 @@ from typing import Any
 
 from benchmarks.shared import REPO_ROOT, peak_rss_mib
 from bot.config import Settings
-from bot.events import EventService
-from bot.ingest.feeds import MAX_CONCURRENT_FEEDS, FeedPoller
+from bot.events.service import EventService
 from bot.ingest.files import read_paths
 from bot.ingest.model import IngestResult, Outcome
+from bot.ingest.pipeline import Pipeline
+from bot.ingest.poller import MAX_CONCURRENT_FEEDS, FeedPoller
 from bot.ingest.store import store_article
-from bot.pipeline import Pipeline
 from storage.unit_of_work import Database
 
 # Storing alone, and the full pipeline (with event clustering and the event re-analysis).
@@ -155,7 +155,7 @@ async def _ingest_files(count: int, tmp: Path, *, cluster: bool) -> dict[str, An
 
 async def _poll_feeds(tmp: Path, feeds: int) -> dict[str, Any]:
     sys.path.insert(0, str(REPO_ROOT))
-    from tests.fake_feeds import rss, running_server
+    from tests.fakes.feeds import rss, running_server
 
     rng = random.Random(7)
     events = _events(rng, feeds * ENTRIES_PER_FEED // ARTICLES_PER_EVENT + 1)
@@ -239,7 +239,7 @@ def _markdown(results: list[dict[str, Any]]) -> str:
         f"{ARTICLES_PER_EVENT} articles per event) read from disk as they are stored "
         "into SQLite in a temporary folder, one unit of work per article. *store* = parse, hash, "
         "MinHash near-duplicate check against the source's recent articles, insert; *pipeline* "
-        "adds event clustering and the briefing refresh (bot/events.py). *reading s* is a "
+        "adds event clustering and the briefing refresh (bot/events/service.py). *reading s* is a "
         "separate pass that only reads and parses the files. Each row is its own process: "
         "*peak MiB* is its peak resident memory, *at start* the same after imports and setup.",
         "",

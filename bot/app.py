@@ -7,34 +7,33 @@ import contextlib
 import logging
 import os
 import signal
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand
-from telegram.ext import (
-    Application,
-    ApplicationBuilder,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import Application, ApplicationBuilder
 
-from bot.admin import AdminService
 from bot.config import ConfigError, Settings
 from bot.delivery.alerts import AlertService
 from bot.delivery.digests import DigestService
+from bot.delivery.outbox import OutboxWorker
 from bot.delivery.sender import RateLimiter, SharedRateLimiter
-from bot.delivery.subscribers import SubscriberService
-from bot.events import EventService
-from bot.jobs import Runtime, Timings
-from bot.lookup import EventLookup
-from bot.pipeline import Pipeline
+from bot.events.service import EventService
+from bot.ingest.inbox import InboxWatcher
+from bot.ingest.pipeline import Pipeline
+from bot.ingest.poller import FeedPoller
+from bot.runtime import Runtime, Timings
+from bot.services.container import Services
 from bot.services.feeds import FeedService
-from storage.types import utcnow
+from bot.services.lookup import LookupService
+from bot.services.status import StatusService
+from bot.services.subscribers import SubscriberService
+from bot.services.uploads import UploadService
+from bot.times import Clock, utcnow
+from handlers.context import SERVICES
+from handlers.errors import on_error
+from handlers.registry import set_command_menus, telegram_handlers
 from storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)
@@ -42,31 +41,8 @@ log = logging.getLogger(__name__)
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
 
 
-@dataclass
-class Services:
-    """Everything the CLI commands, jobs and handlers need, built once per process."""
-
-    settings: Settings
-    db: Database
-    events: EventService
-    pipeline: Pipeline
-    subscribers: SubscriberService
-    lookup: EventLookup
-    admin: AdminService
-    feeds: FeedService
-    alerts: AlertService
-    digests: DigestService
-    clock: Callable[[], datetime] = field(default=utcnow)
-
-    async def close(self) -> None:
-        await self.db.dispose()
-
-
 def build_services(
-    settings: Settings,
-    *,
-    database_url: str | None = None,
-    clock: Callable[[], datetime] = utcnow,
+    settings: Settings, *, database_url: str | None = None, clock: Clock = utcnow
 ) -> Services:
     """Build the services for ``settings`` (``database_url`` overrides the configured one)."""
     db = Database(database_url or settings.database_url)
@@ -77,10 +53,11 @@ def build_services(
         db=db,
         events=events,
         pipeline=pipeline,
-        subscribers=SubscriberService(db, settings, clock=clock),
-        lookup=EventLookup(db, events, default_zone=settings.zone),
-        admin=AdminService(db, pipeline, settings, clock=clock),
         feeds=FeedService(db, settings, clock=clock),
+        uploads=UploadService(pipeline, settings),
+        subscribers=SubscriberService(db, settings, clock=clock),
+        lookup=LookupService(db, events, default_zone=settings.zone),
+        status=StatusService(db),
         alerts=AlertService(
             db,
             events,
@@ -92,73 +69,32 @@ def build_services(
     )
 
 
-def _handlers() -> list[Any]:
-    """Every handler in the order PTB tries them."""
-    from handlers import admin, callbacks, commands
-
-    user = [
-        ("start", commands.start),
-        ("stop", commands.stop),
-        ("subscribe", commands.subscribe),
-        ("unsubscribe", commands.unsubscribe),
-        ("events", commands.events),
-        ("summary", commands.summary),
-        ("sources", commands.sources),
-        ("changes", commands.changes),
-        ("digest", commands.digest),
-        ("timezone", commands.timezone),
-        ("quiet", commands.quiet),
-        ("language", commands.language),
-        ("previews", commands.previews),
-        ("here", commands.here),
-        ("connect", commands.connect),
-        ("disconnect", commands.disconnect),
-        ("settings", commands.settings),
-        ("help", commands.help_command),
-        ("addfeed", admin.add_feed),
-        ("removefeed", admin.remove_feed),
-        ("feeds", admin.list_feeds),
-        ("export", admin.export_feeds),
-        ("stats", admin.stats),
-    ]
-    # New messages only: an edited message or a channel post is not someone talking to us.
-    new = filters.UpdateType.MESSAGE
-    return [
-        *(CommandHandler(name, callback) for name, callback in user),
-        CallbackQueryHandler(callbacks.press_button),
-        MessageHandler(new & filters.Document.ALL & filters.ChatType.PRIVATE, admin.document),
-        # Groups: commands for another bot and chatter get no answer at all.
-        MessageHandler(new & filters.COMMAND, commands.unknown),
-        MessageHandler(new & filters.ChatType.PRIVATE, commands.pointer),
-    ]
-
-
-async def _set_command_menus(app: AnyApp, admin_ids: frozenset[int]) -> None:
-    """Set the command menu in every language, with the admin commands only for admins."""
-    from telegram import BotCommandScopeChat
-    from telegram.error import TelegramError
-
-    from bot.i18n import DEFAULT, SUPPORTED, translator
-    from handlers.texts import commands
-
-    for language in SUPPORTED:
-        t = translator(language)
-        code = None if language == DEFAULT else language
-        menu = [BotCommand(c, d[:256]) for c, d in commands(t, admin=False)]
-        await app.bot.set_my_commands(menu, language_code=code)
-        admin_menu = [BotCommand(c, d[:256]) for c, d in commands(t, admin=True)]
-        for admin_id in sorted(admin_ids):
-            try:
-                await app.bot.set_my_commands(
-                    admin_menu, scope=BotCommandScopeChat(admin_id), language_code=code
-                )
-            except TelegramError as exc:  # an admin who never opened a chat with the bot
-                log.warning("cannot set the admin command menu for %s: %s", admin_id, exc)
+def build_runtime(
+    services: Services, app: AnyApp, timings: Timings, *, limiter: RateLimiter
+) -> Runtime:
+    """Build the background work of a running bot: outbox worker, inbox watcher, feed poller."""
+    settings = services.settings
+    worker = OutboxWorker(
+        services.db,
+        app.bot,
+        limiter=limiter,
+        clock=services.clock,
+        lease=timings.lease,
+        idle_poll=timings.idle_poll,
+        backoff_base=timings.backoff_base,
+    )
+    inbox = (
+        InboxWatcher(settings.inbox_dir, services.pipeline, max_bytes=settings.max_file_bytes)
+        if timings.inbox
+        else None
+    )
+    poller = FeedPoller(services.db, services.pipeline, settings) if timings.feeds else None
+    return Runtime(services=services, worker=worker, timings=timings, poller=poller, inbox=inbox)
 
 
 async def _post_init(app: AnyApp) -> None:
     runtime: Runtime = app.bot_data["runtime"]
-    await _set_command_menus(app, runtime.services.settings.admin_ids)
+    await set_command_menus(app.bot, runtime.services.settings.admin_ids)
     await runtime.start(app)
 
 
@@ -169,8 +105,6 @@ async def _post_stop(app: AnyApp) -> None:
 
 def build_application(services: Services, *, timings: Timings | None = None) -> AnyApp:
     """Build the PTB Application: handlers, jobs and the delivery worker, against the configured API."""
-    from handlers.errors import on_error
-
     # Periods as timedelta (PTB 22's future default); without it every 429 warns.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     settings = services.settings
@@ -197,8 +131,10 @@ def build_application(services: Services, *, timings: Timings | None = None) -> 
         .post_stop(_post_stop)
         .build()
     )
-    app.bot_data["runtime"] = Runtime.create(services, app, timings, limiter=limiter)
-    app.add_handlers(_handlers())
+    # Handlers see the services only; the runtime is for the application's own callbacks.
+    app.bot_data[SERVICES] = services
+    app.bot_data["runtime"] = build_runtime(services, app, timings, limiter=limiter)
+    app.add_handlers(telegram_handlers())
     app.add_error_handler(on_error)
     return app
 
@@ -241,11 +177,6 @@ async def running(app: AnyApp, *, poll_timeout: int = 30) -> AsyncIterator[AnyAp
 
 async def run_bot(settings: Settings) -> None:
     """Run the bot until SIGINT or SIGTERM: migrate, start everything, stop cleanly."""
-    if settings.webhook_url and settings.webhook_secret is None:
-        raise ConfigError(
-            "BRIEFBOT_WEBHOOK_SECRET is required with BRIEFBOT_WEBHOOK_URL "
-            "(Telegram sends it with every update so strangers cannot post to the webhook)"
-        )
     services = build_services(settings)
     try:
         await asyncio.to_thread(services.db.migrate)

@@ -2,88 +2,22 @@
 
 from __future__ import annotations
 
-import functools
 import re
-import zoneinfo
 from datetime import time
 from pathlib import Path
-from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Literal, Self
+from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.times import parse_hhmm, parse_timezone
+
 DEFAULT_API_URL = "https://api.telegram.org"
-_HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-
-
-def parse_hhmm(value: str) -> time:
-    """Parse ``HH:MM`` (24-hour clock) or raise ValueError saying what is allowed."""
-    match = _HHMM.match(value.strip())
-    if not match:
-        raise ValueError(
-            f"{value!r} is not a time of day; use HH:MM on a 24-hour clock, e.g. 07:30"
-        )
-    return time(int(match.group(1)), int(match.group(2)))
-
-
-class UnknownZone(ValueError):
-    """A time zone name matched nothing; ``suggestions`` are the closest real names."""
-
-    def __init__(self, value: str, suggestions: list[str]) -> None:
-        hint = f"; did you mean {' or '.join(suggestions)}?" if suggestions else ""
-        super().__init__(
-            f"{value!r} is not an IANA time zone; use a name like Europe/Berlin or UTC{hint}"
-        )
-        self.value = value
-        self.suggestions = suggestions
-
-
-@functools.cache
-def _zones_by_folded_name() -> dict[str, str]:
-    return {name.casefold(): name for name in zoneinfo.available_timezones()}
-
-
-@functools.cache
-def _zones_by_city() -> dict[str, str]:
-    """Map a city ("berlin", "new_york") to its zone when exactly one canonical zone has it."""
-    cities: dict[str, list[str]] = {}
-    for name in zoneinfo.available_timezones():
-        if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/")):
-            cities.setdefault(name.rsplit("/", 1)[1].casefold(), []).append(name)
-    return {city: names[0] for city, names in cities.items() if len(names) == 1}
-
-
-def suggest_timezones(value: str, *, limit: int = 3) -> list[str]:
-    """Return the real zone names closest to ``value`` (by whole name and by city)."""
-    from rapidfuzz import fuzz, process, utils
-
-    names = _zones_by_folded_name()
-    folded = value.casefold().replace(" ", "_")
-    found = process.extract(
-        folded, list(names), scorer=fuzz.WRatio, processor=utils.default_process, limit=limit * 2
-    )
-    best = found[0][1] if found else 0.0
-    good = [names[match] for match, score, _ in found if score >= max(70.0, best - 5.0)]
-    return list(dict.fromkeys(good))[:limit]
-
-
-def parse_timezone(value: str) -> ZoneInfo:
-    """Return the IANA zone named ``value`` in any letter case, or raise UnknownZone.
-
-    ``europe/berlin`` and ``berlin`` are Europe/Berlin; a typo raises with the closest names as
-    suggestions.
-    """
-    if not value or value.startswith(("/", ".")) or ".." in value or len(value) > 64:
-        raise UnknownZone(value, [])
-    folded = value.casefold().replace(" ", "_")
-    name = _zones_by_folded_name().get(folded) or _zones_by_city().get(folded)
-    if name is None:
-        raise UnknownZone(value, suggest_timezones(value))
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UnknownZone(value, []) from None
+# What @BotFather hands out: the bot's numeric id, a colon, then a secret of URL-safe characters.
+_TOKEN_SHAPE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{10,}$")
+# Words that mark a value copied from an example rather than a real token.
+_PLACEHOLDER_WORDS = ("change", "replace", "your", "placeholder", "example", "xxxx", "token-here")
 
 
 class Settings(BaseSettings):
@@ -154,6 +88,30 @@ class Settings(BaseSettings):
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
+    @field_validator("telegram_token")
+    @classmethod
+    def _real_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        token = value.get_secret_value().strip()
+        lowered = token.lower()
+        if not _TOKEN_SHAPE.match(token) or any(w in lowered for w in _PLACEHOLDER_WORDS):
+            # Never echo the value: it may be a real token pasted with a typo.
+            raise ValueError(
+                "is not a bot token (it looks like a placeholder); paste the token @BotFather "
+                "gave you (digits, a colon, then a long secret), or leave it empty for the offline demo"
+            )
+        return SecretStr(token)
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Self:
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError(
+                "BRIEFBOT_WEBHOOK_SECRET is required with BRIEFBOT_WEBHOOK_URL "
+                "(Telegram sends it with every update so strangers cannot post to the webhook)"
+            )
+        return self
+
     @property
     def zone(self) -> ZoneInfo:
         return parse_timezone(self.timezone)
@@ -174,7 +132,10 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            name = "BRIEFBOT_" + "_".join(str(p) for p in err["loc"]).upper()
             message = str(err["msg"]).removeprefix("Value error, ")
+            if not err["loc"]:  # a rule across fields names its variables itself
+                lines.append(message)
+                continue
+            name = "BRIEFBOT_" + "_".join(str(p) for p in err["loc"]).upper()
             lines.append(f"{name}: {message}")
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None

@@ -11,10 +11,10 @@ from telegram import InputFile, Update
 
 from bot.i18n import Translator
 from bot.ingest.model import Outcome
+from bot.render import replies as texts
+from bot.render.split import split_html_sections
 from bot.services.feeds import FeedRefused, FeedStatus
-from handlers import texts
-from handlers.context import Context, runtime, translation
-from handlers.render import split_html_sections
+from handlers.context import Context, services, translation
 
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 FORCE = "--force"
@@ -27,7 +27,7 @@ def admin_only(handler: Handler) -> Handler:
     @wraps(handler)
     async def guarded(update: Update, context: Context) -> None:
         user = update.effective_user
-        if not runtime(context).services.admin.is_admin(user.id if user else None):
+        if not services(context).is_admin(user.id if user else None):
             t, _ = await translation(update, context)
             assert update.effective_message is not None
             await update.effective_message.reply_text(texts.admin_only(t))
@@ -57,7 +57,7 @@ async def add_feed(update: Update, context: Context) -> None:
         return
     url, name = words[0], " ".join(words[1:]) or None
     try:
-        result = await runtime(context).services.feeds.add(url, name=name, force=force)
+        result = await services(context).feeds.add(url, name=name, force=force)
     except FeedRefused as exc:
         text = t.gettext("Cannot add that feed: {reason}").format(reason=escape(str(exc)))
         hint = t.gettext("Send /addfeed {url} --force to add it anyway.").format(url=escape(url))
@@ -84,7 +84,7 @@ async def remove_feed(update: Update, context: Context) -> None:
     if not ref:
         await _reply(update, t.gettext("Usage: /removefeed ID or URL (see /feeds)"))
         return
-    feed = await runtime(context).services.feeds.remove(ref)
+    feed = await services(context).feeds.remove(ref)
     if feed is None:
         await _reply(update, t.gettext("No feed {ref}; see /feeds.").format(ref=escape(ref)))
         return
@@ -120,7 +120,7 @@ def _feed_section(t: Translator, status: FeedStatus, language: str) -> str:
 async def list_feeds(update: Update, context: Context) -> None:
     """List feeds: name, URL, last success, error and article count."""
     t, language = await translation(update, context)
-    feeds = await runtime(context).services.feeds.list()
+    feeds = await services(context).feeds.list()
     if not feeds:
         await _reply(update, t.gettext("No feeds yet: add one with /addfeed URL."))
         return
@@ -135,7 +135,7 @@ async def list_feeds(update: Update, context: Context) -> None:
 async def export_feeds(update: Update, context: Context) -> None:
     """Send every feed as an OPML file."""
     t, _ = await translation(update, context)
-    data = await runtime(context).services.feeds.export_opml()
+    data = await services(context).feeds.export_opml()
     assert update.effective_message is not None
     await update.effective_message.reply_document(
         InputFile(data, filename="briefbot-feeds.opml"),
@@ -147,7 +147,7 @@ async def export_feeds(update: Update, context: Context) -> None:
 async def stats(update: Update, context: Context) -> None:
     """Show counts of what is stored and queued."""
     t, _ = await translation(update, context)
-    result = await runtime(context).services.admin.stats()
+    result = await services(context).status.status()
     c = result.counts
     outbox = ", ".join(f"{n} {state}" for state, n in sorted(result.outbox.items())) or "—"
     lines = [
@@ -168,7 +168,7 @@ async def stats(update: Update, context: Context) -> None:
 
 async def _import_opml(update: Update, context: Context, data: bytes, t: Translator) -> None:
     try:
-        report = await runtime(context).services.feeds.import_opml(data)
+        report = await services(context).feeds.import_opml(data)
     except FeedRefused as exc:
         await _reply(update, t.gettext("Cannot import: {reason}").format(reason=escape(str(exc))))
         return
@@ -192,7 +192,7 @@ async def document(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None and message.document is not None
     doc = message.document
-    limit = runtime(context).services.settings.max_file_bytes
+    limit = services(context).settings.max_file_bytes
     if doc.file_size is not None and doc.file_size > limit:
         text = t.gettext("That file is {size} bytes; the limit is {limit}.").format(
             size=f"{doc.file_size:,}", limit=f"{limit:,}"
@@ -205,11 +205,10 @@ async def document(update: Update, context: Context) -> None:
     if name.lower().endswith(OPML_SUFFIXES) and b"<opml" in data[:4096].lower():
         await _import_opml(update, context, data, t)
         return
-    result = await runtime(context).services.admin.ingest_document(data, filename=name)
-    runtime(context).after_ingest()
+    result = await services(context).uploads.ingest_document(data, filename=name)
     line = f"{escape(name)}: {result.outcome.value}"
     if result.event_id is not None:
-        headline = await runtime(context).services.lookup.headline(result.event_id)
+        headline = await services(context).lookup.headline(result.event_id)
         event = t.gettext("event {id}").format(id=result.event_id)
         line += f" ({event}: <b>{escape(headline)}</b>)" if headline else f" ({event})"
     if result.reason:

@@ -1,23 +1,26 @@
-"""Reach the process's services from a handler."""
+"""What a handler reaches of the process: the services, and the command's arguments."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from telegram import Update
 from telegram.ext import CallbackContext
 
 from bot.i18n import Translator, pick, translator
-
-if TYPE_CHECKING:
-    from bot.jobs import Runtime
+from bot.services.container import Services
 
 Context = CallbackContext[Any, dict[Any, Any], dict[Any, Any], dict[Any, Any]]
 
+# The bot_data key bot.app.build_application stores the services under.
+SERVICES = "services"
 
-def runtime(context: Context) -> Runtime:
-    """Return the Runtime that bot.app.build_application stored in bot_data."""
-    return context.application.bot_data["runtime"]  # type: ignore[no-any-return]
+
+def services(context: Context) -> Services:
+    """Return the process's services."""
+    found = context.application.bot_data[SERVICES]
+    assert isinstance(found, Services)
+    return found
 
 
 def argument(context: Context) -> str:
@@ -36,7 +39,7 @@ async def chat_language(update: Update, context: Context) -> str:
         return cached
     stored = None
     if update.effective_chat is not None:
-        stored = await runtime(context).services.subscribers.language(update.effective_chat.id)
+        stored = await services(context).subscribers.language(update.effective_chat.id)
     user = update.effective_user
     language = pick(stored, user.language_code if user else None)
     cache[LANGUAGE] = language

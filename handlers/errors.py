@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
-from handlers.context import Context, runtime, translation
+from handlers.context import Context, services, translation
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ async def on_error(update: object, context: Context) -> None:
             )
         except Exception:  # the error may be the database itself
             log.warning("could not tell chat %s about the error", update.effective_chat.id)
-    for admin_id in runtime(context).services.settings.admin_ids:
+    for admin_id in services(context).settings.admin_ids:
         try:
             await context.bot.send_message(
                 admin_id, f"briefbot hit an error while handling an update: {what}. See the logs."

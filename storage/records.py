@@ -68,7 +68,6 @@ class SubscriberRecord:
     last_digest_at: datetime | None
     quiet_start: str | None
     quiet_end: str | None
-    alerts: bool
     active: bool
     created_at: datetime
     active_since: datetime

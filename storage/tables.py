@@ -216,7 +216,6 @@ class SubscriberRow(SQLModel, table=True):
     last_digest_at: datetime | None = Field(default=None, sa_column=_dt())
     quiet_start: str | None = Field(default=None, max_length=5)
     quiet_end: str | None = Field(default=None, max_length=5)
-    alerts: bool = True
     active: bool = True
     created_at: datetime = Field(sa_column=_dt(nullable=False))
     # When the chat last came on (/start after /stop or a block): no alerts about older changes.
@@ -246,7 +245,6 @@ class SubscriberRow(SQLModel, table=True):
             last_digest_at=self.last_digest_at,
             quiet_start=self.quiet_start,
             quiet_end=self.quiet_end,
-            alerts=self.alerts,
             active=self.active,
             created_at=self.created_at,
             active_since=self.active_since or self.created_at,

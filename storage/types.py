@@ -32,8 +32,3 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
-
-
-def utcnow() -> datetime:
-    """Return the current time, aware, in UTC (the edge of the system reads the clock)."""
-    return datetime.now(UTC)

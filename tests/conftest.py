@@ -1,4 +1,5 @@
-"""Fixtures shared by every test: databases (SQLite always, PostgreSQL when configured)."""
+"""Fixtures shared by every test: databases (SQLite always, PostgreSQL when configured), a clock,
+the ingestion pipeline, the services, the PTB periods and the loopback feed server."""
 
 from __future__ import annotations
 
@@ -9,8 +10,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.app import build_services
+from bot.config import Settings
+from bot.events.service import EventService
+from bot.ingest.pipeline import Pipeline
+from bot.services.container import Services
 from storage.db import upgrade
 from storage.unit_of_work import Database
+from tests.fakes.clock import StepClock
+from tests.fakes.feeds import FakeFeedServer, running_server
 
 PG_ENV = "BRIEFBOT_TEST_DATABASE_URL"
 
@@ -25,6 +33,19 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("BRIEFBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'briefbot.db'}")
     monkeypatch.setenv("BRIEFBOT_INBOX_DIR", str(tmp_path / "inbox"))
     monkeypatch.setenv("BRIEFBOT_ALLOW_PRIVATE_FEEDS", "true")
+
+
+@pytest.fixture(autouse=True)
+def _timedelta_periods(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opt in to PTB's timedelta periods, as build_application does (else PTB warns on 429)."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+
+
+@pytest.fixture
+def server() -> Iterator[FakeFeedServer]:
+    """Serve feeds and article pages over HTTP on loopback for one test."""
+    with running_server() as srv:
+        yield srv
 
 
 def reset_postgres(url: str) -> None:
@@ -69,3 +90,22 @@ async def database(database_url: str) -> AsyncIterator[Database]:
     db = Database(database_url)
     yield db
     await db.dispose()
+
+
+@pytest.fixture
+def clock() -> StepClock:
+    return StepClock()
+
+
+@pytest.fixture
+def pipeline(database: Database, clock: StepClock) -> Pipeline:
+    """The ingestion pipeline over the test database, with its own event index."""
+    return Pipeline(database, EventService(), clock=clock)
+
+
+@pytest.fixture
+async def services(database_url: str, clock: StepClock) -> AsyncIterator[Services]:
+    """Every service over the test database, as the CLI and the bot build them."""
+    built = build_services(Settings(database_url=database_url), clock=clock)
+    yield built
+    await built.close()

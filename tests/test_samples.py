@@ -17,7 +17,7 @@ import lxml.html
 import pytest
 
 from bot.briefing.text import split_sentences
-from bot.demo import sample_paths
+from bot.cli.demo import sample_paths
 from bot.ingest.files import SUPPORTED_SUFFIXES, read_paths
 from bot.ingest.model import IngestResult, ParsedArticle
 

@@ -156,8 +156,3 @@ def signature(
     )
     parts += sorted(f"{c.location}#{c.to_version}" for c in changes if c.diff.substantive)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
-
-
-def briefing_signature(briefing: Briefing) -> str:
-    """Fingerprint a briefing the same way as EventAnalysis.signature."""
-    return signature(briefing.sources, briefing.differences, briefing.changes)

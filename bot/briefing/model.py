@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -184,7 +184,6 @@ class Briefing:
     sources: tuple[SourceEntry, ...]
     differences: tuple[Difference, ...] = ()
     changes: tuple[Change, ...] = ()
-    keywords: tuple[str, ...] = field(default=())
     spellings: tuple[NameVariants, ...] = ()
 
     @property

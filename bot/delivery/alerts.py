@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 
 from bot.briefing.model import Briefing
 from bot.briefing.text import content_stems
-from bot.config import parse_hhmm
 from bot.delivery.schedule import in_quiet_hours
-from bot.events import EventService
+from bot.events.service import EventService
 from bot.i18n import Translator, pick, translator
-from handlers.keyboards import event_keyboard_json
-from handlers.render import alert_html
+from bot.render.html import alert_html
+from bot.render.keyboards import event_keyboard, keyboard_json
+from bot.times import parse_hhmm
 from storage.records import AlertMark, EventRecord, SubscriberRecord
 from storage.unit_of_work import Database, UnitOfWork
 
@@ -27,9 +27,7 @@ def matches(filters: Sequence[str], briefing: Briefing) -> bool:
         return True
     if not filters:
         return False
-    haystack = " ".join(
-        [briefing.headline, *briefing.keywords, *(s.text for s in briefing.summary)]
-    )
+    haystack = " ".join([briefing.headline, *(s.text for s in briefing.summary)])
     stems = set(content_stems(haystack))
     return any(set(content_stems(f)) <= stems for f in filters if content_stems(f))
 
@@ -166,7 +164,7 @@ class AlertService:
                 chat_id=sub.chat_id,
                 kind="alert",
                 text=text,
-                reply_markup=event_keyboard_json(event.id, t),
+                reply_markup=keyboard_json(event_keyboard(event.id, t)),
                 previews=sub.link_previews,
                 thread_id=sub.thread_id,
                 silent=silent,

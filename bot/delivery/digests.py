@@ -7,15 +7,15 @@ from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from bot.briefing.model import Briefing
-from bot.config import parse_hhmm
 from bot.delivery.alerts import matches
 from bot.delivery.schedule import next_digest_at
-from bot.delivery.subscribers import join_ids
-from bot.events import EventService
+from bot.events.service import EventService
 from bot.i18n import format_day, pick, translator
-from handlers.keyboards import numbered_keyboard_json
-from handlers.render import digest_html
+from bot.render.html import digest_html
+from bot.render.keyboards import keyboard_json, numbered_keyboard
+from bot.times import parse_hhmm
 from storage.records import SubscriberRecord
+from storage.repositories.subscribers import join_ids
 from storage.unit_of_work import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -136,7 +136,7 @@ class DigestService:
                     chat_id=sub.chat_id,
                     kind="digest",
                     text=text,
-                    reply_markup=numbered_keyboard_json(ids, t) if last else None,
+                    reply_markup=keyboard_json(numbered_keyboard(ids)) if last else None,
                     previews=sub.link_previews,
                     thread_id=sub.thread_id,
                     now=now,

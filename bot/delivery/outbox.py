@@ -21,8 +21,8 @@ from datetime import datetime, timedelta
 from telegram import Bot
 
 from bot.delivery.sender import Delivery, RateLimiter, Result, send_message
+from bot.times import utcnow
 from storage.records import OutboxRecord
-from storage.types import utcnow
 from storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)

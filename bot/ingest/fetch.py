@@ -82,14 +82,12 @@ class Fetcher:
         timeout: float = 20.0,
         total_timeout: float = 60.0,
         max_redirects: int = 5,
-        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.max_bytes = max_bytes
         self.allow_private = allow_private
         self.total_timeout = total_timeout
         self.max_redirects = max_redirects
         self._client = httpx.AsyncClient(
-            transport=transport,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             follow_redirects=False,
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},

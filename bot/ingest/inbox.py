@@ -11,7 +11,7 @@ from watchfiles import Change, awatch
 
 from bot.ingest.files import is_hidden, read_file, source_and_path
 from bot.ingest.model import IngestResult, ParsedArticle
-from bot.pipeline import Pipeline
+from bot.ingest.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 

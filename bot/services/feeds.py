@@ -7,21 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree
 
-import httpx
 import listparser
 
 from bot.config import Settings
-from bot.ingest.feeds import FEED_ACCEPT, NotAFeed, parse_feed_bytes
+from bot.ingest.feed import NotAFeed, parse_feed_bytes
 from bot.ingest.fetch import Fetcher, FetchError
+from bot.ingest.poller import FEED_ACCEPT
 from bot.ingest.urls import feed_name, validate_feed_url
+from bot.times import Clock, utcnow
 from storage.records import FeedRecord
-from storage.types import utcnow
 from storage.unit_of_work import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -119,13 +118,11 @@ class FeedService:
         db: Database,
         settings: Settings,
         *,
-        clock: Callable[[], datetime] = utcnow,
-        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock = utcnow,
     ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
-        self._transport = transport
 
     def _fetcher(self) -> Fetcher:
         return Fetcher(
@@ -133,7 +130,6 @@ class FeedService:
             allow_private=self.settings.allow_private_feeds,
             timeout=15.0,
             total_timeout=30.0,
-            transport=self._transport,
         )
 
     def validate(self, url: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +13,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.records import SubscriberRecord
 from storage.repositories.insert import insert_if_absent
 from storage.tables import SubscriberRow, SubscriptionRow
+
+
+def join_ids(event_ids: Sequence[int]) -> str:
+    """Write a numbered list of event ids the way subscribers.listed_events holds it."""
+    return ",".join(str(i) for i in event_ids)
 
 
 class SubscriberRepository:
@@ -47,7 +52,7 @@ class SubscriberRepository:
             assert row is not None, f"subscriber {chat_id} neither found nor created"
         if not row.active:
             # Coming back keeps the chat's settings: a digest it had switched off stays off.
-            row.active, row.alerts, row.active_since = True, True, now
+            row.active, row.active_since = True, now
             self._session.add(row)
             await self._session.flush()
         return row.to_record()
@@ -81,16 +86,16 @@ class SubscriberRepository:
         row = await self._row(chat_id)
         if row is None or not row.active:
             return False
-        row.active, row.alerts, row.next_digest_at = False, False, None
+        row.active, row.next_digest_at = False, None
         self._session.add(row)
         await self._session.flush()
         return True
 
     async def list_alerted(self) -> list[SubscriberRecord]:
-        """Return every active subscriber that wants alerts."""
+        """Return every active subscriber (an active chat gets alerts)."""
         query = (
             select(SubscriberRow)
-            .where(col(SubscriberRow.active).is_(True), col(SubscriberRow.alerts).is_(True))
+            .where(col(SubscriberRow.active).is_(True))
             .order_by(col(SubscriberRow.id))
         )
         return [r.to_record() for r in (await self._session.exec(query)).all()]

@@ -7,10 +7,10 @@ import contextlib
 import os
 from pathlib import Path
 
-from bot.events import EventService
+from bot.events.service import EventService
 from bot.ingest.inbox import InboxWatcher
 from bot.ingest.model import IngestResult, Outcome
-from bot.pipeline import Pipeline
+from bot.ingest.pipeline import Pipeline
 from storage.unit_of_work import Database
 
 BODY = (

@@ -10,19 +10,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.config import Settings
-from bot.events import EventService
-from bot.ingest.feeds import (
+from bot.events.service import EventService
+from bot.ingest.model import Outcome
+from bot.ingest.pipeline import Pipeline
+from bot.ingest.poller import (
     MAX_CONCURRENT_FEEDS,
     MAX_CONCURRENT_PAGES,
     FeedPoller,
     backoff,
     next_refetch,
 )
-from bot.ingest.model import Outcome
-from bot.pipeline import Pipeline
 from storage.records import FeedRecord
 from storage.unit_of_work import Database
-from tests.fake_feeds import (
+from tests.fakes.feeds import (
     FakeFeedServer,
     Gate,
     Reply,
@@ -442,7 +442,7 @@ async def test_undated_entry_takes_the_page_date_but_the_feed_date_wins(
         "date": "Thu, 08 Jan 2026 09:00:00 GMT",
     }
     url = server.feed("/dates.xml", rss([undated, dated]))
-    caplog.set_level("INFO", logger="bot.ingest.feeds")
+    caplog.set_level("INFO", logger="bot.ingest.poller")
     report = await poller.poll_feed(await add_feed(database, url), NOW)
     assert report.counts[Outcome.NEW] == 2
     async with database.unit_of_work() as uow:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.events import EventService
 from bot.ingest.model import IngestResult, Outcome, ParsedArticle
+from bot.ingest.pipeline import Pipeline
 from bot.ingest.store import DUPLICATE_WINDOW, fingerprint, similarity, store_article
-from bot.pipeline import Pipeline
 from storage.unit_of_work import Database
 from tests.shared import shared_path
 
@@ -23,12 +21,6 @@ STORY = (
     "Residents described hearing a long rumble before dawn on Friday, followed by the sound of "
     "trees snapping as the slope gave way above the church."
 )
-
-
-@pytest.fixture
-async def pipeline(database: Database) -> AsyncIterator[Pipeline]:
-    clock = iter(datetime(2026, 1, 8, tzinfo=UTC) + timedelta(minutes=i) for i in range(10_000))
-    yield Pipeline(database, EventService(), clock=lambda: next(clock))
 
 
 def article(

@@ -1,0 +1,64 @@
+"""Terminal output of the CLI: ingest results, totals, feeds and status lines."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict
+
+from bot.ingest.model import IngestResult, Outcome
+from bot.render.sections import polled_state
+from bot.services.status import Status
+from storage.records import FeedRecord
+
+
+def format_result(result: IngestResult) -> str:
+    """Return one line describing what happened to one ingested item."""
+    where = result.location
+    if result.path and result.path != result.location:
+        where = f"{result.path} <{result.location}>"
+    line = f"{result.outcome.value:<12} {where}"
+    if result.event_id is not None:
+        line += f"  (event {result.event_id})"
+    if result.reason:
+        line += f"  — {result.reason}"
+    return line
+
+
+def format_totals(results: Sequence[IngestResult] | Counter[Outcome]) -> str:
+    """Return the one-line total of an ingest run."""
+    counts = results if isinstance(results, Counter) else Counter(r.outcome for r in results)
+    parts = [f"{counts[o]} {o.value}" for o in Outcome if counts[o]]
+    total = counts.total()
+    return f"{total} item(s): " + (", ".join(parts) if parts else "nothing to ingest")
+
+
+def feeds_json(feeds: Sequence[FeedRecord]) -> str:
+    """Return every feed with its state as JSON."""
+    return json.dumps([asdict(f) for f in feeds], default=str, indent=2)
+
+
+def feed_line(f: FeedRecord) -> str:
+    """Return one line for `briefbot feeds list`."""
+    line = (
+        f"{f.id:>4}  {f.name}  <{f.url}>  {polled_state(f.last_polled_at, stamp='%Y-%m-%d %H:%M')}"
+    )
+    if f.last_error:
+        line += f"  ERROR ({f.error_count}x): {f.last_error}"
+    return line
+
+
+def status_json(status: Status, *, database: str) -> str:
+    """Return the counts, the database URL and the failing feeds as JSON."""
+    data: dict[str, object] = {"database": database, **asdict(status.counts)}
+    data["failing"] = [{"id": f.id, "url": f.url, "error": f.last_error} for f in status.failing]
+    return json.dumps(data, indent=2)
+
+
+def status_lines(status: Status, *, database: str) -> list[str]:
+    """Return the counts, one a line, then a line per failing feed."""
+    data: dict[str, object] = {"database": database, **asdict(status.counts)}
+    lines = [f"{key.replace('_', ' '):<16} {value}" for key, value in data.items()]
+    lines += [f"  failing feed {f.id} <{f.url}>: {f.last_error}" for f in status.failing]
+    return lines

@@ -1,0 +1,1 @@
+"""Events: the clustering index, placing articles into events, refreshing their briefings."""

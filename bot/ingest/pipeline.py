@@ -1,0 +1,115 @@
+"""The path every article takes: store it, place it into an event, then tell who listens."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from dataclasses import replace
+from itertools import islice
+
+from bot.events.service import EventService
+from bot.ingest.model import IngestResult, Outcome, ParsedArticle
+from bot.ingest.store import store_article
+from bot.times import Clock, utcnow
+from storage.db import describe_error
+from storage.unit_of_work import Database
+
+log = logging.getLogger(__name__)
+
+# Items read off the event loop at a time when ingesting from a (blocking) iterator.
+READ_BATCH = 32
+MAX_REASON_CHARS = 200
+
+Item = ParsedArticle | IngestResult
+# Called with each result that stored something new (a new article or a new version).
+AfterStore = Callable[[IngestResult], None]
+
+
+def storage_reason(exc: BaseException) -> str:
+    """Return one short line saying why storing failed (no SQL, no traceback)."""
+    cause = describe_error(exc)
+    if len(cause) > MAX_REASON_CHARS:
+        cause = cause[: MAX_REASON_CHARS - 1] + "…"
+    return f"storage error, will retry: {cause}"
+
+
+class Pipeline:
+    """Store parsed articles and cluster them, one unit of work per article, one at a time.
+
+    The feed poller, the inbox watcher and admin uploads share one pipeline. Its lock keeps
+    their stores from interleaving: the event index is in memory, and two stores racing to
+    create the same source or article would have one of them fail.
+    """
+
+    def __init__(self, db: Database, events: EventService, *, clock: Clock = utcnow) -> None:
+        self.db = db
+        self.events = events
+        self.clock = clock
+        self._lock = asyncio.Lock()
+        self._after_store: list[AfterStore] = []
+
+    def after_store(self, hook: AfterStore) -> None:
+        """Call ``hook`` after every store that added an article or a version, on every path.
+
+        Feeds, the inbox and uploads all store here, so whatever reacts to new articles (the
+        runtime's alert check) subscribes once instead of being asked for by each of them.
+        """
+        self._after_store.append(hook)
+
+    async def ingest(self, items: Iterable[Item]) -> list[IngestResult]:
+        """Store each item (rejections pass through); a failure in one never stops the rest."""
+        results = []
+        for item in items:
+            if isinstance(item, IngestResult):
+                results.append(item)
+                continue
+            results.append(await self.ingest_one(item))
+        return results
+
+    async def ingest_stream(self, items: Iterator[Item]) -> AsyncIterator[IngestResult]:
+        """Store items from a blocking iterator (files being read), yielding each result.
+
+        The iterator is advanced in a worker thread a small batch at a time, so a folder of
+        thousands of files is never held in memory at once and the event loop never waits on
+        the disk.
+        """
+        while batch := await asyncio.to_thread(lambda: list(islice(items, READ_BATCH))):
+            for item in batch:
+                if isinstance(item, IngestResult):
+                    yield item
+                else:
+                    yield await self.ingest_one(item)
+
+    async def ingest_one(self, item: ParsedArticle) -> IngestResult:
+        """Store one article and place it into an event."""
+        async with self._lock:
+            result = await self._store(item)
+        if result.outcome in (Outcome.NEW, Outcome.VERSION):
+            for hook in self._after_store:
+                try:
+                    hook(result)
+                except Exception:  # a listener's failure never loses the stored article
+                    log.exception("after-store hook failed for %s", item.location)
+        return replace(result, path=item.path) if item.path else result
+
+    async def _store(self, item: ParsedArticle) -> IngestResult:
+        now = self.clock()
+        try:
+            async with self.db.unit_of_work() as uow:
+                result = await store_article(uow, item, now=now)
+                if result.outcome in (Outcome.NEW, Outcome.VERSION) and result.article_id:
+                    event_id = await self.events.place(uow, result.article_id, now=now)
+                    result = replace(result, event_id=event_id)
+            return result
+        except Exception as exc:
+            # The unit of work rolled back; the index may hold the doc, so rebuild it next time.
+            log.exception("could not store %s", item.location)
+            self.events.invalidate()
+            return IngestResult(
+                item.location,
+                Outcome.REJECTED,
+                reason=storage_reason(exc),
+                title=item.title,
+                retry=True,
+            )

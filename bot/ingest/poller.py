@@ -1,0 +1,339 @@
+"""Poll feeds: conditional GET, full text for teasers, back-off on errors, page re-fetches."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.config import Settings
+from bot.ingest.extract import (
+    MIN_ARTICLE_CHARS,
+    DecodeError,
+    ExtractedPage,
+    decode_text,
+    extract_page,
+)
+from bot.ingest.feed import FeedEntry, NotAFeed, entry_identity, is_teaser, parse_feed_bytes
+from bot.ingest.fetch import Fetcher, FetchError
+from bot.ingest.model import IngestResult, Outcome, ParsedArticle
+from bot.ingest.pipeline import Pipeline
+from storage.records import FeedRecord, RefetchTarget
+from storage.unit_of_work import Database
+
+log = logging.getLogger(__name__)
+
+MAX_CONCURRENT_FEEDS = 16
+MAX_CONCURRENT_PAGES = 8
+MAX_BACKOFF = timedelta(days=1)
+REFETCH_BATCH = 50
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml, application/feed+json, "
+    "application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
+# Re-fetch article pages often while a story is young, rarely as it ages, then stop.
+REFETCH_SCHEDULE: tuple[tuple[timedelta, timedelta], ...] = (
+    (timedelta(hours=1), timedelta(minutes=15)),
+    (timedelta(hours=6), timedelta(hours=1)),
+    (timedelta(days=1), timedelta(hours=6)),
+    (timedelta(days=3), timedelta(hours=24)),
+)
+
+
+def next_refetch(first_seen: datetime, now: datetime) -> datetime | None:
+    """Return when to fetch an article's page again, or None once it is old enough to stop."""
+    age = now - first_seen
+    for younger_than, wait in REFETCH_SCHEDULE:
+        if age < younger_than:
+            return now + wait
+    return None
+
+
+def backoff(interval: int, errors: int) -> timedelta:
+    """Return the wait after ``errors`` failures in a row: doubling, at most a day."""
+    return min(timedelta(seconds=interval * 2 ** min(errors, 20)), MAX_BACKOFF)
+
+
+@dataclass
+class FeedReport:
+    """What one poll of one feed did."""
+
+    feed_id: int
+    name: str
+    url: str
+    status: str  # "ok", "not-modified" or "error"
+    error: str | None = None
+    problem: str | None = None
+    next_poll_at: datetime | None = None
+    results: list[IngestResult] = field(default_factory=list)
+
+    @property
+    def counts(self) -> Counter[Outcome]:
+        return Counter(r.outcome for r in self.results)
+
+    @property
+    def to_retry(self) -> int:
+        """Return how many entries were not stored for a passing reason."""
+        return sum(r.retry for r in self.results)
+
+    def describe(self) -> str:
+        """Return one line: the feed, its status, and counts or the error."""
+        head = f"feed {self.feed_id} {self.name} <{self.url}>: {self.status}"
+        if self.status == "error":
+            return f"{head} — {self.error}"
+        if self.status == "not-modified":
+            return head
+        counts = self.counts
+        labels = (
+            (Outcome.NEW, "new"),
+            (Outcome.VERSION, "version"),
+            (Outcome.UNCHANGED, "unchanged"),
+            (Outcome.DUPLICATE, "duplicate"),
+            (Outcome.REJECTED, "rejected"),
+        )
+        line = f"{head} — " + ", ".join(f"{counts[o]} {label}" for o, label in labels)
+        if self.to_retry:
+            line += f" ({self.to_retry} to retry on the next poll)"
+        if self.problem:
+            line += f" (malformed feed, used anyway: {self.problem})"
+        return line
+
+    def rejections(self) -> list[str]:
+        """Return one line per rejected entry: where it points and why."""
+        return [
+            f"rejected {r.location} — {r.reason}"
+            for r in self.results
+            if r.outcome is Outcome.REJECTED
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class PageMiss:
+    """Why an article page gave no text; ``fetch_failed`` when it could not even be fetched."""
+
+    reason: str
+    fetch_failed: bool
+
+
+class FeedPoller:
+    """Poll due feeds concurrently (bounded), store what they bring, re-fetch recent pages.
+
+    Storing goes through the shared pipeline, which takes one article at a time; everything
+    else (fetching, parsing, extracting pages) runs concurrently within the bounds.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        pipeline: Pipeline,
+        settings: Settings,
+        *,
+        fetch_timeout: float = 20.0,
+    ) -> None:
+        self.db = db
+        self.pipeline = pipeline
+        self.settings = settings
+        self.fetcher = Fetcher(
+            max_bytes=settings.max_file_bytes,
+            allow_private=settings.allow_private_feeds,
+            timeout=fetch_timeout,
+            total_timeout=3 * fetch_timeout,
+        )
+        self._feeds = asyncio.Semaphore(MAX_CONCURRENT_FEEDS)
+        self._pages = asyncio.Semaphore(MAX_CONCURRENT_PAGES)
+
+    async def close(self) -> None:
+        await self.fetcher.close()
+
+    async def poll_due(self, now: datetime) -> list[FeedReport]:
+        """Poll every feed whose time has come; one failing feed never stops the others."""
+        async with self.db.unit_of_work() as uow:
+            feeds = await uow.feeds.list_due_feeds(now)
+        return list(await asyncio.gather(*(self._bounded(feed, now) for feed in feeds)))
+
+    async def _bounded(self, feed: FeedRecord, now: datetime) -> FeedReport:
+        async with self._feeds:
+            return await self.poll_feed(feed, now)
+
+    async def poll_feed(self, feed: FeedRecord, now: datetime) -> FeedReport:
+        """Fetch, parse and store one feed, then record the outcome and the next poll time."""
+        interval = feed.interval_seconds or self.settings.poll_interval
+        report = FeedReport(feed.id, feed.name, feed.url, status="ok")
+        # The validators to keep: none unless every entry of a full response was dealt with.
+        etag = last_modified = None
+        try:
+            fetched = await self.fetcher.get(
+                feed.url, etag=feed.etag, last_modified=feed.last_modified, accept=FEED_ACCEPT
+            )
+            if fetched.not_modified:
+                report.status = "not-modified"
+                etag = fetched.etag or feed.etag
+                last_modified = fetched.last_modified or feed.last_modified
+            else:
+                parsed = await asyncio.to_thread(
+                    parse_feed_bytes, fetched.content, base_url=fetched.url
+                )
+                if parsed.problem:
+                    report.problem = parsed.problem
+                    log.warning("feed %s is malformed but usable: %s", feed.url, parsed.problem)
+                items = await self._articles(feed, parsed.entries)
+                report.results = await self.pipeline.ingest(items)
+                report.results += [
+                    IngestResult(feed.url, Outcome.REJECTED, reason=reason)
+                    for reason in parsed.skipped
+                ]
+                if report.to_retry:
+                    # Saving the validators now would make the next poll a 304, and the
+                    # entries that were not stored would never be offered again.
+                    log.warning(
+                        "feed %s: %d entries not stored; the whole feed is fetched again next time",
+                        feed.url,
+                        report.to_retry,
+                    )
+                else:
+                    etag, last_modified = fetched.etag, fetched.last_modified
+        except (FetchError, NotAFeed) as exc:
+            report.status, report.error = "error", str(exc)
+        except Exception as exc:  # a bug or an odd feed must not stop the other feeds
+            log.exception("polling %s failed", feed.url)
+            report.status, report.error = "error", f"{type(exc).__name__}: {exc}"
+        if report.status == "error":
+            log.warning("feed %s failed: %s", feed.url, report.error)
+            report.next_poll_at = now + backoff(interval, feed.error_count + 1)
+        else:
+            report.next_poll_at = now + timedelta(seconds=interval)
+        async with self.db.unit_of_work() as uow:
+            await uow.feeds.record_poll(
+                feed.id,
+                now=now,
+                next_poll_at=report.next_poll_at,
+                error=report.error,
+                etag=etag,
+                last_modified=last_modified,
+            )
+        return report
+
+    async def _articles(
+        self, feed: FeedRecord, entries: Sequence[FeedEntry]
+    ) -> list[ParsedArticle | IngestResult]:
+        """Turn entries into articles, fetching the page of each new teaser-only entry."""
+        identities = [entry_identity(e, feed.url) for e in entries]
+        async with self.db.unit_of_work() as uow:
+            known = await uow.articles.list_known_identities([i for i in identities if i])
+        tasks = []
+        for entry, identity in zip(entries, identities, strict=True):
+            tasks.append(self._guarded_article(feed, entry, identity, known=identity in known))
+        return list(await asyncio.gather(*tasks))
+
+    async def _guarded_article(
+        self, feed: FeedRecord, entry: FeedEntry, identity: str | None, *, known: bool
+    ) -> ParsedArticle | IngestResult:
+        """Turn one entry into an article; a failure here costs that entry, not the feed."""
+        try:
+            return await self._article(feed, entry, identity, known=known)
+        except Exception as exc:
+            log.exception("feed %s: entry %r failed", feed.url, entry.link or entry.guid)
+            reason = f"entry could not be processed ({type(exc).__name__}: {exc})"[:300]
+            location = entry.link or entry.guid or feed.url
+            return IngestResult(location, Outcome.REJECTED, reason=reason, retry=True)
+
+    async def _article(
+        self, feed: FeedRecord, entry: FeedEntry, identity: str | None, *, known: bool
+    ) -> ParsedArticle | IngestResult:
+        location = entry.link or entry.guid or feed.url
+        if identity is None:
+            reason = f"entry {entry.title[:60]!r} has neither a link nor a guid; skipped"
+            log.info("feed %s: %s", feed.url, reason)
+            return IngestResult(location, Outcome.REJECTED, reason=reason, title=entry.title)
+        title, text = entry.title, entry.content or entry.summary
+        published = entry.published or entry.updated
+        refetch = False
+        if is_teaser(entry) and entry.link and identity.startswith("http"):
+            if known:
+                # Stored before (or a known copy of a stored article); edits show up through
+                # the page re-fetch schedule.
+                return IngestResult(location, Outcome.UNCHANGED, title=title)
+            page = await self._page(entry.link)
+            # Either way the page is fetched again later: for edits, or for the text the
+            # teaser lacks when the page failed now.
+            refetch = True
+            if isinstance(page, PageMiss):
+                log.info("feed %s: page %s not used: %s", feed.url, entry.link, page.reason)
+                if not text.strip():
+                    reason = f"entry has no text and its page gave none: {page.reason}"
+                    return IngestResult(
+                        location,
+                        Outcome.REJECTED,
+                        reason=reason,
+                        title=title,
+                        retry=page.fetch_failed,
+                    )
+            else:
+                title, text = page.title or title, page.text
+                # The feed's date wins; the page's is a guess from its markup.
+                published = published or page.published
+        if not title:
+            title = text.split("\n", 1)[0][:120]
+        if not text.strip():
+            reason = "entry has no text"
+            return IngestResult(location, Outcome.REJECTED, reason=reason, title=title)
+        if published is None:
+            log.info("feed %s: entry %s has no date; stored undated", feed.url, location)
+        return ParsedArticle(
+            title=title,
+            text=text,
+            source=feed.name,
+            location=location,
+            identity=identity,
+            published=published,
+            updated=entry.updated if entry.published else None,
+            refetch=refetch,
+        )
+
+    async def _page(self, url: str) -> ExtractedPage | PageMiss:
+        """Return the extracted article page, or why there is none."""
+        async with self._pages:
+            try:
+                fetched = await self.fetcher.get(url, accept="text/html,*/*;q=0.5")
+                html = decode_text(fetched.content)
+            except (FetchError, DecodeError) as exc:
+                return PageMiss(str(exc), fetch_failed=isinstance(exc, FetchError))
+            page = await asyncio.to_thread(extract_page, html, url=fetched.url)
+        if len(page.text) < MIN_ARTICLE_CHARS:
+            return PageMiss("no article text found on the page", fetch_failed=False)
+        return page
+
+    async def refetch_due(self, now: datetime) -> list[IngestResult]:
+        """Fetch the pages of recent articles again; a changed page becomes a new version."""
+        async with self.db.unit_of_work() as uow:
+            targets = await uow.articles.list_due_refetches(now, limit=REFETCH_BATCH)
+        return list(await asyncio.gather(*(self._refetch(t, now) for t in targets)))
+
+    async def _refetch(self, target: RefetchTarget, now: datetime) -> IngestResult:
+        """Fetch one article's page (bounded with the other page fetches) and store it."""
+        page = await self._page(target.location)
+        if isinstance(page, PageMiss):
+            result = IngestResult(target.location, Outcome.REJECTED, reason=page.reason)
+        elif not page.title:
+            result = IngestResult(target.location, Outcome.REJECTED, reason="page has no headline")
+        else:
+            item = ParsedArticle(
+                title=page.title,
+                text=page.text,
+                source=target.source,
+                location=target.location,
+                identity=target.identity,
+                refetch=True,
+            )
+            result = await self.pipeline.ingest_one(item)
+        try:
+            async with self.db.unit_of_work() as uow:
+                await uow.articles.set_refetch(
+                    target.article_id, next_refetch(target.first_seen, now)
+                )
+        except Exception:  # due again next round; the other pages go on
+            log.exception("could not reschedule the page of article %d", target.article_id)
+        return result

@@ -1,0 +1,1 @@
+"""Presentation, pure: terminal text, stable JSON, Telegram HTML, message splitting, keyboards."""

@@ -1,0 +1,235 @@
+"""Render briefings, alerts, digests and replies as Telegram HTML (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, tzinfo
+from html import escape
+
+from bot.briefing.model import Briefing, Change, Difference, SourceArticle
+from bot.i18n import ENGLISH, Translator
+from bot.render.sections import (
+    Changes,
+    Differences,
+    Heading,
+    Section,
+    Spellings,
+    Summary,
+    about_label,
+    agreement_tally,
+    briefing_sections,
+    cosmetic_note,
+    figure_phrases,
+    format_time,
+    meta_line,
+    plural,
+    spelling_line,
+    value_groups,
+)
+from bot.render.split import split_html_sections, units
+
+MAX_ALERT = 1000
+
+
+def text(value: str) -> str:
+    """Escape a text node."""
+    return escape(value, quote=False)
+
+
+def link(label: str, location: str) -> str:
+    """Return a link when ``location`` is a web address, else the escaped label."""
+    if location.startswith(("http://", "https://")):
+        return f'<a href="{escape(location, quote=True)}">{text(label)}</a>'
+    return text(label)
+
+
+# --- briefings --------------------------------------------------------------------------------
+
+
+def briefing_html(b: Briefing, *, tz: tzinfo = UTC) -> list[str]:
+    """Render the full briefing as one or more messages."""
+    return split_html_sections([_section_html(s, tz) for s in briefing_sections(b)])
+
+
+def _section_html(section: Section, tz: tzinfo) -> str:
+    match section:
+        case Heading(briefing=b):
+            return f"<b>{text(b.headline)}</b>\n<i>{text(meta_line(b, tz=tz))}</i>"
+        case Summary(sentences=sentences):
+            return "\n".join(f"{text(s.text)} — <i>{text(s.source)}</i>" for s in sentences)
+        case Differences(title=title, items=items):
+            return "\n".join([f"<b>{text(title)}</b>", *(f"• {_difference(d)}" for d in items)])
+        case Spellings(title=title, items=items):
+            lines = [f"<b>{text(title)}</b>"]
+            return "\n".join(lines + [f"• {text(spelling_line(v))}" for v in items])
+        case Changes(title=title, substantive=substantive, cosmetic=cosmetic):
+            lines = [f"<b>{text(title)}</b>", *(_change_brief(c, tz) for c in substantive)]
+            if cosmetic:
+                lines.append(f"<i>{cosmetic_note(cosmetic)}.</i>")
+            return "\n".join(lines)
+
+
+def sources_html(b: Briefing, *, tz: tzinfo = UTC) -> list[str]:
+    """Render each source: its articles, when first seen, versions and the figures it reports."""
+    sections = [f"<b>Sources for {text(b.headline)}</b>"]
+    for entry in b.sources:
+        lines = [f"<b>{text(entry.name)}</b>"]
+        lines += [f"• {_article_line(a, tz)}" for a in entry.articles]
+        if entry.claims:
+            figures = "; ".join(text(phrase) for phrase in figure_phrases(entry.claims))
+            lines.append(f"Figures: {figures}")
+        sections.append("\n".join(lines))
+    if not b.sources:
+        sections.append("<i>No sources yet.</i>")
+    return split_html_sections(sections)
+
+
+def changes_html(b: Briefing, *, tz: tzinfo = UTC) -> list[str]:
+    """Render the version history of the event's articles."""
+    sections = [f"<b>What changed in {text(b.headline)}</b>"]
+    cosmetic = 0
+    for change in b.changes:
+        if not change.diff.substantive:
+            cosmetic += 1
+            continue
+        sections.append(_change_full(change, tz))
+    if cosmetic:
+        sections.append(f"<i>{cosmetic_note(cosmetic)}.</i>")
+    if not b.changes:
+        sections.append("<i>No article has changed since it was first seen.</i>")
+    return split_html_sections(sections)
+
+
+def event_line_html(b: Briefing, index: int, *, tz: tzinfo = UTC) -> str:
+    """Return one line for the /events list."""
+    conflicts = sum(d.kind == "conflict" for d in b.differences)
+    flag = f" · ⚠️ {conflicts} disputed figure{'s' if conflicts > 1 else ''}" if conflicts else ""
+    return f"{index}. <b>{text(b.headline)}</b>\n    <i>{text(meta_line(b, tz=tz))}</i>{flag}"
+
+
+def alert_html(b: Briefing, reason: str, *, tz: tzinfo = UTC) -> str:
+    """Return a short alert of at most 1000 characters."""
+    head = f"🔔 <b>{_clip(reason, 200)}</b>\n<b>{_clip(b.headline, 300)}</b>\n"
+    meta = f"<i>{_clip(meta_line(b, tz=tz), 120)}</i>"
+    body = ""
+    if b.summary:
+        first = b.summary[0]
+        room = MAX_ALERT - units(head) - units(meta) - units(first.source) * 6 - 20
+        body = f"{_clip(first.text, room)} — <i>{text(first.source)}</i>\n"
+    alert = head + body + meta
+    return alert if units(alert) <= MAX_ALERT else head + meta
+
+
+def digest_html(
+    bs: Sequence[Briefing],
+    *,
+    day_label: str,
+    tz: tzinfo = UTC,
+    t: Translator = ENGLISH,
+    more: int = 0,
+) -> list[str]:
+    """Render a daily digest: numbered events, their first sentences and a link to each source.
+
+    Numbered as a list the chat can use ("/summary 2"); ``more`` events left out are counted
+    at the end. Each event is one section, so a split never cuts one apart.
+    """
+    count = len(bs) + more
+    title = t.gettext("Digest — {day}").format(day=text(day_label))
+    counted = t.ngettext("{count} event", "{count} events", count).format(count=count)
+    sections = [f"<b>{title}</b>\n<i>{counted}</i>"]
+    for index, b in enumerate(bs, 1):
+        lines = [event_line_html(b, index, tz=tz)]
+        lines += [f"{text(s.text)} — <i>{text(s.source)}</i>" for s in b.summary[:2]]
+        links = [
+            link(entry.name, entry.articles[0].location)
+            for entry in b.sources
+            if entry.articles and entry.articles[0].location.startswith(("http://", "https://"))
+        ]
+        read = t.gettext("Read: {links}").format(links=", ".join(links)) if links else ""
+        lines.append(" · ".join(p for p in (read, f"/summary {index}") if p))
+        sections.append("\n".join(lines))
+    if more:
+        sections.append(
+            t.ngettext("+{count} more: /events", "+{count} more: /events", more).format(count=more)
+        )
+    if not bs:
+        sections.append("<i>" + t.gettext("Nothing new today.") + "</i>")
+    return split_html_sections(sections)
+
+
+# --- pieces ---------------------------------------------------------------------------------
+
+
+def _difference(d: Difference) -> str:
+    about = f"<b>{text(about_label(d))}</b>"
+    if d.kind == "agreement":
+        value, sources, total = agreement_tally(d)
+        return f"{about}: {text(value)} — {sources} of {total} sources"
+    return f"{about}: " + " / ".join(
+        f"{text(value)} (<i>{text('; '.join(labels))}</i>)" for value, labels in value_groups(d)
+    )
+
+
+def _article_line(a: SourceArticle, tz: tzinfo) -> str:
+    details = [plural(a.versions, "version")]
+    if a.first_seen:
+        details.insert(0, f"first seen {format_time(a.first_seen, tz)}")
+    where = "" if a.location.startswith(("http://", "https://")) else f" ({text(a.location)})"
+    return f"{link(a.title, a.location)}{where} — {', '.join(details)}"
+
+
+def _change_heading(change: Change, tz: tzinfo) -> str:
+    when = f", {text(format_time(change.at, tz))}" if change.at else ""
+    return (
+        f"<b>{text(change.source)}</b>: {link(change.title, change.location)} "
+        f"v{change.from_version} → v{change.to_version}{when}"
+    )
+
+
+def _change_brief(change: Change, tz: tzinfo) -> str:
+    diff = change.diff
+    parts = [f"• {_change_heading(change, tz)}"]
+    if diff.headline_change:
+        old, new = diff.headline_change.old, diff.headline_change.new
+        parts.append(f"  headline: <s>{text(old)}</s> → {text(new)}")
+    parts += [f"  {text(f.old)} → <b>{text(f.new)}</b>" for f in diff.figures]
+    counts = [
+        f"{len(items)} {label}"
+        for items, label in ((diff.added, "added"), (diff.removed, "removed"))
+        if items
+    ]
+    if diff.reworded:
+        counts.append(f"{len(diff.reworded)} reworded")
+    if counts:
+        parts.append(f"  sentences: {', '.join(counts)}")
+    return "\n".join(parts)
+
+
+def _change_full(change: Change, tz: tzinfo) -> str:
+    diff = change.diff
+    lines = [_change_heading(change, tz)]
+    if diff.headline_change:
+        old, new = diff.headline_change.old, diff.headline_change.new
+        lines.append(f"Headline: <s>{text(old)}</s> → {text(new)}")
+    for figure in diff.figures:
+        lines.append(
+            f"Figure: {text(figure.old)} → <b>{text(figure.new)}</b>: <i>{text(figure.sentence)}</i>"
+        )
+    lines += [f"➕ {text(s)}" for s in diff.added]
+    lines += [f"➖ <s>{text(s)}</s>" for s in diff.removed]
+    lines += [f"✏️ <s>{text(r.old)}</s>\n→ {text(r.new)}" for r in diff.reworded]
+    return "\n".join(lines)
+
+
+def _clip(value: str, budget: int) -> str:
+    """Escape ``value`` and cut it to ``budget`` units, never inside an entity."""
+    out: list[str] = []
+    used = 0
+    for char in value:
+        piece = text(char)
+        if used + units(piece) > budget - 1:
+            out.append("…")
+            break
+        out.append(piece)
+        used += units(piece)
+    return "".join(out)

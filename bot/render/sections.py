@@ -1,0 +1,171 @@
+"""What a briefing shows and in which order, decided once; and the phrases every format shares."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+
+from bot.briefing.claims import distinct_values
+from bot.briefing.model import Briefing, Change, Claim, Difference, NameVariants, SummarySentence
+from bot.briefing.numbers import CATEGORIES
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """The headline and the "N sources · first seen … · updated …" line."""
+
+    briefing: Briefing
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    sentences: tuple[SummarySentence, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Differences:
+    """Figures the sources report, under a title ("Where sources differ", "Only in one source")."""
+
+    title: str
+    items: tuple[Difference, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Spellings:
+    title: str
+    items: tuple[NameVariants, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """The substantive edits of the event's articles, and how many cosmetic ones are left out."""
+
+    title: str
+    substantive: tuple[Change, ...]
+    cosmetic: int
+
+
+Section = Heading | Summary | Differences | Spellings | Changes
+
+
+def briefing_sections(b: Briefing) -> list[Section]:
+    """Return the sections of a briefing in reading order, leaving out the empty ones."""
+    sections: list[Section] = [Heading(b)]
+    if b.summary:
+        sections.append(Summary(b.summary))
+    shared = tuple(d for d in b.differences if d.kind != "single_source")
+    singles = tuple(d for d in b.differences if d.kind == "single_source")
+    if shared:
+        sections.append(Differences("Where sources differ", shared))
+    if singles:
+        sections.append(Differences("Only in one source", singles))
+    if b.spellings:
+        sections.append(Spellings("Names spelled differently", b.spellings))
+    substantive = tuple(c for c in b.changes if c.diff.substantive)
+    cosmetic = len(b.changes) - len(substantive)
+    if substantive or cosmetic:
+        sections.append(Changes("What changed", substantive, cosmetic))
+    return sections
+
+
+def plural(count: int, noun: str) -> str:
+    """Return "1 source" or "3 sources"."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def cosmetic_note(count: int) -> str:
+    """Return "2 cosmetic edits not shown"."""
+    return f"{plural(count, 'cosmetic edit')} not shown"
+
+
+def meta_line(b: Briefing, *, tz: tzinfo = UTC) -> str:
+    """Return "N sources · first seen … · updated …"."""
+    parts = [plural(b.source_count, "source")]
+    if b.first_seen:
+        parts.append(f"first seen {format_time(b.first_seen, tz)}")
+    if b.last_updated:
+        parts.append(f"updated {format_time(b.last_updated, tz)}")
+    return " · ".join(parts)
+
+
+def format_time(moment: datetime, tz: tzinfo = UTC) -> str:
+    """Format a moment for a reader in ``tz``, e.g. "8 Jan 06:00 UTC"."""
+    local = moment.astimezone(tz)
+    return f"{local.day} {local:%b %H:%M} {local.tzname() or ''}".rstrip()
+
+
+def attribution(claim: Claim) -> str | None:
+    """Return who a claim is attributed to, as it reads mid-sentence ("a source", "Iraq")."""
+    who = claim.attributed_to
+    # "A source said" reads as "citing a source"; proper names keep their capitals.
+    if who and who.split(" ", 1)[0] in ("A", "An", "The"):
+        who = who[0].lower() + who[1:]
+    return who
+
+
+def claim_label(claim: Claim) -> str:
+    """Return "Outlet A, citing the defence ministry" or just "Outlet A"."""
+    who = attribution(claim)
+    return f"{claim.source}, citing {who}" if who else claim.source
+
+
+def figure_phrases(claims: Sequence[Claim]) -> list[str]:
+    """Return each distinct reported figure once: "15 missiles (citing state TV)", "no casualties"."""
+    phrases: dict[tuple[str, str], str] = {}
+    for c in claims:
+        if c.about not in CATEGORIES and not any(ch.isdigit() for ch in c.value):
+            continue  # "two bases", "several countries": context, not a reported figure
+        figure = f"no {c.about}" if claim_value(c) == "none" else f"{c.value} {c.about}"
+        who = attribution(c)
+        phrases.setdefault((figure.lower(), c.about), figure + (f" (citing {who})" if who else ""))
+    return list(phrases.values())
+
+
+def claim_value(claim: Claim) -> str:
+    """Return the figure as written, with "no"/"nobody" shown as "none"."""
+    if claim.high == 0 and claim.value.lower() in ("no", "nobody", "zero", "none"):
+        return "none"
+    return claim.value
+
+
+def value_groups(d: Difference) -> list[tuple[str, list[str]]]:
+    """Return each distinct figure once, with the sources (and who they cite) behind it."""
+    groups = []
+    for _, claims in distinct_values(d):
+        labels = list(dict.fromkeys(claim_label(c) for c in claims))
+        groups.append((claim_value(claims[0]), labels))
+    return groups
+
+
+def about_label(d: Difference) -> str:
+    """Return what a difference is about, capitalised: "Missiles"."""
+    return d.about[:1].upper() + d.about[1:]
+
+
+def agreement_tally(d: Difference) -> tuple[str, int, int]:
+    """Return the agreed figure, how many sources report it and out of how many."""
+    sources = len({c.source for c in d.claims})
+    value = claim_value(d.claims[0]) if d.claims else ""
+    return value, sources, d.sources_total or sources
+
+
+def difference_line(d: Difference) -> str:
+    """Return one line such as "Missiles: 15 (Outlet B, citing state TV) / 22 (Outlet C)"."""
+    if d.kind == "agreement":
+        value, sources, total = agreement_tally(d)
+        return f"{about_label(d)}: {value} — {sources} of {total} sources"
+    values = " / ".join(f"{value} ({'; '.join(labels)})" for value, labels in value_groups(d))
+    return f"{about_label(d)}: {values}"
+
+
+def spelling_line(variants: NameVariants) -> str:
+    """Return one line such as "Erbil (Outlet B) / Irbil (Outlet A)"."""
+    return " / ".join(f"{s.name} ({', '.join(s.sources)})" for s in variants.spellings)
+
+
+def polled_state(last_polled_at: datetime | None, *, stamp: str) -> str:
+    """Return "never polled" or "polled <time> UTC", the time written with ``stamp``."""
+    if last_polled_at is None:
+        return "never polled"
+    return f"polled {last_polled_at:{stamp}} UTC"

@@ -1,0 +1,108 @@
+"""Find events and their briefings: the latest ones, by list number, by keywords."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import tzinfo
+from zoneinfo import ZoneInfo
+
+from bot.briefing.model import Briefing
+from bot.events.service import EventService
+from storage.unit_of_work import Database, UnitOfWork
+
+# How far back "/summary N" reaches without an /events list; bigger numbers match nothing.
+MAX_NUMBER = 100
+
+
+class LookupService:
+    """Read-only access to events and their briefings, one unit of work per call."""
+
+    def __init__(self, db: Database, events: EventService, *, default_zone: tzinfo) -> None:
+        self.db = db
+        self.events = events
+        self.default_zone = default_zone
+
+    async def _zone(self, uow: UnitOfWork, chat_id: int) -> tzinfo:
+        sub = await uow.subscribers.get_subscriber(chat_id)
+        return ZoneInfo(sub.timezone) if sub is not None and sub.active else self.default_zone
+
+    async def latest(self, *, limit: int) -> list[Briefing]:
+        """Return the briefings of the most recently updated events."""
+        async with self.db.unit_of_work() as uow:
+            return await self._latest(uow, limit)
+
+    async def _latest(self, uow: UnitOfWork, limit: int) -> list[Briefing]:
+        records = await uow.events.list_recent_events(limit=limit)
+        return [await self.events.briefing(uow, r.id) for r in records]
+
+    async def recent(self, chat_id: int, *, limit: int = 10) -> tuple[list[Briefing], tzinfo]:
+        """Return the briefings of the most recently updated events, and the chat's zone."""
+        async with self.db.unit_of_work() as uow:
+            return await self._latest(uow, limit), await self._zone(uow, chat_id)
+
+    async def page(
+        self, chat_id: int, page: int, *, per_page: int = 10
+    ) -> tuple[list[Briefing], list[int], bool, tzinfo]:
+        """Return one page of recent events, the ids of every event up to it, whether more follow.
+
+        Pages reach back MAX_NUMBER events at most (numbers beyond it mean nothing).
+        """
+        end = min((page + 1) * per_page, MAX_NUMBER)
+        async with self.db.unit_of_work() as uow:
+            records = await uow.events.list_recent_events(limit=end + 1)
+            shown = records[page * per_page : end]
+            briefings = [await self.events.briefing(uow, r.id) for r in shown]
+            ids = [r.id for r in records[:end]]
+            more = len(records) > end and end < MAX_NUMBER
+            return briefings, ids, more, await self._zone(uow, chat_id)
+
+    async def get(self, chat_id: int, event_id: int) -> tuple[Briefing | None, tzinfo]:
+        """Return an event's briefing (None when unknown) and the chat's zone."""
+        async with self.db.unit_of_work() as uow:
+            zone = await self._zone(uow, chat_id)
+            try:
+                return await self.events.briefing(uow, event_id), zone
+            except LookupError:
+                return None, zone
+
+    async def find(
+        self, chat_id: int, query: str, *, listed: Sequence[int] = ()
+    ) -> tuple[Briefing | None, tzinfo]:
+        """Return the event numbered ``query`` in the chat's last list, matching its words, or the latest.
+
+        The last list is the one stored for the chat (its last /events or digest), else ``listed``.
+        """
+        query = query.strip()
+        async with self.db.unit_of_work() as uow:
+            zone = await self._zone(uow, chat_id)
+            sub = await uow.subscribers.get_subscriber(chat_id)
+            if sub is not None and sub.listed_events:
+                listed = sub.listed_events
+            # isascii: "²".isdigit() is true but int() refuses it.
+            if query.isascii() and query.isdigit():
+                number = int(query) if len(query) <= 6 else 0
+                if 1 <= number <= len(listed):
+                    event_id: int | None = listed[number - 1]
+                elif 1 <= number <= MAX_NUMBER:
+                    recent = await uow.events.list_recent_events(limit=number)
+                    event_id = recent[number - 1].id if number <= len(recent) else None
+                else:
+                    event_id = None
+            elif query:
+                found = await uow.events.list_matching_events(query.split(), limit=1)
+                event_id = found[0].id if found else None
+            else:
+                latest = await uow.events.list_recent_events(limit=1)
+                event_id = latest[0].id if latest else None
+            if event_id is None:
+                return None, zone
+            try:
+                return await self.events.briefing(uow, event_id), zone
+            except LookupError:
+                return None, zone
+
+    async def headline(self, event_id: int) -> str | None:
+        """Return an event's headline, or None when there is no such event."""
+        async with self.db.unit_of_work() as uow:
+            record = await uow.events.get_event(event_id)
+            return None if record is None else record.headline

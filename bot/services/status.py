@@ -1,0 +1,30 @@
+"""What the database holds: counts, the outbox by state, and the feeds that are failing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.records import Counts, FeedRecord
+from storage.unit_of_work import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    counts: Counts
+    outbox: dict[str, int]
+    failing: list[FeedRecord]
+
+
+class StatusService:
+    """Read-only counts for `briefbot status` and /stats, in one unit of work."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def status(self) -> Status:
+        """Return the counts of everything stored and queued, and the failing feeds."""
+        async with self.db.unit_of_work() as uow:
+            counts = await uow.stats.count_all()
+            outbox = await uow.outbox.count_by_state()
+            failing = [f for f in await uow.feeds.list_feeds() if f.last_error]
+        return Status(counts, outbox, failing)

@@ -1,0 +1,55 @@
+"""`briefbot run` as a real process: starts against the configured Bot API, stops on SIGTERM
+(a service manager) and SIGINT (Ctrl+C)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.telegram import TOKEN, FakeTelegram
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+async def test_run_answers_start_and_stops_cleanly(
+    tmp_path: Path, stop_signal: signal.Signals
+) -> None:
+    fake = await FakeTelegram().start()
+    env = {
+        **os.environ,
+        "BRIEFBOT_TELEGRAM_TOKEN": TOKEN,
+        "BRIEFBOT_TELEGRAM_API_URL": fake.api_url,
+        "BRIEFBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        "BRIEFBOT_INBOX_DIR": str(tmp_path / "inbox"),
+        "BRIEFBOT_LOG_LEVEL": "INFO",
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await fake.wait_for(lambda: "setMyCommands" in fake.methods(), within=60)
+        await fake.command(42, "/start")
+        await fake.wait_for(lambda: len(fake.to(42)) >= 1, within=30)
+        assert "Welcome" in fake.to(42)[0].text
+        proc.send_signal(stop_signal)
+        _, stderr = await asyncio.wait_for(proc.communicate(), timeout=30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        await fake.close()
+    log = stderr.decode()
+    assert proc.returncode == 0, log
+    assert "stopping" in log and "Traceback" not in log
+    assert TOKEN not in log  # the token never reaches the logs
