@@ -62,7 +62,7 @@ async def events_page(
         context.chat_data[LISTED] = ids
     await services(context).subscribers.remember_list(_chat(update), ids)
     first = page * PER_PAGE + 1
-    lines = [event_line_html(b, n, tz=zone) for n, b in enumerate(briefings, first)]
+    lines = [event_line_html(b, n, tz=zone, t=t) for n, b in enumerate(briefings, first)]
     head = t.gettext("<b>Recent events</b>")
     if page > 0 or more:
         head += " · " + t.gettext("page {number}").format(number=page + 1)
@@ -122,7 +122,7 @@ async def send_view(
     t: Translator,
 ) -> None:
     """Send one view of an event, split into messages; buttons under the last one."""
-    parts = render(b, tz=zone)
+    parts = render(b, tz=zone, t=t)
     for n, part in enumerate(parts, 1):
         markup = as_markup(event_keyboard(b.event_id, t)) if n == len(parts) else None
         await context.bot.send_message(
@@ -181,10 +181,10 @@ async def press_button(update: Update, context: Context) -> None:
         return
     await query.answer()
     if press.action == "back":
-        text = alert_html(found, _alert_again(found, t), tz=zone)
+        text = alert_html(found, _alert_again(found, t), tz=zone, t=t)
         await _edit(update, text, as_markup(event_keyboard(found.event_id, t)))
         return
-    first, *rest = _RENDER[press.action](found, tz=zone)
+    first, *rest = _RENDER[press.action](found, tz=zone, t=t)
     await _edit(update, first, as_markup(view_keyboard(found.event_id, press.origin, t)))
     # A view longer than one message goes on below it (editing can fill only one).
     for part in rest:

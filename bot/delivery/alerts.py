@@ -154,7 +154,7 @@ class AlertService:
             t = translator(pick(sub.language))
             reason = alert_reason(event, marks.get(sub.id), t)
             try:
-                text = alert_html(briefing, reason, tz=ZoneInfo(sub.timezone))
+                text = alert_html(briefing, reason, tz=ZoneInfo(sub.timezone), t=t)
                 silent = quiet_now(sub, now)
             except Exception:  # a bad stored zone or quiet time: this chat only
                 log.exception("cannot alert chat %s about event %s", sub.chat_id, event.id)

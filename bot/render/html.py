@@ -18,11 +18,8 @@ from bot.render.sections import (
     about_label,
     agreement_tally,
     briefing_sections,
-    cosmetic_note,
     figure_phrases,
     format_time,
-    meta_line,
-    plural,
     spelling_line,
     value_groups,
 )
@@ -46,71 +43,95 @@ def link(label: str, location: str) -> str:
 # --- briefings --------------------------------------------------------------------------------
 
 
-def briefing_html(b: Briefing, *, tz: tzinfo = UTC) -> list[str]:
-    """Render the full briefing as one or more messages."""
-    return split_html_sections([_section_html(s, tz) for s in briefing_sections(b)])
+def briefing_html(b: Briefing, *, tz: tzinfo = UTC, t: Translator = ENGLISH) -> list[str]:
+    """Render the full briefing as one or more messages, in the language of ``t``."""
+    return split_html_sections([_section_html(s, tz, t) for s in briefing_sections(b)])
 
 
-def _section_html(section: Section, tz: tzinfo) -> str:
+def meta_html(b: Briefing, tz: tzinfo, t: Translator) -> str:
+    """Return "N sources · first seen … · updated …" in the language of ``t`` (escaped)."""
+    n = b.source_count
+    parts = [t.ngettext("{count} source", "{count} sources", n).format(count=n)]
+    if b.first_seen:
+        parts.append(t.gettext("first seen {time}").format(time=format_time(b.first_seen, tz)))
+    if b.last_updated:
+        parts.append(t.gettext("updated {time}").format(time=format_time(b.last_updated, tz)))
+    return text(" · ".join(parts))
+
+
+def _cosmetic(count: int, t: Translator) -> str:
+    return t.ngettext(
+        "{count} cosmetic edit not shown", "{count} cosmetic edits not shown", count
+    ).format(count=count)
+
+
+def _section_html(section: Section, tz: tzinfo, t: Translator) -> str:
     match section:
         case Heading(briefing=b):
-            return f"<b>{text(b.headline)}</b>\n<i>{text(meta_line(b, tz=tz))}</i>"
+            return f"<b>{text(b.headline)}</b>\n<i>{meta_html(b, tz, t)}</i>"
         case Summary(sentences=sentences):
             return "\n".join(f"{text(s.text)} — <i>{text(s.source)}</i>" for s in sentences)
         case Differences(title=title, items=items):
-            return "\n".join([f"<b>{text(title)}</b>", *(f"• {_difference(d)}" for d in items)])
+            head = f"<b>{text(t.gettext(title))}</b>"
+            return "\n".join([head, *(f"• {_difference(d, t)}" for d in items)])
         case Spellings(title=title, items=items):
-            lines = [f"<b>{text(title)}</b>"]
+            lines = [f"<b>{text(t.gettext(title))}</b>"]
             return "\n".join(lines + [f"• {text(spelling_line(v))}" for v in items])
         case Changes(title=title, substantive=substantive, cosmetic=cosmetic):
-            lines = [f"<b>{text(title)}</b>", *(_change_brief(c, tz) for c in substantive)]
+            head = f"<b>{text(t.gettext(title))}</b>"
+            lines = [head, *(_change_brief(c, tz, t) for c in substantive)]
             if cosmetic:
-                lines.append(f"<i>{cosmetic_note(cosmetic)}.</i>")
+                lines.append(f"<i>{_cosmetic(cosmetic, t)}.</i>")
             return "\n".join(lines)
 
 
-def sources_html(b: Briefing, *, tz: tzinfo = UTC) -> list[str]:
+def sources_html(b: Briefing, *, tz: tzinfo = UTC, t: Translator = ENGLISH) -> list[str]:
     """Render each source: its articles, when first seen, versions and the figures it reports."""
-    sections = [f"<b>Sources for {text(b.headline)}</b>"]
+    sections = [
+        "<b>" + t.gettext("Sources for {headline}").format(headline=text(b.headline)) + "</b>"
+    ]
     for entry in b.sources:
         lines = [f"<b>{text(entry.name)}</b>"]
-        lines += [f"• {_article_line(a, tz)}" for a in entry.articles]
+        lines += [f"• {_article_line(a, tz, t)}" for a in entry.articles]
         if entry.claims:
             figures = "; ".join(text(phrase) for phrase in figure_phrases(entry.claims))
-            lines.append(f"Figures: {figures}")
+            lines.append(t.gettext("Figures: {figures}").format(figures=figures))
         sections.append("\n".join(lines))
     if not b.sources:
-        sections.append("<i>No sources yet.</i>")
+        sections.append("<i>" + t.gettext("No sources yet.") + "</i>")
     return split_html_sections(sections)
 
 
-def changes_html(b: Briefing, *, tz: tzinfo = UTC) -> list[str]:
+def changes_html(b: Briefing, *, tz: tzinfo = UTC, t: Translator = ENGLISH) -> list[str]:
     """Render the version history of the event's articles."""
-    sections = [f"<b>What changed in {text(b.headline)}</b>"]
+    title = t.gettext("What changed in {headline}").format(headline=text(b.headline))
+    sections = [f"<b>{title}</b>"]
     cosmetic = 0
     for change in b.changes:
         if not change.diff.substantive:
             cosmetic += 1
             continue
-        sections.append(_change_full(change, tz))
+        sections.append(_change_full(change, tz, t))
     if cosmetic:
-        sections.append(f"<i>{cosmetic_note(cosmetic)}.</i>")
+        sections.append(f"<i>{_cosmetic(cosmetic, t)}.</i>")
     if not b.changes:
-        sections.append("<i>No article has changed since it was first seen.</i>")
+        nothing = t.gettext("No article has changed since it was first seen.")
+        sections.append(f"<i>{nothing}</i>")
     return split_html_sections(sections)
 
 
-def event_line_html(b: Briefing, index: int, *, tz: tzinfo = UTC) -> str:
+def event_line_html(b: Briefing, index: int, *, tz: tzinfo = UTC, t: Translator = ENGLISH) -> str:
     """Return one line for the /events list."""
     conflicts = sum(d.kind == "conflict" for d in b.differences)
-    flag = f" · ⚠️ {conflicts} disputed figure{'s' if conflicts > 1 else ''}" if conflicts else ""
-    return f"{index}. <b>{text(b.headline)}</b>\n    <i>{text(meta_line(b, tz=tz))}</i>{flag}"
+    disputed = t.ngettext("{count} disputed figure", "{count} disputed figures", conflicts)
+    flag = f" · ⚠️ {disputed.format(count=conflicts)}" if conflicts else ""
+    return f"{index}. <b>{text(b.headline)}</b>\n    <i>{meta_html(b, tz, t)}</i>{flag}"
 
 
-def alert_html(b: Briefing, reason: str, *, tz: tzinfo = UTC) -> str:
+def alert_html(b: Briefing, reason: str, *, tz: tzinfo = UTC, t: Translator = ENGLISH) -> str:
     """Return a short alert of at most 1000 characters."""
     head = f"🔔 <b>{_clip(reason, 200)}</b>\n<b>{_clip(b.headline, 300)}</b>\n"
-    meta = f"<i>{_clip(meta_line(b, tz=tz), 120)}</i>"
+    meta = f"<i>{meta_html(b, tz, t)}</i>"
     body = ""
     if b.summary:
         first = b.summary[0]
@@ -138,7 +159,7 @@ def digest_html(
     counted = t.ngettext("{count} event", "{count} events", count).format(count=count)
     sections = [f"<b>{title}</b>\n<i>{counted}</i>"]
     for index, b in enumerate(bs, 1):
-        lines = [event_line_html(b, index, tz=tz)]
+        lines = [event_line_html(b, index, tz=tz, t=t)]
         lines += [f"{text(s.text)} — <i>{text(s.source)}</i>" for s in b.summary[:2]]
         links = [
             link(entry.name, entry.articles[0].location)
@@ -160,20 +181,23 @@ def digest_html(
 # --- pieces ---------------------------------------------------------------------------------
 
 
-def _difference(d: Difference) -> str:
+def _difference(d: Difference, t: Translator) -> str:
     about = f"<b>{text(about_label(d))}</b>"
     if d.kind == "agreement":
         value, sources, total = agreement_tally(d)
-        return f"{about}: {text(value)} — {sources} of {total} sources"
+        tally = t.ngettext("{count} of {total} source", "{count} of {total} sources", total)
+        return f"{about}: {text(value)} — {tally.format(count=sources, total=total)}"
     return f"{about}: " + " / ".join(
         f"{text(value)} (<i>{text('; '.join(labels))}</i>)" for value, labels in value_groups(d)
     )
 
 
-def _article_line(a: SourceArticle, tz: tzinfo) -> str:
-    details = [plural(a.versions, "version")]
+def _article_line(a: SourceArticle, tz: tzinfo, t: Translator) -> str:
+    details = [
+        t.ngettext("{count} version", "{count} versions", a.versions).format(count=a.versions)
+    ]
     if a.first_seen:
-        details.insert(0, f"first seen {format_time(a.first_seen, tz)}")
+        details.insert(0, t.gettext("first seen {time}").format(time=format_time(a.first_seen, tz)))
     where = "" if a.location.startswith(("http://", "https://")) else f" ({text(a.location)})"
     return f"{link(a.title, a.location)}{where} — {', '.join(details)}"
 
@@ -186,35 +210,41 @@ def _change_heading(change: Change, tz: tzinfo) -> str:
     )
 
 
-def _change_brief(change: Change, tz: tzinfo) -> str:
+def _change_brief(change: Change, tz: tzinfo, t: Translator) -> str:
     diff = change.diff
     parts = [f"• {_change_heading(change, tz)}"]
     if diff.headline_change:
         old, new = diff.headline_change.old, diff.headline_change.new
-        parts.append(f"  headline: <s>{text(old)}</s> → {text(new)}")
+        parts.append(
+            "  "
+            + t.gettext("headline: {old} → {new}").format(old=f"<s>{text(old)}</s>", new=text(new))
+        )
     parts += [f"  {text(f.old)} → <b>{text(f.new)}</b>" for f in diff.figures]
-    counts = [
-        f"{len(items)} {label}"
-        for items, label in ((diff.added, "added"), (diff.removed, "removed"))
-        if items
-    ]
+    counts = []
+    if diff.added:
+        counts.append(t.gettext("{count} added").format(count=len(diff.added)))
+    if diff.removed:
+        counts.append(t.gettext("{count} removed").format(count=len(diff.removed)))
     if diff.reworded:
-        counts.append(f"{len(diff.reworded)} reworded")
+        counts.append(t.gettext("{count} reworded").format(count=len(diff.reworded)))
     if counts:
-        parts.append(f"  sentences: {', '.join(counts)}")
+        parts.append("  " + t.gettext("sentences: {counts}").format(counts=", ".join(counts)))
     return "\n".join(parts)
 
 
-def _change_full(change: Change, tz: tzinfo) -> str:
+def _change_full(change: Change, tz: tzinfo, t: Translator) -> str:
     diff = change.diff
     lines = [_change_heading(change, tz)]
     if diff.headline_change:
         old, new = diff.headline_change.old, diff.headline_change.new
-        lines.append(f"Headline: <s>{text(old)}</s> → {text(new)}")
-    for figure in diff.figures:
         lines.append(
-            f"Figure: {text(figure.old)} → <b>{text(figure.new)}</b>: <i>{text(figure.sentence)}</i>"
+            t.gettext("Headline: {old} → {new}").format(old=f"<s>{text(old)}</s>", new=text(new))
         )
+    for figure in diff.figures:
+        change_text = (
+            f"{text(figure.old)} → <b>{text(figure.new)}</b>: <i>{text(figure.sentence)}</i>"
+        )
+        lines.append(t.gettext("Figure: {change}").format(change=change_text))
     lines += [f"➕ {text(s)}" for s in diff.added]
     lines += [f"➖ <s>{text(s)}</s>" for s in diff.removed]
     lines += [f"✏️ <s>{text(r.old)}</s>\n→ {text(r.new)}" for r in diff.reworded]

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, tzinfo
 from bot.briefing.claims import distinct_values
 from bot.briefing.model import Briefing, Change, Claim, Difference, NameVariants, SummarySentence
 from bot.briefing.numbers import CATEGORIES
+from bot.i18n import N_
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,15 +58,15 @@ def briefing_sections(b: Briefing) -> list[Section]:
     shared = tuple(d for d in b.differences if d.kind != "single_source")
     singles = tuple(d for d in b.differences if d.kind == "single_source")
     if shared:
-        sections.append(Differences("Where sources differ", shared))
+        sections.append(Differences(N_("Where sources differ"), shared))
     if singles:
-        sections.append(Differences("Only in one source", singles))
+        sections.append(Differences(N_("Only in one source"), singles))
     if b.spellings:
-        sections.append(Spellings("Names spelled differently", b.spellings))
+        sections.append(Spellings(N_("Names spelled differently"), b.spellings))
     substantive = tuple(c for c in b.changes if c.diff.substantive)
     cosmetic = len(b.changes) - len(substantive)
     if substantive or cosmetic:
-        sections.append(Changes("What changed", substantive, cosmetic))
+        sections.append(Changes(N_("What changed"), substantive, cosmetic))
     return sections
 
 

@@ -42,7 +42,11 @@ async def test_german_and_spanish_chats_get_their_language(bot_factory: Any) -> 
         assert "New event reported by 2 sources" in english.text
 
         (reply,) = await bot.say(GERMAN, "/events")
-        assert "<b>Neueste Ereignisse</b>" in reply
+        assert "<b>Neueste Ereignisse</b>" in reply and "2 Quellen · zuerst gesehen" in reply
+        (summary, *_) = await bot.say(GERMAN, "/summary 1")
+        assert "2 Quellen" in summary
+        (sources, *_) = await bot.say(SPANISH, "/sources 1")
+        assert "<b>Fuentes de " in sources
         (reply,) = await bot.say(SPANISH, "/help")
         assert "/summary — informe de un suceso" in reply
 
