@@ -86,6 +86,7 @@ class AlertMark:
     event_id: int
     last_sent_at: datetime | None
     signature: str
+    told: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -281,9 +281,13 @@ class EventAlertRow(SQLModel, table=True):
     event_id: int = Field(foreign_key="events.id", index=True, ondelete="CASCADE")
     last_sent_at: datetime | None = Field(default=None, sa_column=_dt())
     signature: str = Field(default="", max_length=64)
+    # What the last alert told (sources, headline figures), to say next time what is new.
+    told: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
     def to_record(self) -> AlertMark:
-        return AlertMark(self.subscriber_id, self.event_id, self.last_sent_at, self.signature)
+        return AlertMark(
+            self.subscriber_id, self.event_id, self.last_sent_at, self.signature, self.told or ""
+        )
 
 
 class OutboxRow(SQLModel, table=True):

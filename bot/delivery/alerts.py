@@ -14,11 +14,15 @@ from bot.events.service import EventService
 from bot.i18n import Translator, pick, translator
 from bot.render.html import alert_html
 from bot.render.keyboards import event_keyboard, keyboard_json
+from bot.render.news import headline_figures_changed, told_state, whats_new
 from bot.times import parse_hhmm
 from storage.records import AlertMark, EventRecord, SubscriberRecord
 from storage.unit_of_work import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
+
+# A headline figure that moved is told this soon after the last alert, not a window later.
+HEADLINE_FIGURE_WINDOW = timedelta(minutes=1)
 
 
 def matches(filters: Sequence[str], briefing: Briefing) -> bool:
@@ -56,9 +60,11 @@ def alert_due(
     return mark.last_sent_at is None or now - mark.last_sent_at >= window
 
 
-def alert_reason(event: EventRecord, mark: AlertMark | None, t: Translator) -> str:
-    """Say in a few words, in the chat's language, why this alert is sent."""
+def alert_reason(event: EventRecord, mark: AlertMark | None, t: Translator, news: str = "") -> str:
+    """Say in a few words, in the chat's language, why this alert is sent (what is new)."""
     n = event.source_count
+    if mark is not None and news:
+        return t.gettext("Updated: {news}").format(news=news)
     if mark is None:
         return t.ngettext(
             "New event reported by {count} source", "New event reported by {count} sources", n
@@ -144,15 +150,26 @@ class AlertService:
             for s in subscribers
             if alert_due(event, marks.get(s.id), s, now=now, window=self.window)
         ]
-        if not due:
+        # Inside the window only a headline figure (deaths, injured...) that moved goes out.
+        soon = [
+            s
+            for s in subscribers
+            if s not in due
+            and alert_due(event, marks.get(s.id), s, now=now, window=HEADLINE_FIGURE_WINDOW)
+        ]
+        if not due and not soon:
             return 0
         briefing = await self.events.briefing(uow, event.id)
+        due += [s for s in soon if headline_figures_changed(marks[s.id].told, briefing)]
+        told = told_state(briefing)
         queued = 0
         for sub in due:
             if not matches(filters[sub.id], briefing):
                 continue
             t = translator(pick(sub.language))
-            reason = alert_reason(event, marks.get(sub.id), t)
+            mark = marks.get(sub.id)
+            news = whats_new(mark.told, briefing, t) if mark is not None else ""
+            reason = alert_reason(event, mark, t, news)
             try:
                 text = alert_html(briefing, reason, tz=ZoneInfo(sub.timezone), t=t)
                 silent = quiet_now(sub, now)
@@ -170,5 +187,5 @@ class AlertService:
                 silent=silent,
                 now=now,
             )
-            await uow.alerts.record(sub.id, event.id, signature=event.signature, now=now)
+            await uow.alerts.record(sub.id, event.id, signature=event.signature, now=now, told=told)
         return queued

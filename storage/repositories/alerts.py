@@ -22,7 +22,7 @@ class EventAlertRepository:
         return {r.subscriber_id: r.to_record() for r in (await self._session.exec(query)).all()}
 
     async def record(
-        self, subscriber_id: int, event_id: int, *, signature: str, now: datetime
+        self, subscriber_id: int, event_id: int, *, signature: str, now: datetime, told: str = ""
     ) -> None:
         """Remember that the chat was alerted about the event in this state."""
         query = select(EventAlertRow).where(
@@ -35,10 +35,11 @@ class EventAlertRepository:
                 event_id=event_id,
                 last_sent_at=now,
                 signature=signature,
+                told=told or None,
             )
             if await insert_if_absent(self._session, mark, unique=["subscriber_id", "event_id"]):
                 return
             row = (await self._session.exec(query)).one()
-        row.last_sent_at, row.signature = now, signature
+        row.last_sent_at, row.signature, row.told = now, signature, told or None
         self._session.add(row)
         await self._session.flush()

@@ -1,5 +1,5 @@
 """feeds.last_success_at; subscribers: language, link_previews, listed_events, thread_id,
-managed_by; outbox: previews, thread_id
+managed_by; outbox: previews, thread_id; event_alerts: told
 
 Revision ID: 0005_f14_chat_prefs
 Revises: 0004
@@ -37,6 +37,7 @@ def upgrade() -> None:
     op.add_column("subscribers", sa.Column("thread_id", sa.BigInteger(), nullable=True))
     op.add_column("subscribers", sa.Column("managed_by", sa.BigInteger(), nullable=True))
     op.add_column("outbox", sa.Column("thread_id", sa.BigInteger(), nullable=True))
+    op.add_column("event_alerts", sa.Column("told", sa.Text(), nullable=True))
     op.add_column(
         "outbox",
         sa.Column("previews", sa.Boolean(), nullable=False, server_default=sa.false()),
@@ -44,6 +45,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_column("event_alerts", "told")
     op.drop_column("outbox", "thread_id")
     op.drop_column("subscribers", "managed_by")
     op.drop_column("subscribers", "thread_id")
