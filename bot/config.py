@@ -16,8 +16,11 @@ from bot.times import parse_hhmm, parse_timezone
 DEFAULT_API_URL = "https://api.telegram.org"
 # What @BotFather hands out: the bot's numeric id, a colon, then a secret of URL-safe characters.
 _TOKEN_SHAPE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{10,}$")
-# Words that mark a value copied from an example rather than a real token.
-_PLACEHOLDER_WORDS = ("change", "replace", "your", "placeholder", "example", "xxxx", "token-here")
+# Words that mark a value copied from an example rather than a real token. Only whole words
+# between - or _ count: a real token's random characters may well contain "your" or "xxxx".
+_PLACEHOLDER_WORDS = frozenset(
+    {"your", "change", "changeme", "replace", "placeholder", "example", "paste", "insert"}
+)
 
 
 class Settings(BaseSettings):
@@ -94,8 +97,8 @@ class Settings(BaseSettings):
         if value is None:
             return None
         token = value.get_secret_value().strip()
-        lowered = token.lower()
-        if not _TOKEN_SHAPE.match(token) or any(w in lowered for w in _PLACEHOLDER_WORDS):
+        words = set(re.split(r"[-_]", token.partition(":")[2].lower()))
+        if not _TOKEN_SHAPE.match(token) or words & _PLACEHOLDER_WORDS:
             # Never echo the value: it may be a real token pasted with a typo.
             raise ValueError(
                 "is not a bot token (it looks like a placeholder); paste the token @BotFather "

@@ -85,6 +85,16 @@ def test_a_placeholder_token_is_refused_without_being_echoed(
     assert token not in str(info.value)
 
 
+def test_a_real_token_is_accepted_even_when_it_spells_a_word() -> None:
+    for token in (
+        "7012345678:AAyourXXXXchange0replaceZZZZexample12",
+        "123456:TEST-token-never-real",
+    ):
+        settings = load_settings(telegram_token=token)
+        assert settings.telegram_token is not None
+        assert settings.telegram_token.get_secret_value() == token
+
+
 def test_a_webhook_url_needs_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BRIEFBOT_WEBHOOK_URL", "https://bot.example.org/telegram")
     with pytest.raises(ConfigError) as info:
