@@ -87,6 +87,7 @@ class AlertMark:
     last_sent_at: datetime | None
     signature: str
     told: str = ""
+    message_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,7 @@ class OutboxRecord:
     telegram_message_id: int | None
     previews: bool = False
     thread_id: int | None = None
+    target_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

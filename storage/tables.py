@@ -283,10 +283,17 @@ class EventAlertRow(SQLModel, table=True):
     signature: str = Field(default="", max_length=64)
     # What the last alert told (sources, headline figures), to say next time what is new.
     told: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # The outbox key of the chat's alert about the event: later updates reply to it and edit it.
+    message_key: str | None = Field(default=None, max_length=200)
 
     def to_record(self) -> AlertMark:
         return AlertMark(
-            self.subscriber_id, self.event_id, self.last_sent_at, self.signature, self.told or ""
+            self.subscriber_id,
+            self.event_id,
+            self.last_sent_at,
+            self.signature,
+            self.told or "",
+            self.message_key,
         )
 
 
@@ -308,6 +315,8 @@ class OutboxRow(SQLModel, table=True):
         default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
     )
     thread_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    # The message this one replies to ("update") or replaces ("edit"), by its outbox key.
+    target_key: str | None = Field(default=None, max_length=200)
     state: str = Field(default="pending", max_length=20)
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_column=_dt(nullable=False))
@@ -335,4 +344,5 @@ class OutboxRow(SQLModel, table=True):
             telegram_message_id=self.telegram_message_id,
             previews=self.previews,
             thread_id=self.thread_id,
+            target_key=self.target_key,
         )

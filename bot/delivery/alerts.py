@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from html import escape
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.briefing.model import Briefing
 from bot.briefing.text import content_stems
 from bot.delivery.schedule import in_quiet_hours
+from bot.delivery.sender import EDIT
 from bot.events.service import EventService
 from bot.i18n import Translator, pick, translator
 from bot.render.html import alert_html
@@ -74,6 +77,13 @@ def alert_reason(event: EventRecord, mark: AlertMark | None, t: Translator, news
         "Updated: now {count} sources, new facts or figures",
         n,
     ).format(count=n)
+
+
+def current_reason(b: Briefing, t: Translator) -> str:
+    """Head the edited alert: how many sources report the event now."""
+    n = b.source_count
+    reason = t.ngettext("Reported by {count} source", "Reported by {count} sources", n)
+    return reason.format(count=n)
 
 
 def quiet_now(subscriber: SubscriberRecord, now: datetime) -> bool:
@@ -171,21 +181,44 @@ class AlertService:
             news = whats_new(mark.told, briefing, t) if mark is not None else ""
             reason = alert_reason(event, mark, t, news)
             try:
-                text = alert_html(briefing, reason, tz=ZoneInfo(sub.timezone), t=t)
+                zone = ZoneInfo(sub.timezone)
+                text = alert_html(briefing, reason, tz=zone, t=t)
                 silent = quiet_now(sub, now)
             except Exception:  # a bad stored zone or quiet time: this chat only
                 log.exception("cannot alert chat %s about event %s", sub.chat_id, event.id)
                 continue
-            queued += await uow.outbox.enqueue(
-                key=f"alert:{sub.chat_id}:{event.id}:{event.signature}",
-                chat_id=sub.chat_id,
-                kind="alert",
-                text=text,
-                reply_markup=keyboard_json(event_keyboard(event.id, t)),
-                previews=sub.link_previews,
-                thread_id=sub.thread_id,
-                silent=silent,
+            keyboard = keyboard_json(event_keyboard(event.id, t))
+            state = f"{sub.chat_id}:{event.id}:{event.signature}"
+            common: dict[str, Any] = {
+                "chat_id": sub.chat_id,
+                "previews": sub.link_previews,
+                "thread_id": sub.thread_id,
+                "now": now,
+            }
+            original = mark.message_key if mark is not None else None
+            if original is None:
+                queued += await uow.outbox.enqueue(
+                    key=f"alert:{state}", kind="alert", text=text, reply_markup=keyboard,
+                    silent=silent, **common,
+                )  # fmt: skip
+            else:
+                # One message per event: a short reply says what is new, and the alert itself
+                # is edited to the event's current state.
+                queued += await uow.outbox.enqueue(
+                    key=f"update:{state}", kind="update", text=f"🔔 <b>{escape(reason)}</b>",
+                    target_key=original, silent=silent, **common,
+                )  # fmt: skip
+                current = alert_html(briefing, current_reason(briefing, t), tz=zone, t=t)
+                await uow.outbox.enqueue(
+                    key=f"edit:{state}", kind=EDIT, text=current, reply_markup=keyboard,
+                    target_key=original, **common,
+                )  # fmt: skip
+            await uow.alerts.record(
+                sub.id,
+                event.id,
+                signature=event.signature,
                 now=now,
+                told=told,
+                message_key=f"alert:{state}" if original is None else None,
             )
-            await uow.alerts.record(sub.id, event.id, signature=event.signature, now=now, told=told)
         return queued

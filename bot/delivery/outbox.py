@@ -145,7 +145,8 @@ class OutboxWorker:
                 msg = lane.messages[0]
                 await self.limiter.acquire(chat_id)
                 lane.sending = True
-                delivery = await send_message(self.bot, msg)
+                target = await self._target(msg)
+                delivery = await send_message(self.bot, msg, target=target)
                 if delivery.result is Result.BAD_MARKUP:
                     self.stats.plain_fallbacks += 1
                     log.error(
@@ -155,7 +156,7 @@ class OutboxWorker:
                         delivery.error,
                     )
                     await self.limiter.acquire(chat_id)
-                    delivery = await send_message(self.bot, msg, plain=True)
+                    delivery = await send_message(self.bot, msg, plain=True, target=target)
                 if delivery.result is Result.RATE_LIMITED:
                     lane.sending = False
                     self.stats.rate_limited += 1
@@ -169,6 +170,13 @@ class OutboxWorker:
         finally:
             self._lanes.pop(chat_id, None)
             self._wake.set()
+
+    async def _target(self, msg: OutboxRecord) -> int | None:
+        """Return Telegram's id of the message ``msg`` replies to or edits, once it was sent."""
+        if msg.target_key is None:
+            return None
+        async with self.db.unit_of_work() as uow:
+            return await uow.outbox.get_telegram_message_id(msg.target_key)
 
     async def _record(self, msg: OutboxRecord, delivery: Delivery) -> bool:
         """Store one send's outcome; return whether the chat's next message may follow."""

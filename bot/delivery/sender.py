@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter, ExtBot
 from telegram.warnings import PTBDeprecationWarning
@@ -64,23 +64,58 @@ def retry_seconds(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-async def send_message(bot: Bot, msg: OutboxRecord, *, plain: bool = False) -> Delivery:
-    """Send ``msg`` once (as plain text when ``plain``) and classify the outcome."""
+EDIT = "edit"  # an outbox kind: replace the text of the message named by target_key
+# An edit Telegram will not make: the message is as it should be, or cannot be edited any more.
+_EDIT_DONE = ("message is not modified", "message can't be edited", "message to edit not found")
+
+
+async def send_message(
+    bot: Bot, msg: OutboxRecord, *, plain: bool = False, target: int | None = None
+) -> Delivery:
+    """Send ``msg`` once (as plain text when ``plain``) and classify the outcome.
+
+    ``target`` is Telegram's id of the message ``msg.target_key`` names: an edit replaces its
+    text, any other message replies to it.
+    """
     markup = None
     if msg.reply_markup:
         markup = InlineKeyboardMarkup.de_json(json.loads(msg.reply_markup), bot)
     extra: dict[str, Any] = {}
     if isinstance(bot, ExtBot) and bot.rate_limiter is not None:
         extra["rate_limit_args"] = PACED  # the caller already waited for its turn
+    text = plain_text(msg.text) if plain else msg.text
+    parse_mode = None if plain else msg.parse_mode
+    previews = LinkPreviewOptions(is_disabled=not msg.previews)
     try:
+        if msg.kind == EDIT:
+            if target is None:
+                return Delivery(Result.REJECTED, error="the message to edit was never sent")
+            try:
+                await bot.edit_message_text(
+                    text,
+                    chat_id=msg.chat_id,
+                    message_id=target,
+                    parse_mode=parse_mode,
+                    reply_markup=markup,
+                    link_preview_options=previews,
+                    **extra,
+                )
+            except BadRequest as exc:
+                if not any(marker in exc.message.lower() for marker in _EDIT_DONE):
+                    raise
+            return Delivery(Result.SENT, message_id=target)
+        reply = (
+            None if target is None else ReplyParameters(target, allow_sending_without_reply=True)
+        )
         sent = await bot.send_message(
             msg.chat_id,
-            plain_text(msg.text) if plain else msg.text,
-            parse_mode=None if plain else msg.parse_mode,
+            text,
+            parse_mode=parse_mode,
             reply_markup=markup,
             disable_notification=msg.silent,
             message_thread_id=msg.thread_id,
-            link_preview_options=LinkPreviewOptions(is_disabled=not msg.previews),
+            link_preview_options=previews,
+            reply_parameters=reply,
             **extra,
         )
     except RetryAfter as exc:

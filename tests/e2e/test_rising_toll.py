@@ -1,4 +1,4 @@
-"""A rising toll reaches the chat within minutes, each update naming the new figures."""
+"""A rising toll: one alert per event, replies naming the new figures, the alert edited."""
 
 from __future__ import annotations
 
@@ -33,16 +33,27 @@ def _article(source: str, figure: str) -> ParsedArticle:
     )
 
 
-async def test_a_rising_toll_in_three_steps_is_told_within_minutes(bot_factory: Any) -> None:
+async def test_a_rising_toll_gives_one_alert_two_replies_and_edits_it(bot_factory: Any) -> None:
     async with bot_factory(alert_min_sources=1) as bot:
         await bot.say(CHAT, "/start")
         for source, figure in STEPS:
             await bot.services.pipeline.ingest([_article(source, figure)])
             await bot.settle()
             bot.clock.advance(timedelta(minutes=2))  # well inside the 30-minute window
-        alerts = [s.text for s in bot.fake.to(CHAT) if "🔔" in s.text]
-        assert len(alerts) == 3, alerts
-        assert "Killed now 12–23 (Gamma Wire, Beta Times), up from 12" in alerts[1]
-        assert "new source: Beta Times" in alerts[1]
-        assert "Killed now 12–27" in alerts[2] and "up from 12–23" in alerts[2]
-        assert "new source: Delta Post" in alerts[2]
+        await bot.settle()
+        sent = [p for m, p in bot.fake.calls if m == "sendMessage" and int(p["chat_id"]) == CHAT]
+        alerts = [p for p in sent if "🔔" in str(p["text"])]
+        assert len(alerts) == 3, [p["text"] for p in alerts]
+        first, *updates = alerts
+        assert not first.get("reply_parameters")
+        (original,) = [s for s in bot.fake.to(CHAT) if s.text == first["text"]]
+        # Two short replies to the one alert message, each naming the new figures.
+        assert [u["reply_parameters"]["message_id"] for u in updates] == [original.message_id] * 2
+        assert "Killed now 12–23 (Gamma Wire, Beta Times), up from 12" in updates[0]["text"]
+        assert "new source: Beta Times" in updates[0]["text"]
+        assert "Killed now 12–27" in updates[1]["text"] and "up from 12–23" in updates[1]["text"]
+        assert "new source: Delta Post" in updates[1]["text"]
+        # The alert itself is edited to the current state.
+        edits = [e for e in bot.fake.edits if e.chat_id == CHAT]
+        assert [e.message_id for e in edits] == [original.message_id] * 2
+        assert "Reported by 3 sources" in edits[-1].text and "3 sources ·" in edits[-1].text

@@ -30,6 +30,7 @@ _JSON_KEYS = {
     "limit",
     "commands",
     "scope",
+    "reply_parameters",
     "disable_notification",
     "link_preview_options",
     "allowed_updates",

@@ -1,5 +1,5 @@
 """feeds.last_success_at; subscribers: language, link_previews, listed_events, thread_id,
-managed_by; outbox: previews, thread_id; event_alerts: told
+managed_by; outbox: previews, thread_id; event_alerts: told, message_key; outbox: target_key
 
 Revision ID: 0005_f14_chat_prefs
 Revises: 0004
@@ -39,12 +39,18 @@ def upgrade() -> None:
     op.add_column("outbox", sa.Column("thread_id", sa.BigInteger(), nullable=True))
     op.add_column("event_alerts", sa.Column("told", sa.Text(), nullable=True))
     op.add_column(
+        "event_alerts", sa.Column("message_key", sa.String(length=200), nullable=True)
+    )
+    op.add_column("outbox", sa.Column("target_key", sa.String(length=200), nullable=True))
+    op.add_column(
         "outbox",
         sa.Column("previews", sa.Boolean(), nullable=False, server_default=sa.false()),
     )
 
 
 def downgrade() -> None:
+    op.drop_column("outbox", "target_key")
+    op.drop_column("event_alerts", "message_key")
     op.drop_column("event_alerts", "told")
     op.drop_column("outbox", "thread_id")
     op.drop_column("subscribers", "managed_by")
