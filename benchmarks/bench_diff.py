@@ -2,14 +2,118 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 import time
 from collections import Counter
+from collections.abc import Sequence
 
 from benchmarks.shared import peak_rss_mib, shared_path
+from bot.briefing.changes import MAX_LINES
 from bot.briefing.claims import compare_claims, extract_claims
-from bot.briefing.diff import diff_versions
-from bot.briefing.model import Claim, Version
+from bot.briefing.diff import diff_versions, is_furniture, is_related_link
+from bot.briefing.model import Claim, Version, VersionDiff
+from bot.briefing.text import split_sentences
+from bot.render.sections import change_summary_lines
+
+# Measured with the sentence splitter before it kept quotations whole (commit a9e1fac).
+SPLIT_QUOTES_BEFORE = {"ecbplus": (678, 69), "version_pairs": (24, 0)}
+_OPEN, _CLOSE = "“«", "”»"
+_SPEAKER_ONLY = re.compile(r"^(?:[\w.'’-]+\s+){0,3}(?:said|says|told|added|asked|wrote|tweeted)\b")
+
+
+def _open(text: str) -> bool:
+    curly = sum(text.count(q) for q in _OPEN) - sum(text.count(q) for q in _CLOSE)
+    return curly > 0 or re.sub(r'(?<=\d)"', "", text).count('"') % 2 == 1
+
+
+def _closes(text: str) -> bool:
+    curly = sum(text.count(q) for q in _CLOSE) - sum(text.count(q) for q in _OPEN)
+    return curly > 0 or re.sub(r'(?<=\d)"', "", text).count('"') % 2 == 1
+
+
+def split_quotes(sentences: Sequence[str]) -> tuple[int, int]:
+    """Count quotations cut in two, and speakers cut off their quotation, between neighbours."""
+    inside = speaker = 0
+    for a, b in itertools.pairwise(sentences):
+        if _open(a) and _closes(b):
+            inside += 1
+        elif (
+            (a.rstrip()[-1:] in '”"' or (_open(a) and a.rstrip()[-1:] in "!?."))
+            and _SPEAKER_ONLY.match(b)
+            and not any(q in b for q in '“”"')
+        ):
+            speaker += 1
+    return inside, speaker
+
+
+def _listed_lines(diff: VersionDiff) -> int:
+    """Lines the change took when every changed sentence was listed (the layout before)."""
+    return (
+        (diff.headline_change is not None)
+        + len(diff.figures)
+        + len(diff.added)
+        + len(diff.removed)
+        + len(diff.reworded)
+    )
+
+
+def _change_sections(pairs: list[dict[str, list[str]]]) -> list[str]:
+    """Per real pair: lines of its change section listed in full and as a summary."""
+    rows = [
+        "| pair | sentences old/new | every change listed | summary lines | +k more | "
+        "caption/credit/byline lines | figures (revised) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    within = furniture_total = 0
+    for number, pair in enumerate(pairs, 1):
+        old = Version(1, "", " ".join(pair["old_sentences"]))
+        new = Version(2, "", " ".join(pair["new_sentences"]))
+        diff = diff_versions(old, new)
+        lines = change_summary_lines(diff.summary)
+        furniture = sum(is_furniture(line) or is_related_link(line) for line in lines)
+        furniture_total += furniture
+        within += diff.summary.line_count <= MAX_LINES
+        rows.append(
+            f"| {number} | {len(pair['old_sentences'])}/{len(pair['new_sentences'])} | "
+            f"{_listed_lines(diff)} | {diff.summary.line_count} | "
+            f"{diff.summary.more_sentences} | {furniture} | {len(diff.summary.figures)} |"
+        )
+    rows += [
+        "",
+        f'Summaries within {MAX_LINES} lines (the "+k more sentences" line included): '
+        f"{within} / {len(pairs)}; caption, credit, byline or related-link lines shown: "
+        f"{furniture_total}.",
+    ]
+    return rows
+
+
+def _quote_splits(pairs: list[dict[str, list[str]]]) -> list[str]:
+    ecb = shared_path("ecbplus", "ecbplus_docs.jsonl")
+    rows = [
+        "| text | sentences | quotation cut in two (before → now) | "
+        "speaker cut off (before → now) |",
+        "|---|---|---|---|",
+    ]
+    corpora: list[tuple[str, list[str]]] = [
+        ("version_pairs", [" ".join(p["old_sentences"] + p["new_sentences"]) for p in pairs])
+    ]
+    if ecb is not None:
+        docs = [json.loads(line) for line in ecb.read_text(encoding="utf-8").splitlines() if line]
+        corpora.append(("ecbplus", [d["text"] for d in docs]))
+    for name, texts in corpora:
+        count = inside = speaker = 0
+        for text in texts:
+            sentences = split_sentences(text)
+            count += len(sentences)
+            cut, alone = split_quotes(sentences)
+            inside += cut
+            speaker += alone
+        before = SPLIT_QUOTES_BEFORE[name]
+        rows.append(f"| {name} | {count} | {before[0]} → {inside} | {before[1]} → {speaker} |")
+    return rows
+
 
 _QUOTES = str.maketrans({"'": "’", '"': "”", "-": "–"})
 
@@ -88,6 +192,13 @@ def _claims() -> list[str]:
 def run() -> str:
     """Return the Markdown section for version diffs and claims."""
     lines = ["## Version diffs and claims", "", *_version_pairs(), "", *_claims(), ""]
+    path = shared_path("version_pairs", "version_pairs.jsonl")
+    if path is not None:
+        text = path.read_text(encoding="utf-8")
+        pairs = [json.loads(line) for line in text.splitlines() if line]
+        lines += ["### What changed, per real version pair", "", *_change_sections(pairs), ""]
+        lines += ["### Quotations kept whole by the sentence splitter", "", *_quote_splits(pairs)]
+        lines.append("")
     lines.append(f"Peak memory: {peak_rss_mib():.0f} MiB.")
     return "\n".join(lines)
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from bot.briefing.claims import compare_claims, extract_claims
 from bot.briefing.diff import diff_versions
+from bot.briefing.headline import choose_headline
 from bot.briefing.model import (
     Article,
     Briefing,
@@ -59,6 +60,7 @@ class EventAnalysis:
     sources: tuple[SourceEntry, ...]
     differences: tuple[Difference, ...]
     changes: tuple[Change, ...]
+    headline: str = ""
 
     @property
     def signature(self) -> str:
@@ -106,6 +108,7 @@ def analyse_event(
         sources=sources,
         differences=tuple(compare_claims(claims, sources=tuple(by_source))),
         changes=tuple(change for a in ordered for change in changes_of(a)),
+        headline=choose_headline(ordered),
     )
 
 
@@ -133,7 +136,7 @@ def build_briefing(
     times = [t for a in ordered for v in a.versions for t in (v.fetched, v.updated) if t]
     return Briefing(
         event_id=event_id,
-        headline=ordered[0].title if ordered else "",
+        headline=analysis.headline,
         first_seen=first_seen or min((a.first_seen for a in ordered if a.first_seen), default=None),
         last_updated=last_updated or max(times, default=None),
         summary=summarize(ordered),

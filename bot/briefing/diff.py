@@ -20,9 +20,15 @@ from collections.abc import Sequence
 from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
+from bot.briefing.changes import summarize_diff
 from bot.briefing.model import FigureChange, HeadlineChange, Reworded, Version, VersionDiff
 from bot.briefing.numbers import CATEGORIES, Quantity, find_quantities
 from bot.briefing.text import normalize_space, split_sentences
+
+
+def _split(words: str) -> list[str]:
+    return words.split()
+
 
 # Sentences at least this alike (rapidfuzz ratio, 0-100) are one sentence reworded.
 REWORDED_MIN_SIMILARITY = 60.0
@@ -50,6 +56,71 @@ _TRACKING = re.compile(
     r"|all rights reserved|get our\b|join our\b|like us on\b)",
     re.IGNORECASE,
 )
+# Photo captions and credits: "(Office of the Supreme Leader via AP)", "Photo: Reuters",
+# "FILE - In this photo...", "Image copyright Getty Images".
+_CREDIT_TAIL = re.compile(
+    r"\((?:[^()]{0,80}\bvia\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,2}|AP Photo[^()]{0,60}|(?:photo|image|picture|credit)s?\b"
+    r"[^()]{0,60}|[^()]{0,60}/\s*(?:AP|AFP|Reuters|Getty Images|EPA|Bloomberg))\)\W*$",
+    re.IGNORECASE,
+)
+_CAPTION = re.compile(
+    r"^\W*(?:FILE\s*(?:PHOTO)?\s*[-–—:]|(?:photo|photograph|image|picture|video|credit|caption)"
+    r"(?:\s+(?:copyright|caption|credit))?\s*[:|/]|image (?:copyright|caption)\b|media caption\b"
+    r"|(?:in )?this (?:undated |handout |file )*(?:photo|image|picture|video(?: grab)?|frame grab)"
+    r"\b(?! (?:shows|is)\b)(?=.{0,80}\b(?:released|provided|taken|made|shows?|obtained|posted|"
+    r"distributed|made available)\b))",
+    re.IGNORECASE,
+)
+_CREDIT_SUFFIX = re.compile(
+    r"\b(?:photograph|photo|picture|image|credit)s?\s*:\s*[^.:]{2,60}$", re.IGNORECASE
+)
+# "By Jane Doe", "By Jane Doe and John Roe, Reuters", "Reporting by ...; Editing by ...".
+_NOT_A_TIME = (
+    r"(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April"
+    r"|May|June|July|August|September|October|November|December|Noon|Midnight|Then|Now|Late|Early"
+    r"|Dawn|Nightfall|Evening|Morning|Afternoon|Tonight|Today|Yesterday)\b)"
+)
+_NAME = r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}"
+_BYLINE = re.compile(
+    rf"^\W*[Bb][Yy]\s+{_NOT_A_TIME}{_NAME}(?:\s*(?:,|and|&)\s*{_NAME}){{0,3}}"
+    r"(?:\s*[,|/]\s*[A-Z][\w.'’&-]*(?:\s+[A-Z][\w.'’&-]*){0,4})?\W*$"
+    r"|(?i:^\W*(?:additional\s+)?(?:reporting|writing|editing)\s+by\b)"
+    r"|(?i:^[\w .'’-]{0,60}\b(?:contributed (?:to )?(?:this )?report(?:ing)?\b"
+    r"|is an? [\w ]{0,30}(?:correspondent|reporter|writer) (?:for|at|with)\b))"
+)
+_RELATED = re.compile(
+    r"^\W*(?:related|read more|more|see also|also read|watch|listen|recommended|more on this story"
+    r"|read next|most read|trending)\s*(?:stories|articles|coverage)?\s*[:|»>-]",
+    re.IGNORECASE,
+)
+_SHARE_WORDS = frozenset(
+    _split("""share shares sharing tweet email e-mail print facebook twitter x whatsapp pinterest linkedin
+    reddit messenger telegram copy link comment comments save this article on via sms flipboard
+    menu close""")
+)
+
+
+def _is_share_bar(line: str) -> bool:
+    """Tell a row of share buttons ("Share · Tweet · Email") from a sentence."""
+    tokens = re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)?|\d+", line.lower())
+    return bool(tokens) and len(tokens) <= 12 and all(t in _SHARE_WORDS for t in tokens)
+
+
+def is_furniture(sentence: str) -> bool:
+    """Tell a photo caption, credit, byline or share bar from article text."""
+    stripped = sentence.strip()
+    return bool(
+        _CREDIT_TAIL.search(stripped)
+        or _CREDIT_SUFFIX.search(stripped)
+        or _CAPTION.match(stripped)
+        or _BYLINE.match(stripped)
+        or _is_share_bar(stripped)
+    )
+
+
+def is_related_link(sentence: str) -> bool:
+    """Tell a "Related:" or "Read more:" pointer to another story."""
+    return bool(_RELATED.match(sentence.strip()))
 
 
 def _fold(text: str) -> str:
@@ -65,11 +136,11 @@ def sentence_key(sentence: str) -> str:
 
 
 def is_boilerplate(sentence: str) -> bool:
-    """Tell whether a sentence or line is a dateline, a time stamp, a link or a promotion."""
+    """Tell whether a sentence or line is a dateline, stamp, link, promotion, caption or byline."""
     stripped = sentence.strip()
     if not stripped:
         return True
-    if _DATELINE_ONLY.match(stripped) or _TRACKING.match(stripped):
+    if _DATELINE_ONLY.match(stripped) or _TRACKING.match(stripped) or is_furniture(stripped):
         return True
     if _STAMP.match(stripped) and any(c.isdigit() for c in stripped):
         return True
@@ -235,6 +306,12 @@ def diff_versions(old: Version, new: Version) -> VersionDiff:
             )
         removed.extend(s for i, s in enumerate(block_old) if i not in paired_old)
         added.extend(s for j, s in enumerate(block_new) if j not in paired_new)
+    # Links to other stories are compared like text, so that a line break after one is no change,
+    # but adding or dropping one is none of the reader's business.
+    added = [s for s in added if not is_related_link(s)]
+    removed = [s for s in removed if not is_related_link(s)]
+    removed, added, moved_rewordings = _pair_across_blocks(removed, added)
+    reworded.extend(moved_rewordings)
     figures.extend(_loose_figure_changes(removed, added))
     headline_change = _headline_change(old.title, new.title)
     return VersionDiff(
@@ -244,6 +321,27 @@ def diff_versions(old: Version, new: Version) -> VersionDiff:
         reworded=tuple(reworded),
         figures=tuple(figures),
         substantive=bool(headline_change or added or removed or reworded),
+        summary=summarize_diff(headline_change, added, removed, reworded, figures),
+    )
+
+
+def _pair_across_blocks(
+    removed: list[str], added: list[str]
+) -> tuple[list[str], list[str], list[Reworded]]:
+    """Pair a sentence reworded and moved ("…,” he said" → "…,” Ms. Roe said" further down).
+
+    Sentences that only moved, word for word, stay removed and added: moving is an edit.
+    """
+    moved = {sentence_key(s) for s in removed} & {sentence_key(s) for s in added}
+    old = [s for s in removed if sentence_key(s) not in moved]
+    new = [s for s in added if sentence_key(s) not in moved]
+    pairs = _pair_reworded(old, new)
+    paired_old = {old[i] for i, _ in pairs}
+    paired_new = {new[j] for _, j in pairs}
+    return (
+        [s for s in removed if s not in paired_old],
+        [s for s in added if s not in paired_new],
+        [Reworded(old[i], new[j]) for i, j in pairs],
     )
 
 

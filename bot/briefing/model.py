@@ -78,6 +78,52 @@ class FigureChange:
 
 
 @dataclass(frozen=True, slots=True)
+class RevisedFigure:
+    """A figure an update revised, with who the new one is attributed to."""
+
+    old: str
+    new: str
+    attributed_to: str | None
+    sentence: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeSummary:
+    """What a reader is told about one update: a few verbatim lines and how many were left out.
+
+    Every text is copied from the article; ``speakers`` are names as written in the new
+    statements ("Hoffman (Pentagon)"), ``quotes`` the one or two statements that matter most.
+    """
+
+    headline: HeadlineChange | None = None
+    figures: tuple[RevisedFigure, ...] = ()
+    speakers: tuple[str, ...] = ()
+    quotes: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    rewordings: tuple[Reworded, ...] = ()
+    corrections: tuple[str, ...] = ()
+    moved: int = 0
+    more_sentences: int = 0
+
+    @property
+    def line_count(self) -> int:
+        """Return how many lines the summary takes, its "+k more sentences" line included."""
+        return (
+            len(self.corrections)
+            + (self.headline is not None)
+            + len(self.figures)
+            + bool(self.speakers or self.quotes)
+            + len(self.quotes)
+            + len(self.removed)
+            + len(self.added)
+            + len(self.rewordings)
+            + bool(self.moved)
+            + bool(self.more_sentences)
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class VersionDiff:
     headline_change: HeadlineChange | None
     added: tuple[str, ...]
@@ -85,6 +131,7 @@ class VersionDiff:
     reworded: tuple[Reworded, ...]
     figures: tuple[FigureChange, ...]
     substantive: bool
+    summary: ChangeSummary = ChangeSummary()
 
 
 # --- where sources differ -------------------------------------------------------------------

@@ -26,6 +26,10 @@ STOP_WORDS: frozenset[str] = frozenset(_STOP_WORD_LIST.split())
 _stemmer = snowballstemmer.stemmer("english")
 
 
+def _split(words: str) -> list[str]:
+    return words.split()
+
+
 def normalize_space(text: str) -> str:
     """Collapse runs of white space and normalise Unicode to NFC."""
     return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
@@ -37,20 +41,102 @@ _TITLE_END = re.compile(
 )
 
 
+SPEECH_VERBS: frozenset[str] = frozenset(
+    _split("""said says say told tells asked asks added adds wrote writes tweeted posted declared
+    insisted replied explained stated continued recalled warned announced shouted noted""")
+)
+"""Verbs that report what someone said."""
+# A sentence that is only the speaker of the quotation before it: "Trump said on Twitter.",
+# "he added", "— the minister, on Friday".
+_SPEECH = "|".join(sorted(SPEECH_VERBS))
+_SPEAKER_TAIL = re.compile(
+    rf"^(?:[—–-]\s*\S|(?:[\w.'’-]+,?\s+){{0,4}}(?:{_SPEECH})\b|(?:{_SPEECH})\b|[a-z])"
+)
+_OPEN_QUOTES = "“«"
+_CLOSE_QUOTES = "”»"
+# How far a quotation may run on before the sentence that closes it: further than this, an
+# unmatched straight quote is more likely a stray mark than a long quotation.
+_MAX_QUOTED_SENTENCES = 3
+_MAX_QUOTED_CHARS = 450
+
+
+# A straight double quote after a digit is an inch mark (a 17" screen), not a quotation.
+_INCH = re.compile(r'(?<=\d)"')
+
+
+def _leaves_quotation_open(text: str) -> bool:
+    """Tell whether ``text`` opens a quotation that it does not close."""
+    curly = sum(text.count(q) for q in _OPEN_QUOTES) - sum(text.count(q) for q in _CLOSE_QUOTES)
+    return curly > 0 or _INCH.sub("", text).count('"') % 2 == 1
+
+
+def _reattach_closing_quotes(sentences: list[str]) -> list[str]:
+    """Give a closing quote that starts a sentence back to the quotation it closes."""
+    out: list[str] = []
+    for sentence in sentences:
+        mark = sentence[:1]
+        # A mark standing alone ("… ” Then") closes; one touching a word ("“Then) opens.
+        alone = sentence[1:2] in ("", " ")
+        if out and alone and mark in _CLOSE_QUOTES + '"' and _leaves_quotation_open(out[-1]):
+            out[-1] = f"{out[-1]} {mark}"  # syntok splits there only after a space
+            sentence = sentence[1:].lstrip()
+            if not sentence:
+                continue
+        out.append(sentence)
+    return out
+
+
+def _ends_quotation(sentence: str) -> bool:
+    """Tell whether a sentence ends on a quotation: "…well!”" or "“All is well!" left open."""
+    stripped = sentence.rstrip()
+    if stripped[-1:] in _CLOSE_QUOTES or stripped.endswith('"'):
+        return True
+    return _leaves_quotation_open(stripped) and stripped[-1:] in "!?.…"
+
+
+def _keep_quotations(sentences: list[str]) -> list[str]:
+    """Join a quotation running over several sentences, and a quotation with its speaker."""
+    sentences = _reattach_closing_quotes(sentences)
+    joined: list[str] = []
+    i = 0
+    while i < len(sentences):
+        current = sentences[i]
+        i += 1
+        if _leaves_quotation_open(current):
+            # Join up to the sentence that closes the quotation, if one closes it soon.
+            for k in range(i, min(i + _MAX_QUOTED_SENTENCES, len(sentences))):
+                candidate = " ".join([current, *sentences[i : k + 1]])
+                if len(candidate) > _MAX_QUOTED_CHARS:
+                    break
+                if not _leaves_quotation_open(candidate):
+                    current, i = candidate, k + 1
+                    break
+        if i < len(sentences) and _ends_quotation(current) and _SPEAKER_TAIL.match(sentences[i]):
+            current = f"{current} {sentences[i]}"
+            i += 1
+        joined.append(current)
+    return joined
+
+
 def split_sentences(text: str) -> list[str]:
-    """Split text into sentences with syntok, keeping the original spelling of each."""
+    """Split text into sentences with syntok, keeping the original spelling of each.
+
+    A quotation stays one sentence with its speaker: "“All is well!” Trump said." is one.
+    """
     sentences: list[str] = []
     for paragraph in segmenter.analyze(text):
         glue = False
+        pieces: list[str] = []
         for sentence in paragraph:
             joined = normalize_space("".join(t.spacing + t.value for t in sentence))
             if not joined:
                 continue
-            if glue and sentences:
-                sentences[-1] = f"{sentences[-1]} {joined}"
+            if glue and pieces:
+                pieces[-1] = f"{pieces[-1]} {joined}"
             else:
-                sentences.append(joined)
-            glue = bool(_TITLE_END.search(sentences[-1]))
+                pieces.append(joined)
+            glue = bool(_TITLE_END.search(pieces[-1]))
+        sentences += _keep_quotations(pieces)
     return sentences
 
 

@@ -88,7 +88,7 @@ class EventService:
         signature = analysis.signature
         await uow.events.update(
             event_id,
-            headline=analysis.articles[0].title if analysis.articles else None,
+            headline=analysis.headline or None,
             last_updated=now,
             changed_at=now if signature != record.signature else None,
             signature=signature,

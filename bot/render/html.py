@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, tzinfo
 from html import escape
 
-from bot.briefing.model import Briefing, Change, Difference, SourceArticle
+from bot.briefing.model import Briefing, Change, ChangeSummary, Difference, SourceArticle
 from bot.i18n import ENGLISH, Translator
 from bot.render.sections import (
     Changes,
@@ -20,7 +20,11 @@ from bot.render.sections import (
     briefing_sections,
     figure_phrases,
     format_time,
+    more_line,
+    more_updates_line,
+    moved_line,
     spelling_line,
+    statement_line,
     value_groups,
 )
 from bot.render.split import split_html_sections, units
@@ -77,9 +81,11 @@ def _section_html(section: Section, tz: tzinfo, t: Translator) -> str:
         case Spellings(title=title, items=items):
             lines = [f"<b>{text(t.gettext(title))}</b>"]
             return "\n".join(lines + [f"• {text(spelling_line(v))}" for v in items])
-        case Changes(title=title, substantive=substantive, cosmetic=cosmetic):
+        case Changes(title=title, substantive=substantive, cosmetic=cosmetic, more_updates=more):
             head = f"<b>{text(t.gettext(title))}</b>"
             lines = [head, *(_change_brief(c, tz, t) for c in substantive)]
+            if more:
+                lines.append(f"<i>{text(more_updates_line(more))}</i>")
             if cosmetic:
                 lines.append(f"<i>{_cosmetic(cosmetic, t)}.</i>")
             return "\n".join(lines)
@@ -211,44 +217,42 @@ def _change_heading(change: Change, tz: tzinfo) -> str:
 
 
 def _change_brief(change: Change, tz: tzinfo, t: Translator) -> str:
-    diff = change.diff
-    parts = [f"• {_change_heading(change, tz)}"]
-    if diff.headline_change:
-        old, new = diff.headline_change.old, diff.headline_change.new
-        parts.append(
-            "  "
-            + t.gettext("headline: {old} → {new}").format(old=f"<s>{text(old)}</s>", new=text(new))
-        )
-    parts += [f"  {text(f.old)} → <b>{text(f.new)}</b>" for f in diff.figures]
-    counts = []
-    if diff.added:
-        counts.append(t.gettext("{count} added").format(count=len(diff.added)))
-    if diff.removed:
-        counts.append(t.gettext("{count} removed").format(count=len(diff.removed)))
-    if diff.reworded:
-        counts.append(t.gettext("{count} reworded").format(count=len(diff.reworded)))
-    if counts:
-        parts.append("  " + t.gettext("sentences: {counts}").format(counts=", ".join(counts)))
-    return "\n".join(parts)
+    lines = [f"• {_change_heading(change, tz)}"]
+    lines += [f"  {line}" for line in _summary_lines(change.diff.summary, t)]
+    return "\n".join(lines)
 
 
 def _change_full(change: Change, tz: tzinfo, t: Translator) -> str:
-    diff = change.diff
-    lines = [_change_heading(change, tz)]
-    if diff.headline_change:
-        old, new = diff.headline_change.old, diff.headline_change.new
+    return "\n".join([_change_heading(change, tz), *_summary_lines(change.diff.summary, t)])
+
+
+def _summary_lines(summary: ChangeSummary, t: Translator) -> list[str]:
+    """Return the lines of an update's summary as Telegram HTML."""
+    lines = [
+        t.gettext("Correction: {text}").format(text=f"<i>{text(c)}</i>")
+        for c in summary.corrections
+    ]
+    if summary.headline:
+        old, new = summary.headline.old, summary.headline.new
         lines.append(
             t.gettext("Headline: {old} → {new}").format(old=f"<s>{text(old)}</s>", new=text(new))
         )
-    for figure in diff.figures:
-        change_text = (
-            f"{text(figure.old)} → <b>{text(figure.new)}</b>: <i>{text(figure.sentence)}</i>"
-        )
-        lines.append(t.gettext("Figure: {change}").format(change=change_text))
-    lines += [f"➕ {text(s)}" for s in diff.added]
-    lines += [f"➖ <s>{text(s)}</s>" for s in diff.removed]
-    lines += [f"✏️ <s>{text(r.old)}</s>\n→ {text(r.new)}" for r in diff.reworded]
-    return "\n".join(lines)
+    for figure in summary.figures:
+        who = f" ({text(figure.attributed_to)})" if figure.attributed_to else ""
+        revised = f"{text(figure.old)} → <b>{text(figure.new)}</b>{who}"
+        lines.append(t.gettext("Revised: {change}").format(change=revised))
+    if summary.speakers or summary.quotes:
+        statement = statement_line(summary)
+        lines.append(text(statement[:1].upper() + statement[1:]))
+    lines += [f"  <i>{text(q)}</i>" for q in summary.quotes]
+    lines += [f"➖ <s>{text(s)}</s>" for s in summary.removed]
+    lines += [f"➕ {text(s)}" for s in summary.added]
+    lines += [f"✏️ {text(r.new)}" for r in summary.rewordings]
+    if summary.moved:
+        lines.append(f"<i>{text(moved_line(summary.moved))}</i>")
+    if summary.more_sentences:
+        lines.append(f"<i>{text(more_line(summary.more_sentences))}</i>")
+    return lines
 
 
 def _clip(value: str, budget: int) -> str:

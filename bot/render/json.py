@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bot.briefing.model import Briefing, Change
+from bot.briefing.model import Briefing, Change, ChangeSummary
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -68,6 +68,27 @@ def _change_to_dict(change: Change) -> dict[str, object]:
         "reworded": [{"old": r.old, "new": r.new} for r in diff.reworded],
         "figures": [{"old": f.old, "new": f.new, "sentence": f.sentence} for f in diff.figures],
         "substantive": diff.substantive,
+        "summary": _summary_to_dict(diff.summary),
+    }
+
+
+def _summary_to_dict(summary: ChangeSummary) -> dict[str, object]:
+    headline = summary.headline
+    return {
+        "corrections": list(summary.corrections),
+        "headline": {"old": headline.old, "new": headline.new} if headline else None,
+        "revised_figures": [
+            {"old": f.old, "new": f.new, "attributed_to": f.attributed_to, "sentence": f.sentence}
+            for f in summary.figures
+        ],
+        "statements_by": list(summary.speakers),
+        "quotes": list(summary.quotes),
+        "removed": list(summary.removed),
+        "added": list(summary.added),
+        "reworded": [{"old": r.old, "new": r.new} for r in summary.rewordings],
+        "moved": summary.moved,
+        "more_sentences": summary.more_sentences,
+        "lines": summary.line_count,
     }
 
 

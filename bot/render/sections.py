@@ -6,8 +6,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
+from bot.briefing.changes import updates_to_brief
 from bot.briefing.claims import distinct_values
-from bot.briefing.model import Briefing, Change, Claim, Difference, NameVariants, SummarySentence
+from bot.briefing.model import (
+    Briefing,
+    Change,
+    ChangeSummary,
+    Claim,
+    Difference,
+    NameVariants,
+    SummarySentence,
+)
 from bot.briefing.numbers import CATEGORIES
 from bot.i18n import N_
 
@@ -40,11 +49,12 @@ class Spellings:
 
 @dataclass(frozen=True, slots=True)
 class Changes:
-    """The substantive edits of the event's articles, and how many cosmetic ones are left out."""
+    """The weightiest substantive edits, how many more there are, and how many cosmetic ones."""
 
     title: str
     substantive: tuple[Change, ...]
     cosmetic: int
+    more_updates: int = 0
 
 
 Section = Heading | Summary | Differences | Spellings | Changes
@@ -63,11 +73,54 @@ def briefing_sections(b: Briefing) -> list[Section]:
         sections.append(Differences(N_("Only in one source"), singles))
     if b.spellings:
         sections.append(Spellings(N_("Names spelled differently"), b.spellings))
-    substantive = tuple(c for c in b.changes if c.diff.substantive)
-    cosmetic = len(b.changes) - len(substantive)
-    if substantive or cosmetic:
-        sections.append(Changes(N_("What changed"), substantive, cosmetic))
+    shown, more_updates = updates_to_brief(b.changes)
+    cosmetic = sum(not c.diff.substantive for c in b.changes)
+    if shown or cosmetic:
+        sections.append(Changes(N_("What changed"), tuple(shown), cosmetic, more_updates))
     return sections
+
+
+def change_summary_lines(summary: ChangeSummary) -> list[str]:
+    """Return one plain line per item of an update's summary, "+k more sentences" last."""
+    lines = [f"correction: {c}" for c in summary.corrections]
+    if summary.headline:
+        lines.append(f"headline: {summary.headline.old} → {summary.headline.new}")
+    for figure in summary.figures:
+        who = f" ({figure.attributed_to})" if figure.attributed_to else ""
+        lines.append(f"revised: {figure.old} → {figure.new}{who}")
+    if summary.speakers or summary.quotes:
+        lines.append(statement_line(summary))
+    lines += [f"  > {q}" for q in summary.quotes]
+    lines += [f"removed: {s}" for s in summary.removed]
+    lines += [f"+ {s}" for s in summary.added]
+    lines += [f"reworded: {r.new}" for r in summary.rewordings]
+    if summary.moved:
+        lines.append(moved_line(summary.moved))
+    if summary.more_sentences:
+        lines.append(more_line(summary.more_sentences))
+    return lines
+
+
+def statement_line(summary: ChangeSummary) -> str:
+    """Return "new: statement by Hoffman (Pentagon), Esper" or "new statement"."""
+    if not summary.speakers:
+        return "new statement" + ("s" if len(summary.quotes) > 1 else "")
+    return f"new: statement by {', '.join(summary.speakers)}"
+
+
+def moved_line(count: int) -> str:
+    """Return "1 sentence moved"."""
+    return f"{plural(count, 'sentence')} moved"
+
+
+def more_line(count: int) -> str:
+    """Return "+3 more sentences"."""
+    return f"+{count} more sentence{'s' if count > 1 else ''}"
+
+
+def more_updates_line(count: int) -> str:
+    """Return "+2 more updates: /changes"."""
+    return f"+{count} more update{'s' if count > 1 else ''}: /changes"
 
 
 def plural(count: int, noun: str) -> str:

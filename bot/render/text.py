@@ -14,10 +14,12 @@ from bot.render.sections import (
     Spellings,
     Summary,
     briefing_sections,
+    change_summary_lines,
     cosmetic_note,
     difference_line,
     format_time,
     meta_line,
+    more_updates_line,
     spelling_line,
 )
 
@@ -44,8 +46,10 @@ def _section_lines(section: Section, tz: tzinfo) -> list[str]:
             return [f"{title}:", *(line for d in items for line in _wrap(difference_line(d), "  "))]
         case Spellings(title=title, items=items):
             return [f"{title}:", *(line for v in items for line in _wrap(spelling_line(v), "  "))]
-        case Changes(title=title, substantive=substantive, cosmetic=cosmetic):
+        case Changes(title=title, substantive=substantive, cosmetic=cosmetic, more_updates=more):
             lines = [f"{title}:", *(line for c in substantive for line in _change_lines(c, tz))]
+            if more:
+                lines.append(f"  {more_updates_line(more)}")
             if cosmetic:
                 lines.append(f"  ({cosmetic_note(cosmetic)})")
             return lines
@@ -56,17 +60,8 @@ def _change_lines(change: Change, tz: tzinfo) -> list[str]:
     lines = [
         f"  {change.source}: version {change.from_version} → {change.to_version}{when}",
     ]
-    diff = change.diff
-    if diff.headline_change:
-        lines += _wrap(f"headline: {diff.headline_change.old} → {diff.headline_change.new}")
-    for figure in diff.figures:
-        lines += _wrap(f"figure: {figure.old} → {figure.new} ({figure.sentence})")
-    for sentence in diff.added:
-        lines += _wrap(f"+ {sentence}")
-    for sentence in diff.removed:
-        lines += _wrap(f"- {sentence}")
-    for reworded in diff.reworded:
-        lines += _wrap(f"~ {reworded.old} → {reworded.new}")
+    for line in change_summary_lines(change.diff.summary):
+        lines += _wrap(line)
     return lines
 
 

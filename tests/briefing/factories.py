@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.briefing.changes import summarize_diff
 from bot.briefing.model import (
     Article,
     Briefing,
@@ -93,17 +94,20 @@ def missile_strike_briefing() -> Briefing:
         claims=(claim("40", c, about="injured", low=40, high=40, attributed_to="a hospital"),),
         sources_total=3,
     )
+    headline = HeadlineChange(old="Missiles hit air base", new="Missiles hit air base, 22 killed")
+    added = ("Rescue teams were still searching the rubble on Tuesday evening.",)
+    reworded = (
+        Reworded(old="At least 10 people were killed.", new="At least 22 people were killed."),
+    )
+    figures = (FigureChange(old="10", new="22", sentence="At least 22 people were killed."),)
     diff = VersionDiff(
-        headline_change=HeadlineChange(
-            old="Missiles hit air base", new="Missiles hit air base, 22 killed"
-        ),
-        added=("Rescue teams were still searching the rubble on Tuesday evening.",),
+        headline_change=headline,
+        added=added,
         removed=(),
-        reworded=(
-            Reworded(old="At least 10 people were killed.", new="At least 22 people were killed."),
-        ),
-        figures=(FigureChange(old="10", new="22", sentence="At least 22 people were killed."),),
+        reworded=reworded,
+        figures=figures,
         substantive=True,
+        summary=summarize_diff(headline, added, (), reworded, figures),
     )
     cosmetic = VersionDiff(
         headline_change=None, added=(), removed=(), reworded=(), figures=(), substantive=False

@@ -17,7 +17,7 @@ async def test_alerts_skip_a_bad_event_and_a_bad_chat(
     world: tuple[Database, EventService, Path], caplog: pytest.LogCaptureFixture
 ) -> None:
     db, events, path = world
-    break_event(path, "Savio")
+    break_event(path, "Cesena")
     queued = await AlertService(db, events).check(T0 + timedelta(minutes=1))
     async with db.unit_of_work() as uow:
         good = await uow.outbox.list_messages(chat_id=GOOD)

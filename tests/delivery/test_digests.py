@@ -118,7 +118,7 @@ async def test_digests_skip_a_bad_event_and_retry_a_bad_chat_later(
     world: tuple[Database, EventService, Path], caplog: pytest.LogCaptureFixture
 ) -> None:
     db, events, path = world
-    break_event(path, "Savio")
+    break_event(path, "Cesena")
     now = T0 + timedelta(minutes=1)
     async with db.unit_of_work() as uow:
         for chat in (GOOD, BAD):

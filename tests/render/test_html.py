@@ -119,7 +119,7 @@ def test_changes_show_the_history_and_count_cosmetic_edits() -> None:
     assert_valid(message)
     assert "v1 → v2" in message
     assert "➕ Rescue teams were still searching the rubble on Tuesday evening." in message
-    assert "✏️ <s>At least 10 people were killed.</s>\n→ At least 22 people were killed." in message
+    assert "Revised: 10 → <b>22</b>" in message
     assert "1 cosmetic edit not shown" in message
 
 
@@ -222,3 +222,14 @@ def test_nasty_text_always_renders_valid_escaped_messages(b: Briefing) -> None:
     assert len(alert_html(b, "x" * 5000)) <= 1000
     for message in digest_html([b], day_label="<today>"):
         assert_valid(message)
+
+
+def test_summary_shows_three_updates_and_points_to_the_rest() -> None:
+    b = missile_strike_briefing()
+    update = b.changes[0]
+    many = tuple(replace(update, source=f"Outlet {n}") for n in range(5))
+    message = briefing_html(replace(b, changes=many))[0]
+
+    assert_valid(message)
+    assert message.count("Revised: 10 → <b>22</b>") == 3
+    assert "<i>+2 more updates: /changes</i>" in message

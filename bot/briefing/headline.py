@@ -1,0 +1,114 @@
+"""Choose an event's headline: the latest title of its most representative article.
+
+Representative means central and corroborated: the article whose headline and lead share the
+most words with the other sources' articles. Among articles about as central as the best one the
+most recent wins, so the headline follows the story as it grows ("killing at least 12" gives way
+to "death toll rises to 27"). A title that is only a dateline, a time stamp or a web address is
+never chosen: such an article is represented by its first real sentence, as written.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from bot.briefing.diff import content_sentences, is_boilerplate
+from bot.briefing.model import Article
+from bot.briefing.text import content_stems, normalize_space, words
+
+# Articles at least this share of the best centrality count as equally representative.
+CLOSE_TO_BEST = 0.8
+_LEAD_SENTENCES = 3
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+_URL_LIKE = re.compile(r"^\s*(?:https?\s*:\s*/\s*/|www\s*\.)", re.IGNORECASE)
+_MONTH = (
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+    r"|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?"
+)
+# "PARIS, March 3 (Reuters) -", "LONDON —", "Updated 05/03/2013 at 11:00 AM", "May 3rd, 2013".
+_DATELINE = re.compile(
+    rf"^\W*(?:[A-Z][A-Z.'’ -]{{1,40}}(?:,\s*(?:{_MONTH})\s*\d{{1,2}})?\s*(?:\([^)]{{1,30}}\))?\s*[—–-]+"
+    rf"|(?:(?:updated|published|posted)\b.*|(?:{_MONTH}|\d{{1,4}}|[/:,.\s]|st|nd|rd|th|at|am|pm"
+    r"|edt|est|gmt|utc|bst)+)\W*$)",
+    re.IGNORECASE,
+)
+
+
+def is_dateline(title: str) -> bool:
+    """Tell a title that names no event: a dateline, a date or time stamp, a web address."""
+    stripped = normalize_space(title)
+    if not stripped or _URL_LIKE.match(stripped) or is_boilerplate(stripped):
+        return True
+    if len(words(stripped)) < 2:
+        return True  # "Breaking", "Live"
+    match = _DATELINE.match(stripped)
+    # A dateline that opens a real headline ("PARIS — Fire guts cathedral") is still a headline.
+    return match is not None and len(words(stripped[match.end() :])) < 3
+
+
+def _lead(article: Article) -> list[str]:
+    sentences = [s for s in content_sentences(article.latest.text) if not _URL_LIKE.match(s)]
+    return sentences[:_LEAD_SENTENCES]
+
+
+def display_title(article: Article) -> str | None:
+    """Return an article's title, or its first real sentence when the title is a dateline."""
+    if not is_dateline(article.title):
+        return normalize_space(article.title)
+    return next((s for s in _lead(article) if not is_dateline(s)), None)
+
+
+@lru_cache(maxsize=8192)
+def _profile(article: Article) -> tuple[str | None, dict[str, float]]:
+    """Return an article's display title and unit word vector (cached: events are re-read often)."""
+    title = display_title(article)
+    counts = Counter(content_stems(" ".join([title or "", *_lead(article)])))
+    norm = math.sqrt(sum(v * v for v in counts.values()))
+    return title, {stem: v / norm for stem, v in counts.items()} if norm else {}
+
+
+def _latest_time(article: Article) -> datetime:
+    latest = article.latest
+    return latest.updated or latest.published or latest.fetched or article.first_seen or _EPOCH
+
+
+def centrality(articles: Sequence[Article]) -> list[float]:
+    """Return how much each article shares with the other sources' articles (summed cosine).
+
+    The sum of cosines with every other source's article is the dot product with the sum of
+    their unit vectors: one pass over the event instead of one per pair.
+    """
+    vectors = [_profile(a)[1] for a in articles]
+    total: Counter[str] = Counter()
+    by_source: dict[str, Counter[str]] = {}
+    for article, vector in zip(articles, vectors, strict=True):
+        total.update(vector)
+        by_source.setdefault(article.source, Counter()).update(vector)
+    return [
+        sum(w * (total[stem] - by_source[article.source][stem]) for stem, w in vector.items())
+        for article, vector in zip(articles, vectors, strict=True)
+    ]
+
+
+def choose_headline(articles: Sequence[Article]) -> str:
+    """Return the event's headline, verbatim from one of its articles.
+
+    Args:
+        articles: the event's articles with all their versions.
+    """
+    if not articles:
+        return ""
+    scores = centrality(articles)
+    titles = [_profile(a)[0] for a in articles]
+    titled = [i for i, title in enumerate(titles) if title]
+    if not titled:
+        return normalize_space(articles[0].title)
+    best = max(scores[i] for i in titled)
+    close = [i for i in titled if scores[i] >= CLOSE_TO_BEST * best]
+    chosen = max(close, key=lambda i: (_latest_time(articles[i]), scores[i]))
+    return titles[chosen] or ""
