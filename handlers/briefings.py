@@ -20,7 +20,15 @@ from bot.render.html import (
     event_line_html,
     sources_html,
 )
-from bot.render.keyboards import Press, event_keyboard, page_keyboard, parse_callback, view_keyboard
+from bot.render.keyboards import (
+    Press,
+    alert_keyboard,
+    event_keyboard,
+    page_keyboard,
+    parse_callback,
+    view_keyboard,
+)
+from bot.services.subscribers import NotSubscribed
 from handlers.context import Context, argument, services, translation
 from handlers.respond import markup as as_markup
 
@@ -166,6 +174,18 @@ async def press_button(update: Update, context: Context) -> None:
     if press is None:
         await query.answer(t.gettext("This button is no longer valid."))
         return
+    if press.action in ("follow", "mute"):
+        try:
+            await services(context).subscribers.follow(
+                update.effective_chat.id, press.event_id, press.action
+            )
+        except NotSubscribed:
+            await query.answer(texts.not_subscribed(t))
+            return
+        followed = t.gettext("Following: you will get every update of this event.")
+        muted = t.gettext("Muted: nothing more about this event.")
+        await query.answer(followed if press.action == "follow" else muted)
+        return
     back_to_list = press.action == "back" and press.origin.startswith("l")
     if press.action == "page" or back_to_list:
         page = press.page if press.action == "page" else int(press.origin[1:])
@@ -182,7 +202,7 @@ async def press_button(update: Update, context: Context) -> None:
     await query.answer()
     if press.action == "back":
         text = alert_html(found, _alert_again(found, t), tz=zone, t=t)
-        await _edit(update, text, as_markup(event_keyboard(found.event_id, t)))
+        await _edit(update, text, as_markup(alert_keyboard(found.event_id, t)))
         return
     first, *rest = _RENDER[press.action](found, tz=zone, t=t)
     await _edit(update, first, as_markup(view_keyboard(found.event_id, press.origin, t)))

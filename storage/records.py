@@ -88,6 +88,7 @@ class AlertMark:
     signature: str
     told: str = ""
     message_key: str | None = None
+    follow: str = ""  # "follow", "mute" or ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -285,6 +285,8 @@ class EventAlertRow(SQLModel, table=True):
     told: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # The outbox key of the chat's alert about the event: later updates reply to it and edit it.
     message_key: str | None = Field(default=None, max_length=200)
+    # "follow" (every update, no window) or "mute" (nothing more about the event); NULL: neither.
+    follow: str | None = Field(default=None, max_length=10)
 
     def to_record(self) -> AlertMark:
         return AlertMark(
@@ -294,6 +296,7 @@ class EventAlertRow(SQLModel, table=True):
             self.signature,
             self.told or "",
             self.message_key,
+            self.follow or "",
         )
 
 

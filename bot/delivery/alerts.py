@@ -16,7 +16,7 @@ from bot.delivery.sender import EDIT
 from bot.events.service import EventService
 from bot.i18n import Translator, pick, translator
 from bot.render.html import alert_html
-from bot.render.keyboards import event_keyboard, keyboard_json
+from bot.render.keyboards import alert_keyboard, keyboard_json
 from bot.render.news import headline_figures_changed, told_state, whats_new
 from bot.times import parse_hhmm
 from storage.records import AlertMark, EventRecord, SubscriberRecord
@@ -52,14 +52,17 @@ def alert_due(
     Never for events last changed before the chat subscribed (or came back after /stop or a
     block: it is not owed what happened while it was away); once when it first qualifies;
     again when its substance changed, but at most once per window (updates inside the window
-    are folded into the next alert, which a later check sends).
+    are folded into the next alert, which a later check sends); a followed event every time,
+    a muted one never again.
     """
     if event.changed_at < subscriber.active_since:
         return False
     if mark is None:
         return True
-    if mark.signature == event.signature:
+    if mark.follow == "mute" or mark.signature == event.signature:
         return False
+    if mark.follow == "follow":
+        return True  # every update, no window
     return mark.last_sent_at is None or now - mark.last_sent_at >= window
 
 
@@ -187,7 +190,7 @@ class AlertService:
             except Exception:  # a bad stored zone or quiet time: this chat only
                 log.exception("cannot alert chat %s about event %s", sub.chat_id, event.id)
                 continue
-            keyboard = keyboard_json(event_keyboard(event.id, t))
+            keyboard = keyboard_json(alert_keyboard(event.id, t))
             state = f"{sub.chat_id}:{event.id}:{event.signature}"
             common: dict[str, Any] = {
                 "chat_id": sub.chat_id,

@@ -1,8 +1,8 @@
 """Inline keyboards as plain rows of (label, callback data), and the callback-data format.
 
 Callback data is "<view>:<event id>[:<origin>]": "s" summary, "o" sources, "c" changes, "b"
-back to where the message started ("a" an alert, "l<page>" a page of /events), and
-"p:<page>" for a page of /events.
+back to where the message started ("a" an alert, "l<page>" a page of /events),
+"p:<page>" for a page of /events, "f:<id>" follow an event and "m:<id>" mute it.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class Press:
     ``origin`` says what the message showed before the first press, so Back can return to it.
     """
 
-    action: str  # "summary", "sources", "changes", "back" or "page"
+    action: str  # "summary", "sources", "changes", "back", "page", "follow" or "mute"
     event_id: int = 0
     origin: str = "a"
     page: int = 0
@@ -47,6 +47,14 @@ def _views(event_id: int, t: Translator, *, tail: str = "", first: str = "") -> 
 def event_keyboard(event_id: int, t: Translator = ENGLISH) -> Keyboard:
     """Return the Summary / Sources / Changes buttons of one event."""
     return [_views(event_id, t)]
+
+
+def alert_keyboard(event_id: int, t: Translator = ENGLISH) -> Keyboard:
+    """Return an alert's buttons: the event's views, then Follow (every update) and Mute."""
+    return [
+        _views(event_id, t),
+        [(t.gettext("Follow"), f"f:{event_id}"), (t.gettext("Mute"), f"m:{event_id}")],
+    ]
 
 
 def events_keyboard(event_ids: Sequence[int], t: Translator = ENGLISH) -> Keyboard:
@@ -108,6 +116,8 @@ def parse_callback(data: str | None) -> Press | None:
         return Press("page", page=int(raw))
     if prefix == "b":
         return Press("back", event_id=int(raw), origin=origin)
+    if prefix in ("f", "m"):
+        return Press("follow" if prefix == "f" else "mute", event_id=int(raw))
     if prefix not in VIEWS:
         return None
     return Press(VIEWS[prefix], event_id=int(raw), origin=origin)

@@ -195,6 +195,12 @@ class SubscriberService:
             managed = await uow.subscribers.get_managed_by(chat_id)
             return chat_id if managed is None else managed.chat_id
 
+    async def follow(self, chat_id: int, event_id: int, follow: str) -> None:
+        """Follow ("follow": every update) or mute ("mute": nothing more) an event for a chat."""
+        async with self.db.unit_of_work() as uow:
+            sub = await self._active(uow, chat_id)
+            await uow.alerts.set_follow(sub.id, event_id, follow)
+
     async def remember_list(self, chat_id: int, event_ids: Sequence[int]) -> None:
         """Remember the chat's last numbered list of events (nothing for a chat never started)."""
         async with self.db.unit_of_work() as uow:

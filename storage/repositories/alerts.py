@@ -56,3 +56,18 @@ class EventAlertRepository:
             row.message_key = message_key
         self._session.add(row)
         await self._session.flush()
+
+    async def set_follow(self, subscriber_id: int, event_id: int, follow: str) -> None:
+        """Follow ("follow") or mute ("mute") an event for a chat, told about it or not yet."""
+        query = select(EventAlertRow).where(
+            EventAlertRow.subscriber_id == subscriber_id, EventAlertRow.event_id == event_id
+        )
+        row = (await self._session.exec(query)).first()
+        if row is None:
+            mark = EventAlertRow(subscriber_id=subscriber_id, event_id=event_id, follow=follow)
+            if await insert_if_absent(self._session, mark, unique=["subscriber_id", "event_id"]):
+                return
+            row = (await self._session.exec(query)).one()
+        row.follow = follow
+        self._session.add(row)
+        await self._session.flush()

@@ -57,3 +57,35 @@ async def test_a_rising_toll_gives_one_alert_two_replies_and_edits_it(bot_factor
         edits = [e for e in bot.fake.edits if e.chat_id == CHAT]
         assert [e.message_id for e in edits] == [original.message_id] * 2
         assert "Reported by 3 sources" in edits[-1].text and "3 sources ·" in edits[-1].text
+
+
+async def test_follow_gets_every_update_and_mute_stops_them(bot_factory: Any) -> None:
+    plain, follower, muted = 8611, 8612, 8613
+    async with bot_factory(alert_min_sources=1) as bot:
+        for chat in (plain, follower, muted):
+            await bot.say(chat, "/start")
+        await bot.services.pipeline.ingest([_article(*STEPS[0])])
+        await bot.settle()
+        for chat, label in ((follower, "Follow"), (muted, "Mute")):
+            (alert,) = [s for s in bot.fake.to(chat) if "🔔" in s.text]
+            buttons = {
+                b["text"]: b["callback_data"]
+                for row in alert.reply_markup["inline_keyboard"]
+                for b in row
+            }
+            await bot.fake.press(chat, buttons[label], message_id=alert.message_id)
+        await bot.fake.wait_for(
+            lambda: len([m for m, _ in bot.fake.calls if m == "answerCallbackQuery"]) == 2
+        )
+        bot.clock.advance(timedelta(minutes=2))
+        # A new source with the same figure: not a headline-figure change, inside the window.
+        same = "At least 12 people were killed in the derailment, police said."
+        await bot.services.pipeline.ingest([_article("Beta Times", same)])
+        await bot.settle()
+        counts = {
+            chat: len([s for s in bot.fake.to(chat) if "🔔" in s.text])
+            for chat in (plain, follower, muted)
+        }
+        assert counts == {plain: 1, follower: 2, muted: 1}
+        (update,) = [s for s in bot.fake.to(follower) if "🔔" in s.text][1:]
+        assert "new source: Beta Times" in update.text

@@ -1,5 +1,5 @@
 """feeds.last_success_at; subscribers: language, link_previews, listed_events, thread_id,
-managed_by; outbox: previews, thread_id; event_alerts: told, message_key; outbox: target_key
+managed_by; outbox: previews, thread_id; event_alerts: told, message_key, follow; outbox: target_key
 
 Revision ID: 0005_f14_chat_prefs
 Revises: 0004
@@ -42,6 +42,7 @@ def upgrade() -> None:
         "event_alerts", sa.Column("message_key", sa.String(length=200), nullable=True)
     )
     op.add_column("outbox", sa.Column("target_key", sa.String(length=200), nullable=True))
+    op.add_column("event_alerts", sa.Column("follow", sa.String(length=10), nullable=True))
     op.add_column(
         "outbox",
         sa.Column("previews", sa.Boolean(), nullable=False, server_default=sa.false()),
@@ -49,6 +50,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_column("event_alerts", "follow")
     op.drop_column("outbox", "target_key")
     op.drop_column("event_alerts", "message_key")
     op.drop_column("event_alerts", "told")
