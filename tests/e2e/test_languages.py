@@ -34,10 +34,10 @@ async def test_german_and_spanish_chats_get_their_language(bot_factory: Any) -> 
         await bot.settle()
         (german,) = [s for s in bot.fake.to(GERMAN) if "🔔" in s.text]
         assert "Neues Ereignis, gemeldet von 2 Quellen" in german.text
-        assert _buttons(german) == ["Zusammenfassung", "Quellen", "Änderungen"]
+        assert _buttons(german) == ["Zusammenfassung", "Quellen", "Änderungen", "Folgen", "Stumm"]
         (spanish,) = [s for s in bot.fake.to(SPANISH) if "🔔" in s.text]
         assert "Nuevo suceso publicado por 2 fuentes" in spanish.text
-        assert _buttons(spanish) == ["Resumen", "Fuentes", "Cambios"]
+        assert _buttons(spanish) == ["Resumen", "Fuentes", "Cambios", "Seguir", "Silenciar"]
         (english,) = [s for s in bot.fake.to(ENGLISH) if "🔔" in s.text]
         assert "New event reported by 2 sources" in english.text
 

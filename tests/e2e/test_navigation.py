@@ -43,7 +43,13 @@ async def test_buttons_on_an_alert_edit_it_in_place_and_back_returns(bot_factory
         await bot.fake.wait_for(lambda: len(bot.fake.edits) == 3)
         back = bot.fake.edits[-1]
         assert back.message_id == alert.message_id and "🔔" in back.text
-        assert list(_buttons(back.reply_markup)) == ["Summary", "Sources", "Changes"]
+        assert list(_buttons(back.reply_markup)) == [
+            "Summary",
+            "Sources",
+            "Changes",
+            "Follow",
+            "Mute",
+        ]
         assert len(bot.fake.sent) == sent_before  # three presses, no new message
 
 
