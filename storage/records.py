@@ -19,6 +19,8 @@ class EventRecord:
     article_count: int
     source_count: int
     signature: str
+    first_reported: datetime | None = None
+    last_reported: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

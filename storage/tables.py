@@ -184,6 +184,10 @@ class EventRow(SQLModel, table=True):
     last_updated: datetime = Field(sa_column=_dt(nullable=False, index=True))
     # When the event last changed in substance (new source, substantive version, new figure).
     changed_at: datetime = Field(sa_column=_dt(nullable=False, index=True))
+    # When its articles say it was first reported and last updated (see ingest/dates.py);
+    # nullable only for the migration's sake (0005).
+    first_reported: datetime | None = Field(default=None, sa_column=_dt())
+    last_reported: datetime | None = Field(default=None, sa_column=_dt(index=True))
     article_count: int = 0
     source_count: int = 0
     # A digest of what subscribers were last told, to tell substance from noise.
@@ -200,6 +204,8 @@ class EventRow(SQLModel, table=True):
             article_count=self.article_count,
             source_count=self.source_count,
             signature=self.signature,
+            first_reported=self.first_reported,
+            last_reported=self.last_reported,
         )
 
 

@@ -28,6 +28,33 @@ ChangesOf = Callable[[Article], Sequence[Change]]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+def reported_at(article: Article) -> datetime | None:
+    """Return when an article says it was published, else when it was first seen here."""
+    for version in article.versions:
+        if version.published is not None:
+            return version.published
+    updates = [v.updated for v in article.versions if v.updated is not None]
+    return min(updates, default=None) or article.first_seen or article.versions[0].fetched
+
+
+def updated_at(article: Article) -> datetime | None:
+    """Return when an article was last updated: its own stamps, else when a change was seen."""
+    times = []
+    for version in article.versions:
+        own = version.updated or (version.published if version.number == 1 else None)
+        times.append(own or version.fetched)
+    return max((t for t in times if t is not None), default=None) or reported_at(article)
+
+
+def event_times(articles: Sequence[Article]) -> tuple[datetime, datetime] | None:
+    """Return when an event was first reported and last updated, by its articles' own times."""
+    first = [t for a in articles if (t := reported_at(a)) is not None]
+    last = [t for a in articles if (t := updated_at(a)) is not None]
+    if not first or not last:
+        return None
+    return min(first), max(max(last), min(first))
+
+
 def article_claims(article: Article) -> list[Claim]:
     """Return the claims of an article's latest version."""
     latest = article.latest
@@ -126,19 +153,20 @@ def build_briefing(
     Args:
         event_id: the event's id, carried into the briefing.
         articles: the event's articles with all their versions, in arrival order.
-        first_seen: when the event was first seen (defaults to the earliest article's).
-        last_updated: when the event last changed (defaults to the latest version's time).
+        first_seen: when the event was first reported (defaults to its articles' own times,
+            see ``event_times``).
+        last_updated: when the event was last updated (the same default).
         claims_of: returns an article's claims (callers may pass a memoised one).
         changes_of: returns an article's version changes (callers may pass a memoised one).
     """
     analysis = analyse_event(articles, claims_of=claims_of, changes_of=changes_of)
     ordered = analysis.articles
-    times = [t for a in ordered for v in a.versions for t in (v.fetched, v.updated) if t]
+    times = event_times(ordered)
     return Briefing(
         event_id=event_id,
         headline=analysis.headline,
-        first_seen=first_seen or min((a.first_seen for a in ordered if a.first_seen), default=None),
-        last_updated=last_updated or max(times, default=None),
+        first_seen=first_seen or (times[0] if times else None),
+        last_updated=last_updated or (times[1] if times else None),
         summary=summarize(ordered),
         sources=analysis.sources,
         differences=analysis.differences,

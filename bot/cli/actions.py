@@ -69,6 +69,9 @@ async def brief_events(
             async for result in services.uploads.ingest_paths(paths):
                 if result.outcome is Outcome.REJECTED:
                     print(format_result(result), file=sys.stderr)
+            # At the batch's end, group the new articles again without regard to their order.
+            async with services.db.unit_of_work() as uow:
+                await services.events.revise(uow, now=utcnow())
         briefings = await services.lookup.latest(limit=limit)
     finally:
         await services.close()

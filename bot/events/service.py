@@ -6,9 +6,16 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from bot.briefing.build import analyse_event, article_claims, build_briefing, version_changes
+from bot.briefing.build import (
+    analyse_event,
+    article_claims,
+    build_briefing,
+    event_times,
+    version_changes,
+)
 from bot.briefing.cluster import ClusterConfig, EventIndex
 from bot.briefing.model import Article, Briefing, Change, Claim, Document
+from bot.briefing.revise import ReviseConfig, Revision, revise
 from bot.events.memo import Memo
 from storage.unit_of_work import UnitOfWork
 
@@ -39,6 +46,8 @@ class EventService:
         self._loaded = False
         self._evicted_at: datetime | None = None
         self._memo = Memo(size=50_000)
+        # Articles placed since the last revision pass: only their blocks are grouped again.
+        self._changed: set[int] = set()
 
     def invalidate(self) -> None:
         """Drop the in-memory index; the next placement rebuilds it from the database."""
@@ -69,8 +78,46 @@ class EventService:
         self.index.add(doc, event_id)
         if current is None:
             await uow.articles.set_event(article_id, event_id)
+        self._changed.add(article_id)
         await self.refresh(uow, event_id, now=now)
         return event_id
+
+    async def revise(
+        self, uow: UnitOfWork, *, now: datetime, config: ReviseConfig | None = None
+    ) -> Revision:
+        """Group the changed part of the held window again, order-independently (see revise.py).
+
+        Merged events keep the older id, split ones keep theirs on the larger part; a part split
+        off becomes a new event. Every touched event is refreshed and the index rebuilt.
+        """
+        if not self._changed:
+            return Revision(moves={})
+        pairs = await uow.articles.list_documents_since(now - REPLAY_WINDOW)
+        events = {doc.id: event_id for doc, event_id in pairs}
+        revision = revise([doc for doc, _ in pairs], events, self._changed, config)
+        self._changed.clear()
+        if not revision.moves:
+            return revision
+        titles = {doc.id: doc.title for doc, _ in pairs}
+        created: dict[int, int] = {}
+        touched: set[int] = set()
+        for article_id, target in sorted(revision.moves.items()):
+            if target < 0:
+                if target not in created:
+                    created[target] = await uow.events.create(headline=titles[article_id], now=now)
+                target = created[target]
+            touched.update((events[article_id], target))
+            await uow.articles.set_event(article_id, target)
+        for event_id in sorted(touched):
+            await self.refresh(uow, event_id, now=now)
+        self.invalidate()
+        log.info(
+            "revision moved %d articles: %d events merged, %d split off",
+            len(revision.moves),
+            len(revision.merged),
+            sum(revision.split.values()),
+        )
+        return revision
 
     def _evict(self, now: datetime) -> None:
         """Close events older than the replay window, at most once an hour, to bound memory."""
@@ -92,6 +139,7 @@ class EventService:
             last_updated=now,
             changed_at=now if signature != record.signature else None,
             signature=signature,
+            reported=event_times(analysis.articles),
         )
 
     async def briefing(self, uow: UnitOfWork, event_id: int) -> Briefing:
@@ -100,11 +148,10 @@ class EventService:
         if record is None:
             raise LookupError(f"no event {event_id}")
         articles = await uow.articles.list_event_articles(event_id)
+        # First reported and last updated come from the articles' own times (build_briefing).
         return build_briefing(
             event_id,
             articles,
-            first_seen=record.first_seen,
-            last_updated=record.last_updated,
             claims_of=self._claims,
             changes_of=self._changes,
         )

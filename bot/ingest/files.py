@@ -10,8 +10,8 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
-from bot.briefing.text import normalize_space
-from bot.ingest.dates import parse_date, parse_dateline
+from bot.briefing.text import normalize_space, split_sentences
+from bot.ingest.dates import parse_date, split_stamp
 from bot.ingest.extract import MIN_ARTICLE_CHARS, DecodeError, decode_text, extract_page
 from bot.ingest.model import IngestResult, Outcome, ParsedArticle
 from bot.ingest.urls import canonical_url
@@ -26,9 +26,14 @@ UNKNOWN_SOURCE = "unknown"
 # The source of a document sent to the bot without a `Source:` header.
 UPLOAD_SOURCE = "upload"
 
-_HEADER = re.compile(
-    r"^(?P<key>source|url|link|date|published|updated):\s*(?P<value>.*?)\s*$", re.IGNORECASE
-)
+_HEADER = re.compile(r"^(?P<key>source|url|link):\s*(?P<value>.*?)\s*$", re.IGNORECASE)
+_DATE_HEADER = re.compile(r"^(?:date|published|updated)\s*:\s*(?P<value>.*?)\s*$", re.IGNORECASE)
+# A `Date:` header whose value cannot be read is still a header when it is this short.
+_SHORT_HEADER_WORDS = 6
+# A headline this long with more than one sentence in it also holds the start of the body.
+_LONG_HEADLINE_CHARS = 200
+# Where a run-on first line with no sentence end is cut to give the headline.
+_HEADLINE_CUT_CHARS = 100
 
 
 def _reject(location: str, reason: str) -> IngestResult:
@@ -83,10 +88,49 @@ def _is_underline(line: str) -> bool:
     return (len(line) >= 2 and set(line) <= {"="}) or (len(line) >= 3 and set(line) <= {"-"})
 
 
-def _parse_plain(text: str, *, markdown: bool) -> dict[str, str | datetime | None]:
+Fields = dict[str, str | datetime | None]
+
+
+def _take_stamp(line: str, fields: Fields) -> str | None:
+    """Record the dates a line starts with; return the rest of it, or None when it has none.
+
+    The rest is the article's own text when a stamp opens a paragraph (`Published: April 10,
+    2007 A man who…`), and empty when the line is only a stamp.
+    """
+    stamp = split_stamp(line)
+    if stamp is None:
+        header = _DATE_HEADER.match(line)
+        if header and len(header.group("value").split()) <= _SHORT_HEADER_WORDS:
+            fields.setdefault("date", header.group("value"))
+            return ""
+        return None
+    if stamp.published is not None:
+        fields.setdefault("published", stamp.published)
+    if stamp.updated is not None:
+        fields.setdefault("updated", stamp.updated)
+    return line[stamp.end :].strip()
+
+
+def _split_headline(headline: str, body: str) -> tuple[str, str]:
+    """Split a first line that holds the headline and the body's start at its first sentence."""
+    if body and len(headline) <= _LONG_HEADLINE_CHARS:
+        return headline, body
+    sentences = split_sentences(headline)
+    if len(sentences) >= 2:
+        first, rest = sentences[0], " ".join(sentences[1:])
+    elif not body and len(headline) > _LONG_HEADLINE_CHARS:
+        # One long run-on line and nothing else: keep all of its text, the start as headline.
+        cut = headline.rfind(" ", 0, _HEADLINE_CUT_CHARS)
+        first, rest = headline[:cut].rstrip(" ,;:-"), headline[cut:].strip()
+    else:
+        return headline, body
+    return first, f"{rest}\n{body}" if body else rest
+
+
+def _parse_plain(text: str, *, markdown: bool) -> Fields:
     """Split a text or Markdown article into headline, header fields, dates and body."""
     lines = text.splitlines()
-    fields: dict[str, str | datetime | None] = {}
+    fields: Fields = {}
     i = 0
     front = _front_matter(lines) if markdown else None
     if front is not None:
@@ -100,35 +144,36 @@ def _parse_plain(text: str, *, markdown: bool) -> dict[str, str | datetime | Non
         if not line:
             continue
         header = _HEADER.match(line)
-        dateline = parse_dateline(line)
         if header:
             fields.setdefault(header.group("key").lower(), header.group("value"))
             continue
-        if dateline:
-            fields.setdefault("published", dateline[0])
-            if dateline[1] is not None:
-                fields.setdefault("updated", dateline[1])
+        rest = _take_stamp(line, fields)
+        if rest == "":
             continue
+        line = line if rest is None else rest
         headline = line.lstrip("#").strip() if markdown else line
+    first_body: str | None = None
     while i < len(lines):
         line = lines[i].strip()
         header = _HEADER.match(line)
-        dateline = parse_dateline(line) if line else None
         if markdown and i > 0 and _is_underline(line) and lines[i - 1].strip() == headline:
             pass  # the underline of a setext headline
         elif markdown and front is not None and line.lstrip("#").strip() == headline:
             pass  # the front matter's title repeated as the first heading
         elif header:
             fields.setdefault(header.group("key").lower(), header.group("value"))
-        elif dateline:
-            fields.setdefault("published", dateline[0])
-            if dateline[1] is not None:
-                fields.setdefault("updated", dateline[1])
         elif line:
-            break
+            rest = _take_stamp(line, fields)
+            if rest is None:
+                break
+            if rest:
+                # A stamp opening the first paragraph: the rest of it is the body's start.
+                first_body = rest
+                i += 1
+                break
         i += 1
-    fields["title"] = headline
-    fields["text"] = _body(lines[i:])
+    body = _body(([first_body] if first_body else []) + lines[i:])
+    fields["title"], fields["text"] = _split_headline(headline, body)
     return fields
 
 

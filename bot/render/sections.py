@@ -23,7 +23,7 @@ from bot.i18n import N_
 
 @dataclass(frozen=True, slots=True)
 class Heading:
-    """The headline and the "N sources · first seen … · updated …" line."""
+    """The headline and the "N sources · first reported … · updated …" line."""
 
     briefing: Briefing
 
@@ -134,11 +134,11 @@ def cosmetic_note(count: int) -> str:
 
 
 def meta_line(b: Briefing, *, tz: tzinfo = UTC) -> str:
-    """Return "N sources · first seen … · updated …"."""
+    """Return "N sources · first reported … · updated …" (the articles' own times)."""
     parts = [plural(b.source_count, "source")]
     if b.first_seen:
-        parts.append(f"first seen {format_time(b.first_seen, tz)}")
-    if b.last_updated:
+        parts.append(f"first reported {format_time(b.first_seen, tz)}")
+    if b.last_updated and b.last_updated != b.first_seen:
         parts.append(f"updated {format_time(b.last_updated, tz)}")
     return " · ".join(parts)
 

@@ -19,7 +19,14 @@ class EventRepository:
 
     async def create(self, *, headline: str, now: datetime) -> int:
         """Insert a new event and return its id."""
-        row = EventRow(headline=headline, first_seen=now, last_updated=now, changed_at=now)
+        row = EventRow(
+            headline=headline,
+            first_seen=now,
+            last_updated=now,
+            changed_at=now,
+            first_reported=now,
+            last_reported=now,
+        )
         self._session.add(row)
         await self._session.flush()
         assert row.id is not None
@@ -38,8 +45,12 @@ class EventRepository:
         last_updated: datetime | None = None,
         changed_at: datetime | None = None,
         signature: str | None = None,
+        reported: tuple[datetime, datetime] | None = None,
     ) -> EventRecord:
-        """Refresh an event's counts from its articles and set the given fields."""
+        """Refresh an event's counts from its articles and set the given fields.
+
+        ``reported`` is when its articles say it was first reported and last updated.
+        """
         row = await self._session.get(EventRow, event_id)
         assert row is not None
         counts = (
@@ -58,6 +69,8 @@ class EventRepository:
             row.changed_at = changed_at
         if signature is not None:
             row.signature = signature
+        if reported is not None:
+            row.first_reported, row.last_reported = reported
         self._session.add(row)
         await self._session.flush()
         return row.to_record()
@@ -65,13 +78,14 @@ class EventRepository:
     async def list_recent_events(
         self, *, limit: int = 10, since: datetime | None = None, min_sources: int = 1
     ) -> list[EventRecord]:
-        """Return events by most recent update first."""
+        """Return events, newest news first (by change here when ``since`` is given)."""
         query = select(EventRow).where(EventRow.source_count >= min_sources)
         if since is not None:
             query = query.where(col(EventRow.changed_at) > since)
-        query = query.order_by(col(EventRow.last_updated).desc(), col(EventRow.id).desc()).limit(
-            limit
-        )
+        # Newest news first, by the articles' own times; what changed since a moment (alerts,
+        # digests) by when it changed here, so an old article arriving late is not cut off.
+        newest = EventRow.last_updated if since is not None else EventRow.last_reported
+        query = query.order_by(col(newest).desc(), col(EventRow.id).desc()).limit(limit)
         return [r.to_record() for r in (await self._session.exec(query)).all()]
 
     async def list_matching_events(
@@ -91,7 +105,7 @@ class EventRepository:
                     ),
                 )
             )
-        query = query.order_by(col(EventRow.last_updated).desc(), col(EventRow.id).desc()).limit(
+        query = query.order_by(col(EventRow.last_reported).desc(), col(EventRow.id).desc()).limit(
             limit
         )
         return [r.to_record() for r in (await self._session.exec(query)).all()]

@@ -105,15 +105,15 @@ def test_lookalike_earthquakes_stay_apart_while_reports_of_each_join() -> None:
     assert sorted(set(assignment.values())) == list(range(1, 6))
 
 
-def test_articles_days_apart_start_a_new_event() -> None:
+def test_articles_more_than_the_gap_apart_start_a_new_event() -> None:
     index = EventIndex()
     first, second, third = _docs(CHILE, 1, published=T0)
     index.add(first, 1)
 
     next_day = Document(id=2, title=second.title, text=second.text, published=T0 + timedelta(1))
-    weeks_later = Document(id=3, title=third.title, text=third.text, published=T0 + timedelta(14))
+    next_year = Document(id=3, title=third.title, text=third.text, published=T0 + timedelta(400))
     assert index.assign(next_day) == 1
-    assert index.assign(weeks_later) is None
+    assert index.assign(next_year) is None
 
 
 def test_undated_articles_cluster() -> None:

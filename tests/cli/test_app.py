@@ -98,3 +98,43 @@ def test_run_without_token_says_how_to_set_it() -> None:
     result = briefbot("run")
     assert result.returncode == 1
     assert "BRIEFBOT_TELEGRAM_TOKEN" in result.stderr
+
+
+def _story(folder: Path, name: str, content: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(content, encoding="utf-8")
+
+
+def test_brief_shows_and_orders_events_by_the_articles_own_times(tmp_path: Path) -> None:
+    ferry = (
+        "The Skerry Star ferry ran aground near the mouth of Port Ellis harbour on Tuesday and "
+        "all forty passengers were taken off by lifeboats. Coast guard chief Maren Holt said the "
+        "tide would lift the Skerry Star by evening."
+    )
+    vote = (
+        "The valley council voted to rebuild the old stone bridge over the river. Work on the "
+        "bridge starts in spring and the road stays closed until the summer."
+    )
+    _story(
+        tmp_path / "news" / "Coast Post",
+        "a.txt",
+        f"Ferry aground\n\nJuly 2, 2013 07:44\n\n{ferry}\n",
+    )
+    _story(
+        tmp_path / "news" / "Harbour Daily",
+        "b.txt",
+        f"Ferry stuck off the harbour\n\nPublished: July 3, 2013 13:38 {ferry}\n",
+    )
+    # Read first (its folder sorts first), but reported earlier: listed after the ferry.
+    _story(tmp_path / "news" / "A Valley Times", "c.txt", f"Bridge vote\n\nMay 5, 2011\n\n{vote}\n")
+    result = briefbot("brief", "--json", str(tmp_path / "news"))
+    assert result.returncode == 0, result.stderr
+    events = json.loads(result.stdout)["events"]
+    assert [len(e["sources"]) for e in events] == [2, 1]
+    assert events[0]["headline"].startswith("Ferry")
+    assert events[1]["headline"] == "Bridge vote"
+    assert events[0]["first_seen"] == "2013-07-02T07:44:00+00:00"
+    assert events[0]["last_updated"] == "2013-07-03T13:38:00+00:00"
+    assert events[1]["first_seen"] == events[1]["last_updated"] == "2011-05-05T00:00:00+00:00"
+    text = briefbot("brief", str(tmp_path / "news"), env={"BRIEFBOT_TIMEZONE": "Asia/Tokyo"})
+    assert "first reported 2 Jul 16:44 JST · updated 3 Jul 22:38 JST" in text.stdout

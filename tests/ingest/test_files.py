@@ -231,3 +231,64 @@ def test_files_are_read_as_they_are_asked_for(tmp_path: Path) -> None:
     write(second, f"B story, as it was when read\n\n{BODY}")  # not read yet: the new text counts
     [later] = list(items)
     assert isinstance(later, ParsedArticle) and later.title == "B story, as it was when read"
+
+
+LEAD = (
+    "A ferry ran aground near the harbour mouth on Tuesday, and all 40 passengers were taken off."
+)
+MORE = "The coast guard said the tide would lift the ferry by the evening. Nobody was hurt."
+
+
+def test_a_stamp_opening_the_body_is_a_date_not_a_header(tmp_path: Path) -> None:
+    item = one(
+        write(
+            tmp_path / "coast" / "ferry.txt",
+            f"Ferry runs aground off the harbour\n\nPublished: April 2, 2019 {LEAD} {MORE}\n",
+        )
+    )
+    assert item.title == "Ferry runs aground off the harbour"
+    assert item.text == f"{LEAD} {MORE}"
+    assert item.published == datetime(2019, 4, 2, tzinfo=UTC)
+    updated = one(
+        write(
+            tmp_path / "coast" / "cup.txt",
+            "Holder out of the cup\n\nUpdated: May 1, 2018, 10:02 AM ET The holder lost in the "
+            "first round on Monday. Her coach said the knee had held up.\n",
+        )
+    )
+    assert updated.text.startswith("The holder lost in the first round")
+    assert updated.updated == datetime(2018, 5, 1, 15, 2, tzinfo=UTC)
+
+
+def test_a_dateline_first_and_the_headline_sharing_a_line_with_the_body(tmp_path: Path) -> None:
+    item = one(
+        write(
+            tmp_path / "coast" / "ferry.txt",
+            f"Posted: Apr 2, 2019 9: 40 AM PDT\n\nFerry runs aground off the harbour. {LEAD} {MORE}\n",
+        )
+    )
+    assert item.published == datetime(2019, 4, 2, 16, 40, tzinfo=UTC)
+    assert item.title == "Ferry runs aground off the harbour."
+    assert item.text == f"{LEAD} {MORE}"
+    # No sentence end between headline and body: the start becomes the headline, no text lost.
+    run_on = (
+        "Ferry runs aground off the harbour a ferry ran aground near the harbour mouth on "
+        "Tuesday and all 40 passengers were taken off while the coast guard said the tide would "
+        "lift the ferry by the evening and that nobody was hurt"
+    )
+    item = one(write(tmp_path / "coast" / "run-on.txt", f"2 April 2019\n\n{run_on}\n"))
+    assert len(item.title) <= 100
+    assert f"{item.title} {item.text}" == run_on
+
+
+def test_date_headers_that_cannot_be_read_keep_the_body(tmp_path: Path) -> None:
+    short = one(write(tmp_path / "s" / "a.txt", f"Plan passes\nDate: sometime soon\n\n{BODY}"))
+    assert (short.text, short.published) == (BODY, None)
+    long_line = "Published: we tell you what the council decided and why it matters to farmers"
+    kept = one(write(tmp_path / "s" / "b.txt", f"Plan passes\n\n{long_line}\n\n{BODY}"))
+    assert kept.text.startswith(long_line)
+
+
+def test_only_a_headline_is_still_rejected(tmp_path: Path) -> None:
+    assert rejected(write(tmp_path / "s" / "one.txt", "June 6, 2013\n\nSwimmer dies at 91\n"))
+    assert rejected(write(tmp_path / "s" / "two.txt", f"{LEAD}\n"))

@@ -15,7 +15,7 @@ def test_text_shows_headline_meta_summary_and_attributed_conflicts() -> None:
     text = briefing_to_text(missile_strike_briefing())
     lines = text.splitlines()
     assert lines[0] == "Missiles hit air base in western Iraq"
-    assert "3 sources · first seen 8 Jan 06:00 UTC · updated 8 Jan 11:00 UTC" in lines
+    assert "3 sources · first reported 8 Jan 06:00 UTC · updated 8 Jan 11:00 UTC" in lines
     assert "More than a dozen missiles struck the air base before dawn. — Outlet A" in text
     flat = " ".join(line.strip() for line in lines)
     assert (
@@ -41,7 +41,7 @@ def test_text_lists_substantive_changes_and_only_counts_cosmetic_ones() -> None:
 
 def test_text_times_follow_the_reader_time_zone() -> None:
     text = briefing_to_text(missile_strike_briefing(), tz=ZoneInfo("Asia/Tokyo"))
-    assert "first seen 8 Jan 15:00 JST" in text
+    assert "first reported 8 Jan 15:00 JST" in text
 
 
 def test_names_spelled_differently_are_shown_in_text_and_json() -> None:

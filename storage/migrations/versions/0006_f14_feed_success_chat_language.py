@@ -1,8 +1,8 @@
 """feeds.last_success_at; subscribers: language, link_previews, listed_events, thread_id,
 managed_by; outbox: previews, thread_id; event_alerts: told, message_key, follow; outbox: target_key
 
-Revision ID: 0005_f14_chat_prefs
-Revises: 0004
+Revision ID: 0006_f14_chat_prefs
+Revises: 0005
 Create Date: 2026-12-01 20:50:00
 
 Plain ADD COLUMN only (no batch copy; see 0002 for why that matters on SQLite). link_previews
@@ -16,8 +16,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0005_f14_chat_prefs"
-down_revision: str | None = "0004"
+revision: str = "0006_f14_chat_prefs"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

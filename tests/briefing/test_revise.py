@@ -1,0 +1,85 @@
+"""Revision passes: order-independent regrouping with stable event ids."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bot.briefing.model import Document
+from bot.briefing.revise import apply_revision, average_link, revise
+
+FERRY = [
+    (
+        "Skerry Star ferry runs aground off Port Ellis",
+        "The Skerry Star ferry ran aground near Port Ellis harbour on Tuesday and forty "
+        "passengers were taken off by lifeboats, coast guard chief Maren Holt said.",
+    ),
+    (
+        "Passengers rescued as Skerry Star grounds near Port Ellis",
+        "Lifeboats took forty passengers off the Skerry Star after the ferry ran aground at the "
+        "mouth of Port Ellis harbour, Maren Holt of the coast guard said on Tuesday.",
+    ),
+    (
+        "Tide to lift grounded Skerry Star ferry, says Maren Holt",
+        "Coast guard chief Maren Holt said the tide would lift the Skerry Star ferry, aground "
+        "off Port Ellis harbour since Tuesday, once its forty passengers were ashore.",
+    ),
+]
+BRIDGE = [
+    (
+        "Dunmore council votes to rebuild Kell stone bridge",
+        "Dunmore valley council voted on Monday to rebuild the Kell stone bridge over the river "
+        "Avon, mayor Ilse Varga said, with work to start in spring.",
+    ),
+    (
+        "Kell bridge to be rebuilt after Dunmore council vote",
+        "Mayor Ilse Varga said the Dunmore council vote means the old Kell stone bridge across "
+        "the Avon will be rebuilt, starting in spring, after Monday's meeting.",
+    ),
+    (
+        "Ilse Varga: Kell bridge road closed until summer",
+        "The road over the Kell stone bridge in Dunmore stays closed until summer while the "
+        "bridge over the Avon is rebuilt, mayor Ilse Varga told the council on Monday.",
+    ),
+]
+
+
+def docs() -> list[Document]:
+    stories = FERRY + BRIDGE
+    return [Document(id=n, title=t, text=b) for n, (t, b) in enumerate(stories, 1)]
+
+
+def test_average_link_joins_only_groups_close_on_average() -> None:
+    similarity = np.array(
+        [[1.0, 0.9, 0.1, 0.0], [0.9, 1.0, 0.2, 0.0], [0.1, 0.2, 1.0, 0.8], [0.0, 0.0, 0.8, 1.0]]
+    )
+    labels = average_link(similarity, threshold=0.5)
+    assert labels[0] == labels[1] != labels[2] == labels[3]
+    assert len(set(average_link(similarity, threshold=0.05))) == 1
+
+
+def test_a_merge_keeps_the_older_id_and_a_split_keeps_the_larger_part() -> None:
+    # The online pass split the ferry story (events 4 and 7) and put one ferry article into
+    # the bridge event 5.
+    events = {1: 4, 2: 7, 3: 5, 4: 5, 5: 5, 6: 5}
+    revision = revise(docs(), events, changed=[2, 3])
+    after = apply_revision(events, revision, next_id=8)
+    assert after == {1: 4, 2: 4, 3: 4, 4: 5, 5: 5, 6: 5}
+    assert revision.merged == {7: 4}
+    assert revision.split == {}
+
+
+def test_a_part_split_off_gets_a_new_id_and_the_rest_keeps_its_own() -> None:
+    events = dict.fromkeys(range(1, 7), 3)  # both stories in one event
+    revision = revise(docs(), events, changed=[6])
+    after = apply_revision(events, revision, next_id=9)
+    assert sorted(after.values()) == [3, 3, 3, 9, 9, 9]
+    assert after[1] == after[2] == after[3]
+    assert sum(revision.split.values()) == 1
+
+
+def test_blocks_without_a_change_are_left_alone() -> None:
+    events = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6}
+    # Only a bridge article changed: the ferry articles are another block, not regrouped.
+    after = apply_revision(events, revise(docs(), events, changed=[4]), next_id=7)
+    assert {after[1], after[2], after[3]} == {1, 2, 3}
+    assert after[4] == after[5] == after[6] == 4
