@@ -21,6 +21,7 @@ from bot.render.html import (
     sources_html,
 )
 from bot.render.keyboards import (
+    SETTING_BUTTONS,
     Press,
     alert_keyboard,
     event_keyboard,
@@ -31,6 +32,7 @@ from bot.render.keyboards import (
 from bot.services.subscribers import NotSubscribed
 from handlers.context import Context, argument, services, translation
 from handlers.respond import markup as as_markup
+from handlers.subscriptions import change_setting
 
 
 def _echo(value: str, limit: int = 60) -> str:
@@ -173,6 +175,9 @@ async def press_button(update: Update, context: Context) -> None:
     press: Press | None = parse_callback(query.data)
     if press is None:
         await query.answer(t.gettext("This button is no longer valid."))
+        return
+    if press.action == "setting":
+        await change_setting(update, context, SETTING_BUTTONS[press.page])
         return
     if press.action in ("follow", "mute"):
         try:

@@ -10,15 +10,17 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from bot.delivery.schedule import parse_quiet
 from bot.i18n import NAMES, SUPPORTED, Translator, parse_language, pick, translator
 from bot.render import replies as texts
+from bot.render.keyboards import settings_keyboard
 from bot.services.subscribers import ChatSettings, NotSubscribed
 from bot.times import UnknownZone, parse_hhmm
 from handlers.context import Context, argument, remember_language, services, translation
-from handlers.groups import group_admins_only, is_group
+from handlers.groups import group_admins_only, is_group, is_group_admin
+from handlers.respond import markup as as_markup
 
 MAX_KEYWORDS = 100
 MAX_SETTING = 64  # longer than any HH:MM, HH:MM-HH:MM or IANA zone name
@@ -264,15 +266,71 @@ async def previews(update: Update, context: Context) -> None:
 
 
 async def settings(update: Update, context: Context) -> None:
-    """Show the chat's settings."""
+    """Show the chat's settings as a screen whose buttons change them in place."""
     t, language = await translation(update, context)
     chat = await services(context).subscribers.current(await _target(update, context))
-    reply = (
-        texts.not_subscribed(t)
-        if chat is None
-        else texts.settings_html(t, chat.subscriber, chat.filters, lang=language)
+    if chat is None:
+        await _reply(update, [texts.not_subscribed(t)])
+        return
+    assert update.effective_message is not None
+    await update.effective_message.reply_html(
+        settings_screen(t, chat, language),
+        reply_markup=as_markup(settings_keyboard(t)),
+        disable_web_page_preview=True,
     )
-    await _reply(update, [reply])
+
+
+def settings_screen(t: Translator, chat: ChatSettings, language: str) -> str:
+    """Return the settings text with a line on what cannot be set with a button."""
+    body = texts.settings_html(t, chat.subscriber, chat.filters, lang=language)
+    hint = t.gettext("Time zone, quiet hours and filters: /timezone, /quiet, /subscribe.")
+    return f"{body}\n\n<i>{hint}</i>"
+
+
+DIGEST_CHOICES: tuple[str | None, ...] = ("07:00", "07:30", "08:00", "12:00", "18:00", None)
+
+
+async def change_setting(update: Update, context: Context, setting: str) -> None:
+    """Move one setting to its next value from the settings screen, and redraw the screen."""
+    query = update.callback_query
+    assert query is not None
+    t, language = await translation(update, context)
+    if is_group(update) and not await is_group_admin(update, context):
+        await query.answer(
+            t.gettext("Only this group's admins can change its alerts and settings.")
+        )
+        return
+    subscribers = services(context).subscribers
+    target = await _target(update, context)
+    chat = await subscribers.current(target)
+    if chat is None:
+        await query.answer(texts.not_subscribed(t))
+        return
+    sub = chat.subscriber
+    if setting == "language":
+        language = SUPPORTED[(SUPPORTED.index(pick(sub.language)) + 1) % len(SUPPORTED)]
+        chat = await subscribers.set_language(target, language)
+        if target == _chat(update):
+            remember_language(context, language)
+        t = translator(language)
+    elif setting == "previews":
+        chat = await subscribers.set_previews(target, not sub.link_previews)
+    else:
+        current = sub.digest_time if sub.digest_time in DIGEST_CHOICES else DIGEST_CHOICES[-1]
+        following = DIGEST_CHOICES[(DIGEST_CHOICES.index(current) + 1) % len(DIGEST_CHOICES)]
+        at = None if following is None else parse_hhmm(following)
+        chat = await subscribers.set_digest(target, at)
+    await query.answer()
+    try:
+        await query.edit_message_text(
+            settings_screen(t, chat, language),
+            parse_mode="HTML",
+            reply_markup=as_markup(settings_keyboard(t)),
+            disable_web_page_preview=True,
+        )
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            raise
 
 
 @group_admins_only

@@ -89,6 +89,18 @@ def view_keyboard(event_id: int, origin: str, t: Translator = ENGLISH) -> Keyboa
     return [_views(event_id, t, tail=origin), [("◀ " + t.gettext("Back"), f"b:{tail}")]]
 
 
+# The settings screen's buttons ("g:<n>"): each press moves one setting to its next value.
+SETTING_BUTTONS = {1: "language", 2: "previews", 3: "digest"}
+
+
+def settings_keyboard(t: Translator = ENGLISH) -> Keyboard:
+    """Return the buttons of the /settings screen: language, link previews, digest time."""
+    return [
+        [(t.gettext("Language ▸"), "g:1"), (t.gettext("Link previews ▸"), "g:2")],
+        [(t.gettext("Digest time ▸"), "g:3")],
+    ]
+
+
 def numbered_keyboard(event_ids: Sequence[int], per_row: int = 5) -> Keyboard:
     """Return one Summary button per numbered item of a digest ("1", "2"...)."""
     buttons = [(str(n), f"s:{event_id}") for n, event_id in enumerate(event_ids, 1)]
@@ -116,6 +128,8 @@ def parse_callback(data: str | None) -> Press | None:
         return Press("page", page=int(raw))
     if prefix == "b":
         return Press("back", event_id=int(raw), origin=origin)
+    if prefix == "g":
+        return Press("setting", page=int(raw)) if int(raw) in SETTING_BUTTONS else None
     if prefix in ("f", "m"):
         return Press("follow" if prefix == "f" else "mute", event_id=int(raw))
     if prefix not in VIEWS:

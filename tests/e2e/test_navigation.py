@@ -88,3 +88,28 @@ async def test_events_pages_back_and_forth_in_place(bot_factory: Any) -> None:
         )
         await bot.fake.wait_for(lambda: len(bot.fake.edits) == 3)
         assert "\n11. <b>" in bot.fake.edits[-1].text  # back to page two
+
+
+async def test_settings_is_a_screen_that_edits_itself(bot_factory: Any) -> None:
+    async with bot_factory() as bot:
+        await bot.say(CHAT, "/start")
+        before = len(bot.fake.to(CHAT))
+        await bot.fake.command(CHAT, "/settings")
+        await bot.fake.wait_for(lambda: len(bot.fake.to(CHAT)) > before)
+        screen = bot.fake.to(CHAT)[-1]
+        assert "Link previews: off" in screen.text and "Digest: daily at 07:30" in screen.text
+        buttons = _buttons(screen.reply_markup)
+
+        await bot.fake.press(CHAT, buttons["Link previews ▸"], message_id=screen.message_id)
+        await bot.fake.wait_for(lambda: len(bot.fake.edits) == 1)
+        assert "Link previews: on" in bot.fake.edits[-1].text
+        await bot.fake.press(CHAT, buttons["Digest time ▸"], message_id=screen.message_id)
+        await bot.fake.wait_for(lambda: len(bot.fake.edits) == 2)
+        assert "Digest: daily at 08:00" in bot.fake.edits[-1].text
+        await bot.fake.press(CHAT, buttons["Language ▸"], message_id=screen.message_id)
+        await bot.fake.wait_for(lambda: len(bot.fake.edits) == 3)
+        german = bot.fake.edits[-1]
+        assert german.message_id == screen.message_id and "Sprache: Deutsch" in german.text
+        assert "Sprache ▸" in _buttons(german.reply_markup)
+        (reply,) = await bot.say(CHAT, "/settings")
+        assert "Linkvorschau: an" in reply and "täglich um 08:00" in reply
