@@ -60,17 +60,25 @@ class Bot:
     async def settle(self, within: float = 15.0) -> None:
         """Queue the alerts due now, then wait until the worker has sent what is due by then.
 
-        Messages due later than ``within`` from now (queued for the future) are left alone.
+        Messages due later than ``within`` from now (queued for the future) are left alone. The
+        check runs again once the outbox is idle, until it queues nothing: the runtime's own
+        alert job may have been checking the same events at the same moment.
         """
-        await self.runtime.check_alerts()
         horizon = self.clock() + timedelta(seconds=within)
         async with asyncio.timeout(within):
+            queued = await self.runtime.check_alerts()
             while True:
                 async with self.services.db.unit_of_work() as uow:
                     sending = (await uow.outbox.count_by_state()).get("sending", 0)
                     due = await uow.outbox.get_next_due()  # of pending ones, when none is sending
                 if not sending and (due is None or due > horizon):
-                    return
+                    if queued == 0:
+                        await asyncio.sleep(0.05)
+                        queued = await self.runtime.check_alerts()
+                        if queued == 0:
+                            return
+                    queued = 0
+                    continue
                 await asyncio.sleep(0.02)
 
 
