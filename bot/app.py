@@ -20,6 +20,7 @@ from bot.delivery.digests import DigestService
 from bot.delivery.outbox import OutboxWorker
 from bot.delivery.sender import RateLimiter, SharedRateLimiter
 from bot.events.service import EventService
+from bot.health import Health
 from bot.ingest.inbox import InboxWatcher
 from bot.ingest.pipeline import Pipeline
 from bot.ingest.poller import FeedPoller
@@ -31,6 +32,7 @@ from bot.services.status import StatusService
 from bot.services.subscribers import SubscriberService
 from bot.services.uploads import UploadService
 from bot.times import Clock, utcnow
+from bot.webhook import WebhookServer
 from handlers.context import SERVICES
 from handlers.errors import on_error
 from handlers.registry import set_command_menus, telegram_handlers
@@ -74,6 +76,7 @@ def build_runtime(
 ) -> Runtime:
     """Build the background work of a running bot: outbox worker, inbox watcher, feed poller."""
     settings = services.settings
+    health = Health(settings.health_file, clock=services.clock)
     worker = OutboxWorker(
         services.db,
         app.bot,
@@ -82,6 +85,7 @@ def build_runtime(
         lease=timings.lease,
         idle_poll=timings.idle_poll,
         backoff_base=timings.backoff_base,
+        health=health,
     )
     inbox = (
         InboxWatcher(settings.inbox_dir, services.pipeline, max_bytes=settings.max_file_bytes)
@@ -89,7 +93,14 @@ def build_runtime(
         else None
     )
     poller = FeedPoller(services.db, services.pipeline, settings) if timings.feeds else None
-    return Runtime(services=services, worker=worker, timings=timings, poller=poller, inbox=inbox)
+    return Runtime(
+        services=services,
+        worker=worker,
+        timings=timings,
+        poller=poller,
+        inbox=inbox,
+        health=health,
+    )
 
 
 async def _post_init(app: AnyApp) -> None:
@@ -147,6 +158,7 @@ async def running(app: AnyApp, *, poll_timeout: int = 30) -> AsyncIterator[AnyAp
     """
     runtime: Runtime = app.bot_data["runtime"]
     settings = runtime.services.settings
+    webhook: WebhookServer | None = None
     await app.initialize()
     try:
         if app.post_init:
@@ -154,18 +166,25 @@ async def running(app: AnyApp, *, poll_timeout: int = 30) -> AsyncIterator[AnyAp
         assert app.updater is not None
         if settings.webhook_url:
             assert settings.webhook_secret is not None
-            await app.updater.start_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-                webhook_url=settings.webhook_url,
-                secret_token=settings.webhook_secret.get_secret_value(),
+            secret = settings.webhook_secret.get_secret_value()
+            # Our own server, not PTB's: it refuses bodies without the secret before reading.
+            webhook = WebhookServer(
+                app.bot,
+                app.update_queue,
+                secret=secret,
+                path=urlsplit(settings.webhook_url).path,
+            )
+            webhook.listen(settings.webhook_listen, settings.webhook_port)
+            await app.bot.set_webhook(
+                settings.webhook_url, secret_token=secret, drop_pending_updates=False
             )
         else:
             await app.updater.start_polling(timeout=poll_timeout, drop_pending_updates=False)
         await app.start()
         yield app
     finally:
+        if webhook is not None:
+            await webhook.close()
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         if app.running:
@@ -180,6 +199,8 @@ async def run_bot(settings: Settings) -> None:
     services = build_services(settings)
     try:
         await asyncio.to_thread(services.db.migrate)
+        # Fail now, not at the first message, when nothing could be stored or sent.
+        await services.db.check_writable()
         app = build_application(services)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     telegram_api_url: str = DEFAULT_API_URL
     database_url: str = "sqlite:///./data/briefbot.db"
     inbox_dir: Path = Path("./inbox")
+    health_file: Path = Path("./data/health.json")
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     timezone: str = "UTC"
     digest_time: str = "07:30"

@@ -13,8 +13,20 @@ from typing import TextIO
 _TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")
 
 
+# The configured secrets themselves (token, webhook secret), whatever their shape.
+_secrets: set[str] = set()
+
+
+def add_secret(value: str | None) -> None:
+    """Have scrub() hide ``value`` from now on (short values would hide too much)."""
+    if value and len(value) >= 8:
+        _secrets.add(value)
+
+
 def scrub(text: str) -> str:
-    """Replace anything shaped like a bot token."""
+    """Replace anything shaped like a bot token, and every configured secret."""
+    for secret in sorted(_secrets, key=len, reverse=True):
+        text = text.replace(secret, "<secret>")
     return _TOKEN.sub("<token>", text)
 
 

@@ -16,10 +16,12 @@ from typing import Any
 from telegram.ext import Application, CallbackContext
 
 from bot.delivery.outbox import OutboxWorker
+from bot.health import Health
 from bot.ingest.inbox import InboxWatcher
 from bot.ingest.model import IngestResult
 from bot.ingest.poller import FeedPoller
 from bot.services.container import Services
+from storage.db import describe_error, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,12 @@ class Timings:
     outbox_purge: float = 3600.0
     # Generous: a sweep that runs late must still run (APScheduler's default is 1 s).
     misfire_grace: int = 300
+    # A worker that crashed is started again after this, doubling up to restart_cap.
+    restart_base: float = 1.0
+    restart_cap: float = 60.0
+    # A worker that ran this long before crashing starts again from restart_base.
+    restart_reset: float = 300.0
+    heartbeat: float = 5.0
 
 
 @dataclass
@@ -64,6 +72,7 @@ class Runtime:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     poller: FeedPoller | None = None
     inbox: InboxWatcher | None = None
+    health: Health = field(default_factory=lambda: Health(None))
     _alerts_wanted: asyncio.Event = field(default_factory=asyncio.Event)
     # One alert check at a time: the job and an ingest-triggered check may overlap.
     _alert_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -102,12 +111,11 @@ class Runtime:
         return purged
 
     async def poll_feeds(self) -> None:
-        """Poll due feeds and re-fetch recent articles."""
+        """Start polling due feeds (each on its own) and re-fetch recent articles."""
         if self.poller is None:
             return
         now = self.services.clock()
-        for report in await self.poller.poll_due(now):
-            log.info("%s", report.describe())
+        await self.poller.start_due(now)
         await self.poller.refetch_due(now)
 
     async def _alert_loop(self) -> None:
@@ -116,17 +124,69 @@ class Runtime:
             await self._alerts_wanted.wait()
             try:
                 await self.check_alerts()
-            except Exception:
-                log.exception("alert check failed")
+            except Exception as exc:
+                if is_transient(exc):
+                    log.warning("alert check failed: %s", describe_error(exc))
+                else:
+                    log.exception("alert check failed")
+                self.health.failing("alerts", describe_error(exc))
+            else:
+                self.health.running("alerts")
+
+    async def _heartbeat(self) -> None:
+        """Write the health file every few seconds, for `briefbot status` in another process."""
+        while not self.stop.is_set():
+            self.health.changed.clear()
+            await asyncio.to_thread(self.health.write)
+            stop, changed = (
+                asyncio.ensure_future(e.wait()) for e in (self.stop, self.health.changed)
+            )
+            await asyncio.wait(
+                {stop, changed}, timeout=self.timings.heartbeat, return_when="FIRST_COMPLETED"
+            )
+            stop.cancel()
+            changed.cancel()
+
+    async def _supervise(self, name: str, work: Callable[[], Awaitable[None]]) -> None:
+        """Run ``work`` until stop; when it raises, log it and start it again with backoff."""
+        loop = asyncio.get_running_loop()
+        failures = 0
+        while not self.stop.is_set():
+            started = loop.time()
+            self.health.running(name)
+            try:
+                await work()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if loop.time() - started > self.timings.restart_reset:
+                    failures = 0
+                failures += 1
+                wait = min(
+                    self.timings.restart_cap, self.timings.restart_base * 2 ** (failures - 1)
+                )
+                log.exception("%s stopped on an error; restarting it in %.1fs", name, wait)
+                self.health.restarting(name, f"{type(exc).__name__}: {describe_error(exc)}")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stop.wait(), wait)
+                continue
+            if not self.stop.is_set():
+                log.error("%s returned while the bot runs; starting it again", name)
+        self.health.stopped(name)
+
+    def _start_worker(self, name: str, work: Callable[[], Awaitable[None]]) -> None:
+        self.tasks.append(asyncio.create_task(self._supervise(name, work), name=name))
 
     async def start(self, app: AnyApp) -> None:
         """Start the worker, the inbox watcher and the repeating jobs."""
         settings, t = self.services.settings, self.timings
         self.stop.clear()
-        self.tasks.append(asyncio.create_task(self.worker.run(self.stop), name="outbox"))
-        self.tasks.append(asyncio.create_task(self._alert_loop(), name="alerts"))
+        self._start_worker("outbox", lambda: self.worker.run(self.stop))
+        self._start_worker("alert-loop", self._alert_loop)
+        self.tasks.append(asyncio.create_task(self._heartbeat(), name="heartbeat"))
         if self.inbox is not None:
-            self.tasks.append(asyncio.create_task(self.inbox.watch(self.stop), name="inbox"))
+            inbox = self.inbox
+            self._start_worker("inbox", lambda: inbox.watch(self.stop))
         job_queue = app.job_queue
         assert job_queue is not None, "install python-telegram-bot[job-queue]"
         options = {"misfire_grace_time": t.misfire_grace, "coalesce": True, "max_instances": 1}
@@ -148,7 +208,7 @@ class Runtime:
         self.stop.set()
         self._alerts_wanted.set()  # let the alert loop see the stop
         for task in self.tasks:
-            if task.get_name() == "alerts":
+            if task.get_name() == "alert-loop":
                 task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(*self.tasks, return_exceptions=True)
@@ -156,6 +216,7 @@ class Runtime:
         if self.poller is not None:
             await self.poller.close()
             self.poller = None
+        await asyncio.to_thread(self.health.remove)
 
 
 def _job(method: Any) -> Any:
@@ -163,10 +224,17 @@ def _job(method: Any) -> Any:
 
     async def callback(context: AnyContext) -> None:
         runtime: Runtime = context.application.bot_data["runtime"]
+        name = f"job {method.__name__}"
         try:
             await method(runtime)
-        except Exception:
-            log.exception("job %s failed", method.__name__)
+        except Exception as exc:
+            if is_transient(exc):  # a lock or a restart: the next run will do
+                log.warning("job %s failed: %s", method.__name__, describe_error(exc))
+            else:
+                log.exception("job %s failed", method.__name__)
+            runtime.health.failing(name, f"{type(exc).__name__}: {describe_error(exc)}")
+        else:
+            runtime.health.running(name)
 
     callback.__name__ = method.__name__
     return callback

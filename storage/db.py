@@ -122,6 +122,21 @@ def downgrade(url: str, revision: str) -> None:
     command.downgrade(alembic_config(url), revision)
 
 
+# Messages of database errors that go away by themselves (a lock, a full disk being cleared).
+_TRANSIENT_MARKERS = ("database is locked", "disk is full", "disk i/o error", "connection")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Return True for a database error worth retrying soon: locked, unreachable, disk full."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if isinstance(exc, OperationalError | InterfaceError | OSError | TimeoutError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return any(marker in describe_error(exc).lower() for marker in _TRANSIENT_MARKERS)
+
+
 def describe_error(exc: BaseException) -> str:
     """Return the most useful one-line cause of a database error."""
     cause: BaseException = exc

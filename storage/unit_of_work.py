@@ -68,6 +68,22 @@ class Database:
         """Apply every pending migration (synchronously, before the event loop needs the DB)."""
         upgrade(self.url)
 
+    async def check_writable(self) -> None:
+        """Raise DatabaseError when the database takes no writes (a read-only file, a replica)."""
+        from sqlalchemy import text
+
+        from storage.db import DatabaseError, describe_error, safe_url
+
+        try:
+            async with self.engine.connect() as conn:
+                # Writes nothing (the value stays) and is rolled back, but needs write access.
+                await conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+                await conn.rollback()
+        except Exception as exc:
+            raise DatabaseError(
+                f"database {safe_url(self.url)} takes no writes: {describe_error(exc)}"
+            ) from exc
+
     async def create_all(self) -> None:
         """Create the schema directly (throwaway in-memory stores only; real ones migrate)."""
         import storage.tables  # noqa: F401  (registers the tables)

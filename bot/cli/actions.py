@@ -216,16 +216,20 @@ async def remove_feed(settings: Settings, feed: str, *, out: TextIO) -> int:
     return 0
 
 
-async def show_status(settings: Settings, *, as_json: bool, out: TextIO) -> None:
-    """Print counts of everything stored and the database URL (password hidden)."""
+async def show_status(settings: Settings, *, as_json: bool, out: TextIO) -> int:
+    """Print counts, failing feeds and the running bot's workers; 1 when the bot is unwell."""
+    from bot.health import assess
+
     services = await open_services(settings)
     try:
         status = await services.status.status()
     finally:
         await services.close()
+    bot = await asyncio.to_thread(assess, settings.health_file, utcnow())
     database = safe_url(settings.database_url)
     if as_json:
-        print(status_json(status, database=database), file=out)
-        return
-    for line in status_lines(status, database=database):
-        print(line, file=out)
+        print(status_json(status, database=database, bot=bot), file=out)
+    else:
+        for line in status_lines(status, database=database, bot=bot):
+            print(line, file=out)
+    return 0 if bot["healthy"] else 1

@@ -12,7 +12,7 @@ import typer
 
 from bot import __version__
 from bot.config import ConfigError, Settings, load_settings
-from bot.logs import setup_logging
+from bot.logs import add_secret, scrub, setup_logging
 from storage.db import DatabaseError, describe_error, safe_url
 
 T = TypeVar("T")
@@ -35,7 +35,7 @@ _state: dict[str, bool] = {"debug": False}
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"briefbot: {message}", err=True)
+    typer.echo(f"briefbot: {scrub(message)}", err=True)
     return typer.Exit(code)
 
 
@@ -45,6 +45,8 @@ def _settings(*, service: bool = False) -> Settings:
         settings = load_settings()
     except ConfigError as exc:
         raise _fail(str(exc)) from None
+    for secret in (settings.telegram_token, settings.webhook_secret):
+        add_secret(secret.get_secret_value() if secret else None)
     level = settings.log_level
     if _state["debug"]:
         level = "DEBUG"
@@ -235,11 +237,12 @@ def feeds_export(
 def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Show what the database holds and whether feeds are failing."""
+    """Show what the database holds, failing feeds, and whether the running bot is healthy."""
     settings = _settings()
     from bot.cli.actions import show_status
 
-    _run(lambda: show_status(settings, as_json=as_json, out=sys.stdout), settings)
+    code = _run(lambda: show_status(settings, as_json=as_json, out=sys.stdout), settings)
+    raise typer.Exit(code)
 
 
 @db_app.command("upgrade")
@@ -257,4 +260,10 @@ def db_upgrade() -> None:
 
 def main() -> None:
     """Entry point of the ``briefbot`` command."""
-    app()
+    try:
+        app()
+    except Exception:  # only with --debug: the traceback, but never a secret in it
+        import traceback
+
+        sys.stderr.write(scrub(traceback.format_exc()))
+        sys.exit(1)

@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict
+from typing import Any
 
 from bot.ingest.model import IngestResult, Outcome
 from bot.render.sections import polled_state
@@ -49,16 +50,24 @@ def feed_line(f: FeedRecord) -> str:
     return line
 
 
-def status_json(status: Status, *, database: str) -> str:
-    """Return the counts, the database URL and the failing feeds as JSON."""
+def status_json(status: Status, *, database: str, bot: dict[str, Any] | None = None) -> str:
+    """Return the counts, the database URL, the failing feeds and the bot's health as JSON."""
     data: dict[str, object] = {"database": database, **asdict(status.counts)}
     data["failing"] = [{"id": f.id, "url": f.url, "error": f.last_error} for f in status.failing]
+    if bot is not None:
+        data["bot"] = bot
     return json.dumps(data, indent=2)
 
 
-def status_lines(status: Status, *, database: str) -> list[str]:
-    """Return the counts, one a line, then a line per failing feed."""
+def status_lines(status: Status, *, database: str, bot: dict[str, Any] | None = None) -> list[str]:
+    """Return the counts, one a line, a line per failing feed, then the running bot's state."""
     data: dict[str, object] = {"database": database, **asdict(status.counts)}
     lines = [f"{key.replace('_', ' '):<16} {value}" for key, value in data.items()]
     lines += [f"  failing feed {f.id} <{f.url}>: {f.last_error}" for f in status.failing]
+    if bot is not None:
+        state = "not running"
+        if bot["running"]:
+            state = f"running (pid {bot['pid']})" + ("" if bot["healthy"] else ", UNHEALTHY")
+        lines.append(f"{'bot':<16} {state}")
+        lines += [f"  {problem}" for problem in bot["problems"]]
     return lines

@@ -14,6 +14,7 @@ from bot.i18n import format_day, pick, translator
 from bot.render.html import digest_html
 from bot.render.keyboards import keyboard_json, numbered_keyboard
 from bot.times import parse_hhmm
+from storage.db import describe_error, is_transient
 from storage.records import SubscriberRecord
 from storage.repositories.subscribers import join_ids
 from storage.unit_of_work import Database, UnitOfWork
@@ -40,6 +41,8 @@ def digest_key(chat_id: int, slot: datetime, zone: tzinfo, part: int) -> str:
 
 # A digest that failed (bad stored settings, an error) is tried again this much later.
 RETRY_FAILED = timedelta(hours=1)
+# A digest that failed on a passing database error (a lock, a restart) is tried again soon.
+RETRY_TRANSIENT = timedelta(minutes=1)
 
 
 class DigestService:
@@ -63,7 +66,10 @@ class DigestService:
     async def sweep(self, now: datetime) -> int:
         """Queue every digest due at ``now``; return how many chats got one.
 
-        A subscriber whose digest fails is logged and retried later; it never holds up the rest.
+        A subscriber whose digest fails is logged and retried later (in a minute after a
+        passing database error, in an hour otherwise); it never holds up the rest. When even
+        the retry time cannot be stored, the database is down: the sweep ends and the next one
+        finds the digest still due.
         """
         cache: dict[int, Briefing | None] = {}
         sent = 0
@@ -76,13 +82,25 @@ class DigestService:
                 try:
                     async with self.db.unit_of_work() as uow:
                         sent += await self._digest(uow, sub, now, cache)
-                except Exception:
-                    log.exception("digest for chat %s failed; retrying later", sub.chat_id)
-                    assert sub.next_digest_at is not None
-                    async with self.db.unit_of_work() as uow:
-                        await uow.subscribers.set_fields(
-                            sub.chat_id, next_digest_at=max(sub.next_digest_at, now) + RETRY_FAILED
+                except Exception as exc:
+                    transient = is_transient(exc)
+                    if transient:
+                        log.warning(
+                            "digest for chat %s failed on a database error (%s); retrying in %s",
+                            sub.chat_id,
+                            describe_error(exc),
+                            RETRY_TRANSIENT,
                         )
+                    else:
+                        log.exception("digest for chat %s failed; retrying later", sub.chat_id)
+                    assert sub.next_digest_at is not None
+                    later = (
+                        now + RETRY_TRANSIENT
+                        if transient
+                        else RETRY_FAILED + max(sub.next_digest_at, now)
+                    )
+                    async with self.db.unit_of_work() as uow:
+                        await uow.subscribers.set_fields(sub.chat_id, next_digest_at=later)
         if sent:
             log.info("queued %d digest(s)", sent)
         return sent

@@ -7,6 +7,10 @@ between Telegram's acknowledgement and that mark, or a send times out after Tele
 the lease expires and the message is sent again: delivery is exactly once as far as the Bot API
 acknowledges, and at least once across a crash in that window (a few milliseconds per message).
 Nothing is dropped except for chats that blocked the bot or no longer exist ("dead").
+
+Database trouble (a lock, a restart, a full disk) never ends the worker: a failed claim is
+retried with backoff, and a failed "sent" mark is retried until it is stored while the message
+stays marked as sent in memory, so it is not sent again (its chat waits meanwhile).
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ from datetime import datetime, timedelta
 from telegram import Bot
 
 from bot.delivery.sender import Delivery, RateLimiter, Result, send_message
+from bot.health import Health
 from bot.times import utcnow
+from storage.db import describe_error
 from storage.records import OutboxRecord
 from storage.unit_of_work import Database
 
@@ -62,6 +68,10 @@ class OutboxWorker:
         idle_poll: float = 1.0,
         backoff_base: float = 2.0,
         backoff_cap: float = 3600.0,
+        db_retry_base: float = 0.5,
+        db_retry_cap: float = 30.0,
+        stop_grace: float = 10.0,
+        health: Health | None = None,
     ) -> None:
         self.db = db
         self.bot = bot
@@ -72,7 +82,13 @@ class OutboxWorker:
         self.idle_poll = idle_poll
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
+        self.db_retry_base = db_retry_base
+        self.db_retry_cap = db_retry_cap
+        self.stop_grace = stop_grace
+        self.health = health
         self.stats = WorkerStats()
+        # Outcomes Telegram gave that are not stored yet (the database failed): by message id.
+        self._unrecorded: dict[int, OutboxRecord] = {}
         self._wake = asyncio.Event()
         self._lanes: dict[int, _Lane] = {}
         self._stopping = False
@@ -86,12 +102,34 @@ class OutboxWorker:
         seconds = self.backoff_base * 2 ** max(0, min(attempts - 1, 20))
         return timedelta(seconds=min(seconds, self.backoff_cap))
 
+    def _db_wait(self, failures: int) -> float:
+        """Return the wait before trying the database again after ``failures`` failures."""
+        return float(min(self.db_retry_cap, self.db_retry_base * 2 ** min(failures - 1, 20)))
+
+    def _db_failed(self, what: str, exc: Exception, failures: int) -> float:
+        wait = self._db_wait(failures)
+        error = describe_error(exc)
+        log.warning("delivery: %s failed (%s); trying again in %.1fs", what, error, wait)
+        if self.health is not None:
+            self.health.failing("outbox", f"{what}: {error}")
+        return wait
+
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set; then finish sends under way and requeue the rest."""
         stopper = asyncio.ensure_future(stop.wait())
+        failures = 0
         try:
             while not stop.is_set():
-                claimed = await self._fill()
+                try:
+                    claimed = await self._fill()
+                except Exception as exc:  # the database is locked, down or full: wait, retry
+                    failures += 1
+                    wait = self._db_failed("claiming due messages", exc, failures)
+                    await asyncio.wait({stopper}, timeout=wait)
+                    continue
+                failures = 0
+                if self.health is not None and not self._unrecorded:
+                    self.health.running("outbox")
                 if claimed:
                     continue
                 waker = asyncio.ensure_future(self._wake.wait())
@@ -125,9 +163,11 @@ class OutboxWorker:
         if room < max(1, self.max_in_flight // 4):
             return 0
         now = self.clock()
+        # A chat whose last outcome is not stored yet waits: its message must not go twice.
+        busy = set(self._lanes) | {m.chat_id for m in self._unrecorded.values()}
         async with self.db.unit_of_work() as uow:
             batch = await uow.outbox.claim(
-                now, lease_until=now + self.lease, limit=room, exclude_chats=list(self._lanes)
+                now, lease_until=now + self.lease, limit=room, exclude_chats=sorted(busy)
             )
         for msg in batch:
             lane = self._lanes.get(msg.chat_id)
@@ -146,7 +186,7 @@ class OutboxWorker:
                 await self.limiter.acquire(chat_id)
                 lane.sending = True
                 target = await self._target(msg)
-                delivery = await send_message(self.bot, msg, target=target)
+                delivery = await self._send(msg, target=target)
                 if delivery.result is Result.BAD_MARKUP:
                     self.stats.plain_fallbacks += 1
                     log.error(
@@ -156,13 +196,13 @@ class OutboxWorker:
                         delivery.error,
                     )
                     await self.limiter.acquire(chat_id)
-                    delivery = await send_message(self.bot, msg, plain=True, target=target)
+                    delivery = await self._send(msg, plain=True, target=target)
                 if delivery.result is Result.RATE_LIMITED:
                     lane.sending = False
                     self.stats.rate_limited += 1
-                    self.limiter.pause(delivery.retry_after)
+                    self.limiter.pause_chat(chat_id, delivery.retry_after)
                     continue  # the same message again, after the pause
-                keep_going = await asyncio.shield(self._record(msg, delivery))
+                keep_going = await asyncio.shield(self._record_until_stored(msg, delivery))
                 lane.sending = False
                 lane.messages.pop(0)
                 if not keep_going:
@@ -178,16 +218,64 @@ class OutboxWorker:
         async with self.db.unit_of_work() as uow:
             return await uow.outbox.get_telegram_message_id(msg.target_key)
 
+    async def _send(
+        self, msg: OutboxRecord, *, plain: bool = False, target: int | None = None
+    ) -> Delivery:
+        """Send once; an unexpected error is a transient failure, not the end of the lane."""
+        try:
+            return await send_message(self.bot, msg, plain=plain, target=target)
+        except Exception as exc:
+            log.exception("sending %s raised", msg.idempotency_key)
+            return Delivery(Result.TRANSIENT, error=f"{type(exc).__name__}: {exc}"[:300])
+
+    async def _record_until_stored(self, msg: OutboxRecord, delivery: Delivery) -> bool:
+        """Store a send's outcome, retrying while the database fails.
+
+        Until it is stored, the message is kept in memory (its chat is not claimed again), so
+        a message Telegram accepted is not sent twice. On stop, the retries end after
+        ``stop_grace`` seconds: the message is then sent again after a restart (the
+        documented window).
+        """
+        self._unrecorded[msg.id] = msg
+        failures = 0
+        gave_up_at: float | None = None
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                try:
+                    keep_going = await self._record(msg, delivery)
+                except Exception as exc:
+                    failures += 1
+                    wait = self._db_failed(f"recording {msg.idempotency_key}", exc, failures)
+                    if self._stopping:
+                        gave_up_at = gave_up_at or loop.time() + self.stop_grace
+                        if loop.time() >= gave_up_at:
+                            log.error(
+                                "stopping without recording that %s was %s; it may be sent "
+                                "again after a restart",
+                                msg.idempotency_key,
+                                delivery.result.value,
+                            )
+                            return False
+                    await asyncio.sleep(wait)
+                    continue
+                if failures and self.health is not None:
+                    self.health.running("outbox")
+                return keep_going
+        finally:
+            self._unrecorded.pop(msg.id, None)
+
     async def _record(self, msg: OutboxRecord, delivery: Delivery) -> bool:
         """Store one send's outcome; return whether the chat's next message may follow."""
         now = self.clock()
-        async with self.db.unit_of_work() as uow:
-            if delivery.result is Result.SENT:
-                assert delivery.message_id is not None
+        if delivery.result is Result.SENT:
+            assert delivery.message_id is not None
+            async with self.db.unit_of_work() as uow:
                 await uow.outbox.mark_sent(msg.id, telegram_message_id=delivery.message_id, now=now)
-                self.stats.sent += 1
-                self.limiter.succeeded()
-                return True
+            self.stats.sent += 1
+            self.limiter.succeeded()
+            return True
+        async with self.db.unit_of_work() as uow:
             if delivery.result is Result.TRANSIENT:
                 self.stats.retried += 1
                 wait = self.backoff(msg.attempts)
@@ -199,6 +287,18 @@ class OutboxWorker:
                     wait.total_seconds(),
                 )
                 await uow.outbox.retry_later(msg.id, at=now + wait, error=delivery.error)
+                return False
+            if delivery.result is Result.MIGRATED:
+                assert delivery.new_chat_id is not None
+                moved = await uow.subscribers.move_chat(msg.chat_id, delivery.new_chat_id)
+                queued = await uow.outbox.move_chat(msg.chat_id, delivery.new_chat_id, now=now)
+                log.info(
+                    "chat %s is now %s: subscriber %s, %d message(s) follow it",
+                    msg.chat_id,
+                    delivery.new_chat_id,
+                    "moved" if moved else "not moved",
+                    queued,
+                )
                 return False
             if delivery.result is Result.CHAT_GONE:
                 self.stats.chats_gone.add(msg.chat_id)
@@ -232,6 +332,11 @@ class OutboxWorker:
         unsent = [m.id for lane in lanes for m in lane.messages]
         self._stopping = False
         if unsent:
-            async with self.db.unit_of_work() as uow:
-                await uow.outbox.release(unsent, at=self.clock())
+            try:
+                async with self.db.unit_of_work() as uow:
+                    await uow.outbox.release(unsent, at=self.clock())
+            except Exception as exc:
+                # Their leases run out instead: the next start sends them (none was sent yet).
+                log.warning("could not requeue %d message(s): %s", len(unsent), describe_error(exc))
+                return
             log.info("delivery stopped: %d message(s) stay queued", len(unsent))

@@ -16,7 +16,14 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import BaseRateLimiter, ExtBot
 from telegram.warnings import PTBDeprecationWarning
 
@@ -39,6 +46,7 @@ class Result(enum.Enum):
     CHAT_GONE = "chat gone"
     BAD_MARKUP = "bad markup"
     REJECTED = "rejected"
+    MIGRATED = "chat migrated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +57,7 @@ class Delivery:
     message_id: int | None = None
     error: str = ""
     retry_after: float = 0.0
+    new_chat_id: int | None = None  # MIGRATED: the id the chat now has
 
 
 def plain_text(message: str) -> str:
@@ -120,6 +129,8 @@ async def send_message(
         )
     except RetryAfter as exc:
         return Delivery(Result.RATE_LIMITED, error=str(exc), retry_after=retry_seconds(exc))
+    except ChatMigrated as exc:
+        return Delivery(Result.MIGRATED, error=exc.message, new_chat_id=int(exc.new_chat_id))
     except Forbidden as exc:
         return Delivery(Result.CHAT_GONE, error=exc.message)
     except BadRequest as exc:  # before NetworkError: BadRequest subclasses it
@@ -140,8 +151,11 @@ class RateLimiter:
     """Space sends: at most ``per_second`` overall, one per ``chat_interval`` per private chat
     and one per ``group_interval`` per group or channel.
 
-    A 429 pauses every send for ``retry_after`` and slows the pace, which then recovers. One
-    instance serves the outbox worker and (through SharedRateLimiter) the command replies.
+    A 429 pauses its chat for ``retry_after`` and every other chat for at most a second
+    (Telegram limits each chat on its own, and says nothing about which limit it was); 429s
+    for several chats within ``flood_window`` seconds mean the bot as a whole sends too fast:
+    then every send pauses for ``retry_after``. Either way the pace slows, and recovers later. One instance
+    serves the outbox worker and (through SharedRateLimiter) the command replies.
     """
 
     def __init__(
@@ -152,8 +166,13 @@ class RateLimiter:
         group_interval: float = 3.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        flood_window: float = 2.0,
+        chat_breather: float = 1.0,
     ) -> None:
         self.base_interval = 1.0 / per_second
+        self.flood_window = flood_window
+        self.chat_breather = chat_breather
+        self._limited_chats: dict[int | str, float] = {}
         self.interval = self.base_interval
         self.chat_interval = chat_interval
         # Groups and channels (negative ids): Telegram allows about 20 messages a minute.
@@ -191,6 +210,17 @@ class RateLimiter:
         wait = self._paused_until - self._clock()
         if wait > 0:
             await self._sleep(wait)
+
+    def pause_chat(self, chat_id: int | str, seconds: float) -> None:
+        """Hold back one chat after its 429, or everything when other chats got one too."""
+        now = self._clock()
+        self._limited_chats = {
+            c: t for c, t in self._limited_chats.items() if now - t < self.flood_window
+        }
+        self._limited_chats[chat_id] = now
+        self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), now + seconds)
+        flood = len(self._limited_chats) > 1
+        self.pause(seconds if flood else min(seconds, self.chat_breather))
 
     def pause(self, seconds: float) -> None:
         """Stop every send for ``seconds``; slow down by a fifth unless already paused.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
@@ -21,15 +22,19 @@ class Memo:
     def __init__(self, size: int) -> None:
         self._size = size
         self._items: OrderedDict[tuple[str, int, int], Any] = OrderedDict()
+        # Briefings are built in worker threads; two may share the memo.
+        self._lock = threading.Lock()
 
     def get(
         self, key: tuple[str, int, int], compute: Callable[[Article], T], article: Article
     ) -> T:
-        if key in self._items:
-            self._items.move_to_end(key)
-            return cast(T, self._items[key])
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return cast(T, self._items[key])
         value = compute(article)
-        self._items[key] = value
-        if len(self._items) > self._size:
-            self._items.popitem(last=False)
+        with self._lock:
+            self._items[key] = value
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
         return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -149,7 +150,10 @@ class EventService:
             raise LookupError(f"no event {event_id}")
         articles = await uow.articles.list_event_articles(event_id)
         # First reported and last updated come from the articles' own times (build_briefing).
-        return build_briefing(
+        # In a thread: an event of thousands of articles takes seconds to brief, and the bot
+        # must keep answering meanwhile.
+        return await asyncio.to_thread(
+            build_briefing,
             event_id,
             articles,
             claims_of=self._claims,

@@ -78,8 +78,25 @@ class Stamp:
     """Offset in the text just after the last stamp (and the glue behind it)."""
 
 
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+# A date outside these is a typo or an attack (0001-01-01, 9999-12-31): arithmetic near the
+# limits of datetime overflows later, in whatever event the article joins, so it counts as none.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def plausible(value: datetime | None) -> datetime | None:
+    """Return ``value`` (UTC) when it is between EARLIEST and LATEST, else None."""
+    if value is None:
+        return None
+    try:
+        aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None  # 9999-12-31T23:00-05:00 is in year 10000 in UTC
+    return aware if EARLIEST <= aware < LATEST else None
+
+
+def _aware(value: datetime) -> datetime | None:
+    return plausible(value)
 
 
 def _zone(name: str | None, offset: int | None) -> tzinfo | None:
@@ -283,8 +300,8 @@ def from_struct(value: time.struct_time | None) -> datetime | None:
     if value is None:
         return None
     try:
-        return datetime(*value[:6], tzinfo=UTC)
-    except (TypeError, ValueError):
+        return plausible(datetime(*value[:6], tzinfo=UTC))
+    except (TypeError, ValueError, OverflowError):
         return None
 
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import zlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from bot import __version__
-from bot.ingest.urls import check_public_host
+from bot.ingest.urls import check_public_addresses, resolve
 
 USER_AGENT = f"briefbot/{__version__} (+news briefings; polite feed reader)"
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
@@ -71,6 +75,84 @@ class _Inflater:
         return b"".join(out)
 
 
+Resolver = Callable[[str, int], list[str]]
+
+
+class PinnedBackend(httpcore.AsyncNetworkBackend):
+    """Resolve a host once, check the addresses, and connect to exactly the checked one.
+
+    Checking a name and then letting the HTTP client resolve it again lets DNS answer with
+    a public address for the check and a private one for the connection (DNS rebinding).
+    """
+
+    def __init__(self, *, allow_private: bool, resolver: Resolver = resolve) -> None:
+        self.allow_private = allow_private
+        self.resolver = resolver
+        self._backend = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109  (httpcore's interface)
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            ipaddress.ip_address(host)
+            addresses = [host]
+        except ValueError:
+            try:
+                addresses = await asyncio.to_thread(self.resolver, host, port)
+            except ValueError as exc:
+                raise httpcore.ConnectError(str(exc)) from None
+        if not self.allow_private:
+            try:
+                check_public_addresses(host, addresses)
+            except ValueError as exc:
+                raise httpcore.ConnectError(str(exc)) from None
+        failure: Exception = httpcore.ConnectError(f"no address for {host!r}")
+        for address in addresses:
+            try:
+                return await self._backend.connect_tcp(
+                    address,
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+        raise failure
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109  (httpcore's interface)
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("refusing to connect to a Unix socket")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._backend.sleep(seconds)
+
+
+class PinnedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport over PinnedBackend (TLS still checks the certificate of the name)."""
+
+    def __init__(self, backend: PinnedBackend) -> None:
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+        super().__init__(trust_env=False, limits=limits)
+        # httpx has no parameter for the network backend; its pool takes one.
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=backend,
+        )
+
+
 class Fetcher:
     """An HTTP client for feeds and article pages: bounded time, redirects and body size."""
 
@@ -82,12 +164,15 @@ class Fetcher:
         timeout: float = 20.0,
         total_timeout: float = 60.0,
         max_redirects: int = 5,
+        resolver: Resolver = resolve,
     ) -> None:
         self.max_bytes = max_bytes
         self.allow_private = allow_private
         self.total_timeout = total_timeout
         self.max_redirects = max_redirects
+        backend = PinnedBackend(allow_private=allow_private, resolver=resolver)
         self._client = httpx.AsyncClient(
+            transport=PinnedTransport(backend),
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             follow_redirects=False,
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
@@ -114,6 +199,8 @@ class Fetcher:
             raise FetchError("timed out waiting for the server") from None
         except httpx.TooManyRedirects:
             raise FetchError("too many redirects") from None
+        except httpx.ConnectError as exc:
+            raise FetchError(str(exc) or "cannot connect") from None
         except httpx.HTTPError as exc:
             raise FetchError(f"{type(exc).__name__}: {exc}".rstrip(": ")) from None
 
@@ -149,14 +236,10 @@ class Fetcher:
         raise FetchError(f"more than {self.max_redirects} redirects")
 
     async def _check_target(self, url: str) -> None:
+        """Refuse anything but http(s); the address is checked when connecting (PinnedBackend)."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FetchError(f"refusing to fetch {url!r}: only http(s) URLs")
-        if not self.allow_private:
-            try:
-                await asyncio.to_thread(check_public_host, parts.hostname)
-            except ValueError as exc:
-                raise FetchError(str(exc)) from None
 
     async def _read(self, response: httpx.Response) -> bytes:
         declared = response.headers.get("content-length", "")

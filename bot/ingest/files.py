@@ -26,6 +26,12 @@ UNKNOWN_SOURCE = "unknown"
 # The source of a document sent to the bot without a `Source:` header.
 UPLOAD_SOURCE = "upload"
 
+# `NAME=value` lines naming a secret, or a Telegram bot token: a configuration file, not news.
+_SECRET = re.compile(
+    r"^\s*(?:export\s+)?[A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|PRIVATE_KEY)[A-Z0-9_]*\s*=|"
+    r"\b\d{5,}:[A-Za-z0-9_-]{30,}\b|-----BEGIN [A-Z ]*PRIVATE KEY-----",
+    re.MULTILINE,
+)
 _HEADER = re.compile(r"^(?P<key>source|url|link):\s*(?P<value>.*?)\s*$", re.IGNORECASE)
 _DATE_HEADER = re.compile(r"^(?:date|published|updated)\s*:\s*(?P<value>.*?)\s*$", re.IGNORECASE)
 # A `Date:` header whose value cannot be read is still a header when it is this short.
@@ -189,6 +195,8 @@ def _parse_json(text: str) -> dict[str, str | datetime | None] | str:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         return f"invalid JSON: {exc.msg} at line {exc.lineno}"
+    except RecursionError:
+        return "JSON nested too deeply to be an article"
     if not isinstance(data, dict):
         return "JSON must be one object with `title` and `text`"
     fields: dict[str, str | datetime | None] = {}
@@ -222,6 +230,8 @@ def parse_document(
         text = decode_text(data)
     except DecodeError as exc:
         return _reject(location, str(exc))
+    if _SECRET.search(text):
+        return _reject(location, "looks like a file of secrets (a token or a password), not news")
     fields: dict[str, str | datetime | None]
     if suffix in JSON_SUFFIXES:
         parsed = _parse_json(text)
@@ -265,9 +275,22 @@ def is_hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
-def _walk(folder: Path) -> Iterator[Path]:
+def inside(path: Path, root: Path) -> bool:
+    """Return True when ``path``, with every link followed, is below the folder ``root``."""
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a loop of links
+        return False
+
+
+def _walk(folder: Path) -> Iterator[Path | IngestResult]:
+    """Yield the files below ``folder``; a link that leaves it is refused (as in the inbox)."""
     for path in sorted(folder.rglob("*")):
-        if path.is_file() and not is_hidden(path, folder):
+        if is_hidden(path, folder):
+            continue
+        if path.is_symlink() and not inside(path, folder):
+            yield _reject(str(path), "a link to outside the folder (not followed)")
+        elif path.is_file():
             yield path
 
 
@@ -291,7 +314,7 @@ def read_file(
         data = path.read_bytes()
     except OSError as exc:
         return _reject(location, f"cannot read file: {exc.strerror or exc}")
-    item = parse_document(
+    item = safe_parse_document(
         data,
         filename=path.name,
         source=source,
@@ -300,6 +323,33 @@ def read_file(
         max_bytes=max_bytes,
     )
     return replace(item, path=location) if isinstance(item, ParsedArticle) else item
+
+
+def safe_parse_document(
+    data: bytes,
+    *,
+    filename: str,
+    source: str | None,
+    identity_path: str,
+    location: str,
+    max_bytes: int,
+) -> ParsedArticle | IngestResult:
+    """Parse like parse_document; a file that breaks the parser is rejected, never raised.
+
+    One such file must not take the other files of a folder, a batch or a scan down with it.
+    """
+    try:
+        return parse_document(
+            data,
+            filename=filename,
+            source=source,
+            identity_path=identity_path,
+            location=location,
+            max_bytes=max_bytes,
+        )
+    except Exception as exc:  # a parser bug or a pathological file
+        log.warning("could not parse %s", location, exc_info=True)
+        return _reject(location, f"cannot be read as an article ({type(exc).__name__})")
 
 
 def _origin(path: Path, *, folder: Path | None, inbox: Path | None) -> tuple[str | None, str]:
@@ -330,6 +380,9 @@ def read_paths(
     for given in paths:
         if given.is_dir():
             for path in _walk(given):
+                if isinstance(path, IngestResult):
+                    yield path
+                    continue
                 source, below = _origin(path, folder=given, inbox=anchor)
                 yield read_file(path, source=source, identity_path=below, max_bytes=max_bytes)
         elif given.is_file():

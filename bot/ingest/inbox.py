@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 
 from watchfiles import Change, awatch
 
 from bot.ingest.files import is_hidden, read_file, source_and_path
-from bot.ingest.model import IngestResult, ParsedArticle
+from bot.ingest.model import IngestResult, Outcome, ParsedArticle
 from bot.ingest.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
@@ -19,6 +20,9 @@ log = logging.getLogger(__name__)
 DEBOUNCE_MS = 800
 # With files whose article could not be stored, try them again this often even if nothing changes.
 RETRY_MS = 60_000
+# The watcher reads a file once it has not changed for this long: a file copied or written
+# slowly is read once, whole, not once per chunk.
+SETTLE_SECONDS = 1.5
 
 Item = ParsedArticle | IngestResult
 ResultsCallback = Callable[[list[IngestResult]], Awaitable[None]]
@@ -44,16 +48,27 @@ class InboxWatcher:
         self._seen: dict[Path, tuple[int, int]] = {}
         # Files read but not stored (the database failed): offered again with the next batch.
         self._retry: set[Path] = set()
+        # Files the watcher saw changing too recently: read once they have settled.
+        self._unsettled: set[Path] = set()
+        self._settler: asyncio.Task[None] | None = None
 
     def _changed_files(self, paths: Iterable[Path]) -> list[Path]:
         out = []
         expanded: set[Path] = set()
         for path in paths:
-            expanded.add(path.resolve())
+            try:
+                resolved = path.resolve()
+            except (OSError, RuntimeError):
+                continue
+            # A link out of the inbox (to /usr, to the bot's .env) is never followed, let alone
+            # searched.
+            if not resolved.is_relative_to(self.inbox_dir):
+                continue
+            expanded.add(resolved)
             # Files written into a folder that was just created can land before the watch on
             # that folder exists, so a new folder is searched rather than trusted to report.
-            if path.is_dir():
-                expanded.update(p.resolve() for p in path.rglob("*"))
+            if resolved.is_dir():
+                expanded.update(p.resolve() for p in resolved.rglob("*"))
         for path in sorted(expanded):
             try:
                 if not path.is_file() or is_hidden(path, self.inbox_dir):
@@ -73,14 +88,50 @@ class InboxWatcher:
                 stat = path.stat()
             except OSError:
                 continue
-            source, below = source_and_path(path, self.inbox_dir)
-            item = read_file(path, source=source, identity_path=below, max_bytes=self.max_bytes)
+            try:
+                source, below = source_and_path(path, self.inbox_dir)
+                item: Item = read_file(
+                    path, source=source, identity_path=below, max_bytes=self.max_bytes
+                )
+            except Exception as exc:  # one file must never cost the others of the batch
+                log.warning("could not read %s", path, exc_info=True)
+                item = IngestResult(str(path), Outcome.REJECTED, reason=f"cannot read: {exc}")
             read.append((path, (stat.st_mtime_ns, stat.st_size), item))
         return read
 
-    async def _ingest(self, paths: Iterable[Path]) -> list[IngestResult]:
-        changed = self._changed_files([*paths, *self._retry])
+    def _settled(self, paths: list[Path]) -> list[Path]:
+        """Return the files unchanged for SETTLE_SECONDS; remember the others for later."""
+        now = time.time()
+        ready = []
+        for path in paths:
+            try:
+                fresh = now - path.stat().st_mtime < SETTLE_SECONDS
+            except OSError:
+                continue
+            if fresh:
+                self._unsettled.add(path)
+            else:
+                ready.append(path)
+        return ready
+
+    async def _settle(self) -> None:
+        """Ingest the files that were still changing, once they stop."""
+        while self._unsettled:
+            await asyncio.sleep(SETTLE_SECONDS)
+            paths, self._unsettled = list(self._unsettled), set()
+            try:
+                await self._ingest(paths, settle=True)
+            except Exception:
+                log.exception("inbox ingest failed for %d file(s)", len(paths))
+
+    async def _ingest(self, paths: Iterable[Path], *, settle: bool = False) -> list[IngestResult]:
+        # Off the event loop: a big new folder takes a while to list.
+        changed = await asyncio.to_thread(self._changed_files, [*paths, *self._retry])
         self._retry.clear()
+        if settle:
+            changed = await asyncio.to_thread(self._settled, changed)
+            if self._unsettled and (self._settler is None or self._settler.done()):
+                self._settler = asyncio.create_task(self._settle())
         if not changed:
             return []
         read = await asyncio.to_thread(self._read, changed)
@@ -114,6 +165,13 @@ class InboxWatcher:
         except Exception:
             log.exception("inbox scan failed")
         log.info("watching inbox %s", self.inbox_dir)
+        try:
+            await self._watch(stop)
+        finally:
+            if self._settler is not None:
+                self._settler.cancel()
+
+    async def _watch(self, stop: asyncio.Event) -> None:
         async for changes in awatch(
             self.inbox_dir,
             stop_event=stop,
@@ -126,6 +184,6 @@ class InboxWatcher:
             if not paths and not self._retry:
                 continue
             try:
-                await self._ingest(paths)
+                await self._ingest(paths, settle=True)
             except Exception:  # one bad batch must not end the watcher
                 log.exception("inbox ingest failed for %d file(s)", len(paths))

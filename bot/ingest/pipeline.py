@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import replace
 from itertools import islice
@@ -12,7 +13,7 @@ from bot.events.service import EventService
 from bot.ingest.model import IngestResult, Outcome, ParsedArticle
 from bot.ingest.store import store_article
 from bot.times import Clock, utcnow
-from storage.db import describe_error
+from storage.db import describe_error, is_transient
 from storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)
@@ -26,12 +27,36 @@ Item = ParsedArticle | IngestResult
 AfterStore = Callable[[IngestResult], None]
 
 
-def storage_reason(exc: BaseException) -> str:
+# Code points no database column should hold: NUL (PostgreSQL refuses it in text) and lone
+# surrogates (not encodable as UTF-8; a JSON file can carry them as \ud800 escapes).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _clean(text: str) -> str:
+    return _UNSTORABLE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", text)
+
+
+def storable(item: ParsedArticle) -> ParsedArticle:
+    """Return ``item`` without NUL bytes, and with lone surrogates as U+FFFD, in its text."""
+    texts = (item.title, item.text, item.source, item.location, item.identity)
+    if not any(_UNSTORABLE.search(t) for t in texts):
+        return item
+    return replace(
+        item,
+        title=_clean(item.title),
+        text=_clean(item.text),
+        source=_clean(item.source),
+        location=_clean(item.location),
+        identity=_clean(item.identity),
+    )
+
+
+def storage_reason(exc: BaseException, *, retry: bool = True) -> str:
     """Return one short line saying why storing failed (no SQL, no traceback)."""
     cause = describe_error(exc)
     if len(cause) > MAX_REASON_CHARS:
         cause = cause[: MAX_REASON_CHARS - 1] + "…"
-    return f"storage error, will retry: {cause}"
+    return f"storage error, will retry: {cause}" if retry else f"cannot be stored: {cause}"
 
 
 class Pipeline:
@@ -83,6 +108,7 @@ class Pipeline:
 
     async def ingest_one(self, item: ParsedArticle) -> IngestResult:
         """Store one article and place it into an event."""
+        item = storable(item)
         async with self._lock:
             result = await self._store(item)
         if result.outcome in (Outcome.NEW, Outcome.VERSION):
@@ -109,7 +135,8 @@ class Pipeline:
             return IngestResult(
                 item.location,
                 Outcome.REJECTED,
-                reason=storage_reason(exc),
+                # Only a passing fault (a lock, a full disk) is worth offering the item again.
+                reason=storage_reason(exc, retry=is_transient(exc)),
                 title=item.title,
-                retry=True,
+                retry=is_transient(exc),
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import Counter
 from collections.abc import Sequence
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 
 MAX_CONCURRENT_FEEDS = 16
 MAX_CONCURRENT_PAGES = 8
+# All the article pages of one feed's poll share this many seconds: pages that trickle in
+# cost their own feed some text (fetched again later), never the other feeds their turn.
+FEED_PAGES_BUDGET = 30.0
 MAX_BACKOFF = timedelta(days=1)
 REFETCH_BATCH = 50
 FEED_ACCEPT = (
@@ -144,9 +148,41 @@ class FeedPoller:
         )
         self._feeds = asyncio.Semaphore(MAX_CONCURRENT_FEEDS)
         self._pages = asyncio.Semaphore(MAX_CONCURRENT_PAGES)
+        self.pages_budget = FEED_PAGES_BUDGET
+        # Polls started by start_due and not finished yet, by feed id.
+        self._running: dict[int, asyncio.Task[FeedReport]] = {}
 
     async def close(self) -> None:
+        for task in self._running.values():
+            task.cancel()
+        await asyncio.gather(*self._running.values(), return_exceptions=True)
         await self.fetcher.close()
+
+    async def start_due(self, now: datetime) -> int:
+        """Start polling each due feed not being polled already; return how many started.
+
+        Each poll runs on its own, so one slow feed never keeps the others from their turn.
+        """
+        async with self.db.unit_of_work() as uow:
+            feeds = await uow.feeds.list_due_feeds(now)
+        started = 0
+        for feed in feeds:
+            if feed.id in self._running:
+                continue
+            task = asyncio.create_task(self._bounded(feed, now), name=f"feed-{feed.id}")
+            self._running[feed.id] = task
+            task.add_done_callback(functools.partial(self._finished, feed.id))
+            started += 1
+        return started
+
+    def _finished(self, feed_id: int, task: asyncio.Task[FeedReport]) -> None:
+        self._running.pop(feed_id, None)
+        if task.cancelled():
+            return
+        if (exc := task.exception()) is not None:
+            log.error("polling feed %s failed", feed_id, exc_info=exc)
+            return
+        log.info("%s", task.result().describe())
 
     async def poll_due(self, now: datetime) -> list[FeedReport]:
         """Poll every feed whose time has come; one failing feed never stops the others."""
@@ -223,17 +259,20 @@ class FeedPoller:
         identities = [entry_identity(e, feed.url) for e in entries]
         async with self.db.unit_of_work() as uow:
             known = await uow.articles.list_known_identities([i for i in identities if i])
+        deadline = asyncio.get_running_loop().time() + self.pages_budget
         tasks = []
         for entry, identity in zip(entries, identities, strict=True):
-            tasks.append(self._guarded_article(feed, entry, identity, known=identity in known))
+            tasks.append(
+                self._guarded_article(feed, entry, identity, known=identity in known, by=deadline)
+            )
         return list(await asyncio.gather(*tasks))
 
     async def _guarded_article(
-        self, feed: FeedRecord, entry: FeedEntry, identity: str | None, *, known: bool
+        self, feed: FeedRecord, entry: FeedEntry, identity: str | None, *, known: bool, by: float
     ) -> ParsedArticle | IngestResult:
         """Turn one entry into an article; a failure here costs that entry, not the feed."""
         try:
-            return await self._article(feed, entry, identity, known=known)
+            return await self._article(feed, entry, identity, known=known, by=by)
         except Exception as exc:
             log.exception("feed %s: entry %r failed", feed.url, entry.link or entry.guid)
             reason = f"entry could not be processed ({type(exc).__name__}: {exc})"[:300]
@@ -241,7 +280,7 @@ class FeedPoller:
             return IngestResult(location, Outcome.REJECTED, reason=reason, retry=True)
 
     async def _article(
-        self, feed: FeedRecord, entry: FeedEntry, identity: str | None, *, known: bool
+        self, feed: FeedRecord, entry: FeedEntry, identity: str | None, *, known: bool, by: float
     ) -> ParsedArticle | IngestResult:
         location = entry.link or entry.guid or feed.url
         if identity is None:
@@ -256,7 +295,7 @@ class FeedPoller:
                 # Stored before (or a known copy of a stored article); edits show up through
                 # the page re-fetch schedule.
                 return IngestResult(location, Outcome.UNCHANGED, title=title)
-            page = await self._page(entry.link)
+            page = await self._page(entry.link, by=by)
             # Either way the page is fetched again later: for edits, or for the text the
             # teaser lacks when the page failed now.
             refetch = True
@@ -293,14 +332,18 @@ class FeedPoller:
             refetch=refetch,
         )
 
-    async def _page(self, url: str) -> ExtractedPage | PageMiss:
-        """Return the extracted article page, or why there is none."""
-        async with self._pages:
-            try:
+    async def _page(self, url: str, *, by: float | None = None) -> ExtractedPage | PageMiss:
+        """Return the extracted article page, or why there is none (none after ``by``)."""
+        try:
+            async with asyncio.timeout_at(by), self._pages:
                 fetched = await self.fetcher.get(url, accept="text/html,*/*;q=0.5")
                 html = decode_text(fetched.content)
-            except (FetchError, DecodeError) as exc:
-                return PageMiss(str(exc), fetch_failed=isinstance(exc, FetchError))
+        except (FetchError, DecodeError) as exc:
+            return PageMiss(str(exc), fetch_failed=isinstance(exc, FetchError))
+        except TimeoutError:
+            budget = f"{self.pages_budget:g} s"
+            return PageMiss(f"the feed's {budget} for article pages ran out", fetch_failed=True)
+        async with self._pages:
             page = await asyncio.to_thread(extract_page, html, url=fetched.url)
         if len(page.text) < MIN_ARTICLE_CHARS:
             return PageMiss("no article text found on the page", fetch_failed=False)

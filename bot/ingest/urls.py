@@ -63,26 +63,55 @@ def feed_name(url: str) -> str:
     return host.removeprefix("www.")
 
 
-def _is_public(address: str) -> bool:
+# NAT64 (RFC 6052): the last 32 bits are an IPv4 address the gateway connects to.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """Return the IPv4 address an IPv6 one carries (mapped, NAT64, 6to4, Teredo), if any."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    return None
+
+
+def is_public(address: str) -> bool:
+    """Return True for a public unicast address, also when wrapped in an IPv6 one."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = _embedded_ipv4(ip)
+        if inner is not None and not (inner.is_global and not inner.is_multicast):
+            return False
     return ip.is_global and not ip.is_multicast
 
 
-def check_public_host(host: str) -> None:
-    """Raise ValueError unless every address ``host`` resolves to is a public one."""
+def resolve(host: str, port: int | None = None) -> list[str]:
+    """Return the addresses ``host`` resolves to; raise ValueError when it does not."""
     try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError) as exc:
         raise ValueError(f"cannot resolve host {host!r}: {exc}") from None
-    for info in infos:
-        address = str(info[4][0])
-        if not _is_public(address):
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def check_public_addresses(host: str, addresses: list[str]) -> None:
+    """Raise ValueError unless every one of ``host``'s ``addresses`` is public."""
+    for address in addresses:
+        if not is_public(address):
             raise ValueError(
                 f"{host!r} points at a private, loopback or reserved address ({address}); "
                 "set BRIEFBOT_ALLOW_PRIVATE_FEEDS=true to allow that"
             )
+
+
+def check_public_host(host: str) -> None:
+    """Raise ValueError unless every address ``host`` resolves to is a public one."""
+    check_public_addresses(host, resolve(host))
 
 
 def validate_feed_url(url: str, *, allow_private: bool) -> str:

@@ -88,9 +88,11 @@ class LookupService:
                     event_id = recent[number - 1].id if number <= len(recent) else None
                 else:
                     event_id = None
-            elif query:
-                found = await uow.events.list_matching_events(query.split(), limit=1)
+            elif words := _search_words(query):
+                found = await uow.events.list_matching_events(words, limit=1)
                 event_id = found[0].id if found else None
+            elif query:
+                event_id = None
             else:
                 latest = await uow.events.list_recent_events(limit=1)
                 event_id = latest[0].id if latest else None
@@ -106,3 +108,16 @@ class LookupService:
         async with self.db.unit_of_work() as uow:
             record = await uow.events.get_event(event_id)
             return None if record is None else record.headline
+
+
+# A search uses this many words at most, each this long: every word is a clause of the query,
+# and a message of 1,500 words would make one the database refuses.
+MAX_SEARCH_WORDS = 12
+MAX_WORD_CHARS = 64
+
+
+def _search_words(query: str) -> list[str]:
+    """Return the distinct words to search for, without NUL bytes or lone surrogates."""
+    clean = query.replace("\x00", " ").encode("utf-8", "ignore").decode("utf-8")
+    words = [w[:MAX_WORD_CHARS] for w in clean.split()]
+    return list(dict.fromkeys(words))[:MAX_SEARCH_WORDS]

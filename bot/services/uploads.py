@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 from bot.config import Settings
-from bot.ingest.files import UPLOAD_SOURCE, parse_document, read_paths
+from bot.ingest.files import UPLOAD_SOURCE, read_paths, safe_parse_document
 from bot.ingest.model import IngestResult
 from bot.ingest.pipeline import Pipeline
 
@@ -33,7 +33,7 @@ class UploadService:
         """
         digest = hashlib.sha256(data).hexdigest()[:UPLOAD_DIGEST_CHARS]
         parsed = await asyncio.to_thread(
-            parse_document,
+            safe_parse_document,
             data,
             filename=filename,
             source=UPLOAD_SOURCE,

@@ -50,7 +50,7 @@ class FeedRepository:
 
     async def find_feed(self, url_or_id: str) -> FeedRecord | None:
         """Return the feed with this id or URL, or None."""
-        if url_or_id.isdigit():
+        if url_or_id.isascii() and url_or_id.isdigit() and len(url_or_id) <= 18:
             return await self.get_feed(int(url_or_id))
         row = await self._by_url(url_or_id)
         return None if row is None else row.to_record()

@@ -128,6 +128,18 @@ class OutboxRepository:
             .values(state=DEAD, last_error=error[:1000])
         )
 
+    async def move_chat(self, old_chat_id: int, new_chat_id: int, *, now: datetime) -> int:
+        """Send a chat's undelivered messages to its new id (a group became a supergroup)."""
+        result = await self._session.exec(
+            update(OutboxRow)
+            .where(
+                col(OutboxRow.chat_id) == old_chat_id,
+                col(OutboxRow.state).in_([PENDING, SENDING]),
+            )
+            .values(chat_id=new_chat_id, state=PENDING, next_attempt_at=now)
+        )
+        return int(result.rowcount)
+
     async def drop_chat(self, chat_id: int, *, error: str) -> int:
         """Mark every undelivered message of a chat as dead; return how many."""
         result = await self._session.exec(

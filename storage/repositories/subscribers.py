@@ -81,6 +81,20 @@ class SubscriberRepository:
         await self._session.flush()
         return row.to_record()
 
+    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> bool:
+        """Give the subscriber its chat's new id; False when that id has one already (then the
+        old one is switched off)."""
+        row = await self._row(old_chat_id)
+        if row is None:
+            return False
+        if await self._row(new_chat_id) is not None:
+            await self.deactivate(old_chat_id)
+            return False
+        row.chat_id = new_chat_id
+        self._session.add(row)
+        await self._session.flush()
+        return True
+
     async def deactivate(self, chat_id: int) -> bool:
         """Switch a chat off (blocked bot, chat gone or /stop); True when it was on."""
         row = await self._row(chat_id)

@@ -132,3 +132,20 @@ async def test_digests_skip_a_bad_event_and_retry_a_bad_chat_later(
     assert bad_chat is not None and bad_chat.next_digest_at == now + timedelta(hours=1)
     assert "digest for chat 12 failed" in caplog.text
     assert "left out of digests" in caplog.text
+
+
+async def test_a_digest_failing_on_a_full_disk_is_retried_in_a_minute(
+    world: tuple[Database, EventService, Path],
+) -> None:
+    from tests.fakes.faults import writes_refused
+
+    db, events, path = world
+    now = T0 + timedelta(minutes=1)
+    async with db.unit_of_work() as uow:
+        await uow.subscribers.set_fields(GOOD, next_digest_at=now)
+    with writes_refused(f"sqlite:///{path}", "outbox", on="INSERT"):
+        assert await DigestService(db, events).sweep(now) == 0
+    async with db.unit_of_work() as uow:
+        chat = await uow.subscribers.get_subscriber(GOOD)
+    assert chat is not None and chat.next_digest_at == now + timedelta(minutes=1)
+    assert await DigestService(db, events).sweep(now + timedelta(minutes=1)) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from typing import Any
 
@@ -46,3 +47,34 @@ async def test_webhook_handles_updates_with_the_secret_only(bot_factory: Any) ->
         await fake.wait_for(lambda: len(fake.to(3)) == 1)
         assert "Welcome" in fake.to(3)[0].text
         assert fake.to(1) == [] and fake.to(2) == []  # refused at the door, never handled
+
+
+async def _answer_to_headers_only(port: int, headers: str) -> bytes:
+    """Send only the request line and headers of a huge POST; return the first answer line."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(
+            f"POST /telegram/hook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: 90000000\r\n{headers}\r\n".encode()
+        )
+        await writer.drain()
+        async with asyncio.timeout(3):  # the body never comes: only a check before it answers
+            return await reader.readline()
+    finally:
+        writer.close()
+
+
+async def test_webhook_refuses_big_or_unauthenticated_bodies_before_reading_them(
+    bot_factory: Any,
+) -> None:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/telegram/hook"
+    async with bot_factory(
+        webhook_url=url, webhook_listen="127.0.0.1", webhook_port=port, webhook_secret=SECRET
+    ):
+        stranger = await _answer_to_headers_only(port, "")
+        too_big = await _answer_to_headers_only(
+            port, f"X-Telegram-Bot-Api-Secret-Token: {SECRET}\r\n"
+        )
+    assert stranger.startswith(b"HTTP/1.1 403")
+    assert too_big.startswith(b"HTTP/1.1 413")

@@ -1,11 +1,22 @@
-"""Make the database itself refuse some inserts, to test what a failing store does."""
+"""Fault injection from outside briefbot: the database refusing some writes (a trigger, as a
+full disk would), a process holding SQLite's lock, a PostgreSQL outage behind a loopback proxy,
+and `briefbot run` or another command as a real process."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import textwrap
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from storage.db import sync_url
 
@@ -54,3 +65,200 @@ def articles_refused(url: str, identity_like: str) -> Iterator[None]:
             else:
                 conn.execute(text("DROP TRIGGER refuse_articles"))
         engine.dispose()
+
+
+DISK_FULL = REFUSAL
+
+_LOCKER = textwrap.dedent(
+    """
+    import sqlite3, sys, time
+    conn = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+    conn.execute("BEGIN IMMEDIATE")
+    print("locked", flush=True)
+    time.sleep(float(sys.argv[2]))
+    conn.execute("ROLLBACK")
+    """
+)
+
+
+@contextlib.asynccontextmanager
+async def sqlite_locked(path: Path, seconds: float) -> AsyncIterator[asyncio.subprocess.Process]:
+    """Have another process hold the write lock of the SQLite file ``path`` for ``seconds``.
+
+    Returns once the lock is held; the block may end before the lock is released.
+    """
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _LOCKER, str(path), str(seconds), stdout=asyncio.subprocess.PIPE
+    )
+    assert proc.stdout is not None
+    assert (await asyncio.wait_for(proc.stdout.readline(), 30)).strip() == b"locked"
+    try:
+        yield proc
+    finally:
+        if proc.returncode is None and seconds <= 0:
+            proc.kill()
+
+
+async def hold_sqlite_lock(path: Path, seconds: float) -> None:
+    """Take SQLite's write lock from another process and return once it is held."""
+    async with sqlite_locked(path, seconds):
+        pass
+
+
+@contextlib.contextmanager
+def writes_refused(url: str, table: str, *, on: str = "UPDATE") -> Iterator[None]:
+    """Have SQLite refuse every ``on`` (INSERT/UPDATE) of ``table`` as a full disk would."""
+    engine = create_engine(sync_url(url))
+    name = f"refuse_{table}_{on.lower()}"
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                f"CREATE TRIGGER {name} BEFORE {on} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{DISK_FULL}'); END"
+            )
+        )
+    try:
+        yield
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP TRIGGER {name}"))
+        engine.dispose()
+
+
+@dataclass
+class TcpProxy:
+    """A loopback TCP proxy to ``target``; ``outage`` cuts every connection and refuses more.
+
+    Put it between briefbot and PostgreSQL to simulate a database restart without touching
+    the real server.
+    """
+
+    target: tuple[str, int]
+    refusing: bool = False
+    _server: asyncio.Server | None = None
+    _pipes: set[asyncio.StreamWriter] = field(default_factory=set)
+
+    async def start(self) -> TcpProxy:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return self
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.refusing:
+            writer.close()
+            return
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.close()
+            return
+        self._pipes.update({writer, up_writer})
+
+        async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except (ConnectionError, asyncio.CancelledError):
+                pass
+            finally:
+                dst.close()
+                self._pipes.discard(dst)
+
+        await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer))
+
+    def cut(self) -> None:
+        """Drop every open connection (what a server restart does to its clients)."""
+        for pipe in list(self._pipes):
+            pipe.transport.abort()
+        self._pipes.clear()
+
+    async def outage(self, seconds: float) -> None:
+        """Cut every connection and refuse new ones for ``seconds``."""
+        self.refusing = True
+        self.cut()
+        await asyncio.sleep(seconds)
+        self.refusing = False
+
+    async def close(self) -> None:
+        self.cut()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+
+@contextlib.contextmanager
+def scratch_postgres(base_url: str, name: str) -> Iterator[str]:
+    """Create the PostgreSQL database ``name`` beside ``base_url``'s; drop it afterwards."""
+    admin = create_engine(sync_url(base_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def via_proxy(url: str, proxy: TcpProxy) -> str:
+    """Return ``url`` pointing at ``proxy`` instead of its server."""
+    return (
+        make_url(url).set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    )
+
+
+@dataclass
+class BotProcess:
+    proc: asyncio.subprocess.Process
+    stderr: str = ""
+
+
+@contextlib.asynccontextmanager
+async def bot_process(cwd: Path, env: dict[str, str], *args: str) -> AsyncIterator[BotProcess]:
+    """Run ``python -m bot run`` (or ``args``); stop it with SIGTERM and keep its log."""
+    full_env = {**os.environ, "BRIEFBOT_LOG_LEVEL": "INFO", **env}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *(args or ("run",)),
+        env=full_env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    running = BotProcess(proc)
+    try:
+        yield running
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+        try:
+            _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+        except TimeoutError:
+            proc.kill()
+            _, err = await proc.communicate()
+        running.stderr = err.decode(errors="replace")
+
+
+async def cli(cwd: Path, env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    """Run one ``briefbot`` command; return its exit code, stdout and stderr."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env={**os.environ, **env},
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()

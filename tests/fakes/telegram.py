@@ -15,6 +15,7 @@ import json
 import random
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -128,6 +129,9 @@ class FakeTelegram:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     sent: list[Sent] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
+    # Awaited after a sendMessage is accepted and before it is answered (to inject a fault
+    # between Telegram's acknowledgement and the bot's record of it).
+    before_answer: Callable[[Sent], Awaitable[None]] | None = None
 
     def __post_init__(self) -> None:
         self._updates: list[dict[str, Any]] = []
@@ -136,6 +140,8 @@ class FakeTelegram:
         self._changed = asyncio.Condition()
         self._fail_next: deque[Failure] = deque()
         self._fail_chats: dict[int, Failure] = {}
+        self._chat_limits: dict[int, list[int]] = {}
+        self._migrated: dict[int, int] = {}
         self._window: deque[float] = deque()
         self._random = random.Random(self.seed)
         self._hold_after: int | None = None
@@ -185,6 +191,14 @@ class FakeTelegram:
     def fail_chat(self, chat_id: int, status: int = 403) -> None:
         """Answer every sendMessage to ``chat_id`` with ``status`` (403: bot blocked)."""
         self._fail_chats[chat_id] = Failure(status, _describe(status))
+
+    def migrate_chat(self, chat_id: int, new_chat_id: int) -> None:
+        """Answer sends to ``chat_id`` as Telegram does once a group became a supergroup."""
+        self._migrated[chat_id] = new_chat_id
+
+    def limit_chat(self, chat_id: int, retry_after: int, times: int = 1) -> None:
+        """Answer the next ``times`` sendMessage calls to ``chat_id`` with a 429 for that chat."""
+        self._chat_limits[chat_id] = [retry_after, times]
 
     def hold_after(self, delivered: int | None) -> None:
         """Never answer sendMessage once ``delivered`` messages went out (None: stop holding)."""
@@ -460,6 +474,12 @@ class FakeTelegram:
     async def _api_sendMessage(self, params: dict[str, Any]) -> tuple[int, bytes, str]:
         chat_id = int(params["chat_id"])
         text = str(params["text"])
+        if chat_id in self._migrated:
+            return _error(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self._migrated[chat_id]},
+            )
         failure = self._failure(chat_id)
         if failure is not None:
             self.refused.append(
@@ -479,11 +499,17 @@ class FakeTelegram:
             Sent(chat_id, text, params.get("parse_mode"), params.get("reply_markup"),
                  bool(params.get("disable_notification")), message_id, time.monotonic())
         )  # fmt: skip
+        if self.before_answer is not None:
+            await self.before_answer(self.sent[-1])
         return _ok(self._message_json(chat_id, text, message_id))
 
     def _failure(self, chat_id: int) -> Failure | None:
         if chat_id in self._fail_chats:
             return self._fail_chats[chat_id]
+        limit = self._chat_limits.get(chat_id)
+        if limit and limit[1] > 0:
+            limit[1] -= 1
+            return Failure(429, f"Too Many Requests: retry after {limit[0]}", limit[0])
         if self._fail_next:
             return self._fail_next.popleft()
         if self.per_second is not None:

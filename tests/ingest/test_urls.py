@@ -38,6 +38,13 @@ def test_feed_name() -> None:
         "http://169.254.169.254/latest/meta-data",
         "http://[::1]/feed",
         "http://0.0.0.0/feed",
+        # NAT64 and 6to4 wrappings of loopback, private and cloud metadata addresses
+        "http://[64:ff9b::7f00:1]/feed",
+        "http://[64:ff9b::a9fe:a9fe]/latest/meta-data",
+        "http://[64:ff9b::a00:1]/feed",
+        "http://[2002:7f00:1::]/feed",
+        "http://[2002:a9fe:a9fe::1]/latest/meta-data",
+        "http://[2002:c0a8:1::]/feed",
     ],
 )
 def test_private_addresses_need_permission(url: str) -> None:
@@ -56,3 +63,8 @@ def test_public_literal_address_passes_without_dns() -> None:
     assert validate_feed_url(" https://93.184.215.14/feed#x ", allow_private=False) == (
         "https://93.184.215.14/feed"
     )
+
+
+def test_nat64_and_6to4_of_a_public_address_pass() -> None:
+    assert validate_feed_url("http://[64:ff9b::5db8:d70e]/feed", allow_private=False)
+    assert validate_feed_url("http://[2002:5db8:d70e::1]/feed", allow_private=False)
