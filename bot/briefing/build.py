@@ -56,11 +56,22 @@ def event_times(articles: Sequence[Article]) -> tuple[datetime, datetime] | None
 
 
 def article_claims(article: Article) -> list[Claim]:
-    """Return the claims of an article's latest version."""
-    latest = article.latest
-    return extract_claims(
-        latest.text, source=article.source, article_id=article.id, title=latest.title
-    )
+    """Return the claims of every version of an article, each with its version and time.
+
+    Claims of older versions let the comparison tell a revised figure ("lowering an earlier
+    toll") from a conflict; only the latest version's claims are the article's current figures.
+    """
+    claims: list[Claim] = []
+    for version in article.versions:
+        claims += extract_claims(
+            version.text,
+            source=article.source,
+            article_id=article.id,
+            title=version.title,
+            version=version.number,
+            at=version.updated or version.published or version.fetched or article.first_seen,
+        )
+    return claims
 
 
 def version_changes(article: Article) -> list[Change]:
@@ -111,6 +122,7 @@ def analyse_event(
     ordered = sorted(articles, key=lambda a: (a.published or a.first_seen or _EPOCH, a.id))
     claims: list[Claim] = []
     by_source: dict[str, list[Article]] = {}
+    latest = {a.id: a.latest.number for a in ordered}
     for article in ordered:
         claims.extend(claims_of(article))
         by_source.setdefault(article.source, []).append(article)
@@ -126,14 +138,17 @@ def analyse_event(
                 )
                 for a in group
             ),
-            claims=tuple(c for c in claims if c.source == name),
+            claims=tuple(
+                c for c in claims if c.source == name and c.version == latest[c.article_id]
+            ),
         )
         for name, group in by_source.items()
     )
+    differences = compare_claims(claims, sources=tuple(by_source), latest_versions=latest)
     return EventAnalysis(
         articles=tuple(ordered),
         sources=sources,
-        differences=tuple(compare_claims(claims, sources=tuple(by_source))),
+        differences=tuple(differences),
         changes=tuple(change for a in ordered for change in changes_of(a)),
         headline=choose_headline(ordered),
     )
@@ -183,7 +198,7 @@ def signature(
     parts += sorted(
         f"{d.about}:{d.kind}:" + "|".join(sorted({c.value for c in d.claims}))
         for d in differences
-        if d.kind == "conflict"
+        if d.kind in ("conflict", "progression")
     )
     parts += sorted(f"{c.location}#{c.to_version}" for c in changes if c.diff.substantive)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]

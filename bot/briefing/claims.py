@@ -20,11 +20,14 @@ A figure is never invented: ``Claim.value`` is always text as written in ``Claim
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime, timedelta
 
 from bot.briefing.model import Claim, Difference, DifferenceKind
-from bot.briefing.numbers import CATEGORIES, Quantity, find_quantities
+from bot.briefing.numbers import CATEGORIES, find_quantities
+from bot.briefing.scope import figure_scope
 from bot.briefing.text import normalize_space, split_sentences
 
 
@@ -43,16 +46,21 @@ _SPEECH_VERBS = frozenset(
 )
 _PASSIVE = frozenset(_split("was were is are be been being has have had"))
 _SUBJECT_STOP = frozenset(
-    _split("""that but and while which who whom as because after before when where if than so though
+    _split("""that but and or while which who whom as because after before when where if than so though
     although whereas since until with in on at""")
 )
-_PRONOUNS = frozenset(_split("he she it they we i you this there officials"))
+_PRONOUNS = frozenset(_split("he she it they we i you this there"))
+_NOT_SPEAKERS = frozenset(
+    _split("casualties fatalities deaths injuries dead injured killed damage")
+)
 _TIME_WORDS = frozenset(
     _split("""later also earlier initially separately previously then first again now already
     yesterday today tonight""")
 )
 _CLAUSE_BREAK = re.compile(r";|,\s*(?:but|while|whereas)\b|\s(?:but|while|whereas)\s|\s—\s")
-_WORD_TOKEN = re.compile(r"[^\W_]+(?:[.'’-][^\W_]+)*\.?|[^\w\s]", re.UNICODE)
+# Words keep inner dots, apostrophes, hyphens and ampersands: "U.N.", "O'Brien", "AT&T".
+_WORD_TOKEN = re.compile(r"[^\W_]+(?:[.'’&-][^\W_]+)*\.?|[^\w\s]", re.UNICODE)
+_ABBREVIATION = re.compile(r"(?:[A-Za-z]\.){2,}|(?:Co|Inc|Corp|Ltd|Jr|Sr|Bros)\.")
 _ATTRIBUTION_SYNONYMS = (
     ("television", "tv"),
     ("defense", "defence"),
@@ -62,7 +70,15 @@ _ATTRIBUTION_SYNONYMS = (
 _IMPORTANT = {name: rank for rank, name in enumerate(CATEGORIES)}
 
 
-def extract_claims(text: str, *, source: str, article_id: int = 0, title: str = "") -> list[Claim]:
+def extract_claims(
+    text: str,
+    *,
+    source: str,
+    article_id: int = 0,
+    title: str = "",
+    version: int = 1,
+    at: datetime | None = None,
+) -> list[Claim]:
     """Return every attributed figure in an article, headline first.
 
     Args:
@@ -70,36 +86,60 @@ def extract_claims(text: str, *, source: str, article_id: int = 0, title: str = 
         source: The outlet the article comes from.
         article_id: The article's id, kept on each claim.
         title: The headline; its figures are claims too, unattributed unless it says who.
+        version: The article version the text is from.
+        at: When that version was published or updated.
     """
     claims: list[Claim] = []
-    seen: set[tuple[str, float, float | None, str | None, str]] = set()
-    sentences = ([normalize_space(title)] if title.strip() else []) + split_sentences(text)
-    for sentence in sentences:
-        for quantity in find_quantities(sentence):
-            attributed_to = attribution(
-                sentence, quantity.start, max(quantity.end, quantity.phrase_end)
-            )
-            key = (quantity.about, quantity.low, quantity.high, attributed_to, sentence)
-            if key in seen:
-                continue
-            seen.add(key)
-            claims.append(_claim(quantity, source, attributed_to, sentence, article_id))
+    seen: set[tuple[str, float | None, float | None, str | None, str]] = set()
+    headline = [normalize_space(title)] if title.strip() else []
+    for index, sentence in enumerate(headline + split_sentences(text)):
+        for claim in sentence_claims(
+            sentence,
+            source=source,
+            article_id=article_id,
+            version=version,
+            at=at,
+            in_headline=bool(headline) and index == 0,
+        ):
+            key = (claim.about, claim.low, claim.high, claim.attributed_to, sentence)
+            if key not in seen:
+                seen.add(key)
+                claims.append(claim)
     return claims
 
 
-def _claim(
-    quantity: Quantity, source: str, attributed_to: str | None, sentence: str, article_id: int
-) -> Claim:
-    return Claim(
-        about=quantity.about,
-        value=quantity.value,
-        low=quantity.low,
-        high=quantity.high,
-        source=source,
-        attributed_to=attributed_to,
-        sentence=sentence,
-        article_id=article_id,
-    )
+def sentence_claims(
+    sentence: str,
+    *,
+    source: str,
+    article_id: int = 0,
+    version: int = 1,
+    at: datetime | None = None,
+    in_headline: bool = False,
+) -> list[Claim]:
+    """Return the figures of one sentence, each with its speaker and scope."""
+    claims = []
+    for quantity in find_quantities(sentence):
+        end = max(quantity.end, quantity.phrase_end)
+        claims.append(
+            Claim(
+                about=quantity.about,
+                value=quantity.value,
+                low=quantity.low,
+                high=quantity.high,
+                source=source,
+                attributed_to=attribution(sentence, quantity.start, end),
+                sentence=sentence,
+                article_id=article_id,
+                scope=figure_scope(
+                    sentence, quantity.start, quantity.end, end, year=at.year if at else None
+                ),
+                version=version,
+                at=at,
+                in_headline=in_headline,
+            )
+        )
+    return claims
 
 
 # --- who said it ------------------------------------------------------------------------------
@@ -129,7 +169,7 @@ def _subject_before(tokens: list[re.Match[str]], verb: int, min_start: int = 0) 
     words_: list[re.Match[str]] = []
     while k >= 0 and len(words_) < 7 and tokens[k].start() >= min_start:
         word = tokens[k].group()
-        if not word[0].isalnum() or word.lower() in _SUBJECT_STOP:
+        if not word[0].isalpha() or word.lower() in _SUBJECT_STOP:
             break
         words_.insert(0, tokens[k])
         k -= 1
@@ -137,14 +177,90 @@ def _subject_before(tokens: list[re.Match[str]], verb: int, min_start: int = 0) 
         words_.pop(0)
     if not words_ or (len(words_) == 1 and words_[0].group().lower() in _PRONOUNS):
         return None
+    if words_[-1].group().lower() in _NOT_SPEAKERS:
+        return None  # "no casualties or fatalities confirmed": what was confirmed, not who
     return " ".join(w.group() for w in words_)
+
+
+def _is_name(phrase: str) -> bool:
+    return all(w[:1].isupper() for w in phrase.split() if w.lower() not in ("of", "al", "el", "de"))
+
+
+def _appositive_subject(tokens: list[re.Match[str]], verb: int, min_start: int) -> str | None:
+    """Return the speaker of "Mr Lang, the county commissioner, said": the name of the two."""
+    if verb < 2 or tokens[verb - 1].group() != ",":
+        return None
+    comma = next(
+        (
+            j
+            for j in range(verb - 2, max(-1, verb - 22), -1)
+            if not tokens[j].group()[0].isalnum() or tokens[j].start() < min_start
+        ),
+        None,
+    )
+    if comma is None or tokens[comma].group() != "," or tokens[comma].start() < min_start:
+        return None
+    inner = [t.group() for t in tokens[comma + 1 : verb - 1]]
+    while inner and inner[0].lower() in ("the", "a", "an"):
+        inner.pop(0)
+    appositive = " ".join(inner)
+    head = _subject_before(tokens, comma, min_start)
+    if head is not None and _is_name(head):
+        return head
+    if appositive and _is_name(appositive):
+        return appositive
+    return head or appositive or None
+
+
+def _speaker_before_told(tokens: list[re.Match[str]], verb: int, min_start: int) -> str | None:
+    """Return the speaker of "..., Ema Suryani, a doctor at a clinic, told AFP": the name first."""
+    parts: list[list[str]] = [[]]
+    for token in tokens[:verb]:
+        if token.start() < min_start:
+            continue
+        if token.group() == ",":
+            parts.append([])
+        elif token.group()[0].isalnum():
+            parts[-1].append(token.group())
+    phrases = [" ".join(p) for p in parts if p]
+    named = [p for p in phrases if _is_name(p)]
+    chosen = named or phrases
+    return chosen[0] if chosen else None
+
+
+def _relative_subject(tokens: list[re.Match[str]], verb: int, subject: str) -> str:
+    """Return "an American activist" for "an American activist who spoke to ... later said"."""
+    for k in range(verb - 1, max(-1, verb - 12), -1):
+        word = tokens[k].group()
+        if not word[0].isalnum():
+            break
+        if word.lower() == "who":
+            head = _subject_before(tokens, k)
+            return head if head is not None else subject
+    return subject
+
+
+def _trim(speaker: str) -> str:
+    """Drop a sentence's full stop from a speaker, but not an abbreviation's ("the U.N.")."""
+    last = speaker.rsplit(" ", 1)[-1]
+    return speaker if _ABBREVIATION.fullmatch(last) else speaker.rstrip(".")
 
 
 def _object_after(tokens: list[re.Match[str]], verb: int) -> str | None:
     """Return the speaker after an inverted verb: ", said a spokesman for the army"."""
     words_: list[str] = []
     k = verb + 1
-    while k < len(tokens) and len(words_) < 8:
+    # A speaker starts with a name or an article: ", said a spokesman", ", said Sutopo Purwo".
+    first = tokens[verb + 1].group() if verb + 1 < len(tokens) else ""
+    second = tokens[verb + 2].group() if verb + 2 < len(tokens) else ""
+    # "said doctor Ema Suryani": a title in lower case before a name
+    if not (first[:1].isupper() or second[:1].isupper()) and first.lower() not in (
+        "a",
+        "an",
+        "the",
+    ):
+        return None
+    while k < len(tokens) and len(words_) < 10:
         word = tokens[k].group()
         if not word[0].isalnum() or word.lower() in ("that", "on", "in", "at"):
             break
@@ -154,7 +270,7 @@ def _object_after(tokens: list[re.Match[str]], verb: int) -> str | None:
         words_.pop(0)
     if not words_ or words_[0].lower() in _PRONOUNS:
         return None
-    return " ".join(words_).rstrip(".")
+    return _trim(" ".join(words_))
 
 
 def attribution(sentence: str, start: int, end: int) -> str | None:
@@ -170,16 +286,31 @@ def attribution(sentence: str, start: int, end: int) -> str | None:
     for k in reversed([k for k in verbs if tokens[k].end() <= start]):
         subject = _subject_before(tokens, k)
         if subject is not None:
-            return subject.rstrip(".")
+            return _trim(_relative_subject(tokens, k, subject))
+        subject = _appositive_subject(tokens, k, clause_start)
+        if subject is not None:
+            return _trim(subject)
     # A speaker after it: "..., Iraq said." or "..., said a spokesman."
     for k in [k for k in verbs if tokens[k].start() >= end]:
         before = tokens[k - 1].group() if k > 0 else ""
         # The speaker must follow the figure: "60 people reported" names no speaker.
         subject = None if before in (",", "”", '"') else _subject_before(tokens, k, end)
         if subject is None and before in (",", "”", '"'):
-            subject = _object_after(tokens, k)
+            # "..., a doctor, told AFP": whom it was told is not who said it
+            told = tokens[k].group().lower() in ("told", "tells")
+            subject = _speaker_before_told(tokens, k, end) if told else _object_after(tokens, k)
         if subject is not None:
-            return subject.rstrip(".")
+            return _trim(subject)
+    # A closing attribution speaks for the whole sentence: "..., but escaped, the chief told reporters."
+    final = [
+        k
+        for k, t in enumerate(tokens)
+        if t.group().lower() in _SPEECH_VERBS and t.start() >= end and len(tokens) - k <= 4
+    ]
+    for k in final:
+        subject = _subject_before(tokens, k, end)
+        if subject is not None:
+            return _trim(subject)
     according = re.search(r"\baccording to ([^,;.]+(?:\.[A-Z][^,;.]*)*)", sentence, re.IGNORECASE)
     if according:
         speaker = re.sub(r"^the\s+", "", according.group(1).strip(), flags=re.IGNORECASE)
@@ -199,6 +330,14 @@ def attribution_key(attributed_to: str | None) -> str:
 
 # --- comparing sources ----------------------------------------------------------------------
 
+# Counts that only grow (or get revised) as a story unfolds: a later, different figure is news,
+# not a contradiction.
+CUMULATIVE = frozenset(
+    {"killed", "injured", "casualties", "missing", "arrested", "evacuated", "displaced"}
+)
+# Reports this close together are "about the same time": their differences are conflicts.
+SAME_TIME = timedelta(hours=3)
+
 
 def _figure(claim: Claim) -> tuple[float | None, float | None]:
     return claim.low, claim.high
@@ -206,6 +345,15 @@ def _figure(claim: Claim) -> tuple[float | None, float | None]:
 
 def _significant(about: str) -> bool:
     return about in _IMPORTANT or about.startswith("money")
+
+
+def _overlap(a: Claim, b: Claim) -> bool:
+    """Tell whether two figures can both be true ("at least 12" and "12", "15" and "15 or 16")."""
+    if a.low is None or b.low is None:
+        return a.low is None and b.low is None
+    a_high = a.high if a.high is not None else math.inf
+    b_high = b.high if b.high is not None else math.inf
+    return a.low <= b_high and b.low <= a_high
 
 
 def _groups(claims: Sequence[Claim]) -> dict[str, list[Claim]]:
@@ -225,26 +373,117 @@ def _groups(claims: Sequence[Claim]) -> dict[str, list[Claim]]:
     return groups
 
 
-def _dedupe(claims: list[Claim]) -> list[Claim]:
-    """Keep one claim per source, figure and speaker, in a stable order."""
-    unique: dict[tuple[str, tuple[float | None, float | None], str], Claim] = {}
+def _preference(claim: Claim) -> tuple[bool, bool, bool]:
+    """Rank the claims of one source that say the same: attributed, exact, from the body."""
+    return (claim.attributed_to is None, claim.high is None, claim.in_headline)
+
+
+def _merge(claims: Sequence[Claim]) -> list[Claim]:
+    """Keep one claim per source and figure: a headline's "at least 12" and the body's "12" merge.
+
+    Two claims of one source merge when both figures can be true and they do not name two
+    different speakers; the attributed, exact, body claim is kept.
+    """
+    kept: list[Claim] = []
+    for claim in sorted(claims, key=_preference):
+        twin = next(
+            (
+                k
+                for k in kept
+                if k.source == claim.source
+                and _overlap(k, claim)
+                and (
+                    claim.attributed_to is None
+                    or attribution_key(k.attributed_to) == attribution_key(claim.attributed_to)
+                )
+            ),
+            None,
+        )
+        if twin is None:
+            kept.append(claim)
+    return sorted(kept, key=lambda c: (c.low if c.low is not None else -1.0, c.source))
+
+
+def _split_by_time(
+    about: str, claims: Sequence[Claim], latest_versions: Mapping[int, int]
+) -> tuple[list[Claim], list[Claim]]:
+    """Split claims into the current figures and the earlier ones they replaced.
+
+    A claim from an older version of its article, or from an older article of its source, was
+    replaced by that source (a revision). For counts that grow, an older report from another
+    source was replaced when later reports give at least as much (a progression); a later,
+    lower figure from someone else does not replace it.
+    """
+    newest: dict[str, datetime] = {}
     for claim in claims:
-        key = (claim.source, _figure(claim), attribution_key(claim.attributed_to))
-        unique.setdefault(key, claim)
-    return sorted(
-        unique.values(),
-        key=lambda c: (c.low if c.low is not None else -1.0, c.source, c.attributed_to or ""),
-    )
+        if claim.at is not None and claim.version == latest_versions.get(claim.article_id, 0):
+            newest[claim.source] = max(claim.at, newest.get(claim.source, claim.at))
+    own: list[Claim] = []
+    replaced: list[Claim] = []
+    for claim in claims:
+        superseded = claim.version < latest_versions.get(claim.article_id, claim.version)
+        if not superseded and claim.at is not None and claim.source in newest:
+            superseded = claim.at < newest[claim.source]
+        (replaced if superseded else own).append(claim)
+    latest = max((c.at for c in own if c.at is not None), default=None)
+    if about not in CUMULATIVE or latest is None:
+        return (own, replaced) if own else (replaced, [])
+    recent = [c for c in own if c.at is None or c.at >= latest - SAME_TIME]
+    reached = max((c.low for c in recent if c.low is not None), default=0.0)
+    current: list[Claim] = list(recent)
+    still_reported = {c.low for c in recent}
+    for claim in own:
+        if claim in recent:
+            continue
+        top = claim.high if claim.high is not None else claim.low
+        # An older report of the figure still given ("24" then "24") keeps backing it.
+        gone = top is not None and top <= reached and claim.low not in still_reported
+        (replaced if gone else current).append(claim)
+    return current, replaced
 
 
-def _kind(about: str, claims: list[Claim]) -> DifferenceKind | None:
+def _earlier_figures(current: Sequence[Claim], earlier: Sequence[Claim]) -> tuple[Claim, ...]:
+    """Return each replaced figure once, oldest first, leaving out figures still current."""
+    now = {_figure(c) for c in current}
+    seen: set[tuple[float | None, float | None]] = set()
+    figures: list[Claim] = []
+    for claim in sorted(earlier, key=lambda c: (c.at is None, c.at or datetime.min, c.version)):
+        figure = _figure(claim)
+        # "at least 24" before "24" is the same number, not an earlier figure
+        if figure not in now and figure not in seen and claim.low not in {c.low for c in current}:
+            seen.add(figure)
+            figures.append(claim)
+    return tuple(figures)
+
+
+def _conflicting(claims: Sequence[Claim]) -> bool:
+    """Tell whether two voices give figures that cannot both be true.
+
+    Two figures of one source conflict only when each names its own speaker ("state TV said 15,
+    Iraq said 22"); otherwise they are one report written twice.
+    """
+    for i, a in enumerate(claims):
+        for b in claims[i + 1 :]:
+            if _overlap(a, b):
+                continue
+            if a.source != b.source:
+                return True
+            if (
+                a.attributed_to
+                and b.attributed_to
+                and attribution_key(a.attributed_to) != attribution_key(b.attributed_to)
+            ):
+                return True
+    return False
+
+
+def _kind(about: str, claims: list[Claim], earlier: Sequence[Claim]) -> DifferenceKind | None:
     sources = {c.source for c in claims}
-    figures = {_figure(c) for c in claims}
-    if len(figures) > 1:
-        voices = {(c.source, attribution_key(c.attributed_to)) for c in claims}
-        if len(sources) > 1 or (_significant(about) and len(voices) > 1):
-            return "conflict"
-    if len(sources) > 1 and len(figures) == 1:
+    if _conflicting(claims):
+        return "conflict"
+    if earlier:
+        return "progression"
+    if len(sources) > 1:
         return "agreement"
     if len(sources) == 1 and _significant(about):
         return "single_source"
@@ -252,28 +491,48 @@ def _kind(about: str, claims: list[Claim]) -> DifferenceKind | None:
 
 
 def _importance(difference: Difference) -> tuple[int, int, float, int]:
-    kind_rank = {"conflict": 0, "agreement": 1, "single_source": 2}[difference.kind]
+    kind_rank = {"conflict": 0, "progression": 0, "agreement": 1, "single_source": 2}[
+        difference.kind
+    ]
     about = difference.about
     category_rank = _IMPORTANT.get(about, len(_IMPORTANT) + (0 if about.startswith("money") else 1))
     top = max((c.high if c.high is not None else c.low or 0.0) for c in difference.claims)
     return kind_rank, category_rank, -top, -len(difference.claims)
 
 
-def compare_claims(claims: Sequence[Claim], *, sources: Collection[str] = ()) -> list[Difference]:
-    """Group an event's claims by what they count; report conflicts, agreements, lone figures.
+def compare_claims(
+    claims: Sequence[Claim],
+    *,
+    sources: Collection[str] = (),
+    latest_versions: Mapping[int, int] | None = None,
+) -> list[Difference]:
+    """Group an event's claims by what they count; report conflicts, progressions, agreements.
+
+    Background figures (an earlier disaster) and partial ones (one village) are never compared
+    with the event's own. A figure that changed over time is a progression, not a conflict.
 
     Args:
-        claims: Claims from every article of one event.
+        claims: Claims from every article (and every version) of one event.
         sources: All the event's sources, for "2 of 3 sources"; defaults to those with claims.
+        latest_versions: Each article's latest version number; older versions' claims are
+            figures that article replaced. Defaults to the newest version seen in ``claims``.
     """
     sources_total = len(set(sources) | {c.source for c in claims})
+    if latest_versions is None:
+        newest: dict[int, int] = {}
+        for claim in claims:
+            newest[claim.article_id] = max(claim.version, newest.get(claim.article_id, 0))
+        latest_versions = newest
+    own = [c for c in claims if c.scope == "event"]
     differences: list[Difference] = []
-    for about, group in _groups(claims).items():
-        unique = _dedupe(group)
-        kind = _kind(about, unique)
+    for about, group in _groups(own).items():
+        current, replaced = _split_by_time(about, group, latest_versions)
+        unique = _merge(current)
+        earlier = _earlier_figures(unique, replaced)
+        kind = _kind(about, unique, earlier)
         if kind is None:
             continue
-        differences.append(Difference(about, kind, tuple(unique), sources_total))
+        differences.append(Difference(about, kind, tuple(unique), sources_total, earlier))
     return sorted(differences, key=_importance)
 
 

@@ -137,12 +137,18 @@ class VersionDiff:
 # --- where sources differ -------------------------------------------------------------------
 
 
+Scope = Literal["event", "background", "partial"]
+
+
 @dataclass(frozen=True, slots=True)
 class Claim:
     """A quantity an article reports, with who it is attributed to and where it came from.
 
     ``value`` is the figure exactly as written ("more than a dozen", "15", "no"); ``low`` and
-    ``high`` are its normalised numeric range (both 0 for "no casualties").
+    ``high`` are its normalised numeric range (both 0 for "no casualties"). ``scope`` says whether
+    it is this event's figure, an earlier event's ("the 2004 tsunami that killed 230,000") or a
+    part of the total ("in one village"); ``version`` and ``at`` say which version of the article
+    said it and when (its updated, published or fetched time).
     """
 
     about: str
@@ -153,19 +159,30 @@ class Claim:
     attributed_to: str | None
     sentence: str
     article_id: int = 0
+    scope: Scope = "event"
+    version: int = 1
+    at: datetime | None = None
+    in_headline: bool = False
 
 
-DifferenceKind = Literal["conflict", "agreement", "single_source"]
+# conflict: different figures at about the same time from different voices; progression: a
+# figure that grew (or was revised) over time; agreement: one figure from several sources.
+DifferenceKind = Literal["conflict", "progression", "agreement", "single_source"]
 
 
 @dataclass(frozen=True, slots=True)
 class Difference:
-    """Claims about one quantity across an event's sources."""
+    """Claims about one quantity across an event's sources.
+
+    ``claims`` are the current figures (each source's latest); ``earlier`` the figures they
+    replaced, oldest first, for a progression or a revision.
+    """
 
     about: str
     kind: DifferenceKind
     claims: tuple[Claim, ...]
     sources_total: int = 0
+    earlier: tuple[Claim, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

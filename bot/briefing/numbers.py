@@ -26,6 +26,7 @@ CATEGORIES: tuple[str, ...] = (
     "displaced",
     "arrested",
     "troops",
+    "magnitude",
 )
 
 _OUTCOME_WORDS: dict[str, str] = {
@@ -42,7 +43,7 @@ _OUTCOME_WORDS: dict[str, str] = {
 # Verbs that, just before a figure, say what happened to it ("killing 80", "wounded 12 people").
 _LEADING_VERBS: dict[str, str] = {
     **dict.fromkeys(_split("killing killed kill kills"), "killed"),
-    **dict.fromkeys(_split("injuring injured wounding wounded"), "injured"),
+    **dict.fromkeys(_split("injuring injured injures wounding wounded wounds"), "injured"),
     **dict.fromkeys(_split("evacuating evacuated"), "evacuated"),
     **dict.fromkeys(_split("displacing displaced"), "displaced"),
     **dict.fromkeys(_split("arresting arrested detaining detained"), "arrested"),
@@ -77,7 +78,7 @@ _UNITS = frozenset(
     _split("""second seconds minute minutes hour hours day days week weeks month months year years
     decade decades century centuries mile miles km kilometre kilometres kilometer kilometers
     metre metres meter meters foot feet inch inches yard yards kg kilogram kilograms pound-weight
-    ton tons tonne tonnes gallon gallons litre litres liter liters degree degrees percent
+    night nights block blocks ton tons tonne tonnes pound pounds gallon gallons litre litres liter liters degree degrees percent
     per point points times time mph kph am pm a.m p.m gmt utc bst est edt pst cent cents
     percentage ft lb lbs acres acre hectares sq square""")
 )
@@ -118,7 +119,7 @@ _VAGUE: dict[str, tuple[float, float]] = {
 }
 _ZERO_WORDS = frozenset(_split("no none zero nobody"))
 _STOP_AFTER = frozenset(
-    _split("""in at on of from to for by with and or but was were is are be been being had has have
+    _split("""the a an against in at on of from to for by with and or but was were is are be been being had has have
     who which that than as after before during when while into across near since this these
     those it its their his her our they we he she there""")
 )
@@ -129,12 +130,22 @@ _LINKING = frozenset(
     )
 )
 
+# Some copy writes "230, 000" and "6. 1" for "230,000" and "6.1" (text split into tokens and
+# joined with spaces); those are read as one number.
 _TOKEN = re.compile(
-    r"US\$|[$£€¥]|\d+(?:[.,]\d+)*|[^\W\d_]+(?:[-'’.][^\W\d_]+)*|[^\w\s]",
+    r"US\$|[$£€¥]|\d{1,3}(?:, \d{3}(?!\d))+|\d+\. \d(?![\d.])|\d+(?:[.,]\d+)*|[^\W\d_]+(?:[-'’.][^\W\d_]+)*|[^\w\s]",
     re.UNICODE,
 )
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_QUOTES = frozenset("\"'“”‘’«»")
+# Counted words that count nothing a reader could compare: "seven others", "the other ones".
+_NOT_COUNTED = frozenset(_split("others ones times"))
+_QUAKE_NOUNS = frozenset(_split("quake quakes earthquake earthquakes temblor temblors tremor"))
+# Words between a toll and its figure: "the death toll rose to 19", "a toll of 12".
+_TOLL_LINKS = frozenset(_split("to at of reached hit is was stood stands now"))
+# "a mother of 12 killed": the figure counts her children, not the dead.
+_PARENT_NOUNS = frozenset(_split("mother father mom dad parent grandmother grandfather"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +180,7 @@ def tokenize(sentence: str) -> list[Token]:
 
 
 def _digits(text: str) -> float | None:
+    text = text.replace(", ", ",").replace(". ", ".")
     if _THOUSANDS.fullmatch(text):
         return float(text.replace(",", ""))
     if _PLAIN_NUMBER.fullmatch(text):
@@ -230,8 +242,8 @@ def _base_number(tokens: list[Token], i: int) -> tuple[float, float | None, int]
     if tok.low in _VAGUE:
         low, high = _VAGUE[tok.low]
         j = i + 1
-        if tok.low == "several" and j < n and tokens[j].low in ("hundred", "thousand"):
-            step = 100.0 if tokens[j].low == "hundred" else 1000.0
+        if tok.low == "several" and j < n and tokens[j].low in ("dozen", "hundred", "thousand"):
+            step = {"dozen": 12.0, "hundred": 100.0, "thousand": 1000.0}[tokens[j].low]
             return low * step, high * step + step - 1, j + 1
         # "tens of thousands", "hundreds of thousands"
         if (
@@ -350,6 +362,17 @@ def _is_time_or_date(tokens: list[Token], first: int, after: int) -> bool:
     nxt2 = tokens[after + 1].low if after + 1 < len(tokens) else ""
     if before.rstrip(".") in _MONTHS or nxt.rstrip(".") in _MONTHS:
         return True
+    # "October 1 - 2": the second day of a range of dates
+    if (
+        first > 2
+        and before in ("-", "–", "to", "and")
+        and tokens[first - 2].low.isdigit()
+        and tokens[first - 3].low.rstrip(".") in _MONTHS
+    ):
+        return True
+    # "10News", "7Eleven": a figure glued to the word after it is part of a name
+    if after < len(tokens) and tokens[after].start == tokens[after - 1].end and nxt[:1].isalpha():
+        return True
     if nxt in (":", "%") or nxt in ("percent", "pc") or (nxt == "per" and nxt2 == "cent"):
         return True
     if before in ("aged", "age", "page", "no.", "number", "no", "route", "article", "room"):
@@ -371,9 +394,10 @@ def _is_time_or_date(tokens: list[Token], first: int, after: int) -> bool:
 
 
 def _plural_noun(word: str) -> bool:
+    # "Gazans", "Palestinians": a capitalised plural counts people too; "NATO", "USS" do not.
     return (
         word.isalpha()
-        and word.islower()
+        and word[1:].islower()
         and len(word) > 3
         and word.endswith("s")
         and not word.endswith(("ss", "us", "is", "ous"))
@@ -383,7 +407,17 @@ def _plural_noun(word: str) -> bool:
 def lemma(word: str) -> str:
     """Return a rough singular form of a plural noun ("bases" -> "base")."""
     word = word.lower()
-    irregular = {"people": "people", "children": "child", "men": "man", "women": "woman"}
+    irregular = {
+        "people": "people",
+        "children": "child",
+        "men": "man",
+        "women": "woman",
+        "campuses": "campus",
+        "buses": "bus",
+        "viruses": "virus",
+        "species": "species",
+        "series": "series",
+    }
     if word in irregular:
         return irregular[word]
     if word.endswith("ies") and len(word) > 4:
@@ -403,8 +437,14 @@ def _noun_after(tokens: list[Token], j: int) -> tuple[int, str] | None:
         j += 1
         if j < n and tokens[j].low in ("the", "their", "its", "his", "her", "our", "those"):
             j += 1
-    for k in range(j, min(j + 4, n)):
+    words_seen = 0
+    for k in range(j, min(j + 6, n)):
         word = tokens[k].low
+        if word in _QUOTES:
+            continue  # 80 "American terrorists"
+        if words_seen >= 4 or word in _NOT_COUNTED or word in _LINKING or word in _NUMBER_STARTS:
+            return None  # a verb or another figure ends what this figure counts
+        words_seen += 1
         if word in _OUTCOME_WORDS:
             return k, _OUTCOME_WORDS[word]
         if word in _MISSILE_NOUNS:
@@ -417,17 +457,83 @@ def _noun_after(tokens: list[Token], j: int) -> tuple[int, str] | None:
             return None
         # The first plain plural noun is what is counted ("two bases housing troops").
         if _plural_noun(tokens[k].text):
-            return (k, "generic") if k - j < 2 else None
+            # A plural used as a modifier: "plainclothes officers", "rescue workers"
+            if k + 1 < n and tokens[k + 1].low in _PERSON_NOUNS:
+                return k + 1, "people"
+            return (k, "generic") if words_seen <= 2 else None
     return None
 
 
-def _outcome_after_people(tokens: list[Token], k: int) -> tuple[int, str] | None:
-    """Return the outcome a verb gives to counted people: "80 people were killed"."""
-    for m in range(k + 1, min(k + 6, len(tokens))):
+def _outcome_after(tokens: list[Token], k: int) -> tuple[int, str] | None:
+    """Return the outcome a verb gives to what was counted: "80 people were killed"."""
+    n = len(tokens)
+    m = k + 1
+    steps = 0
+    while m < n and steps < 8:
         word = tokens[m].low
+        steps += 1
+        if word in _QUOTES:
+            m += 1
+            continue
+        # "three Palestinians, who had sought refuge there, died"; "three men - all cousins - died"
+        if (
+            word in (",", "-", "–", "—")
+            and m + 1 < n
+            and (word != "," or tokens[m + 1].low == "who")
+        ):
+            close = next((x for x in range(m + 1, min(m + 16, n)) if tokens[x].low == word), None)
+            if close is None:
+                return None
+            m = close + 1
+            continue
+        # "50 people with serious injuries", "two officers suffered minor injuries"
+        if word in ("with", "suffered", "sustained", "received"):
+            for x in range(m + 1, min(m + 4, n)):
+                if _OUTCOME_WORDS.get(tokens[x].low) == "injured":
+                    return x, "injured"
+            return None
         if word in _OUTCOME_WORDS and word not in ("held",):
             return m, _OUTCOME_WORDS[word]
         if word not in _LINKING and not (word.endswith("ly") and word.isalpha()):
+            return None
+        m += 1
+    return None
+
+
+def _magnitude(tokens: list[Token], first: int, after: int, low: float) -> bool:
+    """Tell whether a decimal figure is an earthquake's magnitude: "6.1-magnitude", "a 9.1 temblor"."""
+    if not 1 <= low < 10:
+        return False
+    before = [t.low for t in tokens[max(0, first - 3) : first]]
+    if before[-1:] == ["magnitude"] or before[-2:] in (["magnitude", "-"], ["magnitude", "of"]):
+        return True
+    following = [t.low for t in tokens[after : after + 4]]
+    # "7.6 and 7.5 magnitude quakes"
+    if following[:1] in (["and"], ["or"], ["to"]) and len(following) > 2:
+        following = following[2:]
+    if following[:1] == ["-"]:
+        following = following[1:]
+    return bool(following) and (
+        following[0] in ("magnitude", "richter") or following[0] in _QUAKE_NOUNS
+    )
+
+
+def _toll_before(tokens: list[Token], first: int) -> str | None:
+    """Return the category of a toll the figure completes: "the death toll ... rose to 19"."""
+    if first == 0 or tokens[first - 1].low not in _TOLL_LINKS:
+        return None
+    for m in range(first - 2, max(-1, first - 10), -1):
+        word = tokens[m].low
+        if word in (";", ".") or word[0].isdigit():
+            return None
+        if word == "toll" or (word == "number" and m + 2 < first and tokens[m + 1].low == "of"):
+            kind = tokens[m - 1].low if m > 0 else ""
+            if word == "number":
+                kind = tokens[m + 2].low
+            if kind in ("injury", "injured", "wounded"):
+                return "injured"
+            if kind in ("death", "dead", "deaths", "casualty", "killed") or word == "toll":
+                return "killed" if kind not in ("casualty",) else "casualties"
             return None
     return None
 
@@ -462,6 +568,15 @@ def find_quantities(sentence: str) -> list[Quantity]:
     return found
 
 
+def _modifier_before(tokens: list[Token], index: int) -> tuple[str, int] | None:
+    """Return the modifier that ends just before ``index`` ("more than $2 million") and its start."""
+    for words_, kind in _MODIFIERS:
+        k = len(words_)
+        if index - k >= 0 and tuple(t.low for t in tokens[index - k : index]) == words_:
+            return kind, index - k
+    return None
+
+
 def _classify(
     sentence: str, tokens: list[Token], low: float, high: float | None, first: int, after: int
 ) -> Quantity | None:
@@ -476,19 +591,29 @@ def _classify(
             low, high = low * scale, high * scale
             after += 1
         start = tokens[first - 1].start
+        modifier = _modifier_before(tokens, first - 1) if low == high else None
+        if modifier is not None and modifier[0] != "between":
+            low, high = _apply_modifier(modifier[0], low, high)
+            start = tokens[modifier[1]].start
         end = tokens[after - 1].end
         text = sentence[start:end]
         return Quantity(f"money ({currency})", text, text, low, high, start, end, currency, end)
+    if _magnitude(tokens, first, after, low):
+        value = sentence[value_start:value_end]
+        return Quantity("magnitude", value, value, low, high, value_start, value_end, "", value_end)
     if _is_time_or_date(tokens, first, after):
         return None
     is_zero = high == 0
     leading = tokens[first - 1].low if first > 0 else ""
+    if leading == "of" and first > 1 and tokens[first - 2].low in _PARENT_NOUNS:
+        return None  # "a mother of 12"
     noun = _noun_after(tokens, after)
     about: str | None = None
     noun_index = after - 1
+    single = low == 1 and high == 1
     if noun is None and is_zero and tokens[after - 1].low in ("one", "nobody", "none"):
         # "no one was killed", "nobody was hurt"
-        outcome = _outcome_after_people(tokens, after - 1)
+        outcome = _outcome_after(tokens, after - 1)
         if outcome is not None:
             noun_index, about = outcome
             noun = outcome
@@ -508,26 +633,41 @@ def _classify(
                 word,
                 tokens[noun_index].end,
             )
-        if kind == "people":
-            outcome = _outcome_after_people(tokens, noun_index)
+        if kind in ("people", "generic"):
+            outcome = _outcome_after(tokens, noun_index)
             if outcome is not None:
                 noun_index, about = outcome
             elif leading in _LEADING_VERBS:
                 about = _LEADING_VERBS[leading]
             elif word in _TROOP_NOUNS:
                 about = "troops"
-            elif not is_zero:
+            elif not is_zero and not single:
+                # "one woman", "one of the bases": an article, not a figure
                 about = lemma(word)
-        elif kind == "generic":
-            if leading in _LEADING_VERBS:
-                about = _LEADING_VERBS[leading]
-            elif not is_zero and not (low == 1 and high == 1):
-                about = lemma(word)
-        else:
+        elif not single:  # "one rocket", "one missile": an article, not a count
             about = kind
-    elif leading in _LEADING_VERBS and not is_zero:
+    elif after < len(tokens) and tokens[after].low in _UNITS:
+        return None  # "arrested 12 days later": a measure, not a count
+    elif not is_zero and leading in _LEADING_VERBS:
         # "killing 80", "wounded 12"
         about = _LEADING_VERBS[leading]
+    elif not is_zero:
+        # "Dozens have been reported injured", "the death toll rose to 19"
+        # "three others were hurt", "dozens of others were injured"
+        subject = after - 1
+        if after < len(tokens) and tokens[after].low == "others":
+            subject = after
+        elif after + 1 < len(tokens) and [t.low for t in tokens[after : after + 2]] == [
+            "of",
+            "others",
+        ]:
+            subject = after + 1
+        outcome = _outcome_after(tokens, subject)
+        if outcome is not None and tokens[after - 1].low not in ("one",):
+            noun_index, about = outcome
+            noun = outcome
+        else:
+            about = _toll_before(tokens, first)
     if about is None:
         return None
     if is_zero and about not in ("killed", "injured", "casualties", "missing"):

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import UTC, tzinfo
 from html import escape
 
-from bot.briefing.model import Briefing, Change, ChangeSummary, Difference, SourceArticle
+from bot.briefing.figures import FigureLine, disputed_count
+from bot.briefing.model import Briefing, Change, ChangeSummary, SourceArticle
 from bot.i18n import ENGLISH, Translator
 from bot.render.sections import (
     Changes,
@@ -18,14 +19,18 @@ from bot.render.sections import (
     about_label,
     agreement_tally,
     briefing_sections,
+    earlier_phrase,
     figure_phrases,
     format_time,
+    more_figures,
     more_line,
     more_updates_line,
+    more_values_phrase,
     moved_line,
+    reported_value,
     spelling_line,
     statement_line,
-    value_groups,
+    value_sources,
 )
 from bot.render.split import split_html_sections, units
 
@@ -75,9 +80,14 @@ def _section_html(section: Section, tz: tzinfo, t: Translator) -> str:
             return f"<b>{text(b.headline)}</b>\n<i>{meta_html(b, tz, t)}</i>"
         case Summary(sentences=sentences):
             return "\n".join(f"{text(s.text)} — <i>{text(s.source)}</i>" for s in sentences)
-        case Differences(title=title, items=items):
-            head = f"<b>{text(t.gettext(title))}</b>"
-            return "\n".join([head, *(f"• {_difference(d, t)}" for d in items)])
+        case Differences(title=title, items=items, left_out=left_out):
+            lines = [
+                f"<b>{text(t.gettext(title))}</b>",
+                *(f"• {_figure_line(d, t)}" for d in items),
+            ]
+            if left_out:
+                lines.append(f"<i>{more_figures(left_out)}: /sources</i>")
+            return "\n".join(lines)
         case Spellings(title=title, items=items):
             lines = [f"<b>{text(t.gettext(title))}</b>"]
             return "\n".join(lines + [f"• {text(spelling_line(v))}" for v in items])
@@ -128,7 +138,7 @@ def changes_html(b: Briefing, *, tz: tzinfo = UTC, t: Translator = ENGLISH) -> l
 
 def event_line_html(b: Briefing, index: int, *, tz: tzinfo = UTC, t: Translator = ENGLISH) -> str:
     """Return one line for the /events list."""
-    conflicts = sum(d.kind == "conflict" for d in b.differences)
+    conflicts = disputed_count(b.differences)
     disputed = t.ngettext("{count} disputed figure", "{count} disputed figures", conflicts)
     flag = f" · ⚠️ {disputed.format(count=conflicts)}" if conflicts else ""
     return f"{index}. <b>{text(b.headline)}</b>\n    <i>{meta_html(b, tz, t)}</i>{flag}"
@@ -187,15 +197,18 @@ def digest_html(
 # --- pieces ---------------------------------------------------------------------------------
 
 
-def _difference(d: Difference, t: Translator) -> str:
-    about = f"<b>{text(about_label(d))}</b>"
-    if d.kind == "agreement":
-        value, sources, total = agreement_tally(d)
-        tally = t.ngettext("{count} of {total} source", "{count} of {total} sources", total)
-        return f"{about}: {text(value)} — {tally.format(count=sources, total=total)}"
-    return f"{about}: " + " / ".join(
-        f"{text(value)} (<i>{text('; '.join(labels))}</i>)" for value, labels in value_groups(d)
+def _figure_line(line: FigureLine, t: Translator) -> str:
+    about = f"<b>{text(about_label(line))}</b>"
+    tally = agreement_tally(line)
+    if tally:
+        value, sources, total = tally
+        counted = t.ngettext("{count} of {total} source", "{count} of {total} sources", total)
+        counted = counted.format(count=sources, total=total)
+        return f"{about}: {text(value)} — {counted}{text(earlier_phrase(line))}"
+    values = " / ".join(
+        f"{text(reported_value(v))} (<i>{text(value_sources(v))}</i>)" for v in line.values
     )
+    return f"{about}: {values}{text(more_values_phrase(line))}{text(earlier_phrase(line))}"
 
 
 def _article_line(a: SourceArticle, tz: tzinfo, t: Translator) -> str:

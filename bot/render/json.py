@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bot.briefing.model import Briefing, Change, ChangeSummary
+from bot.briefing.model import Briefing, Change, ChangeSummary, Claim
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -35,15 +35,8 @@ def briefing_to_dict(b: Briefing) -> dict[str, object]:
             {
                 "about": d.about,
                 "kind": d.kind,
-                "claims": [
-                    {
-                        "value": c.value,
-                        "source": c.source,
-                        "attributed_to": c.attributed_to,
-                        "sentence": c.sentence,
-                    }
-                    for c in d.claims
-                ],
+                "claims": [_claim_to_dict(c) for c in d.claims],
+                "earlier": [_claim_to_dict(c) for c in d.earlier],
             }
             for d in b.differences
         ],
@@ -51,6 +44,17 @@ def briefing_to_dict(b: Briefing) -> dict[str, object]:
         "spellings": [
             [{"name": s.name, "sources": list(s.sources)} for s in v.spellings] for v in b.spellings
         ],
+    }
+
+
+def _claim_to_dict(c: Claim) -> dict[str, object]:
+    return {
+        "value": c.value,
+        "source": c.source,
+        "attributed_to": c.attributed_to,
+        "sentence": c.sentence,
+        "version": c.version,
+        "at": _iso(c.at),
     }
 
 

@@ -7,18 +7,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
 from bot.briefing.changes import updates_to_brief
-from bot.briefing.claims import distinct_values
+from bot.briefing.figures import FigureLine, ReportedValue, Voice, select_figures
 from bot.briefing.model import (
     Briefing,
     Change,
     ChangeSummary,
     Claim,
-    Difference,
     NameVariants,
     SummarySentence,
 )
 from bot.briefing.numbers import CATEGORIES
 from bot.i18n import N_
+
+# How /sources marks figures that are not the event's own total.
+_SCOPE_NOTE = {"background": "earlier event", "partial": "part of the total"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +37,11 @@ class Summary:
 
 @dataclass(frozen=True, slots=True)
 class Differences:
-    """Figures the sources report, under a title ("Where sources differ", "Only in one source")."""
+    """The chosen figure lines under a title, and how many figures the budget left out."""
 
     title: str
-    items: tuple[Difference, ...]
+    items: tuple[FigureLine, ...]
+    left_out: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +68,14 @@ def briefing_sections(b: Briefing) -> list[Section]:
     sections: list[Section] = [Heading(b)]
     if b.summary:
         sections.append(Summary(b.summary))
-    shared = tuple(d for d in b.differences if d.kind != "single_source")
-    singles = tuple(d for d in b.differences if d.kind == "single_source")
+    figures = select_figures(b.differences)
+    shared = tuple(line for line in figures.lines if line.kind != "single_source")
+    singles = tuple(line for line in figures.lines if line.kind == "single_source")
     if shared:
-        sections.append(Differences(N_("Where sources differ"), shared))
+        left_out = 0 if singles else figures.left_out
+        sections.append(Differences(N_("Where sources differ"), shared, left_out))
     if singles:
-        sections.append(Differences(N_("Only in one source"), singles))
+        sections.append(Differences(N_("Only in one source"), singles, figures.left_out))
     if b.spellings:
         sections.append(Spellings(N_("Names spelled differently"), b.spellings))
     shown, more_updates = updates_to_brief(b.changes)
@@ -149,13 +154,16 @@ def format_time(moment: datetime, tz: tzinfo = UTC) -> str:
     return f"{local.day} {local:%b %H:%M} {local.tzname() or ''}".rstrip()
 
 
+def _mid_sentence(who: str) -> str:
+    # "A source said" reads as "citing a source"; proper names keep their capitals.
+    if who.split(" ", 1)[0] in ("A", "An", "The"):
+        return who[0].lower() + who[1:]
+    return who
+
+
 def attribution(claim: Claim) -> str | None:
     """Return who a claim is attributed to, as it reads mid-sentence ("a source", "Iraq")."""
-    who = claim.attributed_to
-    # "A source said" reads as "citing a source"; proper names keep their capitals.
-    if who and who.split(" ", 1)[0] in ("A", "An", "The"):
-        who = who[0].lower() + who[1:]
-    return who
+    return _mid_sentence(claim.attributed_to) if claim.attributed_to else None
 
 
 def claim_label(claim: Claim) -> str:
@@ -172,7 +180,10 @@ def figure_phrases(claims: Sequence[Claim]) -> list[str]:
             continue  # "two bases", "several countries": context, not a reported figure
         figure = f"no {c.about}" if claim_value(c) == "none" else f"{c.value} {c.about}"
         who = attribution(c)
-        phrases.setdefault((figure.lower(), c.about), figure + (f" (citing {who})" if who else ""))
+        notes = [f"citing {who}"] if who else []
+        notes += [_SCOPE_NOTE[c.scope]] if c.scope in _SCOPE_NOTE else []
+        note = f" ({', '.join(notes)})" if notes else ""
+        phrases.setdefault((figure.lower(), c.about), figure + note)
     return list(phrases.values())
 
 
@@ -183,34 +194,71 @@ def claim_value(claim: Claim) -> str:
     return claim.value
 
 
-def value_groups(d: Difference) -> list[tuple[str, list[str]]]:
-    """Return each distinct figure once, with the sources (and who they cite) behind it."""
-    groups = []
-    for _, claims in distinct_values(d):
-        labels = list(dict.fromkeys(claim_label(c) for c in claims))
-        groups.append((claim_value(claims[0]), labels))
-    return groups
+def more_figures(count: int) -> str:
+    """Return "1 more figure" or "N more figures"."""
+    return f"{count} more figure{'' if count == 1 else 's'}"
 
 
-def about_label(d: Difference) -> str:
-    """Return what a difference is about, capitalised: "Missiles"."""
-    return d.about[:1].upper() + d.about[1:]
+def voice_label(voice: Voice) -> str:
+    """Return "reuters, citing Iraq" or "reuters": each source once, with whom it cites."""
+    citing = [_mid_sentence(who) for who in voice.citing]
+    if not citing:
+        return voice.source
+    return f"{voice.source}, citing {' and '.join(citing)}"
 
 
-def agreement_tally(d: Difference) -> tuple[str, int, int]:
-    """Return the agreed figure, how many sources report it and out of how many."""
-    sources = len({c.source for c in d.claims})
-    value = claim_value(d.claims[0]) if d.claims else ""
-    return value, sources, d.sources_total or sources
+def reported_value(value: ReportedValue) -> str:
+    """Return the figure as written, with "no"/"nobody" shown as "none"."""
+    if value.is_none and value.value.lower() in ("no", "nobody", "zero", "none", "no one"):
+        return "none"
+    return value.value
 
 
-def difference_line(d: Difference) -> str:
+def value_sources(value: ReportedValue) -> str:
+    """Return "AFP, citing the agency; BBC; +2 more sources"."""
+    labels = [voice_label(v) for v in value.voices]
+    if value.more_sources:
+        labels.append(f"+{value.more_sources} more source{'s' if value.more_sources > 1 else ''}")
+    return "; ".join(labels)
+
+
+def earlier_phrase(line: FigureLine) -> str:
+    """Return ", up from 1 → 5 → 11 in earlier reports" (or "down from"), or ""."""
+    if not line.earlier:
+        return ""
+    direction = "up" if line.rising else "down"
+    return f", {direction} from {' → '.join(line.earlier)} in earlier reports"
+
+
+def more_values_phrase(line: FigureLine) -> str:
+    """Return " / +3 more sources" for the figures a line leaves out, or ""."""
+    if not line.more_values:
+        return ""
+    if line.more_sources:
+        return f" / +{line.more_sources} more source{'s' if line.more_sources > 1 else ''}"
+    return f" / +{line.more_values} more figure{'s' if line.more_values > 1 else ''}"
+
+
+def about_label(line: FigureLine) -> str:
+    """Return what a figure line is about, capitalised: "Missiles"."""
+    return line.about[:1].upper() + line.about[1:]
+
+
+def agreement_tally(line: FigureLine) -> tuple[str, int, int] | None:
+    """Return the one agreed figure, how many sources report it and out of how many, or None."""
+    if line.kind != "agreement" or len(line.values) != 1:
+        return None
+    return reported_value(line.values[0]), line.sources, line.sources_total or line.sources
+
+
+def figure_line_text(line: FigureLine) -> str:
     """Return one line such as "Missiles: 15 (Outlet B, citing state TV) / 22 (Outlet C)"."""
-    if d.kind == "agreement":
-        value, sources, total = agreement_tally(d)
-        return f"{about_label(d)}: {value} — {sources} of {total} sources"
-    values = " / ".join(f"{value} ({'; '.join(labels)})" for value, labels in value_groups(d))
-    return f"{about_label(d)}: {values}"
+    tally = agreement_tally(line)
+    if tally:
+        value, sources, total = tally
+        return f"{about_label(line)}: {value} — {sources} of {total} sources{earlier_phrase(line)}"
+    values = " / ".join(f"{reported_value(v)} ({value_sources(v)})" for v in line.values)
+    return f"{about_label(line)}: {values}{more_values_phrase(line)}{earlier_phrase(line)}"
 
 
 def spelling_line(variants: NameVariants) -> str:

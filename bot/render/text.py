@@ -16,9 +16,10 @@ from bot.render.sections import (
     briefing_sections,
     change_summary_lines,
     cosmetic_note,
-    difference_line,
+    figure_line_text,
     format_time,
     meta_line,
+    more_figures,
     more_updates_line,
     spelling_line,
 )
@@ -42,8 +43,14 @@ def _section_lines(section: Section, tz: tzinfo) -> list[str]:
             return [b.headline, "=" * min(WIDTH, max(len(b.headline), 3)), meta_line(b, tz=tz)]
         case Summary(sentences=sentences):
             return [line for s in sentences for line in _wrap(f"{s.text} — {s.source}", "  ")]
-        case Differences(title=title, items=items):
-            return [f"{title}:", *(line for d in items for line in _wrap(difference_line(d), "  "))]
+        case Differences(title=title, items=items, left_out=left_out):
+            lines = [
+                f"{title}:",
+                *(part for d in items for part in _wrap(figure_line_text(d), "  ")),
+            ]
+            if left_out:
+                lines.append(f"  ({more_figures(left_out)} in the sources list)")
+            return lines
         case Spellings(title=title, items=items):
             return [f"{title}:", *(line for v in items for line in _wrap(spelling_line(v), "  "))]
         case Changes(title=title, substantive=substantive, cosmetic=cosmetic, more_updates=more):

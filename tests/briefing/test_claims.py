@@ -281,3 +281,73 @@ def test_a_written_figure_is_read_back_exactly(figure: int) -> None:
         figure,
         figure,
     )
+
+
+# --- real-world phrasings ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "about", "value", "low", "high"),
+    [
+        ("The death toll from the landslide rose to 19 on Monday.", "killed", "19", 19, 19),
+        ("State TV said 80 “American terrorists” were killed.", "killed", "80", 80, 80),
+        ("Dozens have been reported injured.", "injured", "Dozens", 24, 99),
+        ("Three Gazans were killed when the shell hit.", "killed", "Three", 3, 3),
+        (
+            "About 50 people with serious injuries reached the clinic.",
+            "injured",
+            "About 50",
+            50,
+            50,
+        ),
+        ("A powerful 6.1-magnitude earthquake hit the island.", "magnitude", "6.1", 6.1, 6.1),
+        ("A quake of magnitude 5.9 shook the coast.", "magnitude", "5.9", 5.9, 5.9),
+        ("The flood killed some 230, 000 people.", "killed", "some 230, 000", 230_000, 230_000),
+        (
+            "The trial cost more than $2 million.",
+            "money (USD)",
+            "more than $2 million",
+            2e6 + 1,
+            None,
+        ),
+        ("Two officers suffered minor injuries.", "injured", "Two", 2, 2),
+        ("Three people, who had sought shelter there, died.", "killed", "Three", 3, 3),
+    ],
+)
+def test_reads_figures_as_reporters_write_them(
+    sentence: str, about: str, value: str, low: float, high: float | None
+) -> None:
+    claim = only(sentence)
+
+    assert (claim.about, claim.value, claim.low, claim.high) == (about, value, low, high)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "A mother of 12 was killed in the crossfire.",
+        "One woman said the street was calm.",
+        "He was arrested 12 days after the shooting.",
+        "Seven others were at home.",
+        "Police arrested him at 10News studios.",
+        "Jurors were split nine in favour and three against the death sentence.",
+    ],
+)
+def test_skips_numbers_that_are_not_the_events_counts(sentence: str) -> None:
+    assert extract_claims(sentence, source="S") == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker"),
+    [
+        ("Mr Lang, the county commissioner, said 12 people had been killed.", "Mr Lang"),
+        (
+            "Around 50 people were hurt, Dewi Sartika, a nurse at the clinic, told AFP.",
+            "Dewi Sartika",
+        ),
+        ("An activist who spoke to aid workers later said 12 people were hurt.", "An activist"),
+        ("There were no casualties or fatalities confirmed.", None),
+    ],
+)
+def test_finds_speakers_in_appositions_and_relative_clauses(sentence: str, speaker: str) -> None:
+    assert only(sentence).attributed_to == speaker

@@ -5,6 +5,7 @@ start-up scan, the inbox watcher and uploads."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -227,12 +228,17 @@ async def test_a_file_written_slowly_into_the_inbox_is_ingested_once_whole(
     async with bot_factory(Timings(**{**FAST.__dict__, "inbox": True})) as bot:
         (bot.inbox / "Harbour News").mkdir()
         path = bot.inbox / "Harbour News" / "report.txt"
-        with path.open("w", encoding="utf-8") as out:
-            out.write(f"Harbour works report\n\n{BODY}\n")
-            for sentence in sentences:  # a slow copy: a chunk every 0.4 s
-                out.write(sentence + " ")
-                out.flush()
-                await asyncio.sleep(0.4)
+
+        def copy_slowly() -> None:
+            # Another program copying: a chunk every 0.3 s, whatever the bot's loop is doing.
+            with path.open("w", encoding="utf-8") as out:
+                out.write(f"Harbour works report\n\n{BODY}\n")
+                for sentence in sentences:
+                    out.write(sentence + " ")
+                    out.flush()
+                    time.sleep(0.3)
+
+        await asyncio.to_thread(copy_slowly)
         async with asyncio.timeout(20):
             while True:
                 async with bot.services.db.unit_of_work() as uow:

@@ -243,7 +243,7 @@ async def test_a_crashed_worker_is_restarted_and_shown_in_status(
 async def test_a_429_for_one_chat_pauses_only_that_chat(bot_factory: Callable[..., Any]) -> None:
     slow, others = 800, range(801, 860)
     async with bot_factory() as bot:
-        bot.fake.limit_chat(slow, retry_after=5)
+        bot.fake.limit_chat(slow, retry_after=10)
         url = str(bot.services.db.url)
         await _queue(url, range(slow, slow + 1))
         await _queue(url, others)
@@ -254,8 +254,9 @@ async def test_a_429_for_one_chat_pauses_only_that_chat(bot_factory: Callable[..
         others_took = loop.time() - started
         await _delivered(bot.fake, range(slow, slow + 1), within=20)
         slow_took = loop.time() - started
-    assert others_took < 3.0, f"the other chats waited {others_took:.1f}s"
-    assert slow_took >= 5.0  # the limited chat waited what Telegram asked
+    # 59 messages take about 2 s at Telegram's pace; a pause for everyone would take the full 10 s.
+    assert others_took < 7.0, f"the other chats waited {others_took:.1f}s"
+    assert slow_took >= 10.0  # the limited chat waited what Telegram asked
     assert _counts(bot.fake, range(slow, 860)) == (0, 0)
 
 

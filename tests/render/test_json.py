@@ -33,7 +33,10 @@ def test_json_has_the_stable_shape() -> None:
         "source": "Outlet B",
         "attributed_to": "state TV",
         "sentence": "Outlet B reported 15 missiles.",
+        "version": 1,
+        "at": None,
     }
+    assert conflict["earlier"] == []
     change = event["changes"][0]
     assert change["headline_change"] == {
         "old": "Missiles hit air base",

@@ -1,0 +1,130 @@
+"""Tell whether a figure is this event's, an earlier event's (background) or a part of the total.
+
+Background: the sentence places the figure in the past ("the 2004 tsunami that killed 230,000",
+"last year", "in April", "days after a quake that killed one"). Partial: the figure counts a part
+("eight of the jurors", "including two children", "in one village", "in a separate incident").
+Everything else is the event's own figure. Rules chosen on the development half of the claims
+benchmark (benchmarks/bench_claims.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.briefing.model import Scope
+
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b\.?"
+)
+_YEAR = re.compile(r"(?<![\d$£€.,])\b(?:18|19|20)\d\d\b(?![\d,.]\d)(?!\s*-\s*(?:year|month))")
+_PAST = re.compile(
+    r"""\b(?:last\s+(?:year|month|decade|century|time)
+      | (?:years|decades|months|a\s+year|a\s+decade|a\s+century)\s+ago
+      | earlier\s+this\s+(?:year|month)
+      | (?:past|previous|last)\s+(?:\w+\s+)?(?:years|decades)
+      | in\s+(?:history|recent\s+memory)
+      | (?:in|since|early|late|mid|end\s+of)\s+"""
+    + _MONTH
+    + r"""(?!\s*\d)
+    )
+    | ^\W*on\s+"""
+    + _MONTH
+    + r"""\s+\d""",
+    re.VERBOSE | re.IGNORECASE,
+)
+# "days after a powerful quake ... killed one person": what follows is an earlier event.
+_EARLIER_EVENT = re.compile(
+    r"\b(?:hours|days|weeks|months|years)\s+(?:after|before)\s+(?:a|an|the)\b", re.IGNORECASE
+)
+# Cues for a part of the total, before the figure ("including 6 children") ...
+_PART_BEFORE = re.compile(
+    r"(?:\b(?:including|of\s+which|among\s+them|among\s+whom|among\s+the\s+\w+\s+(?:were|was)"
+    r"|of\s+whom|of\s+them)|(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten))\s+of\s+the)\s*$",
+    re.IGNORECASE,
+)
+# ... right after it ("eight of the jurors", "25 of the injured") ...
+_PART_AFTER = re.compile(
+    r"^\s*(?:of\s+(?:the|them|whom|those|its|his|her|their|my|our|your)\b)", re.IGNORECASE
+)
+# ... or anywhere in its clause ("in one village", "in a separate incident", "another school").
+_PART_CLAUSE = re.compile(
+    r"""\b(?:(?:the|his|her|their|one|a|that|this)\s+(?:\w+\s+)?
+        (?:village|district|neighbou?rhood|mosque)s?
+      | in\s+(?:neighbou?ring\s+)?(?-i:[A-Z]\w+\s+){1,3}(?:village|district)
+      | (?:at|in|to)\s+(?:a|one)\s+(?:\w+\s+)?(?:clinic|hospital)
+      | in\s+one\s+\w+
+      | (?:a|one)\s+separate\s+\w+
+      | separately
+      | another\s+(?:\w+\s+)?(?:school|village|town|building|house|home|mosque|church|hospital
+          |attack|incident|strike|bombing|raid|area|camp)
+    )\b""",
+    re.VERBOSE | re.IGNORECASE,
+)
+_CLAUSE_BREAK = re.compile(
+    r";|,\s*(?:but|while|whereas|adding|and|bringing|raising|taking)\b|\s—\s|\s-\s|:"
+)
+
+
+def _clause(sentence: str, start: int, end: int) -> str:
+    """Return the clause of ``sentence`` that holds ``sentence[start:end]``."""
+    clause_start, clause_end = 0, len(sentence)
+    for match in _CLAUSE_BREAK.finditer(sentence):
+        if match.end() <= start:
+            clause_start = match.end()
+        elif match.start() >= end:
+            clause_end = match.start()
+            break
+    return sentence[clause_start:clause_end]
+
+
+def _mentions_past(text: str, year: int | None) -> bool:
+    """Tell whether ``text`` names a past time: a year other than ``year``, "last year", "in April"."""
+    if _PAST.search(text):
+        return True
+    return any(int(match.group()) != year for match in _YEAR.finditer(text))
+
+
+# "two women and a man died": a breakdown of the dead, not a toll of its own
+_BREAKDOWN = re.compile(
+    r"^\w+\s+(?:women|men|children|girls|boys|adults)\s+and\s+(?:a|an|one|\w+)\s+"
+    r"(?:man|woman|child|girl|boy|men|women|children|girls|boys)\b",
+    re.IGNORECASE,
+)
+# "two aftershocks of more than 5.0": a later, smaller quake's magnitude
+_AFTERSHOCK = re.compile(r"\baftershocks?\s+(?:of|measuring|with\s+a\s+magnitude\s+of)\s+$", re.I)
+_BREAKDOWN_AFTER = re.compile(
+    r"\b(?:women|men|children|girls|boys|man|woman|child)\s+and\s+$", re.IGNORECASE
+)
+
+
+def figure_scope(
+    sentence: str, start: int, end: int, phrase_end: int | None = None, *, year: int | None = None
+) -> Scope:
+    """Say whether the figure at ``sentence[start:end]`` is the event's, background or a part.
+
+    Args:
+        sentence: The sentence the figure is in.
+        start: Where the figure starts.
+        end: Where the figure ends.
+        phrase_end: Where what it counts ends ("80 people" ends after "people").
+        year: The year the article was written, when known: a mention of it is not the past.
+    """
+    if _mentions_past(sentence, year):
+        return "background"
+    earlier = _EARLIER_EVENT.search(sentence)
+    if earlier is not None and earlier.end() <= start:
+        return "background"
+    if _PART_BEFORE.search(sentence[max(0, start - 40) : start]):
+        return "partial"
+    if _PART_AFTER.match(sentence[end : end + 20]):
+        return "partial"
+    if _AFTERSHOCK.search(sentence[max(0, start - 40) : start]):
+        return "partial"
+    if _BREAKDOWN.match(sentence[start : start + 60]) or _BREAKDOWN_AFTER.search(
+        sentence[max(0, start - 20) : start]
+    ):
+        return "partial"
+    if _PART_CLAUSE.search(_clause(sentence, start, max(end, phrase_end or end))):
+        return "partial"
+    return "event"
