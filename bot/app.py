@@ -12,7 +12,6 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.config import ConfigError, Settings
@@ -36,7 +35,7 @@ from bot.times import Clock, utcnow
 from bot.webhook import WebhookServer
 from handlers.context import SERVICES
 from handlers.errors import on_error
-from handlers.registry import COMMANDS, telegram_handlers
+from handlers.registry import set_command_menus, telegram_handlers
 from storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)
@@ -106,8 +105,7 @@ def build_runtime(
 
 async def _post_init(app: AnyApp) -> None:
     runtime: Runtime = app.bot_data["runtime"]
-    menu = [BotCommand(c.name, c.description[:256]) for c in COMMANDS if not c.admin]
-    await app.bot.set_my_commands(menu)
+    await set_command_menus(app.bot, runtime.services.settings.admin_ids)
     await runtime.start(app)
 
 
@@ -126,7 +124,11 @@ def build_application(services: Services, *, timings: Timings | None = None) -> 
     timings = timings or Timings()
     # One limiter for everything the bot sends: the outbox worker paces itself with it, and
     # command replies go through it as the Bot's rate limiter (so a 429 is waited out).
-    limiter = RateLimiter(per_second=timings.per_second, chat_interval=timings.chat_interval)
+    limiter = RateLimiter(
+        per_second=timings.per_second,
+        chat_interval=timings.chat_interval,
+        group_interval=timings.group_interval,
+    )
     api = settings.telegram_api_url
     app = (
         ApplicationBuilder()

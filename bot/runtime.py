@@ -40,6 +40,7 @@ class Timings:
     first_run: float = 1.0
     per_second: float = 29.0  # just under Telegram's ~30 messages/s to all chats
     chat_interval: float = 1.0  # Telegram's ~1 message/s to one chat
+    group_interval: float = 3.0  # and ~20 messages a minute to one group or channel
     lease: timedelta = timedelta(minutes=2)
     idle_poll: float = 1.0
     backoff_base: float = 2.0

@@ -1,82 +1,218 @@
-"""Show events: the recent list, one event's summary, sources or changes, and button presses."""
+"""Show events: the recent list in pages, one event's summary, sources or changes, and buttons."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from datetime import tzinfo
+from html import escape
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 
-from bot.render import replies
-from bot.render.html import briefing_html, changes_html, event_line_html, sources_html
-from bot.render.keyboards import events_keyboard, parse_callback
-from handlers.context import Context, argument, services
-from handlers.respond import View, chat_of, echo, reply, send_view
+from bot.briefing.model import Briefing
+from bot.i18n import Translator
+from bot.render import replies as texts
+from bot.render.html import (
+    alert_html,
+    briefing_html,
+    changes_html,
+    event_line_html,
+    sources_html,
+)
+from bot.render.keyboards import (
+    SETTING_BUTTONS,
+    Press,
+    alert_keyboard,
+    event_keyboard,
+    page_keyboard,
+    parse_callback,
+    view_keyboard,
+)
+from bot.services.subscribers import NotSubscribed
+from handlers.context import Context, argument, services, translation
+from handlers.respond import markup as as_markup
+from handlers.subscriptions import change_setting
+
+
+def _echo(value: str, limit: int = 60) -> str:
+    """Quote the user's text in an HTML reply: shortened, with <, > and & escaped."""
+    short = value if len(value) <= limit else value[: limit - 1] + "…"
+    return escape(short, quote=False)
+
+
+async def _reply(update: Update, parts: list[str]) -> None:
+    assert update.effective_message is not None
+    for part in parts:
+        await update.effective_message.reply_html(part, disable_web_page_preview=True)
+
+
+def _chat(update: Update) -> int:
+    assert update.effective_chat is not None
+    return update.effective_chat.id
+
 
 LISTED = "listed_events"  # chat_data key: the event ids of the chat's last /events
-VIEWS: dict[str, View] = {
-    "summary": briefing_html,
-    "sources": sources_html,
-    "changes": changes_html,
-}
 
 
-async def list_events(update: Update, context: Context) -> None:
-    """List recent events with buttons for each."""
-    briefings, zone = await services(context).lookup.recent(chat_of(update), limit=10)
+PER_PAGE = 10
+
+
+async def events_page(
+    update: Update, context: Context, page: int
+) -> tuple[str, InlineKeyboardMarkup | None] | None:
+    """Render one page of /events (None when there is nothing on it); remember the numbers."""
+    t, _ = await translation(update, context)
+    briefings, ids, more, zone = await services(context).lookup.page(
+        _chat(update), page, per_page=PER_PAGE
+    )
     if not briefings:
-        await reply(update, replies.NO_EVENTS)
-        return
-    ids = [b.event_id for b in briefings]
+        return None
     if context.chat_data is not None:
         context.chat_data[LISTED] = ids
-    lines = [event_line_html(b, n, tz=zone) for n, b in enumerate(briefings, 1)]
-    await reply(update, "<b>Recent events</b>\n" + "\n".join(lines), keyboard=events_keyboard(ids))
+    await services(context).subscribers.remember_list(_chat(update), ids)
+    first = page * PER_PAGE + 1
+    lines = [event_line_html(b, n, tz=zone, t=t) for n, b in enumerate(briefings, first)]
+    head = t.gettext("<b>Recent events</b>")
+    if page > 0 or more:
+        head += " · " + t.gettext("page {number}").format(number=page + 1)
+    shown = [b.event_id for b in briefings]
+    markup = as_markup(page_keyboard(shown, first_number=first, page=page, more=more, t=t))
+    return head + "\n" + "\n".join(lines), markup
 
 
-def _not_found(query: str) -> str:
-    if not query:
-        return replies.NO_EVENTS
-    if query.isascii() and query.isdigit():
-        return f"There is no event number {echo(query, 12)}. " + replies.PICK_EVENT
-    return f"No event matches “{echo(query)}”. " + replies.PICK_EVENT
+async def events(update: Update, context: Context) -> None:
+    """List recent events, ten a page, with buttons that open each one in place."""
+    t, _ = await translation(update, context)
+    rendered = await events_page(update, context, 0)
+    if rendered is None:
+        await _reply(update, [texts.no_events(t)])
+        return
+    text, markup = rendered
+    assert update.effective_message is not None
+    await update.effective_message.reply_html(
+        text, reply_markup=markup, disable_web_page_preview=True
+    )
 
 
-def _show(view: str) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
-    render = VIEWS[view]
-
+def _view(
+    render: Callable[..., list[str]],
+) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
     async def handler(update: Update, context: Context) -> None:
+        t, _ = await translation(update, context)
         listed = (context.chat_data or {}).get(LISTED, [])
         found, zone = await services(context).lookup.find(
-            chat_of(update), argument(context), listed=listed
+            _chat(update), argument(context), listed=listed
         )
         if found is None:
-            await reply(update, _not_found(argument(context)))
+            await _reply(update, [_not_found(t, argument(context))])
             return
-        await send_view(context, chat_of(update), found, render, zone)
+        await send_view(context, _chat(update), found, render, zone, t)
 
-    handler.__name__ = f"show_{view}"
-    handler.__doc__ = f"Reply with the {view} of an event."
+    handler.__doc__ = f"Reply with the {render.__name__.removesuffix('_html')} of an event."
     return handler
 
 
-show_summary = _show("summary")
-show_sources = _show("sources")
-show_changes = _show("changes")
+def _not_found(t: Translator, query: str) -> str:
+    if not query:
+        return texts.no_events(t)
+    if query.isascii() and query.isdigit():
+        text = t.gettext("There is no event number {number}.").format(number=_echo(query, 12))
+    else:
+        text = t.gettext("No event matches “{query}”.").format(query=_echo(query))
+    return text + " " + texts.pick_event(t)
+
+
+async def send_view(
+    context: Context,
+    chat_id: int,
+    b: Briefing,
+    render: Callable[..., list[str]],
+    zone: tzinfo,
+    t: Translator,
+) -> None:
+    """Send one view of an event, split into messages; buttons under the last one."""
+    parts = render(b, tz=zone, t=t)
+    for n, part in enumerate(parts, 1):
+        markup = as_markup(event_keyboard(b.event_id, t)) if n == len(parts) else None
+        await context.bot.send_message(
+            chat_id, part, parse_mode="HTML", reply_markup=markup, disable_web_page_preview=True
+        )
+
+
+summary = _view(briefing_html)
+sources = _view(sources_html)
+changes = _view(changes_html)
+
+
+_RENDER = {"summary": briefing_html, "sources": sources_html, "changes": changes_html}
+
+
+async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Show ``text`` in place of the message the button is on."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_text(
+            text, parse_mode="HTML", reply_markup=markup, disable_web_page_preview=True
+        )
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():  # pressing the same view twice
+            raise
+
+
+def _alert_again(b: Briefing, t: Translator) -> str:
+    n = b.source_count
+    reason = t.ngettext("Reported by {count} source", "Reported by {count} sources", n)
+    return reason.format(count=n)
 
 
 async def press_button(update: Update, context: Context) -> None:
-    """Answer a button press with the chosen view of the event."""
+    """Answer a button press by editing its message: a view, Back, or another page."""
     query = update.callback_query
     assert query is not None and update.effective_chat is not None
-    parsed = parse_callback(query.data)
-    if parsed is None:
-        await query.answer("This button is no longer valid.")
+    t, _ = await translation(update, context)
+    press: Press | None = parse_callback(query.data)
+    if press is None:
+        await query.answer(t.gettext("This button is no longer valid."))
         return
-    view, event_id = parsed
-    found, zone = await services(context).lookup.get(update.effective_chat.id, event_id)
+    if press.action == "setting":
+        await change_setting(update, context, SETTING_BUTTONS[press.page])
+        return
+    if press.action in ("follow", "mute"):
+        try:
+            await services(context).subscribers.follow(
+                update.effective_chat.id, press.event_id, press.action
+            )
+        except NotSubscribed:
+            await query.answer(texts.not_subscribed(t))
+            return
+        followed = t.gettext("Following: you will get every update of this event.")
+        muted = t.gettext("Muted: nothing more about this event.")
+        await query.answer(followed if press.action == "follow" else muted)
+        return
+    back_to_list = press.action == "back" and press.origin.startswith("l")
+    if press.action == "page" or back_to_list:
+        page = press.page if press.action == "page" else int(press.origin[1:])
+        rendered = await events_page(update, context, page)
+        await query.answer()
+        if rendered is not None:
+            await _edit(update, *rendered)
+        return
+    chat_id = update.effective_chat.id
+    found, zone = await services(context).lookup.get(chat_id, press.event_id)
     if found is None:
-        await query.answer("That event is gone.")
+        await query.answer(t.gettext("That event is gone."))
         return
     await query.answer()
-    await send_view(context, update.effective_chat.id, found, VIEWS[view], zone)
+    if press.action == "back":
+        text = alert_html(found, _alert_again(found, t), tz=zone, t=t)
+        await _edit(update, text, as_markup(alert_keyboard(found.event_id, t)))
+        return
+    first, *rest = _RENDER[press.action](found, tz=zone, t=t)
+    await _edit(update, first, as_markup(view_keyboard(found.event_id, press.origin, t)))
+    # A view longer than one message goes on below it (editing can fill only one).
+    for part in rest:
+        await context.bot.send_message(
+            chat_id, part, parse_mode="HTML", disable_web_page_preview=True
+        )

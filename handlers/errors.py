@@ -8,7 +8,7 @@ import time
 from telegram import Update
 from telegram.error import TelegramError
 
-from handlers.context import Context, services
+from handlers.context import Context, services, translation
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +24,12 @@ async def on_error(update: object, context: Context) -> None:
     what = f"{type(error).__name__}: {error}"[:300]
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
+            t, _ = await translation(update, context)
             await context.bot.send_message(
-                update.effective_chat.id, "Sorry, something went wrong. The admins were told."
+                update.effective_chat.id,
+                t.gettext("Sorry, something went wrong. The admins were told."),
             )
-        except TelegramError:
+        except Exception:  # the error may be the database itself
             log.warning("could not tell chat %s about the error", update.effective_chat.id)
     state = context.application.bot_data.setdefault("error_dms", {"last": None, "held": 0})
     now = time.monotonic()

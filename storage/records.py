@@ -57,6 +57,7 @@ class FeedRecord:
     next_poll_at: datetime | None
     last_error: str | None
     error_count: int
+    last_success_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,11 @@ class SubscriberRecord:
     active: bool
     created_at: datetime
     active_since: datetime
+    language: str | None = None
+    link_previews: bool = False
+    listed_events: tuple[int, ...] = ()
+    thread_id: int | None = None
+    managed_by: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +88,9 @@ class AlertMark:
     event_id: int
     last_sent_at: datetime | None
     signature: str
+    told: str = ""
+    message_key: str | None = None
+    follow: str = ""  # "follow", "mute" or ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +109,9 @@ class OutboxRecord:
     last_error: str | None
     sent_at: datetime | None
     telegram_message_id: int | None
+    previews: bool = False
+    thread_id: int | None = None
+    target_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

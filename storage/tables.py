@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlmodel import Field, SQLModel
 
 from bot.briefing.model import Article, Document, Version
@@ -50,6 +59,8 @@ class FeedRow(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     error_count: int = 0
     created_at: datetime = Field(sa_column=_dt(nullable=False))
+    # The last poll that answered with a usable feed (or "not modified").
+    last_success_at: datetime | None = Field(default=None, sa_column=_dt())
 
     def to_record(self) -> FeedRecord:
         assert self.id is not None
@@ -64,6 +75,7 @@ class FeedRow(SQLModel, table=True):
             next_poll_at=self.next_poll_at,
             last_error=self.last_error,
             error_count=self.error_count,
+            last_success_at=self.last_success_at,
         )
 
 
@@ -215,6 +227,18 @@ class SubscriberRow(SQLModel, table=True):
     # When the chat last came on (/start after /stop or a block): no alerts about older changes.
     # Nullable only for the migration's sake (see 0002); NULL reads as created_at.
     active_since: datetime | None = Field(default=None, sa_column=_dt())
+    # The chat's language (a catalog code such as "de"); NULL follows Telegram's language_code.
+    language: str | None = Field(default=None, max_length=16)
+    link_previews: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
+    # The event ids of the chat's last numbered list (/events or a digest), as "12,7,3":
+    # "/summary 2" means the second of them.
+    listed_events: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # A forum topic (/here) the chat's alerts and digests go to; NULL: the chat itself.
+    thread_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    # The private chat that manages this channel (/connect): its settings commands act here.
+    managed_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
     def to_record(self) -> SubscriberRecord:
         assert self.id is not None
@@ -230,6 +254,13 @@ class SubscriberRow(SQLModel, table=True):
             active=self.active,
             created_at=self.created_at,
             active_since=self.active_since or self.created_at,
+            language=self.language,
+            link_previews=self.link_previews,
+            listed_events=tuple(
+                int(i) for i in (self.listed_events or "").split(",") if i.isdigit()
+            ),
+            thread_id=self.thread_id,
+            managed_by=self.managed_by,
         )
 
 
@@ -266,9 +297,23 @@ class EventAlertRow(SQLModel, table=True):
     event_id: int = Field(foreign_key="events.id", index=True, ondelete="CASCADE")
     last_sent_at: datetime | None = Field(default=None, sa_column=_dt())
     signature: str = Field(default="", max_length=64)
+    # What the last alert told (sources, headline figures), to say next time what is new.
+    told: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # The outbox key of the chat's alert about the event: later updates reply to it and edit it.
+    message_key: str | None = Field(default=None, max_length=200)
+    # "follow" (every update, no window) or "mute" (nothing more about the event); NULL: neither.
+    follow: str | None = Field(default=None, max_length=10)
 
     def to_record(self) -> AlertMark:
-        return AlertMark(self.subscriber_id, self.event_id, self.last_sent_at, self.signature)
+        return AlertMark(
+            self.subscriber_id,
+            self.event_id,
+            self.last_sent_at,
+            self.signature,
+            self.told or "",
+            self.message_key,
+            self.follow or "",
+        )
 
 
 class OutboxRow(SQLModel, table=True):
@@ -285,6 +330,12 @@ class OutboxRow(SQLModel, table=True):
     parse_mode: str | None = Field(default="HTML", max_length=20)
     reply_markup: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     silent: bool = False
+    previews: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
+    thread_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    # The message this one replies to ("update") or replaces ("edit"), by its outbox key.
+    target_key: str | None = Field(default=None, max_length=200)
     state: str = Field(default="pending", max_length=20)
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_column=_dt(nullable=False))
@@ -310,4 +361,7 @@ class OutboxRow(SQLModel, table=True):
             last_error=self.last_error,
             sent_at=self.sent_at,
             telegram_message_id=self.telegram_message_id,
+            previews=self.previews,
+            thread_id=self.thread_id,
+            target_key=self.target_key,
         )

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("bot", "handlers", "storage")
 
 # Base utilities: any layer may import them; they import only each other (and the version).
-BASE = frozenset({"bot", "bot.config", "bot.times", "bot.logs", "bot.health"})
+BASE = frozenset({"bot", "bot.config", "bot.times", "bot.logs", "bot.health", "bot.i18n"})
 # Lowest first; a module may import its own layer and any layer below, never one above.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("bot.briefing",),

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
 from bot.app import build_services
 from bot.cli.output import (
-    feed_line,
-    feeds_json,
     format_result,
     format_totals,
     status_json,
@@ -106,36 +107,102 @@ async def poll_feeds(settings: Settings, *, once: bool, out: TextIO) -> None:
 
 
 async def add_feed(
-    settings: Settings, url: str, *, name: str | None, interval: int | None, out: TextIO
+    settings: Settings,
+    url: str,
+    *,
+    name: str | None,
+    interval: int | None,
+    force: bool = False,
+    out: TextIO,
 ) -> None:
-    """Validate and add a feed."""
+    """Check a feed once and add it, named by ``name`` or its own title."""
+    from bot.services.feeds import FeedRefused
+
     services = await open_services(settings)
     try:
-        feed, added = await services.feeds.add(url, name=name, interval_seconds=interval)
-    except ValueError as exc:
-        raise CommandError(str(exc)) from None
+        result = await services.feeds.add(url, name=name, force=force, interval=interval)
+    except FeedRefused as exc:
+        raise CommandError(f"cannot add {url}: {exc} (use --force to add it anyway)") from None
     finally:
         await services.close()
-    if not added:
+    feed = result.feed
+    if not result.added:
         print(f"feed {feed.id} is already there: {feed.name} <{feed.url}> (unchanged)", file=out)
         return
     print(f"feed {feed.id}: {feed.name} <{feed.url}>", file=out)
+    if result.problem:
+        print(f"warning: added anyway: {result.problem}", file=out)
+
+
+def _when(moment: datetime | None) -> str:
+    return "never" if moment is None else f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
 async def list_feeds(settings: Settings, *, as_json: bool, out: TextIO) -> None:
-    """Print every feed with its state."""
+    """Print every feed: name, URL, last success, error and article count."""
     services = await open_services(settings)
     try:
         feeds = await services.feeds.list()
     finally:
         await services.close()
     if as_json:
-        print(feeds_json(feeds), file=out)
+        rows = [{**asdict(s.feed), "articles": s.articles} for s in feeds]
+        print(json.dumps(rows, default=str, indent=2), file=out)
         return
     if not feeds:
         print("No feeds yet: add one with `briefbot feeds add URL`.", file=out)
-    for f in feeds:
-        print(feed_line(f), file=out)
+    for status in feeds:
+        f = status.feed
+        print(f"{f.id:>4}  {f.name}  <{f.url}>", file=out)
+        line = f"      last success {_when(f.last_success_at)}, {status.articles} article(s)"
+        if f.last_error:
+            line += f"\n      ERROR ({f.error_count}x): {f.last_error}"
+        print(line, file=out)
+
+
+async def import_feeds(settings: Settings, path: Path, *, out: TextIO) -> int:
+    """Add every feed an OPML file lists; exit code 1 when some were refused."""
+    from bot.services.feeds import FeedRefused
+
+    try:
+        data = await asyncio.to_thread(path.read_bytes)
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror or exc}") from None
+    services = await open_services(settings)
+    try:
+        report = await services.feeds.import_opml(data)
+    except FeedRefused as exc:
+        raise CommandError(f"cannot import {path}: {exc}") from None
+    finally:
+        await services.close()
+    for feed in report.added:
+        print(f"added    {feed.id}: {feed.name} <{feed.url}>", file=out)
+    for feed in report.existing:
+        print(f"existing {feed.id}: {feed.name} <{feed.url}>", file=out)
+    for url, reason in report.refused:
+        print(f"refused  {url}: {reason}", file=out)
+    print(
+        f"{len(report.added)} added, {len(report.existing)} already there, "
+        f"{len(report.refused)} refused",
+        file=out,
+    )
+    return 1 if report.refused else 0
+
+
+async def export_feeds(settings: Settings, path: Path | None, *, out: TextIO) -> None:
+    """Write every feed as OPML to ``path``, or to standard output."""
+    services = await open_services(settings)
+    try:
+        data = await services.feeds.export_opml()
+    finally:
+        await services.close()
+    if path is None:
+        out.write(data.decode("utf-8"))
+        return
+    try:
+        await asyncio.to_thread(path.write_bytes, data)
+    except OSError as exc:
+        raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 async def remove_feed(settings: Settings, feed: str, *, out: TextIO) -> int:
@@ -148,7 +215,7 @@ async def remove_feed(settings: Settings, feed: str, *, out: TextIO) -> int:
     if found is None:
         print(f"no feed {feed!r}; see `briefbot feeds list`", file=out)
         return 1
-    print(f"removed feed {found.id}: {found.url}", file=out)
+    print(f"removed feed {found.id}: {found.name} <{found.url}>", file=out)
     return 0
 
 

@@ -166,24 +166,30 @@ def poll(
 def feeds_add(
     url: Annotated[str, typer.Argument(help="The feed's http(s) URL.")],
     name: Annotated[
-        str | None, typer.Option(help="Source name (default: the feed's host).")
+        str | None, typer.Option(help="Source name (default: the feed's own title).")
     ] = None,
     interval: Annotated[
         int | None, typer.Option(help="Poll interval in seconds for this feed.", min=30)
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Add it even if fetching or parsing it fails now.")
+    ] = False,
 ) -> None:
-    """Add a feed to poll."""
+    """Check a feed once (refusing a 404, a redirect loop or a non-feed) and add it."""
     settings = _settings()
     from bot.cli.actions import add_feed
 
-    _run(lambda: add_feed(settings, url, name=name, interval=interval, out=sys.stdout), settings)
+    _run(
+        lambda: add_feed(settings, url, name=name, interval=interval, force=force, out=sys.stdout),
+        settings,
+    )
 
 
 @feeds_app.command("list")
 def feeds_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """List the feeds with their last poll and last error."""
+    """List the feeds: name, URL, last success, last error and article count."""
     settings = _settings()
     from bot.cli.actions import list_feeds
 
@@ -200,6 +206,31 @@ def feeds_remove(
 
     code = _run(lambda: remove_feed(settings, feed, out=sys.stdout), settings)
     raise typer.Exit(code)
+
+
+@feeds_app.command("import")
+def feeds_import(
+    path: Annotated[Path, typer.Argument(help="An OPML file (e.g. exported from a feed reader).")],
+) -> None:
+    """Add every feed an OPML file lists, with its name."""
+    settings = _settings()
+    from bot.cli.actions import import_feeds
+
+    code = _run(lambda: import_feeds(settings, path, out=sys.stdout), settings)
+    raise typer.Exit(code)
+
+
+@feeds_app.command("export")
+def feeds_export(
+    path: Annotated[
+        Path | None, typer.Argument(help="Write here instead of standard output.")
+    ] = None,
+) -> None:
+    """Write every feed, with its name, as an OPML file."""
+    settings = _settings()
+    from bot.cli.actions import export_feeds
+
+    _run(lambda: export_feeds(settings, path, out=sys.stdout), settings)
 
 
 @app.command()

@@ -5,19 +5,27 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from html import escape
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.briefing.model import Briefing
 from bot.briefing.text import content_stems
 from bot.delivery.schedule import in_quiet_hours
+from bot.delivery.sender import EDIT
 from bot.events.service import EventService
+from bot.i18n import Translator, pick, translator
 from bot.render.html import alert_html
-from bot.render.keyboards import event_keyboard, keyboard_json
+from bot.render.keyboards import alert_keyboard, keyboard_json
+from bot.render.news import headline_figures_changed, told_state, whats_new
 from bot.times import parse_hhmm
 from storage.records import AlertMark, EventRecord, SubscriberRecord
 from storage.unit_of_work import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
+
+# A headline figure that moved is told this soon after the last alert, not a window later.
+HEADLINE_FIGURE_WINDOW = timedelta(minutes=1)
 
 
 def matches(filters: Sequence[str], briefing: Briefing) -> bool:
@@ -44,22 +52,41 @@ def alert_due(
     Never for events last changed before the chat subscribed (or came back after /stop or a
     block: it is not owed what happened while it was away); once when it first qualifies;
     again when its substance changed, but at most once per window (updates inside the window
-    are folded into the next alert, which a later check sends).
+    are folded into the next alert, which a later check sends); a followed event every time,
+    a muted one never again.
     """
     if event.changed_at < subscriber.active_since:
         return False
     if mark is None:
         return True
-    if mark.signature == event.signature:
+    if mark.follow == "mute" or mark.signature == event.signature:
         return False
+    if mark.follow == "follow":
+        return True  # every update, no window
     return mark.last_sent_at is None or now - mark.last_sent_at >= window
 
 
-def alert_reason(event: EventRecord, mark: AlertMark | None) -> str:
-    """Say in a few words why this alert is sent."""
+def alert_reason(event: EventRecord, mark: AlertMark | None, t: Translator, news: str = "") -> str:
+    """Say in a few words, in the chat's language, why this alert is sent (what is new)."""
+    n = event.source_count
+    if mark is not None and news:
+        return t.gettext("Updated: {news}").format(news=news)
     if mark is None:
-        return f"New event reported by {event.source_count} sources"
-    return f"Updated: now {event.source_count} sources, new facts or figures"
+        return t.ngettext(
+            "New event reported by {count} source", "New event reported by {count} sources", n
+        ).format(count=n)
+    return t.ngettext(
+        "Updated: now {count} source, new facts or figures",
+        "Updated: now {count} sources, new facts or figures",
+        n,
+    ).format(count=n)
+
+
+def current_reason(b: Briefing, t: Translator) -> str:
+    """Head the edited alert: how many sources report the event now."""
+    n = b.source_count
+    reason = t.ngettext("Reported by {count} source", "Reported by {count} sources", n)
+    return reason.format(count=n)
 
 
 def quiet_now(subscriber: SubscriberRecord, now: datetime) -> bool:
@@ -136,28 +163,65 @@ class AlertService:
             for s in subscribers
             if alert_due(event, marks.get(s.id), s, now=now, window=self.window)
         ]
-        if not due:
+        # Inside the window only a headline figure (deaths, injured...) that moved goes out.
+        soon = [
+            s
+            for s in subscribers
+            if s not in due
+            and alert_due(event, marks.get(s.id), s, now=now, window=HEADLINE_FIGURE_WINDOW)
+        ]
+        if not due and not soon:
             return 0
         briefing = await self.events.briefing(uow, event.id)
+        due += [s for s in soon if headline_figures_changed(marks[s.id].told, briefing)]
+        told = told_state(briefing)
         queued = 0
         for sub in due:
             if not matches(filters[sub.id], briefing):
                 continue
-            reason = alert_reason(event, marks.get(sub.id))
+            t = translator(pick(sub.language))
+            mark = marks.get(sub.id)
+            news = whats_new(mark.told, briefing, t) if mark is not None else ""
+            reason = alert_reason(event, mark, t, news)
             try:
-                text = alert_html(briefing, reason, tz=ZoneInfo(sub.timezone))
+                zone = ZoneInfo(sub.timezone)
+                text = alert_html(briefing, reason, tz=zone, t=t)
                 silent = quiet_now(sub, now)
             except Exception:  # a bad stored zone or quiet time: this chat only
                 log.exception("cannot alert chat %s about event %s", sub.chat_id, event.id)
                 continue
-            queued += await uow.outbox.enqueue(
-                key=f"alert:{sub.chat_id}:{event.id}:{event.signature}",
-                chat_id=sub.chat_id,
-                kind="alert",
-                text=text,
-                reply_markup=keyboard_json(event_keyboard(event.id)),
-                silent=silent,
+            keyboard = keyboard_json(alert_keyboard(event.id, t))
+            state = f"{sub.chat_id}:{event.id}:{event.signature}"
+            common: dict[str, Any] = {
+                "chat_id": sub.chat_id,
+                "previews": sub.link_previews,
+                "thread_id": sub.thread_id,
+                "now": now,
+            }
+            original = mark.message_key if mark is not None else None
+            if original is None:
+                queued += await uow.outbox.enqueue(
+                    key=f"alert:{state}", kind="alert", text=text, reply_markup=keyboard,
+                    silent=silent, **common,
+                )  # fmt: skip
+            else:
+                # One message per event: a short reply says what is new, and the alert itself
+                # is edited to the event's current state.
+                queued += await uow.outbox.enqueue(
+                    key=f"update:{state}", kind="update", text=f"🔔 <b>{escape(reason)}</b>",
+                    target_key=original, silent=silent, **common,
+                )  # fmt: skip
+                current = alert_html(briefing, current_reason(briefing, t), tz=zone, t=t)
+                await uow.outbox.enqueue(
+                    key=f"edit:{state}", kind=EDIT, text=current, reply_markup=keyboard,
+                    target_key=original, **common,
+                )  # fmt: skip
+            await uow.alerts.record(
+                sub.id,
+                event.id,
+                signature=event.signature,
                 now=now,
+                told=told,
+                message_key=f"alert:{state}" if original is None else None,
             )
-            await uow.alerts.record(sub.id, event.id, signature=event.signature, now=now)
         return queued

@@ -8,12 +8,15 @@ from zoneinfo import ZoneInfo
 
 from bot.briefing.model import Briefing
 from bot.delivery.alerts import matches
-from bot.delivery.schedule import local_day, next_digest_at
+from bot.delivery.schedule import next_digest_at
 from bot.events.service import EventService
+from bot.i18n import format_day, pick, translator
 from bot.render.html import digest_html
+from bot.render.keyboards import keyboard_json, numbered_keyboard
 from bot.times import parse_hhmm
 from storage.db import describe_error, is_transient
 from storage.records import SubscriberRecord
+from storage.repositories.subscribers import join_ids
 from storage.unit_of_work import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -132,16 +135,28 @@ class DigestService:
             briefing = await self._briefing(uow, record.id, cache)
             if briefing is not None and matches(filters, briefing):
                 briefings.append(briefing)
-        briefings = sorted(briefings, key=importance)[: self.max_events]
+        ranked = sorted(briefings, key=importance)
+        briefings = ranked[: self.max_events]
         if briefings:
-            day = local_day(slot, zone)
-            label = f"{day:%A} {day.day} {day:%B %Y}"
-            for part, text in enumerate(digest_html(briefings, day_label=label, tz=zone), 1):
+            language = pick(sub.language)
+            t = translator(language)
+            label = format_day(slot, language, zone)
+            parts = digest_html(
+                briefings, day_label=label, tz=zone, t=t, more=len(ranked) - len(briefings)
+            )
+            # Numbered like a list: "/summary 2" (and button 2) is the digest's second item.
+            ids = [b.event_id for b in briefings]
+            await uow.subscribers.set_fields(sub.chat_id, listed_events=join_ids(ids))
+            for part, text in enumerate(parts, 1):
+                last = part == len(parts)
                 await uow.outbox.enqueue(
                     key=digest_key(sub.chat_id, slot, zone, part),
                     chat_id=sub.chat_id,
                     kind="digest",
                     text=text,
+                    reply_markup=keyboard_json(numbered_keyboard(ids)) if last else None,
+                    previews=sub.link_previews,
+                    thread_id=sub.thread_id,
                     now=now,
                 )
         # From the later of the slot and now: a bot that was down for days sends one digest.

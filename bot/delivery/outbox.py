@@ -185,7 +185,8 @@ class OutboxWorker:
                 msg = lane.messages[0]
                 await self.limiter.acquire(chat_id)
                 lane.sending = True
-                delivery = await self._send(msg)
+                target = await self._target(msg)
+                delivery = await self._send(msg, target=target)
                 if delivery.result is Result.BAD_MARKUP:
                     self.stats.plain_fallbacks += 1
                     log.error(
@@ -195,7 +196,7 @@ class OutboxWorker:
                         delivery.error,
                     )
                     await self.limiter.acquire(chat_id)
-                    delivery = await self._send(msg, plain=True)
+                    delivery = await self._send(msg, plain=True, target=target)
                 if delivery.result is Result.RATE_LIMITED:
                     lane.sending = False
                     self.stats.rate_limited += 1
@@ -210,10 +211,19 @@ class OutboxWorker:
             self._lanes.pop(chat_id, None)
             self._wake.set()
 
-    async def _send(self, msg: OutboxRecord, *, plain: bool = False) -> Delivery:
+    async def _target(self, msg: OutboxRecord) -> int | None:
+        """Return Telegram's id of the message ``msg`` replies to or edits, once it was sent."""
+        if msg.target_key is None:
+            return None
+        async with self.db.unit_of_work() as uow:
+            return await uow.outbox.get_telegram_message_id(msg.target_key)
+
+    async def _send(
+        self, msg: OutboxRecord, *, plain: bool = False, target: int | None = None
+    ) -> Delivery:
         """Send once; an unexpected error is a transient failure, not the end of the lane."""
         try:
-            return await send_message(self.bot, msg, plain=plain)
+            return await send_message(self.bot, msg, plain=plain, target=target)
         except Exception as exc:
             log.exception("sending %s raised", msg.idempotency_key)
             return Delivery(Result.TRANSIENT, error=f"{type(exc).__name__}: {exc}"[:300])

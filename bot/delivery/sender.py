@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -73,22 +73,58 @@ def retry_seconds(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-async def send_message(bot: Bot, msg: OutboxRecord, *, plain: bool = False) -> Delivery:
-    """Send ``msg`` once (as plain text when ``plain``) and classify the outcome."""
+EDIT = "edit"  # an outbox kind: replace the text of the message named by target_key
+# An edit Telegram will not make: the message is as it should be, or cannot be edited any more.
+_EDIT_DONE = ("message is not modified", "message can't be edited", "message to edit not found")
+
+
+async def send_message(
+    bot: Bot, msg: OutboxRecord, *, plain: bool = False, target: int | None = None
+) -> Delivery:
+    """Send ``msg`` once (as plain text when ``plain``) and classify the outcome.
+
+    ``target`` is Telegram's id of the message ``msg.target_key`` names: an edit replaces its
+    text, any other message replies to it.
+    """
     markup = None
     if msg.reply_markup:
         markup = InlineKeyboardMarkup.de_json(json.loads(msg.reply_markup), bot)
     extra: dict[str, Any] = {}
     if isinstance(bot, ExtBot) and bot.rate_limiter is not None:
         extra["rate_limit_args"] = PACED  # the caller already waited for its turn
+    text = plain_text(msg.text) if plain else msg.text
+    parse_mode = None if plain else msg.parse_mode
+    previews = LinkPreviewOptions(is_disabled=not msg.previews)
     try:
+        if msg.kind == EDIT:
+            if target is None:
+                return Delivery(Result.REJECTED, error="the message to edit was never sent")
+            try:
+                await bot.edit_message_text(
+                    text,
+                    chat_id=msg.chat_id,
+                    message_id=target,
+                    parse_mode=parse_mode,
+                    reply_markup=markup,
+                    link_preview_options=previews,
+                    **extra,
+                )
+            except BadRequest as exc:
+                if not any(marker in exc.message.lower() for marker in _EDIT_DONE):
+                    raise
+            return Delivery(Result.SENT, message_id=target)
+        reply = (
+            None if target is None else ReplyParameters(target, allow_sending_without_reply=True)
+        )
         sent = await bot.send_message(
             msg.chat_id,
-            plain_text(msg.text) if plain else msg.text,
-            parse_mode=None if plain else msg.parse_mode,
+            text,
+            parse_mode=parse_mode,
             reply_markup=markup,
             disable_notification=msg.silent,
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            message_thread_id=msg.thread_id,
+            link_preview_options=previews,
+            reply_parameters=reply,
             **extra,
         )
     except RetryAfter as exc:
@@ -112,7 +148,8 @@ async def send_message(bot: Bot, msg: OutboxRecord, *, plain: bool = False) -> D
 
 
 class RateLimiter:
-    """Space sends: at most ``per_second`` overall and one per ``chat_interval`` per chat.
+    """Space sends: at most ``per_second`` overall, one per ``chat_interval`` per private chat
+    and one per ``group_interval`` per group or channel.
 
     A 429 pauses its chat for ``retry_after`` and every other chat for at most a second
     (Telegram limits each chat on its own, and says nothing about which limit it was); 429s
@@ -126,6 +163,7 @@ class RateLimiter:
         *,
         per_second: float = 29.0,
         chat_interval: float = 1.0,
+        group_interval: float = 3.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         flood_window: float = 2.0,
@@ -137,6 +175,8 @@ class RateLimiter:
         self._limited_chats: dict[int | str, float] = {}
         self.interval = self.base_interval
         self.chat_interval = chat_interval
+        # Groups and channels (negative ids): Telegram allows about 20 messages a minute.
+        self.group_interval = max(group_interval, chat_interval)
         self._clock = clock
         self._sleep = sleep
         self._next = 0.0
@@ -160,7 +200,8 @@ class RateLimiter:
             if self._paused_until <= slot:
                 break  # no 429 arrived while we waited
         now = self._clock()
-        self._chat_next[chat_id] = now + self.chat_interval
+        is_group = isinstance(chat_id, int) and chat_id < 0
+        self._chat_next[chat_id] = now + (self.group_interval if is_group else self.chat_interval)
         if len(self._chat_next) > 20_000:
             self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
 

@@ -8,6 +8,7 @@ from html import escape
 
 from bot.briefing.figures import FigureLine, disputed_count
 from bot.briefing.model import Briefing, Change, ChangeSummary, SourceArticle
+from bot.i18n import ENGLISH, Translator
 from bot.render.sections import (
     Changes,
     Differences,
@@ -18,17 +19,14 @@ from bot.render.sections import (
     about_label,
     agreement_tally,
     briefing_sections,
-    cosmetic_note,
     earlier_phrase,
     figure_phrases,
     format_time,
-    meta_line,
     more_figures,
     more_line,
     more_updates_line,
     more_values_phrase,
     moved_line,
-    plural,
     reported_value,
     spelling_line,
     statement_line,
@@ -54,76 +52,102 @@ def link(label: str, location: str) -> str:
 # --- briefings --------------------------------------------------------------------------------
 
 
-def briefing_html(b: Briefing, *, tz: tzinfo = UTC) -> list[str]:
-    """Render the full briefing as one or more messages."""
-    return split_html_sections([_section_html(s, tz) for s in briefing_sections(b)])
+def briefing_html(b: Briefing, *, tz: tzinfo = UTC, t: Translator = ENGLISH) -> list[str]:
+    """Render the full briefing as one or more messages, in the language of ``t``."""
+    return split_html_sections([_section_html(s, tz, t) for s in briefing_sections(b)])
 
 
-def _section_html(section: Section, tz: tzinfo) -> str:
+def meta_html(b: Briefing, tz: tzinfo, t: Translator) -> str:
+    """Return "N sources · first seen … · updated …" in the language of ``t`` (escaped)."""
+    n = b.source_count
+    parts = [t.ngettext("{count} source", "{count} sources", n).format(count=n)]
+    if b.first_seen:
+        parts.append(t.gettext("first seen {time}").format(time=format_time(b.first_seen, tz)))
+    if b.last_updated:
+        parts.append(t.gettext("updated {time}").format(time=format_time(b.last_updated, tz)))
+    return text(" · ".join(parts))
+
+
+def _cosmetic(count: int, t: Translator) -> str:
+    return t.ngettext(
+        "{count} cosmetic edit not shown", "{count} cosmetic edits not shown", count
+    ).format(count=count)
+
+
+def _section_html(section: Section, tz: tzinfo, t: Translator) -> str:
     match section:
         case Heading(briefing=b):
-            return f"<b>{text(b.headline)}</b>\n<i>{text(meta_line(b, tz=tz))}</i>"
+            return f"<b>{text(b.headline)}</b>\n<i>{meta_html(b, tz, t)}</i>"
         case Summary(sentences=sentences):
             return "\n".join(f"{text(s.text)} — <i>{text(s.source)}</i>" for s in sentences)
         case Differences(title=title, items=items, left_out=left_out):
-            lines = [f"<b>{text(title)}</b>", *(f"• {_figure_line(d)}" for d in items)]
+            lines = [
+                f"<b>{text(t.gettext(title))}</b>",
+                *(f"• {_figure_line(d, t)}" for d in items),
+            ]
             if left_out:
                 lines.append(f"<i>{more_figures(left_out)}: /sources</i>")
             return "\n".join(lines)
         case Spellings(title=title, items=items):
-            lines = [f"<b>{text(title)}</b>"]
+            lines = [f"<b>{text(t.gettext(title))}</b>"]
             return "\n".join(lines + [f"• {text(spelling_line(v))}" for v in items])
         case Changes(title=title, substantive=substantive, cosmetic=cosmetic, more_updates=more):
-            lines = [f"<b>{text(title)}</b>", *(_change_brief(c, tz) for c in substantive)]
+            head = f"<b>{text(t.gettext(title))}</b>"
+            lines = [head, *(_change_brief(c, tz, t) for c in substantive)]
             if more:
                 lines.append(f"<i>{text(more_updates_line(more))}</i>")
             if cosmetic:
-                lines.append(f"<i>{cosmetic_note(cosmetic)}.</i>")
+                lines.append(f"<i>{_cosmetic(cosmetic, t)}.</i>")
             return "\n".join(lines)
 
 
-def sources_html(b: Briefing, *, tz: tzinfo = UTC) -> list[str]:
+def sources_html(b: Briefing, *, tz: tzinfo = UTC, t: Translator = ENGLISH) -> list[str]:
     """Render each source: its articles, when first seen, versions and the figures it reports."""
-    sections = [f"<b>Sources for {text(b.headline)}</b>"]
+    sections = [
+        "<b>" + t.gettext("Sources for {headline}").format(headline=text(b.headline)) + "</b>"
+    ]
     for entry in b.sources:
         lines = [f"<b>{text(entry.name)}</b>"]
-        lines += [f"• {_article_line(a, tz)}" for a in entry.articles]
+        lines += [f"• {_article_line(a, tz, t)}" for a in entry.articles]
         if entry.claims:
             figures = "; ".join(text(phrase) for phrase in figure_phrases(entry.claims))
-            lines.append(f"Figures: {figures}")
+            lines.append(t.gettext("Figures: {figures}").format(figures=figures))
         sections.append("\n".join(lines))
     if not b.sources:
-        sections.append("<i>No sources yet.</i>")
+        sections.append("<i>" + t.gettext("No sources yet.") + "</i>")
     return split_html_sections(sections)
 
 
-def changes_html(b: Briefing, *, tz: tzinfo = UTC) -> list[str]:
+def changes_html(b: Briefing, *, tz: tzinfo = UTC, t: Translator = ENGLISH) -> list[str]:
     """Render the version history of the event's articles."""
-    sections = [f"<b>What changed in {text(b.headline)}</b>"]
+    title = t.gettext("What changed in {headline}").format(headline=text(b.headline))
+    sections = [f"<b>{title}</b>"]
     cosmetic = 0
     for change in b.changes:
         if not change.diff.substantive:
             cosmetic += 1
             continue
-        sections.append(_change_full(change, tz))
+        sections.append(_change_full(change, tz, t))
     if cosmetic:
-        sections.append(f"<i>{cosmetic_note(cosmetic)}.</i>")
+        sections.append(f"<i>{_cosmetic(cosmetic, t)}.</i>")
     if not b.changes:
-        sections.append("<i>No article has changed since it was first seen.</i>")
+        nothing = t.gettext("No article has changed since it was first seen.")
+        sections.append(f"<i>{nothing}</i>")
     return split_html_sections(sections)
 
 
-def event_line_html(b: Briefing, index: int, *, tz: tzinfo = UTC) -> str:
+def event_line_html(b: Briefing, index: int, *, tz: tzinfo = UTC, t: Translator = ENGLISH) -> str:
     """Return one line for the /events list."""
     conflicts = disputed_count(b.differences)
-    flag = f" · ⚠️ {conflicts} disputed figure{'s' if conflicts > 1 else ''}" if conflicts else ""
-    return f"{index}. <b>{text(b.headline)}</b>\n    <i>{text(meta_line(b, tz=tz))}</i>{flag}"
+    disputed = t.ngettext("{count} disputed figure", "{count} disputed figures", conflicts)
+    flag = f" · ⚠️ {disputed.format(count=conflicts)}" if conflicts else ""
+    return f"{index}. <b>{text(b.headline)}</b>\n    <i>{meta_html(b, tz, t)}</i>{flag}"
 
 
-def alert_html(b: Briefing, reason: str, *, tz: tzinfo = UTC) -> str:
+def alert_html(b: Briefing, reason: str, *, tz: tzinfo = UTC, t: Translator = ENGLISH) -> str:
     """Return a short alert of at most 1000 characters."""
     head = f"🔔 <b>{_clip(reason, 200)}</b>\n<b>{_clip(b.headline, 300)}</b>\n"
-    meta = f"<i>{_clip(meta_line(b, tz=tz), 120)}</i>"
+    meta = f"<i>{meta_html(b, tz, t)}</i>"
     body = ""
     if b.summary:
         first = b.summary[0]
@@ -133,37 +157,66 @@ def alert_html(b: Briefing, reason: str, *, tz: tzinfo = UTC) -> str:
     return alert if units(alert) <= MAX_ALERT else head + meta
 
 
-def digest_html(bs: Sequence[Briefing], *, day_label: str, tz: tzinfo = UTC) -> list[str]:
-    """Render a daily digest: one section per event with its first summary sentences."""
-    sections = [f"<b>Digest — {text(day_label)}</b>\n<i>{plural(len(bs), 'event')}</i>"]
+def digest_html(
+    bs: Sequence[Briefing],
+    *,
+    day_label: str,
+    tz: tzinfo = UTC,
+    t: Translator = ENGLISH,
+    more: int = 0,
+) -> list[str]:
+    """Render a daily digest: numbered events, their first sentences and a link to each source.
+
+    Numbered as a list the chat can use ("/summary 2"); ``more`` events left out are counted
+    at the end. Each event is one section, so a split never cuts one apart.
+    """
+    count = len(bs) + more
+    title = t.gettext("Digest — {day}").format(day=text(day_label))
+    counted = t.ngettext("{count} event", "{count} events", count).format(count=count)
+    sections = [f"<b>{title}</b>\n<i>{counted}</i>"]
     for index, b in enumerate(bs, 1):
-        lines = [event_line_html(b, index, tz=tz)]
+        lines = [event_line_html(b, index, tz=tz, t=t)]
         lines += [f"{text(s.text)} — <i>{text(s.source)}</i>" for s in b.summary[:2]]
+        links = [
+            link(entry.name, entry.articles[0].location)
+            for entry in b.sources
+            if entry.articles and entry.articles[0].location.startswith(("http://", "https://"))
+        ]
+        read = t.gettext("Read: {links}").format(links=", ".join(links)) if links else ""
+        lines.append(" · ".join(p for p in (read, f"/summary {index}") if p))
         sections.append("\n".join(lines))
+    if more:
+        sections.append(
+            t.ngettext("+{count} more: /events", "+{count} more: /events", more).format(count=more)
+        )
     if not bs:
-        sections.append("<i>Nothing new today.</i>")
+        sections.append("<i>" + t.gettext("Nothing new today.") + "</i>")
     return split_html_sections(sections)
 
 
 # --- pieces ---------------------------------------------------------------------------------
 
 
-def _figure_line(line: FigureLine) -> str:
+def _figure_line(line: FigureLine, t: Translator) -> str:
     about = f"<b>{text(about_label(line))}</b>"
     tally = agreement_tally(line)
     if tally:
         value, sources, total = tally
-        return f"{about}: {text(value)} — {sources} of {total} sources{text(earlier_phrase(line))}"
+        counted = t.ngettext("{count} of {total} source", "{count} of {total} sources", total)
+        counted = counted.format(count=sources, total=total)
+        return f"{about}: {text(value)} — {counted}{text(earlier_phrase(line))}"
     values = " / ".join(
         f"{text(reported_value(v))} (<i>{text(value_sources(v))}</i>)" for v in line.values
     )
     return f"{about}: {values}{text(more_values_phrase(line))}{text(earlier_phrase(line))}"
 
 
-def _article_line(a: SourceArticle, tz: tzinfo) -> str:
-    details = [plural(a.versions, "version")]
+def _article_line(a: SourceArticle, tz: tzinfo, t: Translator) -> str:
+    details = [
+        t.ngettext("{count} version", "{count} versions", a.versions).format(count=a.versions)
+    ]
     if a.first_seen:
-        details.insert(0, f"first seen {format_time(a.first_seen, tz)}")
+        details.insert(0, t.gettext("first seen {time}").format(time=format_time(a.first_seen, tz)))
     where = "" if a.location.startswith(("http://", "https://")) else f" ({text(a.location)})"
     return f"{link(a.title, a.location)}{where} — {', '.join(details)}"
 
@@ -176,25 +229,31 @@ def _change_heading(change: Change, tz: tzinfo) -> str:
     )
 
 
-def _change_brief(change: Change, tz: tzinfo) -> str:
+def _change_brief(change: Change, tz: tzinfo, t: Translator) -> str:
     lines = [f"• {_change_heading(change, tz)}"]
-    lines += [f"  {line}" for line in _summary_lines(change.diff.summary)]
+    lines += [f"  {line}" for line in _summary_lines(change.diff.summary, t)]
     return "\n".join(lines)
 
 
-def _change_full(change: Change, tz: tzinfo) -> str:
-    return "\n".join([_change_heading(change, tz), *_summary_lines(change.diff.summary)])
+def _change_full(change: Change, tz: tzinfo, t: Translator) -> str:
+    return "\n".join([_change_heading(change, tz), *_summary_lines(change.diff.summary, t)])
 
 
-def _summary_lines(summary: ChangeSummary) -> list[str]:
+def _summary_lines(summary: ChangeSummary, t: Translator) -> list[str]:
     """Return the lines of an update's summary as Telegram HTML."""
-    lines = [f"Correction: <i>{text(c)}</i>" for c in summary.corrections]
+    lines = [
+        t.gettext("Correction: {text}").format(text=f"<i>{text(c)}</i>")
+        for c in summary.corrections
+    ]
     if summary.headline:
         old, new = summary.headline.old, summary.headline.new
-        lines.append(f"Headline: <s>{text(old)}</s> → {text(new)}")
+        lines.append(
+            t.gettext("Headline: {old} → {new}").format(old=f"<s>{text(old)}</s>", new=text(new))
+        )
     for figure in summary.figures:
         who = f" ({text(figure.attributed_to)})" if figure.attributed_to else ""
-        lines.append(f"Revised: {text(figure.old)} → <b>{text(figure.new)}</b>{who}")
+        revised = f"{text(figure.old)} → <b>{text(figure.new)}</b>{who}"
+        lines.append(t.gettext("Revised: {change}").format(change=revised))
     if summary.speakers or summary.quotes:
         statement = statement_line(summary)
         lines.append(text(statement[:1].upper() + statement[1:]))

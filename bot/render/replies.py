@@ -1,27 +1,17 @@
-"""The bot's chat replies in Telegram HTML: fixed texts, help, settings, feeds, stats (pure)."""
+"""The bot's chat replies in Telegram HTML, in the chat's language (pure).
+
+Every text is English in the code, marked for the catalogs (bot/locales) and looked up through
+the Translator passed in.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from html import escape
 from typing import Protocol
 
-from bot.render.sections import polled_state
-from bot.render.split import split_html_sections
-
-WELCOME = (
-    "<b>Welcome to briefbot.</b>\n"
-    "I group news articles into events and brief you on them: an attributed summary, "
-    "where sources disagree on figures, and what changed between versions.\n"
-    "You will get a short alert when an event is confirmed by several sources or changes, "
-    "and one digest a day."
-)
-NOT_SUBSCRIBED = "You are not subscribed. Send /start first."
-NO_EVENTS = "No events yet. Try again once some articles have arrived."
-PICK_EVENT = "Send /events for the list, then e.g. /summary 2."
-POINTER = "I only understand commands. Send /help to see them."
-ADMIN_ONLY = "Sorry, only the bot's admins can do that."
+from bot.i18n import NAMES, Translator, format_when
 
 # Structural types, so that presentation stays below storage and the services it describes.
 
@@ -37,6 +27,8 @@ class ChatSettingsView(Protocol):
     def quiet_start(self) -> str | None: ...
     @property
     def quiet_end(self) -> str | None: ...
+    @property
+    def link_previews(self) -> bool: ...
 
 
 class FeedView(Protocol):
@@ -71,72 +63,97 @@ class CountsView(Protocol):
     def subscribers(self) -> int: ...
 
 
-def help_html(user: Sequence[tuple[str, str]], admin: Sequence[tuple[str, str]] = ()) -> str:
-    """Return the /help text: (command, description) pairs, the admin ones when given."""
-    lines = ["<b>Commands</b>"] + [f"/{c} — {escape(d)}" for c, d in user]
+def welcome(t: Translator) -> str:
+    return t.gettext(
+        "<b>Welcome to briefbot.</b>\n"
+        "I group news articles into events and brief you on them: an attributed summary, "
+        "where sources disagree on figures, and what changed between versions.\n"
+        "You will get a short alert when an event is confirmed by several sources or changes, "
+        "and one digest a day."
+    )
+
+
+def welcome_group(t: Translator) -> str:
+    return t.gettext(
+        "<b>Welcome to briefbot.</b>\n"
+        "I group news articles into events and brief this group on them: an attributed summary, "
+        "where sources disagree on figures, and what changed between versions.\n"
+        "The group gets a short alert when an event is confirmed by several sources or changes, "
+        "and one digest a day. Only the group's admins can change the settings."
+    )
+
+
+def not_subscribed(t: Translator) -> str:
+    return t.gettext("You are not subscribed. Send /start first.")
+
+
+def no_events(t: Translator) -> str:
+    return t.gettext("No events yet. Try again once some articles have arrived.")
+
+
+def pick_event(t: Translator) -> str:
+    return t.gettext("Send /events for the list, then e.g. /summary 2.")
+
+
+def pointer(t: Translator) -> str:
+    return t.gettext("I only understand commands. Send /help to see them.")
+
+
+def unknown_command(t: Translator, command: str) -> str:
+    return t.gettext("Unknown command {command} — see /help").format(command=escape(command))
+
+
+def admin_only(t: Translator) -> str:
+    return t.gettext("Sorry, only the bot's admins can do that.")
+
+
+def help_html(
+    t: Translator, user: Sequence[tuple[str, str]], admin: Sequence[tuple[str, str]] = ()
+) -> str:
+    """Return the /help text: (command, translated description) pairs, the admin ones if given."""
+    lines = [t.gettext("<b>Commands</b>")] + [f"/{c} — {escape(d)}" for c, d in user]
     if admin:
-        lines += ["", "<b>Admin</b>"] + [f"/{c} — {escape(d)}" for c, d in admin]
-        lines.append("Send an article file (.txt .md .html .json) to ingest it.")
+        lines += ["", t.gettext("<b>Admin</b>")] + [f"/{c} — {escape(d)}" for c, d in admin]
+        lines.append(
+            t.gettext(
+                "Send an article file (.txt .md .html .json) to ingest it, "
+                "or an .opml file to import its feeds."
+            )
+        )
     return "\n".join(lines)
 
 
-def settings_html(subscriber: ChatSettingsView, filters: Sequence[str]) -> str:
+def settings_html(
+    t: Translator, sub: ChatSettingsView, filters: Sequence[str], *, lang: str
+) -> str:
     """Describe a chat's settings."""
     if "" in filters:
-        topics = "all events"
+        topics = t.gettext("all events")
     elif filters:
-        topics = "events matching " + ", ".join(f"“{escape(f)}”" for f in filters)
+        quoted = ", ".join(f"“{escape(f)}”" for f in filters)
+        topics = t.gettext("events matching {filters}").format(filters=quoted)
     else:
-        topics = "nothing (send /subscribe)"
-    digest = f"daily at {subscriber.digest_time}" if subscriber.digest_time else "off"
-    quiet = f"{subscriber.quiet_start}–{subscriber.quiet_end}" if subscriber.quiet_start else "off"
-    return (
-        "<b>Your settings</b>\n"
-        f"Alerts and digest: {topics}\n"
-        f"Digest: {digest}\n"
-        f"Time zone: {escape(subscriber.timezone)}\n"
-        f"Quiet hours: {quiet}"
+        topics = t.gettext("nothing (send /subscribe)")
+    digest = (
+        t.gettext("daily at {time}").format(time=sub.digest_time)
+        if sub.digest_time
+        else t.gettext("off")
+    )
+    quiet = f"{sub.quiet_start}–{sub.quiet_end}" if sub.quiet_start else t.gettext("off")
+    previews = t.gettext("on") if sub.link_previews else t.gettext("off")
+    return "\n".join(
+        [
+            t.gettext("<b>Your settings</b>"),
+            t.gettext("Alerts and digest: {topics}").format(topics=topics),
+            t.gettext("Digest: {digest}").format(digest=digest),
+            t.gettext("Time zone: {zone}").format(zone=escape(sub.timezone)),
+            t.gettext("Quiet hours: {quiet}").format(quiet=quiet),
+            t.gettext("Language: {language}").format(language=NAMES[lang]),
+            t.gettext("Link previews: {previews}").format(previews=previews),
+        ]
     )
 
 
-def feed_html(feed: FeedView) -> str:
-    """Return "3: Name &lt;url&gt;"."""
-    return f"{feed.id}: {escape(feed.name)} &lt;{escape(feed.url)}&gt;"
-
-
-def feeds_html(feeds: Sequence[FeedView]) -> list[str]:
-    """List feeds with their state and errors, as many messages as it takes."""
-    sections = [f"<b>Feeds</b> ({len(feeds)})"]
-    for f in feeds:
-        line = f"{f.id}. {escape(f.name)} — {polled_state(f.last_polled_at, stamp='%d %b %H:%M')}"
-        if f.last_error:
-            line += f"\n    ⚠️ {f.error_count}× {escape(f.last_error[:200])}"
-        sections.append(line)
-    # Many feeds take several messages; cutting the text would break a tag or an entity.
-    return split_html_sections(sections)
-
-
-def stats_html(counts: CountsView, outbox: dict[str, int]) -> str:
-    """Show counts of what is stored and queued."""
-    c = counts
-    queued = ", ".join(f"{n} {state}" for state, n in sorted(outbox.items())) or "empty"
-    return (
-        "<b>Stats</b>\n"
-        f"Feeds: {c.feeds} ({c.failing_feeds} failing)\n"
-        f"Sources: {c.sources}\nArticles: {c.articles} ({c.versions} versions)\n"
-        f"Events: {c.events}\nSubscribers: {c.subscribers}\nOutbox: {queued}"
-    )
-
-
-def ingested_html(
-    filename: str, outcome: str, *, event_id: int | None, reason: str | None, rejected: bool
-) -> str:
-    """Say what happened to an uploaded file."""
-    line = f"{escape(filename)}: {outcome}"
-    if event_id is not None:
-        line += f" (event {event_id})"
-    if reason:
-        line += f" — {escape(reason)}"
-    if rejected:
-        line += "\nSend .txt, .md, .html or .json article files."
-    return line
+def when(moment: datetime | None, lang: str, zone: tzinfo = UTC) -> str:
+    """Format a stored time for the reader, in their zone and language ("—" for never)."""
+    return "—" if moment is None else format_when(moment, lang, zone, style="short")

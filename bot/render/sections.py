@@ -17,6 +17,7 @@ from bot.briefing.model import (
     SummarySentence,
 )
 from bot.briefing.numbers import CATEGORIES
+from bot.i18n import N_
 
 # How /sources marks figures that are not the event's own total.
 _SCOPE_NOTE = {"background": "earlier event", "partial": "part of the total"}
@@ -72,15 +73,15 @@ def briefing_sections(b: Briefing) -> list[Section]:
     singles = tuple(line for line in figures.lines if line.kind == "single_source")
     if shared:
         left_out = 0 if singles else figures.left_out
-        sections.append(Differences("Where sources differ", shared, left_out))
+        sections.append(Differences(N_("Where sources differ"), shared, left_out))
     if singles:
-        sections.append(Differences("Only in one source", singles, figures.left_out))
+        sections.append(Differences(N_("Only in one source"), singles, figures.left_out))
     if b.spellings:
-        sections.append(Spellings("Names spelled differently", b.spellings))
+        sections.append(Spellings(N_("Names spelled differently"), b.spellings))
     shown, more_updates = updates_to_brief(b.changes)
     cosmetic = sum(not c.diff.substantive for c in b.changes)
     if shown or cosmetic:
-        sections.append(Changes("What changed", tuple(shown), cosmetic, more_updates))
+        sections.append(Changes(N_("What changed"), tuple(shown), cosmetic, more_updates))
     return sections
 
 

@@ -40,6 +40,22 @@ class LookupService:
         async with self.db.unit_of_work() as uow:
             return await self._latest(uow, limit), await self._zone(uow, chat_id)
 
+    async def page(
+        self, chat_id: int, page: int, *, per_page: int = 10
+    ) -> tuple[list[Briefing], list[int], bool, tzinfo]:
+        """Return one page of recent events, the ids of every event up to it, whether more follow.
+
+        Pages reach back MAX_NUMBER events at most (numbers beyond it mean nothing).
+        """
+        end = min((page + 1) * per_page, MAX_NUMBER)
+        async with self.db.unit_of_work() as uow:
+            records = await uow.events.list_recent_events(limit=end + 1)
+            shown = records[page * per_page : end]
+            briefings = [await self.events.briefing(uow, r.id) for r in shown]
+            ids = [r.id for r in records[:end]]
+            more = len(records) > end and end < MAX_NUMBER
+            return briefings, ids, more, await self._zone(uow, chat_id)
+
     async def get(self, chat_id: int, event_id: int) -> tuple[Briefing | None, tzinfo]:
         """Return an event's briefing (None when unknown) and the chat's zone."""
         async with self.db.unit_of_work() as uow:
@@ -52,10 +68,16 @@ class LookupService:
     async def find(
         self, chat_id: int, query: str, *, listed: Sequence[int] = ()
     ) -> tuple[Briefing | None, tzinfo]:
-        """Return the event numbered ``query`` in ``listed``, matching its words, or the latest."""
+        """Return the event numbered ``query`` in the chat's last list, matching its words, or the latest.
+
+        The last list is the one stored for the chat (its last /events or digest), else ``listed``.
+        """
         query = query.strip()
         async with self.db.unit_of_work() as uow:
             zone = await self._zone(uow, chat_id)
+            sub = await uow.subscribers.get_subscriber(chat_id)
+            if sub is not None and sub.listed_events:
+                listed = sub.listed_events
             # isascii: "²".isdigit() is true but int() refuses it.
             if query.isascii() and query.isdigit():
                 number = int(query) if len(query) <= 6 else 0
@@ -80,6 +102,12 @@ class LookupService:
                 return await self.events.briefing(uow, event_id), zone
             except LookupError:
                 return None, zone
+
+    async def headline(self, event_id: int) -> str | None:
+        """Return an event's headline, or None when there is no such event."""
+        async with self.db.unit_of_work() as uow:
+            record = await uow.events.get_event(event_id)
+            return None if record is None else record.headline
 
 
 # A search uses this many words at most, each this long: every word is a clause of the query,

@@ -23,9 +23,19 @@ class EventAlertRepository:
         return {r.subscriber_id: r.to_record() for r in (await self._session.exec(query)).all()}
 
     async def record(
-        self, subscriber_id: int, event_id: int, *, signature: str, now: datetime | None
+        self,
+        subscriber_id: int,
+        event_id: int,
+        *,
+        signature: str,
+        now: datetime | None,
+        told: str = "",
+        message_key: str | None = None,
     ) -> None:
-        """Remember that the chat was alerted about the event in this state."""
+        """Remember that the chat was alerted about the event in this state.
+
+        ``message_key`` names the chat's alert message about it; None keeps the one recorded.
+        """
         query = select(EventAlertRow).where(
             EventAlertRow.subscriber_id == subscriber_id, EventAlertRow.event_id == event_id
         )
@@ -36,17 +46,43 @@ class EventAlertRepository:
                 event_id=event_id,
                 last_sent_at=now,
                 signature=signature,
+                told=told or None,
+                message_key=message_key,
             )
             if await insert_if_absent(self._session, mark, unique=["subscriber_id", "event_id"]):
                 return
             row = (await self._session.exec(query)).one()
-        row.last_sent_at, row.signature = now, signature
+        row.last_sent_at, row.signature, row.told = now, signature, told or None
+        if message_key is not None:
+            row.message_key = message_key
+        self._session.add(row)
+        await self._session.flush()
+
+    async def set_follow(self, subscriber_id: int, event_id: int, follow: str) -> None:
+        """Follow ("follow") or mute ("mute") an event for a chat, told about it or not yet."""
+        query = select(EventAlertRow).where(
+            EventAlertRow.subscriber_id == subscriber_id, EventAlertRow.event_id == event_id
+        )
+        row = (await self._session.exec(query)).first()
+        if row is None:
+            mark = EventAlertRow(subscriber_id=subscriber_id, event_id=event_id, follow=follow)
+            if await insert_if_absent(self._session, mark, unique=["subscriber_id", "event_id"]):
+                return
+            row = (await self._session.exec(query)).one()
+        row.follow = follow
         self._session.add(row)
         await self._session.flush()
 
     async def put_mark(self, subscriber_id: int, event_id: int, mark: AlertMark) -> None:
         """Set what a chat knows of an event to another mark's state (a revision regrouped it)."""
-        await self.record(subscriber_id, event_id, signature=mark.signature, now=mark.last_sent_at)
+        await self.record(
+            subscriber_id,
+            event_id,
+            signature=mark.signature,
+            now=mark.last_sent_at,
+            told=mark.told,
+            message_key=mark.message_key,
+        )
 
     async def delete_marks(self, event_id: int) -> None:
         """Forget every chat's mark on an event (it was merged into another)."""

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.records import FeedRecord
 from storage.repositories.insert import insert_if_absent
-from storage.tables import FeedRow
+from storage.tables import ArticleRow, FeedRow, SourceRow
 
 
 class FeedRepository:
@@ -55,6 +55,20 @@ class FeedRepository:
         row = await self._by_url(url_or_id)
         return None if row is None else row.to_record()
 
+    async def find_feed_by_name(self, name: str) -> FeedRecord | None:
+        """Return the feed whose source name is ``name``, or None."""
+        row = (await self._session.exec(select(FeedRow).where(FeedRow.name == name))).first()
+        return None if row is None else row.to_record()
+
+    async def count_articles_by_source(self) -> dict[str, int]:
+        """Return how many articles each source name holds (a feed's articles are its source's)."""
+        query = (
+            select(SourceRow.name, func.count(col(ArticleRow.id)))
+            .join(ArticleRow, col(ArticleRow.source_id) == col(SourceRow.id))
+            .group_by(col(SourceRow.name))
+        )
+        return {name: int(n) for name, n in (await self._session.exec(query)).all()}
+
     async def remove(self, feed_id: int) -> bool:
         """Delete a feed; False when there was none with this id."""
         row = await self._session.get(FeedRow, feed_id)
@@ -90,6 +104,7 @@ class FeedRepository:
         row.last_polled_at = now
         row.next_poll_at = next_poll_at
         if error is None:
+            row.last_success_at = now
             row.last_error = None
             row.error_count = 0
             row.etag = etag

@@ -29,6 +29,9 @@ class OutboxRepository:
         parse_mode: str | None = "HTML",
         reply_markup: str | None = None,
         silent: bool = False,
+        previews: bool = False,
+        thread_id: int | None = None,
+        target_key: str | None = None,
     ) -> bool:
         """Queue a message unless one with the same key exists; True when it was queued."""
         message = OutboxRow(
@@ -39,6 +42,9 @@ class OutboxRepository:
             parse_mode=parse_mode,
             reply_markup=reply_markup,
             silent=silent,
+            previews=previews,
+            thread_id=thread_id,
+            target_key=target_key,
             state=PENDING,
             attempts=0,
             next_attempt_at=now,
@@ -158,6 +164,11 @@ class OutboxRepository:
             )
         )
         return int(result.rowcount)
+
+    async def get_telegram_message_id(self, key: str) -> int | None:
+        """Return Telegram's id of the sent message with this outbox key, or None."""
+        query = select(OutboxRow.telegram_message_id).where(OutboxRow.idempotency_key == key)
+        return (await self._session.exec(query)).first()
 
     async def get_next_due(self) -> datetime | None:
         """Return when the next undelivered message is due."""

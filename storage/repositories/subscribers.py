@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +13,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.records import SubscriberRecord
 from storage.repositories.insert import insert_if_absent
 from storage.tables import SubscriberRow, SubscriptionRow
+
+
+def join_ids(event_ids: Sequence[int]) -> str:
+    """Write a numbered list of event ids the way subscribers.listed_events holds it."""
+    return ",".join(str(i) for i in event_ids)
 
 
 class SubscriberRepository:
@@ -46,11 +51,22 @@ class SubscriberRepository:
             row = await self._row(chat_id)
             assert row is not None, f"subscriber {chat_id} neither found nor created"
         if not row.active:
+            # Coming back keeps the chat's settings: a digest it had switched off stays off.
             row.active, row.active_since = True, now
-            row.digest_time = row.digest_time or digest_time
             self._session.add(row)
             await self._session.flush()
         return row.to_record()
+
+    async def get_managed_by(self, manager_chat_id: int) -> SubscriberRecord | None:
+        """Return the active channel a private chat manages (the latest connected), or None."""
+        query = (
+            select(SubscriberRow)
+            .where(SubscriberRow.managed_by == manager_chat_id)
+            .where(col(SubscriberRow.active).is_(True))
+            .order_by(col(SubscriberRow.id).desc())
+        )
+        row = (await self._session.exec(query)).first()
+        return None if row is None else row.to_record()
 
     async def set_fields(self, chat_id: int, **fields: Any) -> SubscriberRecord | None:
         """Set the given columns of the chat's subscriber; None when there is no such chat."""

@@ -44,8 +44,11 @@ def test_feeds_add_list_poll_remove(server: FakeFeedServer) -> None:
     good = server.feed("/feed.xml", rss([item]))
     bad = server.route("/gone.xml", lambda _r: Reply(404, b"gone"))
     assert invoke("feeds", "add", good, "--name", "Pass Report")[0] == 0
-    code, out = invoke("feeds", "add", bad)
-    assert code == 0 and "127.0.0.1" in out
+    refused = CliRunner().invoke(app, ["feeds", "add", bad])
+    assert refused.exit_code == 1 and "HTTP 404 Not Found" in refused.stderr
+    assert "--force" in refused.stderr
+    code, out = invoke("feeds", "add", bad, "--force")
+    assert code == 0 and "127.0.0.1" in out and "added anyway: HTTP 404" in out
 
     code, out = invoke("poll", "--once")
     assert code == 0, out
@@ -53,14 +56,40 @@ def test_feeds_add_list_poll_remove(server: FakeFeedServer) -> None:
     assert "feed 2" in out and "error — HTTP 404 Not Found" in out
 
     code, out = invoke("feeds", "list")
-    assert "Pass Report" in out and "ERROR (1x): HTTP 404 Not Found" in out
+    assert "Pass Report" in out and good in out and "ERROR (1x): HTTP 404 Not Found" in out
+    assert "1 article(s)" in out and "last success never" in out
     code, out = invoke("status")
     assert "failing feed 2" in out
 
-    assert invoke("feeds", "remove", "2") == (0, f"removed feed 2: {bad}\n")
+    assert invoke("feeds", "remove", "2") == (0, f"removed feed 2: 127.0.0.1 <{bad}>\n")
     assert invoke("feeds", "remove", "2")[0] == 1
     code, out = invoke("feeds", "list")
     assert "gone.xml" not in out
+
+
+def test_feeds_named_by_title_and_an_opml_round_trip(
+    server: FakeFeedServer, tmp_path: Path
+) -> None:
+    first = server.feed("/one.xml", rss([], title="Gamma Wire"))
+    second = server.feed("/two.xml", rss([], title="Gamma Wire"))
+    assert invoke("feeds", "add", first)[1] == f"feed 1: Gamma Wire <{first}>\n"
+    assert invoke("feeds", "add", second)[1] == f"feed 2: Gamma Wire (127.0.0.1) <{second}>\n"
+    exported = tmp_path / "feeds.opml"
+    assert invoke("feeds", "export", str(exported))[0] == 0
+    code, out = invoke("feeds", "export")
+    assert code == 0 and out == exported.read_text("utf-8")
+    assert invoke("feeds", "remove", "1")[0] == 0 and invoke("feeds", "remove", "2")[0] == 0
+    code, out = invoke("feeds", "import", str(exported))
+    assert code == 0, out
+    assert out.strip().splitlines()[-1] == "2 added, 0 already there, 0 refused"
+    code, out = invoke("feeds", "list")
+    assert f"Gamma Wire  <{first}>" in out and f"Gamma Wire (127.0.0.1)  <{second}>" in out
+    code, out = invoke("feeds", "import", str(exported))
+    assert out.strip().splitlines()[-1] == "0 added, 2 already there, 0 refused"
+    junk = tmp_path / "junk.opml"
+    junk.write_text("not a list", "utf-8")
+    result = CliRunner().invoke(app, ["feeds", "import", str(junk)])
+    assert result.exit_code == 1 and "not an OPML subscription list" in result.stderr
 
 
 def test_feeds_add_refuses_bad_urls(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +18,7 @@ from bot.ingest.files import read_paths
 from bot.runtime import Runtime, Timings
 from bot.services.container import Services
 from tests.fakes.clock import OffsetClock
+from tests.fakes.feeds import FakeFeedServer, running_server
 from tests.fakes.telegram import TOKEN, FakeTelegram
 from tests.shared import SAMPLES
 
@@ -59,17 +60,25 @@ class Bot:
     async def settle(self, within: float = 15.0) -> None:
         """Queue the alerts due now, then wait until the worker has sent what is due by then.
 
-        Messages due later than ``within`` from now (queued for the future) are left alone.
+        Messages due later than ``within`` from now (queued for the future) are left alone. The
+        check runs again once the outbox is idle, until it queues nothing: the runtime's own
+        alert job may have been checking the same events at the same moment.
         """
-        await self.runtime.check_alerts()
         horizon = self.clock() + timedelta(seconds=within)
         async with asyncio.timeout(within):
+            queued = await self.runtime.check_alerts()
             while True:
                 async with self.services.db.unit_of_work() as uow:
                     sending = (await uow.outbox.count_by_state()).get("sending", 0)
                     due = await uow.outbox.get_next_due()  # of pending ones, when none is sending
                 if not sending and (due is None or due > horizon):
-                    return
+                    if queued == 0:
+                        await asyncio.sleep(0.05)
+                        queued = await self.runtime.check_alerts()
+                        if queued == 0:
+                            return
+                    queued = 0
+                    continue
                 await asyncio.sleep(0.02)
 
 
@@ -112,3 +121,10 @@ def bot_factory(fake: FakeTelegram, tmp_path: Path) -> Callable[..., Any]:
             await services.close()
 
     return start
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FakeFeedServer]:
+    """Serve feeds over HTTP on loopback (the bot needs BRIEFBOT_ALLOW_PRIVATE_FEEDS for it)."""
+    with running_server() as srv:
+        yield srv

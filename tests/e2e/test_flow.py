@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.e2e.conftest import ADMIN
+from tests.fakes.feeds import FakeFeedServer, rss
 from tests.fakes.telegram import html_error
 
 FIXTURES = Path(__file__).resolve().parents[1] / "briefing" / "fixtures"
@@ -50,10 +51,10 @@ async def test_start_inbox_alert_summary_sources(bot_factory: Any) -> None:
         text = "\n".join(sources)
         assert "Northgate Wire" in text
 
-        before = len(bot.fake.to(CHAT))
-        await bot.fake.press(CHAT, buttons[2]["callback_data"])
-        await bot.fake.wait_for(lambda: len(bot.fake.to(CHAT)) > before)
+        await bot.fake.press(CHAT, buttons[2]["callback_data"], message_id=alerts[0].message_id)
+        await bot.fake.wait_for(lambda: bool(bot.fake.edits))
         assert "answerCallbackQuery" in bot.fake.methods()
+        assert bot.fake.edits[0].message_id == alerts[0].message_id
 
         # A new version with new figures changes the event in substance. Inside the alert
         # window it is folded: no alert until the window has passed, then exactly one.
@@ -103,9 +104,12 @@ async def test_events_list_and_bad_arguments(bot_factory: Any) -> None:
         assert "not subscribed" in reply
 
 
-async def test_admin_commands_refused_to_others_and_documents_ingested(bot_factory: Any) -> None:
+async def test_admin_commands_refused_to_others_and_documents_ingested(
+    bot_factory: Any, feed_server: FakeFeedServer
+) -> None:
     data = (FIXTURES / "strike_outlet_a.txt").read_bytes()
-    async with bot_factory() as bot:
+    url = feed_server.feed("/rss.xml", rss([], title="Example Wire"))
+    async with bot_factory(allow_private_feeds=True) as bot:
         for command in ("/addfeed https://example.org/rss", "/removefeed 1", "/feeds", "/stats"):
             (reply,) = await bot.say(CHAT, command)
             assert "only the bot's admins" in reply
@@ -119,12 +123,12 @@ async def test_admin_commands_refused_to_others_and_documents_ingested(bot_facto
 
         (reply,) = await bot.say(ADMIN, "/help")
         assert "/addfeed" in reply
-        (reply,) = await bot.say(ADMIN, "/addfeed https://example.org/rss.xml")
+        (reply,) = await bot.say(ADMIN, f"/addfeed {url}")
         assert "Feed 1" in reply and "polled within a minute" in reply
-        (reply,) = await bot.say(ADMIN, "/addfeed https://example.org/rss.xml")
+        (reply,) = await bot.say(ADMIN, f"/addfeed {url}")
         assert "Feed 1" in reply and "already there" in reply
         (reply,) = await bot.say(ADMIN, "/feeds")
-        assert "example.org" in reply
+        assert "Example Wire" in reply and url in reply
         (reply,) = await bot.say(ADMIN, "/addfeed not-a-url")
         assert "Cannot add" in reply
 
@@ -138,6 +142,7 @@ async def test_admin_commands_refused_to_others_and_documents_ingested(bot_facto
         await bot.fake.document(ADMIN, "strike.txt", data)
         await bot.fake.wait_for(lambda: len(bot.fake.to(ADMIN)) > before)
         assert "new article" in bot.fake.to(ADMIN)[-1].text
+        assert "(event 1: <b>" in bot.fake.to(ADMIN)[-1].text  # names the event's headline
         assert "getFile" in bot.fake.methods()
         (reply,) = await bot.say(ADMIN, "/stats")
         assert "Articles: 1" in reply

@@ -30,6 +30,8 @@ _JSON_KEYS = {
     "timeout",
     "limit",
     "commands",
+    "scope",
+    "reply_parameters",
     "disable_notification",
     "link_preview_options",
     "allowed_updates",
@@ -83,6 +85,22 @@ class Sent:
 
 
 @dataclass(frozen=True)
+class Edit:
+    chat_id: int
+    message_id: int
+    text: str
+    reply_markup: Any
+
+
+@dataclass(frozen=True)
+class SentDocument:
+    chat_id: int
+    filename: str
+    data: bytes
+    caption: str | None
+
+
+@dataclass(frozen=True)
 class Refused:
     """A sendMessage the fake answered with an error."""
 
@@ -132,6 +150,16 @@ class FakeTelegram:
         self._connections: set[asyncio.StreamWriter] = set()
         self.refused: list[Refused] = []
         self.webhook: dict[str, Any] | None = None  # the last setWebhook parameters
+        self.documents: list[SentDocument] = []
+        self.edits: list[Edit] = []
+        # Telegram's language_code of each user (none unless a test sets one).
+        self.languages: dict[int, str] = {}
+        # Chats that are supergroups (others are private), and members' status in them.
+        self.groups: set[int] = set()
+        self.members: dict[tuple[int, int], str] = {}
+        # Channels by @username (getChat), and the forum topic each chat's messages are sent in.
+        self.channels: dict[str, int] = {}
+        self.topics: dict[int, int] = {}
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -234,12 +262,16 @@ class FakeTelegram:
         message.update(text=text, chat={"id": chat_id, "type": "channel", "title": "News"})
         return await self.push({"channel_post": message})
 
-    async def press(self, chat_id: int, data: str, *, user_id: int | None = None) -> int:
-        """Queue a callback query, as when a user presses an inline button."""
+    async def press(
+        self, chat_id: int, data: str, *, user_id: int | None = None, message_id: int | None = None
+    ) -> int:
+        """Queue a callback query, as when a user presses an inline button (on ``message_id``)."""
         user = user_id or chat_id
         message = self._message(chat_id, user)
         message["from"] = {"id": 1, "is_bot": True, "first_name": "briefbot"}
         message["text"] = "alert"
+        if message_id is not None:
+            message["message_id"] = message_id
         query = {
             "id": f"cq{next(self._message_ids)}",
             "from": {"id": user, "is_bot": False, "first_name": "Reader"},
@@ -263,12 +295,21 @@ class FakeTelegram:
                 await self._changed.wait_for(predicate)
 
     def _message(self, chat_id: int, user_id: int | None) -> dict[str, Any]:
-        return {
+        user = {"id": user_id or chat_id, "is_bot": False, "first_name": "Reader"}
+        if (language := self.languages.get(user_id or chat_id)) is not None:
+            user["language_code"] = language
+        chat: dict[str, Any] = {"id": chat_id, "type": "private"}
+        if chat_id in self.groups:
+            chat = {"id": chat_id, "type": "supergroup", "title": "Newsroom", "is_forum": True}
+        message = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private"},
-            "from": {"id": user_id or chat_id, "is_bot": False, "first_name": "Reader"},
+            "chat": chat,
+            "from": user,
         }
+        if chat_id in self.topics:
+            message.update(message_thread_id=self.topics[chat_id], is_topic_message=True)
+        return message
 
     # --- HTTP ------------------------------------------------------------------------------
 
@@ -370,9 +411,65 @@ class FakeTelegram:
             return _ok(ready())
 
     async def _api_editMessageText(self, params: dict[str, Any]) -> tuple[int, bytes, str]:
-        return _ok(
-            self._message_json(int(params["chat_id"]), str(params["text"]), next(self._message_ids))
+        chat_id, message_id, text = (
+            int(params["chat_id"]),
+            int(params["message_id"]),
+            str(params["text"]),
         )
+        if units(text) > 4096:
+            return _error(400, "Bad Request: MESSAGE_TOO_LONG")
+        if params.get("parse_mode") == "HTML" and (problem := html_error(text)):
+            return _error(400, f"Bad Request: can't parse entities: {problem}")
+        self.edits.append(Edit(chat_id, message_id, text, params.get("reply_markup")))
+        return _ok(self._message_json(chat_id, text, message_id))
+
+    async def _api_getChat(self, params: dict[str, Any]) -> tuple[int, bytes, str]:
+        ref = str(params["chat_id"])
+        chat_id = self.channels.get(ref.lstrip("@")) if ref.startswith("@") else int(ref)
+        if chat_id is None:
+            return _error(400, "Bad Request: chat not found")
+        gifts = dict.fromkeys(
+            (
+                "unlimited_gifts",
+                "limited_gifts",
+                "unique_gifts",
+                "premium_subscription",
+                "gifts_from_channels",
+            ),
+            False,
+        )
+        return _ok(
+            {"id": chat_id, "type": "channel", "title": f"Channel {ref}", "accent_color_id": 0,
+             "max_reaction_count": 11, "accepted_gift_types": gifts}
+        )  # fmt: skip
+
+    async def _api_getChatMember(self, params: dict[str, Any]) -> tuple[int, bytes, str]:
+        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+        status = self.members.get((chat_id, user_id), "member")
+        user = {"id": user_id, "is_bot": False, "first_name": "Reader"}
+        member: dict[str, Any] = {"status": status, "user": user}
+        if status == "administrator":
+            member.update(can_be_edited=False, is_anonymous=False, can_manage_chat=True,
+                          can_delete_messages=True, can_manage_video_chats=True,
+                          can_restrict_members=True, can_promote_members=False,
+                          can_change_info=True, can_invite_users=True, can_post_stories=False,
+                          can_edit_stories=False, can_delete_stories=False,
+                          can_post_messages=True)  # fmt: skip
+        elif status == "creator":
+            member["is_anonymous"] = False
+        return _ok(member)
+
+    async def _api_sendDocument(self, params: dict[str, Any]) -> tuple[int, bytes, str]:
+        chat_id = int(params["chat_id"])
+        data = params.get("document", "")
+        self.documents.append(
+            SentDocument(chat_id, str(params.get("document.filename", "")),
+                         data.encode("utf-8") if isinstance(data, str) else bytes(data),
+                         params.get("caption"))
+        )  # fmt: skip
+        message = self._message_json(chat_id, "", next(self._message_ids))
+        message["document"] = {"file_id": "sent", "file_unique_id": "usent"}
+        return _ok(message)
 
     async def _api_sendMessage(self, params: dict[str, Any]) -> tuple[int, bytes, str]:
         chat_id = int(params["chat_id"])
@@ -458,6 +555,9 @@ def _params(content_type: str, body: bytes) -> dict[str, Any]:
                 continue
             name = head.split(b'name="', 1)[1].split(b'"', 1)[0].decode()
             out[name] = value.removesuffix(b"\r\n").decode("utf-8", "replace")
+            if b'filename="' in head:
+                filename = head.split(b'filename="', 1)[1].split(b'"', 1)[0]
+                out[f"{name}.filename"] = filename.decode("utf-8", "replace")
         return _decode(out)
     return _decode(dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True)))
 
