@@ -1,7 +1,7 @@
 """event_aliases: ids of events merged away by a revision, pointing at the event that absorbed them
 
 Revision ID: 0007
-Revises: 0006_f14_chat_prefs
+Revises: 0006
 Create Date: 2026-12-01 22:30:00
 
 A new table only, so no existing table is copied (see 0002 for why that matters on SQLite).
@@ -15,7 +15,7 @@ from alembic import op
 import storage.types
 
 revision: str = "0007"
-down_revision: str | None = "0006_f14_chat_prefs"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """feeds.last_success_at; subscribers: language, link_previews, listed_events, thread_id,
 managed_by; outbox: previews, thread_id; event_alerts: told, message_key, follow; outbox: target_key
 
-Revision ID: 0006_f14_chat_prefs
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-01 20:50:00
 
@@ -16,7 +16,7 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0006_f14_chat_prefs"
+revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
