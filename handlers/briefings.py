@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from datetime import tzinfo
-from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -31,26 +30,9 @@ from bot.render.keyboards import (
 )
 from bot.services.subscribers import NotSubscribed
 from handlers.context import Context, argument, services, translation
+from handlers.respond import chat_of, echo, reply
 from handlers.respond import markup as as_markup
 from handlers.subscriptions import change_setting
-
-
-def _echo(value: str, limit: int = 60) -> str:
-    """Quote the user's text in an HTML reply: shortened, with <, > and & escaped."""
-    short = value if len(value) <= limit else value[: limit - 1] + "…"
-    return escape(short, quote=False)
-
-
-async def _reply(update: Update, parts: list[str]) -> None:
-    assert update.effective_message is not None
-    for part in parts:
-        await update.effective_message.reply_html(part, disable_web_page_preview=True)
-
-
-def _chat(update: Update) -> int:
-    assert update.effective_chat is not None
-    return update.effective_chat.id
-
 
 LISTED = "listed_events"  # chat_data key: the event ids of the chat's last /events
 
@@ -64,13 +46,13 @@ async def events_page(
     """Render one page of /events (None when there is nothing on it); remember the numbers."""
     t, _ = await translation(update, context)
     briefings, ids, more, zone = await services(context).lookup.page(
-        _chat(update), page, per_page=PER_PAGE
+        chat_of(update), page, per_page=PER_PAGE
     )
     if not briefings:
         return None
     if context.chat_data is not None:
         context.chat_data[LISTED] = ids
-    await services(context).subscribers.remember_list(_chat(update), ids)
+    await services(context).subscribers.remember_list(chat_of(update), ids)
     first = page * PER_PAGE + 1
     lines = [event_line_html(b, n, tz=zone, t=t) for n, b in enumerate(briefings, first)]
     head = t.gettext("<b>Recent events</b>")
@@ -86,7 +68,7 @@ async def events(update: Update, context: Context) -> None:
     t, _ = await translation(update, context)
     rendered = await events_page(update, context, 0)
     if rendered is None:
-        await _reply(update, [texts.no_events(t)])
+        await reply(update, texts.no_events(t))
         return
     text, markup = rendered
     assert update.effective_message is not None
@@ -102,12 +84,12 @@ def _view(
         t, _ = await translation(update, context)
         listed = (context.chat_data or {}).get(LISTED, [])
         found, zone = await services(context).lookup.find(
-            _chat(update), argument(context), listed=listed
+            chat_of(update), argument(context), listed=listed
         )
         if found is None:
-            await _reply(update, [_not_found(t, argument(context))])
+            await reply(update, _not_found(t, argument(context)))
             return
-        await send_view(context, _chat(update), found, render, zone, t)
+        await send_view(context, chat_of(update), found, render, zone, t)
 
     handler.__doc__ = f"Reply with the {render.__name__.removesuffix('_html')} of an event."
     return handler
@@ -117,9 +99,9 @@ def _not_found(t: Translator, query: str) -> str:
     if not query:
         return texts.no_events(t)
     if query.isascii() and query.isdigit():
-        text = t.gettext("There is no event number {number}.").format(number=_echo(query, 12))
+        text = t.gettext("There is no event number {number}.").format(number=echo(query, 12))
     else:
-        text = t.gettext("No event matches “{query}”.").format(query=_echo(query))
+        text = t.gettext("No event matches “{query}”.").format(query=echo(query))
     return text + " " + texts.pick_event(t)
 
 

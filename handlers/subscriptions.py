@@ -20,27 +20,11 @@ from bot.services.subscribers import ChatSettings, NotSubscribed
 from bot.times import UnknownZone, parse_hhmm
 from handlers.context import Context, argument, remember_language, services, translation
 from handlers.groups import group_admins_only, is_group, is_group_admin
+from handlers.respond import chat_of, echo, reply
 from handlers.respond import markup as as_markup
 
 MAX_KEYWORDS = 100
 MAX_SETTING = 64  # longer than any HH:MM, HH:MM-HH:MM or IANA zone name
-
-
-def _echo(value: str, limit: int = 60) -> str:
-    """Quote the user's text in an HTML reply: shortened, with <, > and & escaped."""
-    short = value if len(value) <= limit else value[: limit - 1] + "…"
-    return escape(short, quote=False)
-
-
-async def _reply(update: Update, parts: list[str]) -> None:
-    assert update.effective_message is not None
-    for part in parts:
-        await update.effective_message.reply_html(part, disable_web_page_preview=True)
-
-
-def _chat(update: Update) -> int:
-    assert update.effective_chat is not None
-    return update.effective_chat.id
 
 
 async def _target(update: Update, context: Context) -> int:
@@ -60,9 +44,9 @@ async def _change_settings(
     try:
         chat = await change
     except NotSubscribed:
-        await _reply(update, [texts.not_subscribed(t)])
+        await reply(update, texts.not_subscribed(t))
         return
-    await _reply(update, [texts.settings_html(t, chat.subscriber, chat.filters, lang=language)])
+    await reply(update, texts.settings_html(t, chat.subscriber, chat.filters, lang=language))
 
 
 @group_admins_only
@@ -70,13 +54,13 @@ async def start(update: Update, context: Context) -> None:
     """Subscribe the chat (keeping its settings if it had stopped) and show its settings."""
     user = update.effective_user
     from_telegram = pick(user.language_code if user else None)
-    chat = await services(context).subscribers.start(_chat(update), language=from_telegram)
+    chat = await services(context).subscribers.start(chat_of(update), language=from_telegram)
     language = pick(chat.subscriber.language)
     remember_language(context, language)
     t = translator(language)
     hello = texts.welcome_group(t) if is_group(update) else texts.welcome(t)
     settings = texts.settings_html(t, chat.subscriber, chat.filters, lang=language)
-    await _reply(update, [hello + "\n\n" + settings + "\n\n" + t.gettext("See /help.")])
+    await reply(update, hello + "\n\n" + settings + "\n\n" + t.gettext("See /help."))
 
 
 @group_admins_only
@@ -84,10 +68,10 @@ async def stop(update: Update, context: Context) -> None:
     """Stop everything for this chat."""
     t, _ = await translation(update, context)
     stopped = await services(context).subscribers.stop(await _target(update, context))
-    reply = t.gettext(
+    answer = t.gettext(
         "Stopped: no more alerts or digests. Your settings are kept; send /start to come back."
     )
-    await _reply(update, [reply if stopped else t.gettext("You were not subscribed.")])
+    await reply(update, answer if stopped else t.gettext("You were not subscribed."))
 
 
 def _too_long(t: Translator) -> str:
@@ -100,7 +84,7 @@ async def subscribe(update: Update, context: Context) -> None:
     t, language = await translation(update, context)
     keywords = argument(context).lower()
     if len(keywords) > MAX_KEYWORDS:
-        await _reply(update, [_too_long(t)])
+        await reply(update, _too_long(t))
         return
     try:
         added, chat = await services(context).subscribers.subscribe(
@@ -111,12 +95,12 @@ async def subscribe(update: Update, context: Context) -> None:
             "“{keywords}” has no word to match on (words like “the” or “of” are ignored); "
             "use names or topics, e.g. /subscribe strike"
         )
-        await _reply(update, [text.format(keywords=_echo(keywords))])
+        await reply(update, text.format(keywords=echo(keywords)))
         return
     head = t.gettext("Subscribed.") if added else t.gettext("You already had that.")
-    await _reply(
+    await reply(
         update,
-        [head + "\n\n" + texts.settings_html(t, chat.subscriber, chat.filters, lang=language)],
+        *[head + "\n\n" + texts.settings_html(t, chat.subscriber, chat.filters, lang=language)],
     )
 
 
@@ -129,23 +113,23 @@ async def unsubscribe(update: Update, context: Context) -> None:
         await stop(update, context)
         return
     if len(keywords) > MAX_KEYWORDS:
-        await _reply(update, [_too_long(t)])
+        await reply(update, _too_long(t))
         return
     try:
         removed, chat = await services(context).subscribers.unsubscribe(
             await _target(update, context), keywords
         )
     except NotSubscribed:
-        await _reply(update, [texts.not_subscribed(t)])
+        await reply(update, texts.not_subscribed(t))
         return
     head = (
         t.gettext("Removed.")
         if removed
-        else t.gettext("You had no filter “{keywords}”.").format(keywords=_echo(keywords))
+        else t.gettext("You had no filter “{keywords}”.").format(keywords=echo(keywords))
     )
-    await _reply(
+    await reply(
         update,
-        [head + "\n\n" + texts.settings_html(t, chat.subscriber, chat.filters, lang=language)],
+        *[head + "\n\n" + texts.settings_html(t, chat.subscriber, chat.filters, lang=language)],
     )
 
 
@@ -155,8 +139,8 @@ async def digest(update: Update, context: Context) -> None:
     t, _ = await translation(update, context)
     value = argument(context)
     if not value or len(value) > MAX_SETTING:
-        await _reply(
-            update, [t.gettext("Usage: /digest HH:MM (e.g. /digest 07:30) or /digest off")]
+        await reply(
+            update, *[t.gettext("Usage: /digest HH:MM (e.g. /digest 07:30) or /digest off")]
         )
         return
     at: time | None = None
@@ -168,7 +152,7 @@ async def digest(update: Update, context: Context) -> None:
                 "'{value}' is not a time of day; use HH:MM on a 24-hour clock, e.g. 07:30. "
                 "Or /digest off."
             )
-            await _reply(update, [text.format(value=_echo(value))])
+            await reply(update, text.format(value=echo(value)))
             return
     subscribers = services(context).subscribers
     await _change_settings(
@@ -182,8 +166,8 @@ async def timezone(update: Update, context: Context) -> None:
     t, _ = await translation(update, context)
     value = argument(context)
     if not value or len(value) > MAX_SETTING:
-        await _reply(
-            update, [t.gettext("Usage: /timezone Area/City, e.g. /timezone Europe/Berlin")]
+        await reply(
+            update, *[t.gettext("Usage: /timezone Area/City, e.g. /timezone Europe/Berlin")]
         )
         return
     subscribers = services(context).subscribers
@@ -194,11 +178,11 @@ async def timezone(update: Update, context: Context) -> None:
     except UnknownZone as exc:
         text = t.gettext(
             "'{value}' is not an IANA time zone; use a name like Europe/Berlin or UTC."
-        ).format(value=_echo(value))
+        ).format(value=echo(value))
         if exc.suggestions:
             names = ", ".join(f"/timezone {escape(s)}" for s in exc.suggestions)
             text += " " + t.gettext("Did you mean {names}?").format(names=names)
-        await _reply(update, [text])
+        await reply(update, text)
 
 
 @group_admins_only
@@ -208,7 +192,7 @@ async def quiet(update: Update, context: Context) -> None:
     value = argument(context)
     if not value or len(value) > MAX_SETTING:
         usage = t.gettext("Usage: /quiet HH:MM-HH:MM (e.g. /quiet 22:00-07:00) or /quiet off")
-        await _reply(update, [usage])
+        await reply(update, usage)
         return
     hours: tuple[time, time] | None = None
     if value.lower() != "off":
@@ -218,7 +202,7 @@ async def quiet(update: Update, context: Context) -> None:
             text = t.gettext(
                 "'{value}' is not a range of two different times; use HH:MM-HH:MM, e.g. 22:00-07:00"
             )
-            await _reply(update, [text.format(value=_echo(value))])
+            await reply(update, text.format(value=echo(value)))
             return
     subscribers = services(context).subscribers
     await _change_settings(
@@ -235,20 +219,20 @@ async def language(update: Update, context: Context) -> None:
     if chosen is None:
         choices = ", ".join(f"/language {code} ({NAMES[code]})" for code in SUPPORTED)
         head = t.gettext("Language: {language}").format(language=NAMES[current])
-        await _reply(
-            update, [head + "\n" + t.gettext("Choose one: {choices}").format(choices=choices)]
+        await reply(
+            update, *[head + "\n" + t.gettext("Choose one: {choices}").format(choices=choices)]
         )
         return
     subscribers = services(context).subscribers
     try:
         chat = await subscribers.set_language(await _target(update, context), chosen)
     except NotSubscribed:
-        await _reply(update, [texts.not_subscribed(t)])
+        await reply(update, texts.not_subscribed(t))
         return
-    if chat.subscriber.chat_id == _chat(update):
+    if chat.subscriber.chat_id == chat_of(update):
         remember_language(context, chosen)
     t = translator(chosen)
-    await _reply(update, [texts.settings_html(t, chat.subscriber, chat.filters, lang=chosen)])
+    await reply(update, texts.settings_html(t, chat.subscriber, chat.filters, lang=chosen))
 
 
 @group_admins_only
@@ -257,7 +241,7 @@ async def previews(update: Update, context: Context) -> None:
     t, _ = await translation(update, context)
     value = argument(context).lower()
     if value not in ("on", "off"):
-        await _reply(update, [t.gettext("Usage: /previews on or /previews off")])
+        await reply(update, t.gettext("Usage: /previews on or /previews off"))
         return
     subscribers = services(context).subscribers
     await _change_settings(
@@ -270,7 +254,7 @@ async def settings(update: Update, context: Context) -> None:
     t, language = await translation(update, context)
     chat = await services(context).subscribers.current(await _target(update, context))
     if chat is None:
-        await _reply(update, [texts.not_subscribed(t)])
+        await reply(update, texts.not_subscribed(t))
         return
     assert update.effective_message is not None
     await update.effective_message.reply_html(
@@ -310,7 +294,7 @@ async def change_setting(update: Update, context: Context, setting: str) -> None
     if setting == "language":
         language = SUPPORTED[(SUPPORTED.index(pick(sub.language)) + 1) % len(SUPPORTED)]
         chat = await subscribers.set_language(target, language)
-        if target == _chat(update):
+        if target == chat_of(update):
             remember_language(context, language)
         t = translator(language)
     elif setting == "previews":
@@ -341,18 +325,18 @@ async def here(update: Update, context: Context) -> None:
     assert message is not None
     thread = message.message_thread_id if message.is_topic_message else None
     try:
-        chat = await services(context).subscribers.set_thread(_chat(update), thread)
+        chat = await services(context).subscribers.set_thread(chat_of(update), thread)
     except NotSubscribed:
-        await _reply(update, [texts.not_subscribed(t)])
+        await reply(update, texts.not_subscribed(t))
         return
     head = (
         t.gettext("Alerts and digests now go to this topic.")
         if thread is not None
         else t.gettext("Alerts and digests now go to the chat itself, not a topic.")
     )
-    await _reply(
+    await reply(
         update,
-        [head + "\n\n" + texts.settings_html(t, chat.subscriber, chat.filters, lang=language)],
+        *[head + "\n\n" + texts.settings_html(t, chat.subscriber, chat.filters, lang=language)],
     )
 
 
@@ -365,10 +349,10 @@ async def connect(update: Update, context: Context) -> None:
     user = update.effective_user
     name = argument(context)
     if is_group(update) or user is None:
-        await _reply(update, [t.gettext("Send /connect @channel in a private chat with me.")])
+        await reply(update, t.gettext("Send /connect @channel in a private chat with me."))
         return
     if not name or " " in name or len(name) > MAX_SETTING:
-        await _reply(update, [t.gettext("Usage: /connect @channel")])
+        await reply(update, t.gettext("Usage: /connect @channel"))
         return
     ref: int | str = int(name) if name.lstrip("-").isdigit() else "@" + name.lstrip("@")
     try:
@@ -377,44 +361,44 @@ async def connect(update: Update, context: Context) -> None:
         them = await context.bot.get_chat_member(channel.id, user.id)
     except TelegramError as exc:
         text = t.gettext("I cannot reach {channel}: {reason}").format(
-            channel=_echo(name), reason=escape(exc.message)
+            channel=echo(name), reason=escape(exc.message)
         )
-        await _reply(update, [text])
+        await reply(update, text)
         return
     if channel.type != ChatType.CHANNEL:
-        await _reply(update, [t.gettext("{channel} is not a channel.").format(channel=_echo(name))])
+        await reply(update, t.gettext("{channel} is not a channel.").format(channel=echo(name)))
         return
     if me.status not in _CHANNEL_ADMINS or not getattr(me, "can_post_messages", False):
         text = t.gettext("Make me an admin of {channel} who may post messages, then try again.")
-        await _reply(update, [text.format(channel=_echo(name))])
+        await reply(update, text.format(channel=echo(name)))
         return
     if them.status not in _CHANNEL_ADMINS:
-        text = t.gettext("Only an admin of {channel} can connect it.").format(channel=_echo(name))
-        await _reply(update, [text])
+        text = t.gettext("Only an admin of {channel} can connect it.").format(channel=echo(name))
+        await reply(update, text)
         return
     chat = await services(context).subscribers.connect(
-        channel.id, manager_chat_id=_chat(update), language=language
+        channel.id, manager_chat_id=chat_of(update), language=language
     )
     head = t.gettext(
         "Connected {channel}: it gets alerts and a daily digest. Settings commands here now "
         "change the channel's settings; /disconnect to manage this chat again."
     ).format(channel=escape(channel.title or name))
-    await _reply(
+    await reply(
         update,
-        [head + "\n\n" + texts.settings_html(t, chat.subscriber, chat.filters, lang=language)],
+        *[head + "\n\n" + texts.settings_html(t, chat.subscriber, chat.filters, lang=language)],
     )
 
 
 async def disconnect(update: Update, context: Context) -> None:
     """Manage this private chat's own settings again (the channel keeps its alerts)."""
     t, _ = await translation(update, context)
-    managed = await services(context).subscribers.disconnect(_chat(update))
+    managed = await services(context).subscribers.disconnect(chat_of(update))
     if managed is None:
-        await _reply(update, [t.gettext("No channel is connected to this chat.")])
+        await reply(update, t.gettext("No channel is connected to this chat."))
         return
-    await _reply(
+    await reply(
         update,
-        [
+        *[
             t.gettext(
                 "Disconnected: settings commands change this chat again. The channel keeps its "
                 "alerts; /connect it again to change them."
