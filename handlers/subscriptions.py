@@ -100,7 +100,7 @@ async def subscribe(update: Update, context: Context) -> None:
     head = t.gettext("Subscribed.") if added else t.gettext("You already had that.")
     await reply(
         update,
-        *[head + "\n\n" + texts.settings_html(t, chat.subscriber, chat.filters, lang=language)],
+        head + "\n\n" + texts.settings_html(t, chat.subscriber, chat.filters, lang=language),
     )
 
 
@@ -129,7 +129,7 @@ async def unsubscribe(update: Update, context: Context) -> None:
     )
     await reply(
         update,
-        *[head + "\n\n" + texts.settings_html(t, chat.subscriber, chat.filters, lang=language)],
+        head + "\n\n" + texts.settings_html(t, chat.subscriber, chat.filters, lang=language),
     )
 
 
@@ -139,9 +139,7 @@ async def digest(update: Update, context: Context) -> None:
     t, _ = await translation(update, context)
     value = argument(context)
     if not value or len(value) > MAX_SETTING:
-        await reply(
-            update, *[t.gettext("Usage: /digest HH:MM (e.g. /digest 07:30) or /digest off")]
-        )
+        await reply(update, t.gettext("Usage: /digest HH:MM (e.g. /digest 07:30) or /digest off"))
         return
     at: time | None = None
     if value.lower() != "off":
@@ -166,9 +164,7 @@ async def timezone(update: Update, context: Context) -> None:
     t, _ = await translation(update, context)
     value = argument(context)
     if not value or len(value) > MAX_SETTING:
-        await reply(
-            update, *[t.gettext("Usage: /timezone Area/City, e.g. /timezone Europe/Berlin")]
-        )
+        await reply(update, t.gettext("Usage: /timezone Area/City, e.g. /timezone Europe/Berlin"))
         return
     subscribers = services(context).subscribers
     try:
@@ -220,7 +216,7 @@ async def language(update: Update, context: Context) -> None:
         choices = ", ".join(f"/language {code} ({NAMES[code]})" for code in SUPPORTED)
         head = t.gettext("Language: {language}").format(language=NAMES[current])
         await reply(
-            update, *[head + "\n" + t.gettext("Choose one: {choices}").format(choices=choices)]
+            update, head + "\n" + t.gettext("Choose one: {choices}").format(choices=choices)
         )
         return
     subscribers = services(context).subscribers
@@ -336,7 +332,7 @@ async def here(update: Update, context: Context) -> None:
     )
     await reply(
         update,
-        *[head + "\n\n" + texts.settings_html(t, chat.subscriber, chat.filters, lang=language)],
+        head + "\n\n" + texts.settings_html(t, chat.subscriber, chat.filters, lang=language),
     )
 
 
@@ -385,7 +381,7 @@ async def connect(update: Update, context: Context) -> None:
     ).format(channel=escape(channel.title or name))
     await reply(
         update,
-        *[head + "\n\n" + texts.settings_html(t, chat.subscriber, chat.filters, lang=language)],
+        head + "\n\n" + texts.settings_html(t, chat.subscriber, chat.filters, lang=language),
     )
 
 
@@ -398,10 +394,8 @@ async def disconnect(update: Update, context: Context) -> None:
         return
     await reply(
         update,
-        *[
-            t.gettext(
-                "Disconnected: settings commands change this chat again. The channel keeps its "
-                "alerts; /connect it again to change them."
-            )
-        ],
+        t.gettext(
+            "Disconnected: settings commands change this chat again. The channel keeps its "
+            "alerts; /connect it again to change them."
+        ),
     )
