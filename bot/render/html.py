@@ -86,16 +86,16 @@ def _section_html(section: Section, tz: tzinfo, t: Translator) -> str:
                 *(f"• {_figure_line(d, t)}" for d in items),
             ]
             if left_out:
-                lines.append(f"<i>{more_figures(left_out)}: /sources</i>")
+                lines.append(f"<i>{text(more_figures(left_out, t))}: /sources</i>")
             return "\n".join(lines)
         case Spellings(title=title, items=items):
             lines = [f"<b>{text(t.gettext(title))}</b>"]
-            return "\n".join(lines + [f"• {text(spelling_line(v))}" for v in items])
+            return "\n".join(lines + [f"• {text(spelling_line(v, t))}" for v in items])
         case Changes(title=title, substantive=substantive, cosmetic=cosmetic, more_updates=more):
             head = f"<b>{text(t.gettext(title))}</b>"
             lines = [head, *(_change_brief(c, tz, t) for c in substantive)]
             if more:
-                lines.append(f"<i>{text(more_updates_line(more))}</i>")
+                lines.append(f"<i>{text(more_updates_line(more, t))}</i>")
             if cosmetic:
                 lines.append(f"<i>{_cosmetic(cosmetic, t)}.</i>")
             return "\n".join(lines)
@@ -110,7 +110,7 @@ def sources_html(b: Briefing, *, tz: tzinfo = UTC, t: Translator = ENGLISH) -> l
         lines = [f"<b>{text(entry.name)}</b>"]
         lines += [f"• {_article_line(a, tz, t)}" for a in entry.articles]
         if entry.claims:
-            figures = "; ".join(text(phrase) for phrase in figure_phrases(entry.claims))
+            figures = "; ".join(text(phrase) for phrase in figure_phrases(entry.claims, t))
             lines.append(t.gettext("Figures: {figures}").format(figures=figures))
         sections.append("\n".join(lines))
     if not b.sources:
@@ -198,17 +198,18 @@ def digest_html(
 
 
 def _figure_line(line: FigureLine, t: Translator) -> str:
-    about = f"<b>{text(about_label(line))}</b>"
-    tally = agreement_tally(line)
+    about = f"<b>{text(about_label(line, t))}</b>"
+    tally = agreement_tally(line, t)
     if tally:
         value, sources, total = tally
         counted = t.ngettext("{count} of {total} source", "{count} of {total} sources", total)
         counted = counted.format(count=sources, total=total)
-        return f"{about}: {text(value)} — {counted}{text(earlier_phrase(line))}"
+        return f"{about}: {text(value)} — {counted}{text(earlier_phrase(line, t))}"
     values = " / ".join(
-        f"{text(reported_value(v))} (<i>{text(value_sources(v))}</i>)" for v in line.values
+        f"{text(reported_value(v, t))} (<i>{text(value_sources(v, t))}</i>)" for v in line.values
     )
-    return f"{about}: {values}{text(more_values_phrase(line))}{text(earlier_phrase(line))}"
+    tail = more_values_phrase(line, t) + earlier_phrase(line, t)
+    return f"{about}: {values}{text(tail)}"
 
 
 def _article_line(a: SourceArticle, tz: tzinfo, t: Translator) -> str:
@@ -255,16 +256,16 @@ def _summary_lines(summary: ChangeSummary, t: Translator) -> list[str]:
         revised = f"{text(figure.old)} → <b>{text(figure.new)}</b>{who}"
         lines.append(t.gettext("Revised: {change}").format(change=revised))
     if summary.speakers or summary.quotes:
-        statement = statement_line(summary)
+        statement = statement_line(summary, t)
         lines.append(text(statement[:1].upper() + statement[1:]))
     lines += [f"  <i>{text(q)}</i>" for q in summary.quotes]
     lines += [f"➖ <s>{text(s)}</s>" for s in summary.removed]
     lines += [f"➕ {text(s)}" for s in summary.added]
     lines += [f"✏️ {text(r.new)}" for r in summary.rewordings]
     if summary.moved:
-        lines.append(f"<i>{text(moved_line(summary.moved))}</i>")
+        lines.append(f"<i>{text(moved_line(summary.moved, t))}</i>")
     if summary.more_sentences:
-        lines.append(f"<i>{text(more_line(summary.more_sentences))}</i>")
+        lines.append(f"<i>{text(more_line(summary.more_sentences, t))}</i>")
     return lines
 
 

@@ -12,16 +12,11 @@ import json
 from dataclasses import dataclass
 
 from bot.briefing.model import Briefing, Claim
-from bot.i18n import ENGLISH, N_, Translator
+from bot.i18n import ENGLISH, Translator
+from bot.render.sections import category_label
 
 # The figures worth telling at once when they change.
 HEADLINE_FIGURES = ("killed", "injured", "casualties", "missing")
-_ABOUT_LABELS = {
-    "killed": N_("Killed"),
-    "injured": N_("Injured"),
-    "casualties": N_("Casualties"),
-    "missing": N_("Missing"),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +82,7 @@ def whats_new(told: str, b: Briefing, t: Translator = ENGLISH) -> str:
         old = before.get(about)
         if old == (figure.low, figure.high):
             continue
-        label = t.gettext(_ABOUT_LABELS[about])
+        label = category_label(about, t)
         span = _span(figure.low, figure.high)
         who = ", ".join(figure.sources)
         if old is None:

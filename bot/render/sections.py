@@ -17,10 +17,36 @@ from bot.briefing.model import (
     SummarySentence,
 )
 from bot.briefing.numbers import CATEGORIES
-from bot.i18n import N_
+from bot.i18n import ENGLISH, N_, Translator
 
 # How /sources marks figures that are not the event's own total.
-_SCOPE_NOTE = {"background": "earlier event", "partial": "part of the total"}
+_SCOPE_NOTE = {"background": N_("earlier event"), "partial": N_("part of the total")}
+# The figure categories the core extracts, as a line's label ("Killed: 12") and as the noun
+# after a number ("12 killed"); other nouns come from the articles and are shown as written.
+CATEGORY_LABELS = {
+    "killed": N_("Killed"),
+    "injured": N_("Injured"),
+    "casualties": N_("Casualties"),
+    "missing": N_("Missing"),
+    "missiles": N_("Missiles"),
+    "evacuated": N_("Evacuated"),
+    "displaced": N_("Displaced"),
+    "arrested": N_("Arrested"),
+    "troops": N_("Troops"),
+    "magnitude": N_("Magnitude"),
+}
+CATEGORY_NOUNS = {
+    "killed": N_("killed"),
+    "injured": N_("injured"),
+    "casualties": N_("casualties"),
+    "missing": N_("missing"),
+    "missiles": N_("missiles"),
+    "evacuated": N_("evacuated"),
+    "displaced": N_("displaced"),
+    "arrested": N_("arrested"),
+    "troops": N_("troops"),
+    "magnitude": N_("magnitude"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,26 +132,32 @@ def change_summary_lines(summary: ChangeSummary) -> list[str]:
     return lines
 
 
-def statement_line(summary: ChangeSummary) -> str:
+def statement_line(summary: ChangeSummary, t: Translator = ENGLISH) -> str:
     """Return "new: statement by Hoffman (Pentagon), Esper" or "new statement"."""
     if not summary.speakers:
-        return "new statement" + ("s" if len(summary.quotes) > 1 else "")
-    return f"new: statement by {', '.join(summary.speakers)}"
+        count = len(summary.quotes)
+        return t.ngettext("new statement", "new statements", count)
+    return t.gettext("new: statement by {speakers}").format(speakers=", ".join(summary.speakers))
 
 
-def moved_line(count: int) -> str:
+def moved_line(count: int, t: Translator = ENGLISH) -> str:
     """Return "1 sentence moved"."""
-    return f"{plural(count, 'sentence')} moved"
+    return t.ngettext("{count} sentence moved", "{count} sentences moved", count).format(
+        count=count
+    )
 
 
-def more_line(count: int) -> str:
+def more_line(count: int, t: Translator = ENGLISH) -> str:
     """Return "+3 more sentences"."""
-    return f"+{count} more sentence{'s' if count > 1 else ''}"
+    return t.ngettext("+{count} more sentence", "+{count} more sentences", count).format(
+        count=count
+    )
 
 
-def more_updates_line(count: int) -> str:
+def more_updates_line(count: int, t: Translator = ENGLISH) -> str:
     """Return "+2 more updates: /changes"."""
-    return f"+{count} more update{'s' if count > 1 else ''}: /changes"
+    more = t.ngettext("+{count} more update: /changes", "+{count} more updates: /changes", count)
+    return more.format(count=count)
 
 
 def plural(count: int, noun: str) -> str:
@@ -166,22 +198,45 @@ def attribution(claim: Claim) -> str | None:
     return _mid_sentence(claim.attributed_to) if claim.attributed_to else None
 
 
-def claim_label(claim: Claim) -> str:
+def claim_label(claim: Claim, t: Translator = ENGLISH) -> str:
     """Return "Outlet A, citing the defence ministry" or just "Outlet A"."""
     who = attribution(claim)
-    return f"{claim.source}, citing {who}" if who else claim.source
+    return _citing(claim.source, [who], t) if who else claim.source
 
 
-def figure_phrases(claims: Sequence[Claim]) -> list[str]:
+def _citing(source: str, whom: Sequence[str], t: Translator) -> str:
+    return t.gettext("{source}, citing {whom}").format(
+        source=source, whom=t.gettext(" and ").join(whom)
+    )
+
+
+def category_label(about: str, t: Translator = ENGLISH) -> str:
+    """Return what a figure is about, capitalised and in the reader's language: "Killed"."""
+    label = CATEGORY_LABELS.get(about)
+    if label is not None:
+        return t.gettext(label)
+    return about[:1].upper() + about[1:]  # a noun from the articles ("ships"): as written
+
+
+def _figure_phrase(claim: Claim, t: Translator) -> str:
+    noun = CATEGORY_NOUNS.get(claim.about)
+    if claim_value(claim) == "none":
+        return t.gettext("no {noun}").format(noun=t.gettext(noun) if noun else claim.about)
+    if noun is None:
+        return f"{claim.value} {claim.about}"
+    return t.gettext("{value} {noun}").format(value=claim.value, noun=t.gettext(noun))
+
+
+def figure_phrases(claims: Sequence[Claim], t: Translator = ENGLISH) -> list[str]:
     """Return each distinct reported figure once: "15 missiles (citing state TV)", "no casualties"."""
     phrases: dict[tuple[str, str], str] = {}
     for c in claims:
         if c.about not in CATEGORIES and not any(ch.isdigit() for ch in c.value):
             continue  # "two bases", "several countries": context, not a reported figure
-        figure = f"no {c.about}" if claim_value(c) == "none" else f"{c.value} {c.about}"
+        figure = _figure_phrase(c, t)
         who = attribution(c)
-        notes = [f"citing {who}"] if who else []
-        notes += [_SCOPE_NOTE[c.scope]] if c.scope in _SCOPE_NOTE else []
+        notes = [t.gettext("citing {whom}").format(whom=who)] if who else []
+        notes += [t.gettext(_SCOPE_NOTE[c.scope])] if c.scope in _SCOPE_NOTE else []
         note = f" ({', '.join(notes)})" if notes else ""
         phrases.setdefault((figure.lower(), c.about), figure + note)
     return list(phrases.values())
@@ -194,61 +249,68 @@ def claim_value(claim: Claim) -> str:
     return claim.value
 
 
-def more_figures(count: int) -> str:
+def more_figures(count: int, t: Translator = ENGLISH) -> str:
     """Return "1 more figure" or "N more figures"."""
-    return f"{count} more figure{'' if count == 1 else 's'}"
+    return t.ngettext("{count} more figure", "{count} more figures", count).format(count=count)
 
 
-def voice_label(voice: Voice) -> str:
+def voice_label(voice: Voice, t: Translator = ENGLISH) -> str:
     """Return "reuters, citing Iraq" or "reuters": each source once, with whom it cites."""
     citing = [_mid_sentence(who) for who in voice.citing]
     if not citing:
         return voice.source
-    return f"{voice.source}, citing {' and '.join(citing)}"
+    return _citing(voice.source, citing, t)
 
 
-def reported_value(value: ReportedValue) -> str:
+def reported_value(value: ReportedValue, t: Translator = ENGLISH) -> str:
     """Return the figure as written, with "no"/"nobody" shown as "none"."""
     if value.is_none and value.value.lower() in ("no", "nobody", "zero", "none", "no one"):
-        return "none"
+        return t.gettext("none")
     return value.value
 
 
-def value_sources(value: ReportedValue) -> str:
+def _more_sources(count: int, t: Translator) -> str:
+    return t.ngettext("+{count} more source", "+{count} more sources", count).format(count=count)
+
+
+def value_sources(value: ReportedValue, t: Translator = ENGLISH) -> str:
     """Return "AFP, citing the agency; BBC; +2 more sources"."""
-    labels = [voice_label(v) for v in value.voices]
+    labels = [voice_label(v, t) for v in value.voices]
     if value.more_sources:
-        labels.append(f"+{value.more_sources} more source{'s' if value.more_sources > 1 else ''}")
+        labels.append(_more_sources(value.more_sources, t))
     return "; ".join(labels)
 
 
-def earlier_phrase(line: FigureLine) -> str:
+def earlier_phrase(line: FigureLine, t: Translator = ENGLISH) -> str:
     """Return ", up from 1 → 5 → 11 in earlier reports" (or "down from"), or ""."""
     if not line.earlier:
         return ""
-    direction = "up" if line.rising else "down"
-    return f", {direction} from {' → '.join(line.earlier)} in earlier reports"
+    steps = " → ".join(line.earlier)
+    if line.rising:
+        return t.gettext(", up from {steps} in earlier reports").format(steps=steps)
+    return t.gettext(", down from {steps} in earlier reports").format(steps=steps)
 
 
-def more_values_phrase(line: FigureLine) -> str:
+def more_values_phrase(line: FigureLine, t: Translator = ENGLISH) -> str:
     """Return " / +3 more sources" for the figures a line leaves out, or ""."""
     if not line.more_values:
         return ""
     if line.more_sources:
-        return f" / +{line.more_sources} more source{'s' if line.more_sources > 1 else ''}"
-    return f" / +{line.more_values} more figure{'s' if line.more_values > 1 else ''}"
+        return " / " + _more_sources(line.more_sources, t)
+    more = t.ngettext("+{count} more figure", "+{count} more figures", line.more_values)
+    return " / " + more.format(count=line.more_values)
 
 
-def about_label(line: FigureLine) -> str:
+def about_label(line: FigureLine, t: Translator = ENGLISH) -> str:
     """Return what a figure line is about, capitalised: "Missiles"."""
-    return line.about[:1].upper() + line.about[1:]
+    return category_label(line.about, t)
 
 
-def agreement_tally(line: FigureLine) -> tuple[str, int, int] | None:
+def agreement_tally(line: FigureLine, t: Translator = ENGLISH) -> tuple[str, int, int] | None:
     """Return the one agreed figure, how many sources report it and out of how many, or None."""
     if line.kind != "agreement" or len(line.values) != 1:
         return None
-    return reported_value(line.values[0]), line.sources, line.sources_total or line.sources
+    return reported_value(line.values[0], t), line.sources, line.sources_total or line.sources
 
 
 def figure_line_text(line: FigureLine) -> str:
@@ -261,9 +323,12 @@ def figure_line_text(line: FigureLine) -> str:
     return f"{about_label(line)}: {values}{more_values_phrase(line)}{earlier_phrase(line)}"
 
 
-def spelling_line(variants: NameVariants) -> str:
+def spelling_line(variants: NameVariants, t: Translator = ENGLISH) -> str:
     """Return one line such as "Erbil (Outlet B) / Irbil (Outlet A)"."""
-    return " / ".join(f"{s.name} ({', '.join(s.sources)})" for s in variants.spellings)
+    spelled = t.gettext("{name} ({sources})")
+    return " / ".join(
+        spelled.format(name=s.name, sources=", ".join(s.sources)) for s in variants.spellings
+    )
 
 
 def polled_state(last_polled_at: datetime | None, *, stamp: str) -> str:

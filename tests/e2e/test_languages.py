@@ -71,3 +71,42 @@ async def test_a_digest_is_dated_in_the_chats_language_and_zone(bot_factory: Any
         assert "Übersicht — Dienstag, 17. März 2026" in german and "1 Ereignis" in german
         (spanish,) = [s.text for s in bot.fake.to(SPANISH) if "Resumen —" in s.text]
         assert "Resumen — lunes, 16 de marzo de 2026" in spanish and "1 suceso" in spanish
+
+
+IRAQ_STRIKE = (
+    "harbour-herald/2026-03-04-base-strike.txt",
+    "daily-ledger/2026-03-04-iraq-missile-attack.md",
+    "northern-wire/strike-v1.txt",
+    "northern-wire/strike-v2.txt",
+)
+
+
+async def test_figure_and_spelling_lines_speak_the_chats_language(bot_factory: Any) -> None:
+    async with bot_factory() as bot:
+        await bot.say(GERMAN, "/start")
+        await bot.say(GERMAN, "/language de")
+        await bot.say(SPANISH, "/start")
+        await bot.say(SPANISH, "/language es")
+        await bot.ingest(*IRAQ_STRIKE)
+        await bot.settle()  # the alerts first, so that they are not taken for replies
+
+        german = "\n".join(await bot.say(GERMAN, "/summary 1"))
+        assert "<b>Tote</b>: keine (<i>daily-ledger, unter Berufung auf" in german
+        assert "gestiegen von 80 in früheren Meldungen" in german
+        assert "<b>Raketen</b>: 22" in german and "1 weitere Zahl: /sources" in german
+        assert "Erbil (daily-ledger, northern-wire) / Irbil (harbour-herald)" in german
+        assert "Neue Aussage" in german
+        for english in ("citing", "earlier reports", "more figure", "none", "statement"):
+            assert english not in german, english
+        german = "\n".join(await bot.say(GERMAN, "/sources 1"))
+        assert "Opfer: keine (unter Berufung auf" in german and "83 Tote" in german
+
+        spanish = "\n".join(await bot.say(SPANISH, "/summary 1"))
+        assert "<b>Muertos</b>: ninguno (<i>daily-ledger, citando a" in spanish
+        assert "al alza desde 80 en informes anteriores" in spanish
+        assert "<b>Misiles</b>: 22" in spanish and "1 cifra más: /sources" in spanish
+        assert "Nueva declaración" in spanish
+        for english in ("citing", "earlier reports", "more figure", "none", "statement"):
+            assert english not in spanish, english
+        spanish = "\n".join(await bot.say(SPANISH, "/sources 1"))
+        assert "sin víctimas (citando a" in spanish and "83 muertos" in spanish
