@@ -17,6 +17,7 @@ from bot.render.html import (
     briefing_html,
     changes_html,
     event_line_html,
+    since_digest_html,
     sources_html,
 )
 from bot.render.keyboards import (
@@ -24,6 +25,7 @@ from bot.render.keyboards import (
     Press,
     alert_keyboard,
     event_keyboard,
+    numbered_keyboard,
     page_keyboard,
     parse_callback,
     view_keyboard,
@@ -124,7 +126,40 @@ async def send_view(
 
 summary = _view(briefing_html)
 sources = _view(sources_html)
-changes = _view(changes_html)
+_event_changes = _view(changes_html)
+SINCE_DIGEST = ("", "digest")  # /changes, /changes digest
+
+
+async def changes(update: Update, context: Context) -> None:
+    """Say what is new since the chat's last digest, or show one event's version history."""
+    query = argument(context)
+    if query.lower() not in SINCE_DIGEST:
+        await _event_changes(update, context)
+        return
+    t, language = await translation(update, context)
+    news = await services(context).lookup.since_digest(chat_of(update))
+    if news is None:
+        if not query:  # no digest yet: the latest event's changes, as before there was one
+            await _event_changes(update, context)
+            return
+        text = t.gettext(
+            "No digest has been sent to this chat yet; /digest HH:MM sets its time. "
+            "/changes 1 shows the changes of one event."
+        )
+        await reply(update, text)
+        return
+    label = texts.when(news.since, language, news.zone)
+    parts = since_digest_html(news.events, since_label=label, tz=news.zone, t=t, more=news.more)
+    ids = [now.event_id for _, now in news.events]
+    for n, part in enumerate(parts, 1):
+        markup = as_markup(numbered_keyboard(ids)) if n == len(parts) and ids else None
+        await context.bot.send_message(
+            chat_of(update),
+            part,
+            parse_mode="HTML",
+            reply_markup=markup,
+            disable_web_page_preview=True,
+        )
 
 
 _RENDER = {"summary": briefing_html, "sources": sources_html, "changes": changes_html}

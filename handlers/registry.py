@@ -74,7 +74,10 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "changes",
         briefings.changes,
-        N_("what changed in an event's articles: /changes [number | keywords]"),
+        N_(
+            "what is new since your last digest: /changes; one event's edits: "
+            "/changes [number | keywords]"
+        ),
     ),
     Command(
         "subscribe",

@@ -29,6 +29,16 @@ log = logging.getLogger(__name__)
 REPLAY_WINDOW = timedelta(days=7)
 
 
+def as_of(articles: Sequence[Article], moment: datetime) -> list[Article]:
+    """Return the articles as they were stored at ``moment``: later versions and articles left out."""
+    kept = []
+    for article in articles:
+        versions = tuple(v for v in article.versions if v.fetched is None or v.fetched <= moment)
+        if versions:
+            kept.append(replace(article, versions=versions))
+    return kept
+
+
 def document_of(article: Article) -> Document:
     """Return what the clusterer sees of an article: its latest version."""
     latest = article.latest
@@ -249,6 +259,18 @@ class EventService:
             articles,
             claims_of=self._claims,
             changes_of=self._changes,
+        )
+
+    async def briefing_as_of(
+        self, uow: UnitOfWork, event_id: int, moment: datetime
+    ) -> Briefing | None:
+        """Return an event's briefing as it stood at ``moment`` (None when it had no article yet)."""
+        event_id = await uow.events.resolve(event_id)
+        articles = as_of(await uow.articles.list_event_articles(event_id), moment)
+        if not articles:
+            return None
+        return await asyncio.to_thread(
+            build_briefing, event_id, articles, claims_of=self._claims, changes_of=self._changes
         )
 
     def _claims(self, article: Article) -> Sequence[Claim]:

@@ -9,6 +9,7 @@ from html import escape
 from bot.briefing.figures import FigureLine, disputed_count
 from bot.briefing.model import Briefing, Change, ChangeSummary, SourceArticle
 from bot.i18n import ENGLISH, Translator
+from bot.render.news import new_changes, told_state, whats_new
 from bot.render.sections import (
     Changes,
     Differences,
@@ -35,6 +36,7 @@ from bot.render.sections import (
 from bot.render.split import split_html_sections, units
 
 MAX_ALERT = 1000
+MAX_SINCE_EDITS = 2  # article edits /changes shows per event since the last digest
 
 
 def text(value: str) -> str:
@@ -191,6 +193,52 @@ def digest_html(
         )
     if not bs:
         sections.append("<i>" + t.gettext("Nothing new today.") + "</i>")
+    return split_html_sections(sections)
+
+
+def since_digest_html(
+    items: Sequence[tuple[Briefing | None, Briefing]],
+    *,
+    since_label: str,
+    tz: tzinfo = UTC,
+    t: Translator = ENGLISH,
+    more: int = 0,
+) -> list[str]:
+    """Render what is new in each event since the chat's last digest, numbered as a list.
+
+    ``items`` pair each event as it stood at the digest (None: it is new) with how it is now.
+    """
+    since = f"<i>{text(since_label)}</i>"
+    if not items:
+        nothing = t.gettext("Nothing new since your last digest ({time}).")
+        return [nothing.format(time=since)]
+    sections = [t.gettext("<b>Since your last digest</b> · {time}").format(time=since)]
+    for index, (before, now) in enumerate(items, 1):
+        lines = [f"{index}. <b>{text(now.headline)}</b>"]
+        if before is None:
+            n = now.source_count
+            new = t.ngettext("New event, {count} source", "New event, {count} sources", n)
+            lines.append(f"    <i>{new.format(count=n)}</i>")
+        elif said := whats_new(told_state(before), now, t):
+            lines.append(f"    {text(said)}")
+        edits = new_changes(before, now) if before is not None else []
+        lines += [_change_brief(c, tz, t) for c in edits[:MAX_SINCE_EDITS]]
+        if len(edits) > MAX_SINCE_EDITS:
+            left = len(edits) - MAX_SINCE_EDITS
+            more_edits = t.ngettext(
+                "+{count} more update: /changes {number}",
+                "+{count} more updates: /changes {number}",
+                left,
+            )
+            lines.append(f"<i>{more_edits.format(count=left, number=index)}</i>")
+        sections.append("\n".join(lines))
+    if more:
+        sections.append(
+            t.ngettext("+{count} more: /events", "+{count} more: /events", more).format(count=more)
+        )
+    sections.append(
+        "<i>" + t.gettext("One event in full: /summary 1, /changes 1 (its whole history).") + "</i>"
+    )
     return split_html_sections(sections)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from bot.briefing.model import Briefing, Claim
+from bot.briefing.model import Briefing, Change, Claim
 from bot.i18n import ENGLISH, Translator
 from bot.render.sections import category_label
 
@@ -104,3 +104,20 @@ def whats_new(told: str, b: Briefing, t: Translator = ENGLISH) -> str:
             )
         )
     return "; ".join(parts)
+
+
+def _change_key(change: Change) -> tuple[str, int]:
+    return change.location, change.to_version
+
+
+def new_changes(before: Briefing | None, now: Briefing) -> list[Change]:
+    """Return the substantive article edits in ``now`` that ``before`` did not have yet."""
+    known = {_change_key(c) for c in before.changes} if before else set()
+    return [c for c in now.changes if c.diff.substantive and _change_key(c) not in known]
+
+
+def has_news(before: Briefing | None, now: Briefing) -> bool:
+    """Tell whether a reader who saw ``before`` would find something new in ``now``."""
+    if before is None:
+        return True
+    return bool(whats_new(told_state(before), now) or new_changes(before, now))

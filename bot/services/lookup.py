@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import tzinfo
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from bot.briefing.model import Briefing
+from bot.delivery.alerts import matches
 from bot.events.service import EventService
+from bot.render.news import has_news
+from storage.repositories.subscribers import join_ids
 from storage.unit_of_work import Database, UnitOfWork
 
 # How far back "/summary N" reaches without an /events list; bigger numbers match nothing.
 MAX_NUMBER = 100
+
+
+@dataclass(frozen=True, slots=True)
+class SinceDigest:
+    """The chat's events with news since its last digest: each as it stood then and now."""
+
+    since: datetime
+    events: list[tuple[Briefing | None, Briefing]]
+    more: int
+    zone: tzinfo
 
 
 class LookupService:
@@ -102,6 +116,35 @@ class LookupService:
                 return await self.events.briefing(uow, event_id), zone
             except LookupError:
                 return None, zone
+
+    async def since_digest(self, chat_id: int, *, limit: int = 10) -> SinceDigest | None:
+        """Return what is new in the chat's events since its last digest (None: no digest yet).
+
+        The events are those the digest would pick (changed here since, matching the chat's
+        filters) that hold something new to a reader of it; they become the chat's numbered list.
+        """
+        async with self.db.unit_of_work() as uow:
+            sub = await uow.subscribers.get_subscriber(chat_id)
+            if sub is None or not sub.active or sub.last_digest_at is None:
+                return None
+            since = sub.last_digest_at
+            filters = await uow.subscriptions.list_keywords(sub.id)
+            # As many candidates as the digest weighs: each costs two briefings.
+            records = await uow.events.list_recent_events(limit=limit * 5, since=since)
+            found: list[tuple[Briefing | None, Briefing]] = []
+            for record in records:
+                now = await self.events.briefing(uow, record.id)
+                if not matches(filters, now):
+                    continue
+                before = await self.events.briefing_as_of(uow, record.id, since)
+                if has_news(before, now):
+                    found.append((before, now))
+            shown = found[:limit]
+            if shown:
+                ids = [now.event_id for _, now in shown]
+                await uow.subscribers.set_fields(chat_id, listed_events=join_ids(ids))
+            zone = await self._zone(uow, chat_id)
+            return SinceDigest(since, shown, len(found) - len(shown), zone)
 
     async def headline(self, event_id: int) -> str | None:
         """Return an event's headline, or None when there is no such event."""
