@@ -21,7 +21,6 @@ from bot.render.html import (
     sources_html,
 )
 from bot.render.keyboards import (
-    SETTING_BUTTONS,
     Press,
     alert_keyboard,
     event_keyboard,
@@ -34,7 +33,7 @@ from bot.services.subscribers import NotSubscribed
 from handlers.context import Context, argument, services, translation
 from handlers.respond import chat_of, echo, reply
 from handlers.respond import markup as as_markup
-from handlers.subscriptions import change_setting
+from handlers.subscriptions import press_settings
 
 LISTED = "listed_events"  # chat_data key: the event ids of the chat's last /events
 
@@ -193,8 +192,8 @@ async def press_button(update: Update, context: Context) -> None:
     if press is None:
         await query.answer(t.gettext("This button is no longer valid."))
         return
-    if press.action == "setting":
-        await change_setting(update, context, SETTING_BUTTONS[press.page])
+    if press.action in ("screen", "set"):
+        await press_settings(update, context, press)
         return
     if press.action in ("follow", "mute"):
         try:

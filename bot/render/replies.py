@@ -11,7 +11,7 @@ from datetime import UTC, datetime, tzinfo
 from html import escape
 from typing import Protocol
 
-from bot.i18n import NAMES, Translator, format_when
+from bot.i18n import N_, NAMES, Translator, format_when
 
 # Structural types, so that presentation stays below storage and the services it describes.
 
@@ -152,6 +152,31 @@ def settings_html(
             t.gettext("Link previews: {previews}").format(previews=previews),
         ]
     )
+
+
+# What each part of the /settings screen says under the settings.
+_SCREEN_HINTS = {
+    "main": N_("Tap a setting to change it."),
+    "digest": N_("Choose when the daily digest comes, or type /digest HH:MM."),
+    "timezone": N_(
+        "Choose your time zone, or type /timezone Area/City (e.g. /timezone Europe/Paris)."
+    ),
+    "quiet": N_(
+        "During quiet hours alerts arrive without sound. Choose, or type /quiet HH:MM-HH:MM."
+    ),
+    "filters": N_(
+        "Tap a filter to remove it; add one with /subscribe keywords (e.g. /subscribe strike)."
+    ),
+    "language": N_("Choose the language of my messages."),
+}
+
+
+def settings_screen_html(
+    t: Translator, sub: ChatSettingsView, filters: Sequence[str], *, lang: str, screen: str
+) -> str:
+    """Describe a chat's settings, with what the part of the /settings screen shown is for."""
+    hint = t.gettext(_SCREEN_HINTS.get(screen, _SCREEN_HINTS["main"]))
+    return f"{settings_html(t, sub, filters, lang=lang)}\n\n<i>{hint}</i>"
 
 
 def when(moment: datetime | None, lang: str, zone: tzinfo = UTC) -> str:

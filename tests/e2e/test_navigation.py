@@ -93,23 +93,47 @@ async def test_events_pages_back_and_forth_in_place(bot_factory: Any) -> None:
 async def test_settings_is_a_screen_that_edits_itself(bot_factory: Any) -> None:
     async with bot_factory() as bot:
         await bot.say(CHAT, "/start")
+        await bot.say(CHAT, "/subscribe strike")
         before = len(bot.fake.to(CHAT))
         await bot.fake.command(CHAT, "/settings")
         await bot.fake.wait_for(lambda: len(bot.fake.to(CHAT)) > before)
         screen = bot.fake.to(CHAT)[-1]
         assert "Link previews: off" in screen.text and "Digest: daily at 07:30" in screen.text
-        buttons = _buttons(screen.reply_markup)
+        sent = len(bot.fake.sent)
+        edits: list[Any] = []
 
-        await bot.fake.press(CHAT, buttons["Link previews ▸"], message_id=screen.message_id)
-        await bot.fake.wait_for(lambda: len(bot.fake.edits) == 1)
-        assert "Link previews: on" in bot.fake.edits[-1].text
-        await bot.fake.press(CHAT, buttons["Digest time ▸"], message_id=screen.message_id)
-        await bot.fake.wait_for(lambda: len(bot.fake.edits) == 2)
-        assert "Digest: daily at 08:00" in bot.fake.edits[-1].text
-        await bot.fake.press(CHAT, buttons["Language ▸"], message_id=screen.message_id)
-        await bot.fake.wait_for(lambda: len(bot.fake.edits) == 3)
-        german = bot.fake.edits[-1]
-        assert german.message_id == screen.message_id and "Sprache: Deutsch" in german.text
-        assert "Sprache ▸" in _buttons(german.reply_markup)
+        async def press(label: str) -> Any:
+            """Press a button of the screen as it is now; return the screen after the edit."""
+            current = edits[-1].reply_markup if edits else screen.reply_markup
+            data = _buttons(current)[label]
+            count = len(bot.fake.edits)
+            await bot.fake.press(CHAT, data, message_id=screen.message_id)
+            await bot.fake.wait_for(lambda: len(bot.fake.edits) > count)
+            edits.append(bot.fake.edits[-1])
+            assert edits[-1].message_id == screen.message_id
+            return edits[-1]
+
+        zones = await press("Time zone ▸")
+        assert "/timezone Area/City" in zones.text and "America/New_York" in _buttons(
+            zones.reply_markup
+        )
+        assert "Time zone: Europe/London" in (await press("Europe/London")).text
+        quiet = await press("Quiet hours ▸")
+        assert "✓ Off" in _buttons(quiet.reply_markup)
+        assert "Quiet hours: 22:00–07:00" in (await press("22:00–07:00")).text
+        filters = await press("Filters ▸")
+        assert "“strike”" in filters.text and "/subscribe" in filters.text
+        assert "Alerts and digest: nothing" in (await press("✖ strike")).text
+        assert "Alerts and digest: all events" in (await press("All events")).text
+        await press("◀ Back")
+        await press("Digest time ▸")
+        assert "Digest: daily at 08:00" in (await press("08:00")).text
+        assert "Link previews: on" in (await press("Link previews: off")).text
+        await press("Language ▸")
+        german = await press("Deutsch")
+        assert "Sprache: Deutsch" in german.text and "Zeitzone ▸" in _buttons(german.reply_markup)
+        assert len(bot.fake.sent) == sent  # every press edited the one screen
+
         (reply,) = await bot.say(CHAT, "/settings")
         assert "Linkvorschau: an" in reply and "täglich um 08:00" in reply
+        assert "Europe/London" in reply and "22:00–07:00" in reply and "alle Ereignisse" in reply
