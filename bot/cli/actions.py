@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -45,19 +46,26 @@ async def open_services(settings: Settings, *, database_url: str | None = None) 
     return services
 
 
+@contextlib.asynccontextmanager
+async def opened(settings: Settings, *, database_url: str | None = None) -> AsyncIterator[Services]:
+    """Open the services for one command and close them after it, whatever happens."""
+    services = await open_services(settings, database_url=database_url)
+    try:
+        yield services
+    finally:
+        await services.close()
+
+
 async def ingest_paths(settings: Settings, paths: Sequence[Path], *, out: TextIO) -> int:
     """Ingest files and folders, printing each result as it comes; 1 when any was rejected."""
     counts: Counter[Outcome] = Counter()
-    services = await open_services(settings)
-    try:
+    async with opened(settings) as services:
         async for result in services.uploads.ingest_paths(paths, inbox=settings.inbox_dir):
             counts[result.outcome] += 1
             print(format_result(result), file=out, flush=True)
         # At the batch's end, group the new articles again without regard to their order.
         async with services.db.unit_of_work() as uow:
             await services.events.revise(uow, now=utcnow())
-    finally:
-        await services.close()
     print(format_totals(counts), file=out)
     return 1 if counts[Outcome.REJECTED] else 0
 
@@ -66,8 +74,7 @@ async def brief_events(
     settings: Settings, paths: Sequence[Path], *, as_json: bool, limit: int, out: TextIO
 ) -> None:
     """Print briefings from the database, or from the given files in a throwaway store."""
-    services = await open_services(settings, database_url=MEMORY_URL if paths else None)
-    try:
+    async with opened(settings, database_url=MEMORY_URL if paths else None) as services:
         if paths:
             async for result in services.uploads.ingest_paths(paths):
                 if result.outcome is Outcome.REJECTED:
@@ -76,8 +83,6 @@ async def brief_events(
             async with services.db.unit_of_work() as uow:
                 await services.events.revise(uow, now=utcnow())
         briefings = await services.lookup.latest(limit=limit)
-    finally:
-        await services.close()
     if as_json:
         print(briefings_to_json(briefings), file=out)
         return
@@ -118,13 +123,11 @@ async def add_feed(
     """Check a feed once and add it, named by ``name`` or its own title."""
     from bot.services.feeds import FeedRefused
 
-    services = await open_services(settings)
     try:
-        result = await services.feeds.add(url, name=name, force=force, interval=interval)
+        async with opened(settings) as services:
+            result = await services.feeds.add(url, name=name, force=force, interval=interval)
     except FeedRefused as exc:
         raise CommandError(f"cannot add {url}: {exc} (use --force to add it anyway)") from None
-    finally:
-        await services.close()
     feed = result.feed
     if not result.added:
         print(f"feed {feed.id} is already there: {feed.name} <{feed.url}> (unchanged)", file=out)
@@ -140,11 +143,8 @@ def _when(moment: datetime | None) -> str:
 
 async def list_feeds(settings: Settings, *, as_json: bool, out: TextIO) -> None:
     """Print every feed: name, URL, last success, error and article count."""
-    services = await open_services(settings)
-    try:
+    async with opened(settings) as services:
         feeds = await services.feeds.list()
-    finally:
-        await services.close()
     if as_json:
         rows = [{**asdict(s.feed), "articles": s.articles} for s in feeds]
         print(json.dumps(rows, default=str, indent=2), file=out)
@@ -168,13 +168,11 @@ async def import_feeds(settings: Settings, path: Path, *, out: TextIO) -> int:
         data = await asyncio.to_thread(path.read_bytes)
     except OSError as exc:
         raise CommandError(f"cannot read {path}: {exc.strerror or exc}") from None
-    services = await open_services(settings)
     try:
-        report = await services.feeds.import_opml(data)
+        async with opened(settings) as services:
+            report = await services.feeds.import_opml(data)
     except FeedRefused as exc:
         raise CommandError(f"cannot import {path}: {exc}") from None
-    finally:
-        await services.close()
     for feed in report.added:
         print(f"added    {feed.id}: {feed.name} <{feed.url}>", file=out)
     for feed in report.existing:
@@ -191,11 +189,8 @@ async def import_feeds(settings: Settings, path: Path, *, out: TextIO) -> int:
 
 async def export_feeds(settings: Settings, path: Path | None, *, out: TextIO) -> None:
     """Write every feed as OPML to ``path``, or to standard output."""
-    services = await open_services(settings)
-    try:
+    async with opened(settings) as services:
         data = await services.feeds.export_opml()
-    finally:
-        await services.close()
     if path is None:
         out.write(data.decode("utf-8"))
         return
@@ -207,11 +202,8 @@ async def export_feeds(settings: Settings, path: Path | None, *, out: TextIO) ->
 
 async def remove_feed(settings: Settings, feed: str, *, out: TextIO) -> int:
     """Remove a feed by id or URL; exit code 1 when there is no such feed."""
-    services = await open_services(settings)
-    try:
+    async with opened(settings) as services:
         found = await services.feeds.remove(feed)
-    finally:
-        await services.close()
     if found is None:
         print(f"no feed {feed!r}; see `briefbot feeds list`", file=out)
         return 1
@@ -223,11 +215,8 @@ async def show_status(settings: Settings, *, as_json: bool, out: TextIO) -> int:
     """Print counts, failing feeds and the running bot's workers; 1 when the bot is unwell."""
     from bot.health import assess
 
-    services = await open_services(settings)
-    try:
+    async with opened(settings) as services:
         status = await services.status.status()
-    finally:
-        await services.close()
     bot = await asyncio.to_thread(assess, settings.health_file, utcnow())
     database = safe_url(settings.database_url)
     if as_json:

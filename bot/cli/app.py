@@ -6,6 +6,7 @@ import asyncio
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
+from types import ModuleType
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -84,6 +85,16 @@ def _run(coro_factory: Callable[[], Coroutine[Any, Any, T]], settings: Settings)
         raise _fail(f"{type(exc).__name__}: {exc} (run with --debug for details)") from None
 
 
+def _act(call: Callable[[ModuleType, Settings], Coroutine[Any, Any, int | None]]) -> None:
+    """Run one of bot.cli.actions (given the module and the settings); exit with its code."""
+    settings = _settings()
+    from bot.cli import actions  # imported late: `briefbot --help` stays quick
+
+    code = _run(lambda: call(actions, settings), settings)
+    if code:
+        raise typer.Exit(code)
+
+
 @app.callback()
 def main_options(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
@@ -123,11 +134,7 @@ def ingest(
     ],
 ) -> None:
     """Ingest article files or folders into the database, one line per file and a total."""
-    settings = _settings()
-    from bot.cli.actions import ingest_paths
-
-    code = _run(lambda: ingest_paths(settings, paths, out=sys.stdout), settings)
-    raise typer.Exit(code)
+    _act(lambda a, settings: a.ingest_paths(settings, paths, out=sys.stdout))
 
 
 @app.command()
@@ -140,12 +147,10 @@ def brief(
     limit: Annotated[int, typer.Option(help="At most this many events.", min=1)] = 20,
 ) -> None:
     """Print the briefing of every event, newest first."""
-    settings = _settings()
-    from bot.cli.actions import brief_events
-
-    _run(
-        lambda: brief_events(settings, paths or [], as_json=as_json, limit=limit, out=sys.stdout),
-        settings,
+    _act(
+        lambda a, settings: a.brief_events(
+            settings, paths or [], as_json=as_json, limit=limit, out=sys.stdout
+        )
     )
 
 
@@ -176,12 +181,10 @@ def feeds_add(
     ] = False,
 ) -> None:
     """Check a feed once (refusing a 404, a redirect loop or a non-feed) and add it."""
-    settings = _settings()
-    from bot.cli.actions import add_feed
-
-    _run(
-        lambda: add_feed(settings, url, name=name, interval=interval, force=force, out=sys.stdout),
-        settings,
+    _act(
+        lambda a, settings: a.add_feed(
+            settings, url, name=name, interval=interval, force=force, out=sys.stdout
+        )
     )
 
 
@@ -190,10 +193,7 @@ def feeds_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the feeds: name, URL, last success, last error and article count."""
-    settings = _settings()
-    from bot.cli.actions import list_feeds
-
-    _run(lambda: list_feeds(settings, as_json=as_json, out=sys.stdout), settings)
+    _act(lambda a, settings: a.list_feeds(settings, as_json=as_json, out=sys.stdout))
 
 
 @feeds_app.command("remove")
@@ -201,11 +201,7 @@ def feeds_remove(
     feed: Annotated[str, typer.Argument(help="The feed's id (from `feeds list`) or URL.")],
 ) -> None:
     """Stop polling a feed (its articles are kept)."""
-    settings = _settings()
-    from bot.cli.actions import remove_feed
-
-    code = _run(lambda: remove_feed(settings, feed, out=sys.stdout), settings)
-    raise typer.Exit(code)
+    _act(lambda a, settings: a.remove_feed(settings, feed, out=sys.stdout))
 
 
 @feeds_app.command("import")
@@ -213,11 +209,7 @@ def feeds_import(
     path: Annotated[Path, typer.Argument(help="An OPML file (e.g. exported from a feed reader).")],
 ) -> None:
     """Add every feed an OPML file lists, with its name."""
-    settings = _settings()
-    from bot.cli.actions import import_feeds
-
-    code = _run(lambda: import_feeds(settings, path, out=sys.stdout), settings)
-    raise typer.Exit(code)
+    _act(lambda a, settings: a.import_feeds(settings, path, out=sys.stdout))
 
 
 @feeds_app.command("export")
@@ -227,10 +219,7 @@ def feeds_export(
     ] = None,
 ) -> None:
     """Write every feed, with its name, as an OPML file."""
-    settings = _settings()
-    from bot.cli.actions import export_feeds
-
-    _run(lambda: export_feeds(settings, path, out=sys.stdout), settings)
+    _act(lambda a, settings: a.export_feeds(settings, path, out=sys.stdout))
 
 
 @app.command()
@@ -238,11 +227,7 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show what the database holds, failing feeds, and whether the running bot is healthy."""
-    settings = _settings()
-    from bot.cli.actions import show_status
-
-    code = _run(lambda: show_status(settings, as_json=as_json, out=sys.stdout), settings)
-    raise typer.Exit(code)
+    _act(lambda a, settings: a.show_status(settings, as_json=as_json, out=sys.stdout))
 
 
 @db_app.command("upgrade")

@@ -7,7 +7,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
-from bot.cli.actions import open_services
+from bot.cli.actions import opened
 from bot.cli.output import format_result, format_totals
 from bot.config import Settings
 from bot.render.text import briefing_to_text
@@ -25,8 +25,7 @@ async def run_demo(settings: Settings, *, out: TextIO) -> None:
     """Ingest the samples into a database in a temporary folder and print every briefing."""
     with tempfile.TemporaryDirectory(prefix="briefbot-demo-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'demo.db'}"
-        services = await open_services(settings, database_url=url)
-        try:
+        async with opened(settings, database_url=url) as services:
             root = Path(str(resources.files("bot") / SAMPLES))
             results = [r async for r in services.uploads.ingest_paths([root])]
             print("Ingested the bundled sample articles:", file=out)
@@ -34,8 +33,6 @@ async def run_demo(settings: Settings, *, out: TextIO) -> None:
                 print("  " + format_result(result).replace(str(root) + "/", ""), file=out)
             print("  " + format_totals(results), file=out)
             briefings = await services.lookup.latest(limit=20)
-        finally:
-            await services.close()
     print(f"\n{len(briefings)} event(s), most recently updated first:\n", file=out)
     for briefing in briefings:
         print(briefing_to_text(briefing, tz=settings.zone), file=out)
