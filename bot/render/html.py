@@ -64,9 +64,9 @@ def meta_html(b: Briefing, tz: tzinfo, t: Translator) -> str:
     n = b.source_count
     parts = [t.ngettext("{count} source", "{count} sources", n).format(count=n)]
     if b.first_seen:
-        parts.append(t.gettext("first seen {time}").format(time=format_time(b.first_seen, tz)))
+        parts.append(t.gettext("first seen {time}").format(time=format_time(b.first_seen, tz, t)))
     if b.last_updated:
-        parts.append(t.gettext("updated {time}").format(time=format_time(b.last_updated, tz)))
+        parts.append(t.gettext("updated {time}").format(time=format_time(b.last_updated, tz, t)))
     return text(" · ".join(parts))
 
 
@@ -265,13 +265,15 @@ def _article_line(a: SourceArticle, tz: tzinfo, t: Translator) -> str:
         t.ngettext("{count} version", "{count} versions", a.versions).format(count=a.versions)
     ]
     if a.first_seen:
-        details.insert(0, t.gettext("first seen {time}").format(time=format_time(a.first_seen, tz)))
+        details.insert(
+            0, t.gettext("first seen {time}").format(time=format_time(a.first_seen, tz, t))
+        )
     where = "" if a.location.startswith(("http://", "https://")) else f" ({text(a.location)})"
     return f"{link(a.title, a.location)}{where} — {', '.join(details)}"
 
 
-def _change_heading(change: Change, tz: tzinfo) -> str:
-    when = f", {text(format_time(change.at, tz))}" if change.at else ""
+def _change_heading(change: Change, tz: tzinfo, t: Translator) -> str:
+    when = f", {text(format_time(change.at, tz, t))}" if change.at else ""
     return (
         f"<b>{text(change.source)}</b>: {link(change.title, change.location)} "
         f"v{change.from_version} → v{change.to_version}{when}"
@@ -279,13 +281,13 @@ def _change_heading(change: Change, tz: tzinfo) -> str:
 
 
 def _change_brief(change: Change, tz: tzinfo, t: Translator) -> str:
-    lines = [f"• {_change_heading(change, tz)}"]
+    lines = [f"• {_change_heading(change, tz, t)}"]
     lines += [f"  {line}" for line in _summary_lines(change.diff.summary, t)]
     return "\n".join(lines)
 
 
 def _change_full(change: Change, tz: tzinfo, t: Translator) -> str:
-    return "\n".join([_change_heading(change, tz), *_summary_lines(change.diff.summary, t)])
+    return "\n".join([_change_heading(change, tz, t), *_summary_lines(change.diff.summary, t)])
 
 
 def _summary_lines(summary: ChangeSummary, t: Translator) -> list[str]:

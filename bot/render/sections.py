@@ -180,10 +180,17 @@ def meta_line(b: Briefing, *, tz: tzinfo = UTC) -> str:
     return " · ".join(parts)
 
 
-def format_time(moment: datetime, tz: tzinfo = UTC) -> str:
-    """Format a moment for a reader in ``tz``, e.g. "8 Jan 06:00 UTC"."""
+MONTHS = (N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("May"), N_("Jun"),
+          N_("Jul"), N_("Aug"), N_("Sep"), N_("Oct"), N_("Nov"), N_("Dec"))  # fmt: skip
+
+
+def format_time(moment: datetime, tz: tzinfo = UTC, t: Translator = ENGLISH) -> str:
+    """Format a moment for a reader in ``tz``, e.g. "8 Jan 06:00 UTC" ("8. Jan. 06:00 UTC")."""
     local = moment.astimezone(tz)
-    return f"{local.day} {local:%b %H:%M} {local.tzname() or ''}".rstrip()
+    day = t.gettext("{day} {month} {time}").format(
+        day=local.day, month=t.gettext(MONTHS[local.month - 1]), time=f"{local:%H:%M}"
+    )
+    return f"{day} {local.tzname() or ''}".rstrip()
 
 
 def _mid_sentence(who: str) -> str:

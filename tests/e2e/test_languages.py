@@ -96,6 +96,7 @@ async def test_figure_and_spelling_lines_speak_the_chats_language(bot_factory: A
         assert "<b>Raketen</b>: 22" in german and "1 weitere Zahl: /sources" in german
         assert "Erbil (daily-ledger, northern-wire) / Irbil (harbour-herald)" in german
         assert "Neue Aussage" in german
+        assert "zuerst gesehen 4. März 02:40 UTC" in german  # the month in German too
         for english in ("citing", "earlier reports", "more figure", "none", "statement"):
             assert english not in german, english
         german = "\n".join(await bot.say(GERMAN, "/sources 1"))
@@ -106,6 +107,7 @@ async def test_figure_and_spelling_lines_speak_the_chats_language(bot_factory: A
         assert "al alza desde 80 en informes anteriores" in spanish
         assert "<b>Misiles</b>: 22" in spanish and "1 cifra más: /sources" in spanish
         assert "Nueva declaración" in spanish
+        assert "4 mar 02:40 UTC" in spanish
         for english in ("citing", "earlier reports", "more figure", "none", "statement"):
             assert english not in spanish, english
         spanish = "\n".join(await bot.say(SPANISH, "/sources 1"))

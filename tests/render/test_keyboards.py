@@ -40,3 +40,23 @@ def test_every_button_parses_back_to_its_view_and_event() -> None:
     assert parse_callback("p:3") == Press("page", page=3)
     assert parse_callback("x:3") is None and parse_callback("s:abc") is None
     assert parse_callback(None) is None
+
+
+def test_settings_buttons_fit_telegram_and_parse_back_to_what_they_set() -> None:
+    from bot.render.keyboards import SCREENS, SettingsState, settings_keyboard
+
+    state = SettingsState("es", "07:30", "Europe/Madrid", None, False, ("strike", ""))
+    for screen in SCREENS:
+        for _, data in (b for row in settings_keyboard(state, screen) for b in row):
+            assert len(data.encode()) <= 64  # Telegram's limit on callback data
+            assert parse_callback(data) is not None, data
+    zones = [label for row in settings_keyboard(state, "timezone") for label, _ in row]
+    assert "✓ Europe/Madrid" in zones and "America/Argentina/Buenos_Aires" in zones
+    assert parse_callback("h:timezone:Europe/Berlin") == Press(
+        "set", name="timezone", value="Europe/Berlin"
+    )
+    assert parse_callback("h:quiet:22:00-07:00") == Press("set", name="quiet", value="22:00-07:00")
+    assert parse_callback("g:filters") == Press("screen", name="filters")
+    assert parse_callback("g:3") == Press("screen", name="digest")  # a screen sent before
+    for bad in ("h:evil:1", "h:digest:", "g:nowhere", "h:digest:" + "9" * 60):
+        assert parse_callback(bad) is None, bad
