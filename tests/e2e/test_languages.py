@@ -51,13 +51,17 @@ async def test_german_and_spanish_chats_get_their_language(bot_factory: Any) -> 
         assert "/summary — informe de un suceso" in reply
 
 
+async def _german_and_spanish_chats(bot: Any, german: str = "de") -> None:
+    """Start a German and a Spanish chat, each choosing its language with /language."""
+    for chat, language in ((GERMAN, german), (SPANISH, "es")):
+        await bot.say(chat, "/start")
+        await bot.say(chat, f"/language {language}")
+
+
 async def test_a_digest_is_dated_in_the_chats_language_and_zone(bot_factory: Any) -> None:
     async with bot_factory() as bot:
-        await bot.say(GERMAN, "/start")
-        await bot.say(GERMAN, "/language deutsch")
+        await _german_and_spanish_chats(bot, german="deutsch")
         await bot.say(GERMAN, "/timezone europe/berlin")
-        await bot.say(SPANISH, "/start")
-        await bot.say(SPANISH, "/language es")
         await bot.ingest(*ANTWERP_STRIKE)
         # 23:30 UTC on 16 March is already the 17th in Berlin.
         slot = datetime(2026, 3, 16, 23, 30, tzinfo=UTC)
@@ -81,34 +85,47 @@ IRAQ_STRIKE = (
 )
 
 
+# What /summary 1 and /sources 1 of the strike say in each language (figure lines, the
+# "up from" of a revised toll, "+N more", a name spelled two ways, a new statement, the date).
+IN_THEIR_LANGUAGE = {
+    GERMAN: (
+        [
+            "<b>Tote</b>: keine (<i>daily-ledger, unter Berufung auf",
+            "gestiegen von 80 in früheren Meldungen",
+            "<b>Raketen</b>: 22",
+            "1 weitere Zahl: /sources",
+            "Erbil (daily-ledger, northern-wire) / Irbil (harbour-herald)",
+            "Neue Aussage",
+            "zuerst gesehen 4. März 02:40 UTC",
+        ],
+        ["Opfer: keine (unter Berufung auf", "83 Tote"],
+    ),
+    SPANISH: (
+        [
+            "<b>Muertos</b>: ninguno (<i>daily-ledger, citando a",
+            "al alza desde 80 en informes anteriores",
+            "<b>Misiles</b>: 22",
+            "1 cifra más: /sources",
+            "Erbil (daily-ledger, northern-wire) / Irbil (harbour-herald)",
+            "Nueva declaración",
+            "4 mar 02:40 UTC",
+        ],
+        ["sin víctimas (citando a", "83 muertos"],
+    ),
+}
+
+
 async def test_figure_and_spelling_lines_speak_the_chats_language(bot_factory: Any) -> None:
     async with bot_factory() as bot:
-        await bot.say(GERMAN, "/start")
-        await bot.say(GERMAN, "/language de")
-        await bot.say(SPANISH, "/start")
-        await bot.say(SPANISH, "/language es")
+        await _german_and_spanish_chats(bot)
         await bot.ingest(*IRAQ_STRIKE)
         await bot.settle()  # the alerts first, so that they are not taken for replies
-
-        german = "\n".join(await bot.say(GERMAN, "/summary 1"))
-        assert "<b>Tote</b>: keine (<i>daily-ledger, unter Berufung auf" in german
-        assert "gestiegen von 80 in früheren Meldungen" in german
-        assert "<b>Raketen</b>: 22" in german and "1 weitere Zahl: /sources" in german
-        assert "Erbil (daily-ledger, northern-wire) / Irbil (harbour-herald)" in german
-        assert "Neue Aussage" in german
-        assert "zuerst gesehen 4. März 02:40 UTC" in german  # the month in German too
-        for english in ("citing", "earlier reports", "more figure", "none", "statement"):
-            assert english not in german, english
-        german = "\n".join(await bot.say(GERMAN, "/sources 1"))
-        assert "Opfer: keine (unter Berufung auf" in german and "83 Tote" in german
-
-        spanish = "\n".join(await bot.say(SPANISH, "/summary 1"))
-        assert "<b>Muertos</b>: ninguno (<i>daily-ledger, citando a" in spanish
-        assert "al alza desde 80 en informes anteriores" in spanish
-        assert "<b>Misiles</b>: 22" in spanish and "1 cifra más: /sources" in spanish
-        assert "Nueva declaración" in spanish
-        assert "4 mar 02:40 UTC" in spanish
-        for english in ("citing", "earlier reports", "more figure", "none", "statement"):
-            assert english not in spanish, english
-        spanish = "\n".join(await bot.say(SPANISH, "/sources 1"))
-        assert "sin víctimas (citando a" in spanish and "83 muertos" in spanish
+        for chat, (in_summary, in_sources) in IN_THEIR_LANGUAGE.items():
+            summary = "\n".join(await bot.say(chat, "/summary 1"))
+            for phrase in in_summary:
+                assert phrase in summary, (chat, phrase)
+            for english in ("citing", "earlier reports", "more figure", "none", "statement"):
+                assert english not in summary, (chat, english)
+            sources = "\n".join(await bot.say(chat, "/sources 1"))
+            for phrase in in_sources:
+                assert phrase in sources, (chat, phrase)
