@@ -33,7 +33,7 @@ from bot.services.subscribers import NotSubscribed
 from handlers.context import Context, argument, services, translation
 from handlers.respond import chat_of, echo, reply
 from handlers.respond import markup as as_markup
-from handlers.subscriptions import press_settings
+from handlers.settings import press_settings
 
 LISTED = "listed_events"  # chat_data key: the event ids of the chat's last /events
 

@@ -13,7 +13,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.i18n import DEFAULT, N_, SUPPORTED, Translator, translator
 from bot.render import replies
-from handlers import admin, briefings, subscriptions
+from handlers import admin, briefings, settings, subscriptions
 from handlers.context import Context, services, translation
 from handlers.groups import is_group
 from handlers.respond import reply
@@ -89,17 +89,17 @@ COMMANDS: tuple[Command, ...] = (
         subscriptions.unsubscribe,
         N_("drop a keyword filter, or everything: /unsubscribe [keywords]"),
     ),
-    Command("digest", subscriptions.digest, N_("daily digest time: /digest HH:MM or /digest off")),
-    Command("timezone", subscriptions.timezone, N_("your time zone: /timezone Area/City")),
+    Command("digest", settings.digest, N_("daily digest time: /digest HH:MM or /digest off")),
+    Command("timezone", settings.timezone, N_("your time zone: /timezone Area/City")),
     Command(
         "quiet",
-        subscriptions.quiet,
+        settings.quiet,
         N_("silent alerts at night: /quiet HH:MM-HH:MM or /quiet off"),
     ),
-    Command("language", subscriptions.language, N_("language of the bot's messages: /language de")),
+    Command("language", settings.language, N_("language of the bot's messages: /language de")),
     Command(
         "previews",
-        subscriptions.previews,
+        settings.previews,
         N_("link previews under alerts and digests: /previews on or off"),
     ),
     Command(
@@ -115,7 +115,7 @@ COMMANDS: tuple[Command, ...] = (
         subscriptions.disconnect,
         N_("manage this chat again instead of the channel"),
     ),
-    Command("settings", subscriptions.settings, N_("show your settings")),
+    Command("settings", settings.settings, N_("your settings, changed in place with buttons")),
     Command("stop", subscriptions.stop, N_("stop all alerts and digests (your settings are kept)")),
     Command("help", show_help, N_("this list")),
     Command("addfeed", admin.add_feed, N_("add a feed: /addfeed URL [name]"), admin=True),
