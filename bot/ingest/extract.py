@@ -196,3 +196,8 @@ def extract_page(html: str, *, url: str | None = None) -> ExtractedPage:
         canonical=canonical,
         published=parse_date(date) or parse_date(guessed_date),
     )
+
+
+def read_page(content: bytes, *, url: str | None = None) -> ExtractedPage:
+    """Decode a fetched page's bytes and extract its article; raise DecodeError on binary."""
+    return extract_page(decode_text(content), url=url)
