@@ -105,7 +105,7 @@ def html_to_text(fragment: str) -> str:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except (etree.ParserError, ValueError):
         return normalize_space(re.sub(r"<[^>]+>", " ", fragment))
-    for bad in root.xpath(".//script|.//style|.//noscript"):
+    for bad in root.xpath(".//script|.//style|.//noscript|.//applet"):
         bad.drop_tree()
     for element in root.iter(*_BLOCK_TAGS):
         element.tail = "\n" + (element.tail or "")
