@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Table, bindparam, func, or_, update
 from sqlmodel import col, select
@@ -110,50 +111,32 @@ class FeedRepository:
         each waiting for SQLite's single write lock.
         """
         table: Table = FeedRow.__table__  # type: ignore[attr-defined]
-        by_id = table.c.id == bindparam("feed_id")
-        ok = [
-            {
-                "feed_id": o.feed_id,
-                "polled": o.now,
-                "next": o.next_poll_at,
-                "etag_": o.etag,
-                "modified": o.last_modified,
-            }
-            for o in outcomes
-            if o.error is None
-        ]
-        failed = [
-            {"feed_id": o.feed_id, "polled": o.now, "next": o.next_poll_at, "error": o.error}
-            for o in outcomes
-            if o.error is not None
-        ]
-        if ok:
-            stmt = (
-                update(table)
-                .where(by_id)
-                .values(
-                    last_polled_at=bindparam("polled"),
-                    next_poll_at=bindparam("next"),
-                    last_success_at=bindparam("polled"),
-                    last_error=None,
-                    error_count=0,
-                    etag=bindparam("etag_"),
-                    last_modified=bindparam("modified"),
-                )
-            )
-            await self._session.exec(stmt, params=ok)
-        if failed:
-            stmt = (
-                update(table)
-                .where(by_id)
-                .values(
-                    last_polled_at=bindparam("polled"),
-                    next_poll_at=bindparam("next"),
-                    last_error=bindparam("error"),
-                    error_count=table.c.error_count + 1,
-                )
-            )
-            await self._session.exec(stmt, params=failed)
+        polled: dict[str, Any] = {
+            "last_polled_at": bindparam("polled"),
+            "next_poll_at": bindparam("next"),
+        }
+        # Successes clear the error state and keep exactly the validators given.
+        success: dict[str, Any] = {
+            "last_success_at": bindparam("polled"),
+            "last_error": None,
+            "error_count": 0,
+            "etag": bindparam("etag_"),
+            "last_modified": bindparam("modified"),
+        }
+        failure: dict[str, Any] = {
+            "last_error": bindparam("error"),
+            "error_count": table.c.error_count + 1,
+        }
+        for failed, values in ((False, success), (True, failure)):
+            params = [
+                {"feed_id": o.feed_id, "polled": o.now, "next": o.next_poll_at}
+                | ({"error": o.error} if failed else {"etag_": o.etag, "modified": o.last_modified})
+                for o in outcomes
+                if (o.error is not None) == failed
+            ]
+            if params:
+                stmt = update(table).where(table.c.id == bindparam("feed_id"))
+                await self._session.exec(stmt.values(**polled, **values), params=params)
         # Rows this unit of work loaded before now hold the old values: read them afresh.
         for row in list(self._session.identity_map.values()):
             if isinstance(row, FeedRow):
