@@ -2,4 +2,6 @@
 
 from bot.cli.app import main
 
-main()
+# Guarded: worker processes (feed parsing) import the main module and must not run the CLI.
+if __name__ == "__main__":
+    main()

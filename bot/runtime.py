@@ -38,7 +38,7 @@ class Timings:
     digest_sweep: float = 30.0
     feed_poll: float | None = None  # default: min(settings.poll_interval, 60)
     first_run: float = 1.0
-    per_second: float = 29.0  # just under Telegram's ~30 messages/s to all chats
+    per_second: float = 29.8  # just under Telegram's ~30 messages/s to all chats
     chat_interval: float = 1.0  # Telegram's ~1 message/s to one chat
     group_interval: float = 3.0  # and ~20 messages a minute to one group or channel
     lease: timedelta = timedelta(minutes=2)

@@ -61,6 +61,18 @@ class FeedRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class PollOutcome:
+    """How one poll of one feed ended: what to store on its row."""
+
+    feed_id: int
+    now: datetime
+    next_poll_at: datetime
+    error: str | None  # None: the poll succeeded (or the feed was not modified)
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SubscriberRecord:
     id: int
     chat_id: int

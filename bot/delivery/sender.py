@@ -151,27 +151,32 @@ class RateLimiter:
     """Space sends: at most ``per_second`` overall, one per ``chat_interval`` per private chat
     and one per ``group_interval`` per group or channel.
 
-    A 429 pauses its chat for ``retry_after`` and every other chat for at most a second
-    (Telegram limits each chat on its own, and says nothing about which limit it was); 429s
-    for several chats within ``flood_window`` seconds mean the bot as a whole sends too fast:
-    then every send pauses for ``retry_after``. Either way the pace slows, and recovers later. One instance
-    serves the outbox worker and (through SharedRateLimiter) the command replies.
+    Sends start one at a time, each at least ``1 / per_second`` after the one before, measured
+    from when it really started: a slot is never handed out ahead of time, so a pause or a late
+    wake-up wastes none, and sends held up by a busy event loop never go out in a burst that
+    would overrun Telegram's one-second window. That lets the pace sit just under the limit.
+
+    A 429 holds back its own chat for exactly ``retry_after``; every other chat goes on (Telegram
+    limits each chat on its own). 429s for ``flood_chats`` chats within ``flood_window``
+    seconds mean the bot as a whole sends too fast: then every send pauses for
+    ``retry_after`` and the pace slows, to recover later. One instance serves the outbox worker
+    and (through SharedRateLimiter) the command replies.
     """
 
     def __init__(
         self,
         *,
-        per_second: float = 29.0,
+        per_second: float = 29.8,
         chat_interval: float = 1.0,
         group_interval: float = 3.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        flood_window: float = 2.0,
-        chat_breather: float = 1.0,
+        flood_window: float = 1.0,
+        flood_chats: int = 3,
     ) -> None:
         self.base_interval = 1.0 / per_second
         self.flood_window = flood_window
-        self.chat_breather = chat_breather
+        self.flood_chats = flood_chats
         self._limited_chats: dict[int | str, float] = {}
         self.interval = self.base_interval
         self.chat_interval = chat_interval
@@ -179,7 +184,8 @@ class RateLimiter:
         self.group_interval = max(group_interval, chat_interval)
         self._clock = clock
         self._sleep = sleep
-        self._next = 0.0
+        self._last = float("-inf")  # when the latest send was let through
+        self._turn = asyncio.Lock()  # senders wait their turn in arrival order
         self._paused_until = 0.0
         self._chat_next: dict[int | str, float] = {}
 
@@ -188,18 +194,20 @@ class RateLimiter:
 
         Either way the chat's next turn moves ``chat_interval`` on from now.
         """
-        wait = self._chat_next.get(chat_id, 0.0) - self._clock()
-        if wait > 0 and wait_for_chat:
+        while wait_for_chat:
+            # Looked at again after the wait: a 429 meanwhile may have pushed the turn back.
+            wait = self._chat_next.get(chat_id, 0.0) - self._clock()
+            if wait <= 0:
+                break
             await self._sleep(wait)
-        while True:
-            now = self._clock()
-            slot = max(now, self._next, self._paused_until)
-            self._next = slot + self.interval
-            if slot > now:
-                await self._sleep(slot - now)
-            if self._paused_until <= slot:
-                break  # no 429 arrived while we waited
-        now = self._clock()
+        async with self._turn:
+            while True:
+                now = self._clock()
+                at = max(self._last + self.interval, self._paused_until)
+                if at <= now:
+                    break
+                await self._sleep(at - now)
+            self._last = now
         is_group = isinstance(chat_id, int) and chat_id < 0
         self._chat_next[chat_id] = now + (self.group_interval if is_group else self.chat_interval)
         if len(self._chat_next) > 20_000:
@@ -212,15 +220,15 @@ class RateLimiter:
             await self._sleep(wait)
 
     def pause_chat(self, chat_id: int | str, seconds: float) -> None:
-        """Hold back one chat after its 429, or everything when other chats got one too."""
+        """Hold back one chat after its 429, or everything when several chats got one."""
         now = self._clock()
         self._limited_chats = {
             c: t for c, t in self._limited_chats.items() if now - t < self.flood_window
         }
         self._limited_chats[chat_id] = now
         self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), now + seconds)
-        flood = len(self._limited_chats) > 1
-        self.pause(seconds if flood else min(seconds, self.chat_breather))
+        if len(self._limited_chats) >= self.flood_chats:
+            self.pause(seconds)
 
     def pause(self, seconds: float) -> None:
         """Stop every send for ``seconds``; slow down by a fifth unless already paused.

@@ -105,7 +105,7 @@ def html_to_text(fragment: str) -> str:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except (etree.ParserError, ValueError):
         return normalize_space(re.sub(r"<[^>]+>", " ", fragment))
-    for bad in root.xpath(".//script|.//style|.//noscript"):
+    for bad in root.xpath(".//script|.//style|.//noscript|.//applet"):
         bad.drop_tree()
     for element in root.iter(*_BLOCK_TAGS):
         element.tail = "\n" + (element.tail or "")
@@ -196,3 +196,8 @@ def extract_page(html: str, *, url: str | None = None) -> ExtractedPage:
         canonical=canonical,
         published=parse_date(date) or parse_date(guessed_date),
     )
+
+
+def read_page(content: bytes, *, url: str | None = None) -> ExtractedPage:
+    """Decode a fetched page's bytes and extract its article; raise DecodeError on binary."""
+    return extract_page(decode_text(content), url=url)

@@ -156,7 +156,9 @@ def parse_feed_bytes(data: bytes, *, base_url: str | None = None) -> ParsedFeed:
         if not isinstance(parsed_json, dict):
             raise NotAFeed("not a feed: JSON that is not a JSON Feed object")
         return _parse_json_feed(parsed_json, base_url)
-    parsed = feedparser.parse(io.BytesIO(data), sanitize_html=True, resolve_relative_uris=True)
+    # No sanitising: every text field goes through html_to_text, which keeps the text alone
+    # (scripts, styles and applets dropped), and feedparser's sanitiser is 40% of its time.
+    parsed = feedparser.parse(io.BytesIO(data), sanitize_html=False, resolve_relative_uris=True)
     problem = str(parsed.get("bozo_exception") or "malformed feed") if parsed.get("bozo") else None
     entries, skipped = _read_entries(parsed.get("entries") or [], lambda raw: _entry(raw, base_url))
     if not entries and not skipped:

@@ -226,6 +226,9 @@ class Fetcher:
                     url = target
                     continue
                 if response.status_code == 304:
+                    # Read to its (empty) end: a response closed unread takes its connection
+                    # with it, and the next poll of the host would open a new one.
+                    await self._read(response)
                     return self._result(url, response, b"")
                 if response.status_code >= 400:
                     phrase = response.reason_phrase or "error"

@@ -11,18 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.config import Settings
-from bot.ingest.extract import (
-    MIN_ARTICLE_CHARS,
-    DecodeError,
-    ExtractedPage,
-    decode_text,
-    extract_page,
-)
+from bot.ingest.extract import MIN_ARTICLE_CHARS, DecodeError, ExtractedPage, read_page
 from bot.ingest.feed import FeedEntry, NotAFeed, entry_identity, is_teaser, parse_feed_bytes
 from bot.ingest.fetch import Fetcher, FetchError
 from bot.ingest.model import IngestResult, Outcome, ParsedArticle
-from bot.ingest.pipeline import Pipeline
-from storage.records import FeedRecord, RefetchTarget
+from bot.ingest.offload import ParsePool
+from bot.ingest.pipeline import Item, Pipeline
+from storage.records import FeedRecord, PollOutcome, RefetchTarget
 from storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)
@@ -34,6 +29,11 @@ MAX_CONCURRENT_PAGES = 8
 FEED_PAGES_BUDGET = 30.0
 MAX_BACKOFF = timedelta(days=1)
 REFETCH_BATCH = 50
+# The writer stores the polls that finished meanwhile together, up to this many feeds (or
+# entries) a batch; polls waiting for it beyond MAX_WAITING_POLLS hold their feed slot.
+WRITE_BATCH_FEEDS = 64
+WRITE_BATCH_ENTRIES = 256
+MAX_WAITING_POLLS = 128
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, application/feed+json, "
     "application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
@@ -122,11 +122,30 @@ class PageMiss:
     fetch_failed: bool
 
 
+@dataclass
+class _Polled:
+    """One feed fetched and parsed, waiting for the writer to store it and record the poll."""
+
+    feed: FeedRecord
+    now: datetime
+    report: FeedReport
+    items: list[Item]
+    # Rejections of entries the feed parser could not read; reported after the stored ones.
+    skipped: list[IngestResult]
+    # The validators to keep once every entry is dealt with (a 304 keeps the known ones).
+    etag: str | None
+    last_modified: str | None
+    done: asyncio.Future[FeedReport]
+
+
 class FeedPoller:
     """Poll due feeds concurrently (bounded), store what they bring, re-fetch recent pages.
 
-    Storing goes through the shared pipeline, which takes one article at a time; everything
-    else (fetching, parsing, extracting pages) runs concurrently within the bounds.
+    Fetching runs concurrently within the bounds; parsing feeds and extracting pages runs in
+    worker processes. One writer stores what the polls brought, the polls that finished
+    meanwhile together: their entries go through the pipeline as one batch, and their
+    bookkeeping (validators, next poll, errors) is one short write, so concurrent polls never
+    queue for the database's write lock one by one.
     """
 
     def __init__(
@@ -136,6 +155,7 @@ class FeedPoller:
         settings: Settings,
         *,
         fetch_timeout: float = 20.0,
+        parse_workers: int | None = None,
     ) -> None:
         self.db = db
         self.pipeline = pipeline
@@ -149,6 +169,10 @@ class FeedPoller:
         self._feeds = asyncio.Semaphore(MAX_CONCURRENT_FEEDS)
         self._pages = asyncio.Semaphore(MAX_CONCURRENT_PAGES)
         self.pages_budget = FEED_PAGES_BUDGET
+        self.parsers = ParsePool(parse_workers)
+        self._waiting: list[_Polled] = []
+        self._room = asyncio.Semaphore(MAX_WAITING_POLLS)
+        self._writer: asyncio.Task[None] | None = None
         # Polls started by start_due and not finished yet, by feed id.
         self._running: dict[int, asyncio.Task[FeedReport]] = {}
 
@@ -156,7 +180,10 @@ class FeedPoller:
         for task in self._running.values():
             task.cancel()
         await asyncio.gather(*self._running.values(), return_exceptions=True)
+        if self._writer is not None:
+            await asyncio.gather(self._writer, return_exceptions=True)
         await self.fetcher.close()
+        await self.parsers.close()
 
     async def start_due(self, now: datetime) -> int:
         """Start polling each due feed not being polled already; return how many started.
@@ -169,7 +196,7 @@ class FeedPoller:
         for feed in feeds:
             if feed.id in self._running:
                 continue
-            task = asyncio.create_task(self._bounded(feed, now), name=f"feed-{feed.id}")
+            task = asyncio.create_task(self.poll_feed(feed, now), name=f"feed-{feed.id}")
             self._running[feed.id] = task
             task.add_done_callback(functools.partial(self._finished, feed.id))
             started += 1
@@ -188,69 +215,105 @@ class FeedPoller:
         """Poll every feed whose time has come; one failing feed never stops the others."""
         async with self.db.unit_of_work() as uow:
             feeds = await uow.feeds.list_due_feeds(now)
-        return list(await asyncio.gather(*(self._bounded(feed, now) for feed in feeds)))
-
-    async def _bounded(self, feed: FeedRecord, now: datetime) -> FeedReport:
-        async with self._feeds:
-            return await self.poll_feed(feed, now)
+        return list(await asyncio.gather(*(self.poll_feed(feed, now) for feed in feeds)))
 
     async def poll_feed(self, feed: FeedRecord, now: datetime) -> FeedReport:
         """Fetch, parse and store one feed, then record the outcome and the next poll time."""
-        interval = feed.interval_seconds or self.settings.poll_interval
+        async with self._room:
+            async with self._feeds:  # the feed's slot is free again while it waits to be written
+                polled = await self._fetch_and_parse(feed, now)
+            self._waiting.append(polled)
+            if self._writer is None or self._writer.done():
+                self._writer = asyncio.create_task(self._write_waiting(), name="feed-writer")
+            # Shielded: a poll cancelled now is still written, and its feed's row with it.
+            return await asyncio.shield(polled.done)
+
+    async def _fetch_and_parse(self, feed: FeedRecord, now: datetime) -> _Polled:
+        """Fetch and parse one feed and the pages it needs; store nothing yet."""
         report = FeedReport(feed.id, feed.name, feed.url, status="ok")
-        # The validators to keep: none unless every entry of a full response was dealt with.
-        etag = last_modified = None
+        done = asyncio.get_running_loop().create_future()
+        polled = _Polled(feed, now, report, [], [], None, None, done)
         try:
             fetched = await self.fetcher.get(
                 feed.url, etag=feed.etag, last_modified=feed.last_modified, accept=FEED_ACCEPT
             )
             if fetched.not_modified:
                 report.status = "not-modified"
-                etag = fetched.etag or feed.etag
-                last_modified = fetched.last_modified or feed.last_modified
+                polled.etag = fetched.etag or feed.etag
+                polled.last_modified = fetched.last_modified or feed.last_modified
             else:
-                parsed = await asyncio.to_thread(
+                parsed = await self.parsers.run(
                     parse_feed_bytes, fetched.content, base_url=fetched.url
                 )
                 if parsed.problem:
                     report.problem = parsed.problem
                     log.warning("feed %s is malformed but usable: %s", feed.url, parsed.problem)
-                items = await self._articles(feed, parsed.entries)
-                report.results = await self.pipeline.ingest(items)
-                report.results += [
+                polled.items = await self._articles(feed, parsed.entries)
+                polled.skipped = [
                     IngestResult(feed.url, Outcome.REJECTED, reason=reason)
                     for reason in parsed.skipped
                 ]
-                if report.to_retry:
-                    # Saving the validators now would make the next poll a 304, and the
-                    # entries that were not stored would never be offered again.
-                    log.warning(
-                        "feed %s: %d entries not stored; the whole feed is fetched again next time",
-                        feed.url,
-                        report.to_retry,
-                    )
-                else:
-                    etag, last_modified = fetched.etag, fetched.last_modified
+                polled.etag, polled.last_modified = fetched.etag, fetched.last_modified
         except (FetchError, NotAFeed) as exc:
             report.status, report.error = "error", str(exc)
         except Exception as exc:  # a bug or an odd feed must not stop the other feeds
             log.exception("polling %s failed", feed.url)
             report.status, report.error = "error", f"{type(exc).__name__}: {exc}"
-        if report.status == "error":
-            log.warning("feed %s failed: %s", feed.url, report.error)
-            report.next_poll_at = now + backoff(interval, feed.error_count + 1)
-        else:
-            report.next_poll_at = now + timedelta(seconds=interval)
-        async with self.db.unit_of_work() as uow:
-            await uow.feeds.record_poll(
-                feed.id,
-                now=now,
-                next_poll_at=report.next_poll_at,
-                error=report.error,
-                etag=etag,
-                last_modified=last_modified,
+        return polled
+
+    async def _write_waiting(self) -> None:
+        """Store the waiting polls, a batch at a time, until none is left."""
+        while self._waiting:
+            batch: list[_Polled] = []
+            entries = 0
+            while self._waiting and len(batch) < WRITE_BATCH_FEEDS:
+                if batch and entries + len(self._waiting[0].items) > WRITE_BATCH_ENTRIES:
+                    break
+                polled = self._waiting.pop(0)
+                batch.append(polled)
+                entries += len(polled.items)
+            try:
+                await self._write(batch)
+            except Exception as exc:  # the database failed: these polls failed, later ones try
+                log.exception("could not record the polls of %d feed(s)", len(batch))
+                for polled in batch:
+                    if not polled.done.done():
+                        polled.done.set_exception(exc)
+
+    async def _write(self, batch: list[_Polled]) -> None:
+        """Store the entries of ``batch`` as one batch, then record every poll in one write."""
+        items = [item for polled in batch for item in polled.items]
+        results = iter(await self.pipeline.ingest(items))
+        outcomes = []
+        for polled in batch:
+            report, feed = polled.report, polled.feed
+            report.results = [next(results) for _ in polled.items] + polled.skipped
+            etag, last_modified = polled.etag, polled.last_modified
+            if report.status == "ok" and report.to_retry:
+                # Saving the validators now would make the next poll a 304, and the
+                # entries that were not stored would never be offered again.
+                log.warning(
+                    "feed %s: %d entries not stored; the whole feed is fetched again next time",
+                    feed.url,
+                    report.to_retry,
+                )
+                etag = last_modified = None
+            interval = feed.interval_seconds or self.settings.poll_interval
+            if report.status == "error":
+                log.warning("feed %s failed: %s", feed.url, report.error)
+                report.next_poll_at = polled.now + backoff(interval, feed.error_count + 1)
+            else:
+                report.next_poll_at = polled.now + timedelta(seconds=interval)
+            outcomes.append(
+                PollOutcome(
+                    feed.id, polled.now, report.next_poll_at, report.error, etag, last_modified
+                )
             )
-        return report
+        async with self.db.unit_of_work() as uow:
+            await uow.feeds.record_polls(outcomes)
+        for polled in batch:
+            if not polled.done.done():
+                polled.done.set_result(polled.report)
 
     async def _articles(
         self, feed: FeedRecord, entries: Sequence[FeedEntry]
@@ -337,14 +400,16 @@ class FeedPoller:
         try:
             async with asyncio.timeout_at(by), self._pages:
                 fetched = await self.fetcher.get(url, accept="text/html,*/*;q=0.5")
-                html = decode_text(fetched.content)
-        except (FetchError, DecodeError) as exc:
-            return PageMiss(str(exc), fetch_failed=isinstance(exc, FetchError))
+        except FetchError as exc:
+            return PageMiss(str(exc), fetch_failed=True)
         except TimeoutError:
             budget = f"{self.pages_budget:g} s"
             return PageMiss(f"the feed's {budget} for article pages ran out", fetch_failed=True)
-        async with self._pages:
-            page = await asyncio.to_thread(extract_page, html, url=fetched.url)
+        try:
+            async with self._pages:
+                page = await self.parsers.run(read_page, fetched.content, url=fetched.url)
+        except DecodeError as exc:
+            return PageMiss(str(exc), fetch_failed=False)
         if len(page.text) < MIN_ARTICLE_CHARS:
             return PageMiss("no article text found on the page", fetch_failed=False)
         return page

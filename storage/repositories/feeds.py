@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import Table, bindparam, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.records import FeedRecord
+from storage.records import FeedRecord, PollOutcome
 from storage.repositories.insert import insert_if_absent
 from storage.tables import ArticleRow, FeedRow, SourceRow
 
@@ -98,19 +100,44 @@ class FeedRepository:
         last_modified: str | None = None,
     ) -> None:
         """Store a poll's outcome; on success keep exactly the validators given (None forgets)."""
-        row = await self._session.get(FeedRow, feed_id)
-        if row is None:
-            return
-        row.last_polled_at = now
-        row.next_poll_at = next_poll_at
-        if error is None:
-            row.last_success_at = now
-            row.last_error = None
-            row.error_count = 0
-            row.etag = etag
-            row.last_modified = last_modified
-        else:
-            row.last_error = error
-            row.error_count += 1
-        self._session.add(row)
-        await self._session.flush()
+        await self.record_polls(
+            [PollOutcome(feed_id, now, next_poll_at, error, etag, last_modified)]
+        )
+
+    async def record_polls(self, outcomes: Sequence[PollOutcome]) -> None:
+        """Store many polls' outcomes in at most two statements (successes, then failures).
+
+        A cycle's bookkeeping then takes one short write instead of one transaction per feed,
+        each waiting for SQLite's single write lock.
+        """
+        table: Table = FeedRow.__table__  # type: ignore[attr-defined]
+        polled: dict[str, Any] = {
+            "last_polled_at": bindparam("polled"),
+            "next_poll_at": bindparam("next"),
+        }
+        # Successes clear the error state and keep exactly the validators given.
+        success: dict[str, Any] = {
+            "last_success_at": bindparam("polled"),
+            "last_error": None,
+            "error_count": 0,
+            "etag": bindparam("etag_"),
+            "last_modified": bindparam("modified"),
+        }
+        failure: dict[str, Any] = {
+            "last_error": bindparam("error"),
+            "error_count": table.c.error_count + 1,
+        }
+        for failed, values in ((False, success), (True, failure)):
+            params = [
+                {"feed_id": o.feed_id, "polled": o.now, "next": o.next_poll_at}
+                | ({"error": o.error} if failed else {"etag_": o.etag, "modified": o.last_modified})
+                for o in outcomes
+                if (o.error is not None) == failed
+            ]
+            if params:
+                stmt = update(table).where(table.c.id == bindparam("feed_id"))
+                await self._session.exec(stmt.values(**polled, **values), params=params)
+        # Rows this unit of work loaded before now hold the old values: read them afresh.
+        for row in list(self._session.identity_map.values()):
+            if isinstance(row, FeedRow):
+                self._session.expire(row)

@@ -24,7 +24,7 @@ class FakeTime:
         self.now += seconds
 
 
-def _limiter(time: FakeTime, **kwargs: float) -> RateLimiter:
+def _limiter(time: FakeTime, **kwargs: Any) -> RateLimiter:
     return RateLimiter(clock=time.clock, sleep=time.sleep, **kwargs)
 
 
@@ -65,6 +65,32 @@ async def test_a_pause_stops_everything_and_slows_the_pace_once_per_burst() -> N
     for _ in range(20):
         limiter.succeeded()
     assert limiter.interval == pytest.approx(0.1)
+
+
+async def test_a_429_holds_back_only_its_chat_for_as_long_as_telegram_says() -> None:
+    time = FakeTime()
+    limiter = _limiter(time, per_second=10, chat_interval=1.0)
+    await limiter.acquire(1)
+    limiter.pause_chat(1, 5.0)
+    starts = []
+    for chat in (2, 3, 1, 4):
+        await limiter.acquire(chat)
+        starts.append(round(time.now, 3))
+    # The others keep the pace (no second-long breather for everyone); chat 1 waits its 5 s.
+    assert starts == [0.1, 0.2, 5.0, 5.1]
+    assert limiter.interval == pytest.approx(0.1)
+
+
+async def test_429s_for_several_chats_at_once_pause_everything_and_slow_down() -> None:
+    time = FakeTime()
+    limiter = _limiter(time, per_second=10, chat_interval=0.0, flood_chats=3)
+    for chat in (1, 2, 3):
+        await limiter.acquire(chat)
+        limiter.pause_chat(chat, 2.0)
+    await limiter.acquire(4)
+    # The third chat's 429 came at 0.2 s: everyone waits Telegram's 2 s from then.
+    assert time.now == pytest.approx(2.2)
+    assert limiter.interval == pytest.approx(0.12)
 
 
 async def test_shared_limiter_retries_a_reply_after_retry_after() -> None:

@@ -46,10 +46,18 @@ class FakeFeedServer:
         self.hits: Counter[str] = Counter()
         self.not_modified: Counter[str] = Counter()
         self._feeds: dict[str, dict[str, object]] = {}
+        # Connections clients opened (a keep-alive connection serves many requests).
+        self.connections = 0
+        self._counting = threading.Lock()
         server = self
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                with server._counting:
+                    server.connections += 1
+                super().setup()
 
             def do_GET(self) -> None:
                 path = self.path

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 
 from bot.config import Settings
 from bot.events.service import EventService
@@ -384,6 +385,52 @@ async def test_last_modified_without_etag_gives_304(
     assert server.not_modified["/dated.xml"] == 1
     # A 304 keeps the validators it was asked with.
     assert (await get_feed(database, feed.id)).last_modified == stored.last_modified
+
+
+async def test_polls_answered_304_keep_their_connection(
+    server: FakeFeedServer, poller: FeedPoller, database: Database
+) -> None:
+    feed = await add_feed(database, server.feed("/kept.xml", rss([full_item(1)])))
+    assert (await poller.poll_feed(feed, NOW)).status == "ok"
+    opened = server.connections
+    for n in range(1, 4):
+        stored = await get_feed(database, feed.id)
+        again = await poller.poll_feed(stored, NOW + timedelta(minutes=10 * n))
+        assert again.status == "not-modified"
+    assert server.not_modified["/kept.xml"] == 3
+    assert server.connections == opened
+
+
+async def test_polls_that_end_together_share_their_write(
+    server: FakeFeedServer, poller: FeedPoller, database: Database
+) -> None:
+    count = 12
+    for n in range(count):
+        server.feed(f"/together/{n}.xml", rss([full_item(n)]))
+        await add_feed(database, server.url(f"/together/{n}.xml"), f"Feed {n}")
+    assert [r.status for r in await poller.poll_due(NOW)] == ["ok"] * count
+    gate = Gate(count - 1, hold=2.0)  # the answers wait until all twelve were asked for
+    for n in range(count):
+        server.routes[f"/together/{n}.xml"] = gate(server.routes[f"/together/{n}.xml"])
+    updates: list[str] = []
+
+    def watch(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith("UPDATE FEEDS"):
+            updates.append(statement)
+
+    engine = database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", watch)
+    try:
+        reports = await poller.poll_due(NOW + timedelta(hours=1))
+    finally:
+        event.remove(engine, "before_cursor_execute", watch)
+    assert [r.status for r in reports] == ["not-modified"] * count, [r.error for r in reports]
+    # One write per feed before; the polls that finished meanwhile share one now (how many
+    # finish together depends on the machine's load, so only "fewer" is certain).
+    assert 1 <= len(updates) < count
+    for feed in [await get_feed(database, r.feed_id) for r in reports]:
+        assert feed.last_polled_at == NOW + timedelta(hours=1)
+        assert feed.next_poll_at == NOW + timedelta(hours=1, seconds=600)
 
 
 async def test_feeds_are_polled_at_most_sixteen_at_once(
