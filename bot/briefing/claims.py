@@ -41,9 +41,14 @@ _SPEECH_VERBS = frozenset(
     _split(
         """said says say told tells reported confirmed confirms claimed announced announces
         stated added estimated insisted insists acknowledged admitted admits denied suggested
-        showed"""
+        showed warned warns"""
     )
 )
+# Speech verbs that are plural nouns too: only a speaker's verb when they close the sentence
+# (", the Washington Post reports.").
+_CLOSING_SPEECH_VERBS = frozenset(_split("reports claims"))
+# Speech verbs that also take a thing as object: "employers added 943,000 jobs" says nothing.
+_OBJECT_VERBS = frozenset(_split("added adds"))
 _PASSIVE = frozenset(_split("was were is are be been being has have had"))
 _SUBJECT_STOP = frozenset(
     _split("""that but and or while which who whom as because after before when where if than so though
@@ -57,6 +62,11 @@ _TIME_WORDS = frozenset(
     _split("""later also earlier initially separately previously then first again now already
     yesterday today tonight""")
 )
+# "Florida on Sunday reported": a day between the speaker and the verb is not the speaker.
+_DAYS = frozenset(
+    _split("monday tuesday wednesday thursday friday saturday sunday night morning evening")
+)
+_DAY_LEADS = frozenset(_split("on late early last this"))
 _CLAUSE_BREAK = re.compile(r";|,\s*(?:but|while|whereas)\b|\s(?:but|while|whereas)\s|\s—\s")
 # Words keep inner dots, apostrophes, hyphens and ampersands: "U.N.", "O'Brien", "AT&T".
 _WORD_TOKEN = re.compile(r"[^\W_]+(?:[.'’&-][^\W_]+)*\.?|[^\w\s]", re.UNICODE)
@@ -164,6 +174,10 @@ def _subject_before(tokens: list[re.Match[str]], verb: int, min_start: int = 0) 
         return None  # "an estimated $1 million", "the reported offer": an adjective, not a verb
     while k >= 0 and (tokens[k].group().lower() in _TIME_WORDS or tokens[k].group().endswith("ly")):
         k -= 1
+    while k >= 0 and tokens[k].group().lower() in _DAYS:
+        k -= 1
+        while k >= 0 and tokens[k].group().lower() in _DAYS | _DAY_LEADS:
+            k -= 1
     if k >= 0 and tokens[k].group().lower() in _PASSIVE:
         return None
     words_: list[re.Match[str]] = []
@@ -273,15 +287,25 @@ def _object_after(tokens: list[re.Match[str]], verb: int) -> str | None:
     return _trim(" ".join(words_))
 
 
+def _speech_verbs(tokens: list[re.Match[str]]) -> list[int]:
+    """Return the indexes of the tokens that introduce a speaker."""
+    found = []
+    for k, token in enumerate(tokens):
+        word = token.group().lower().rstrip(".")
+        after = tokens[k + 1].group() if k + 1 < len(tokens) else "."
+        if word in _OBJECT_VERBS and (after[:1].isalnum() or after == "$") and after != "that":
+            continue  # "added 250,000 jobs": a verb with an object, not a speaker's
+        closing = all(not t.group()[:1].isalnum() for t in tokens[k + 1 :])
+        if word in _SPEECH_VERBS or (word in _CLOSING_SPEECH_VERBS and closing):
+            found.append(k)
+    return found
+
+
 def attribution(sentence: str, start: int, end: int) -> str | None:
     """Return who a figure at ``sentence[start:end]`` is attributed to, as written, or None."""
     clause_start, clause_end = _clause_bounds(sentence, start)
     tokens = list(_WORD_TOKEN.finditer(sentence))
-    verbs = [
-        k
-        for k, t in enumerate(tokens)
-        if t.group().lower().rstrip(".") in _SPEECH_VERBS and clause_start <= t.start() < clause_end
-    ]
+    verbs = [k for k in _speech_verbs(tokens) if clause_start <= tokens[k].start() < clause_end]
     # A speaker before the figure in the same clause: "Iraq said 22".
     for k in reversed([k for k in verbs if tokens[k].end() <= start]):
         subject = _subject_before(tokens, k)
@@ -302,11 +326,7 @@ def attribution(sentence: str, start: int, end: int) -> str | None:
         if subject is not None:
             return _trim(subject)
     # A closing attribution speaks for the whole sentence: "..., but escaped, the chief told reporters."
-    final = [
-        k
-        for k, t in enumerate(tokens)
-        if t.group().lower() in _SPEECH_VERBS and t.start() >= end and len(tokens) - k <= 4
-    ]
+    final = [k for k in _speech_verbs(tokens) if tokens[k].start() >= end and len(tokens) - k <= 4]
     for k in final:
         subject = _subject_before(tokens, k, end)
         if subject is not None:

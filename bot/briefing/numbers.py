@@ -115,6 +115,8 @@ _VAGUE: dict[str, tuple[float, float]] = {
     "hundreds": (200, 999),
     "thousands": (2_000, 9_999),
     "millions": (2e6, 9.99e6),
+    "billions": (2e9, 9.99e9),
+    "trillions": (2e12, 9.99e12),
     "several": (3, 9),
 }
 _ZERO_WORDS = frozenset(_split("no none zero nobody"))
@@ -129,6 +131,15 @@ _LINKING = frozenset(
         "confirmed reported thought left"
     )
 )
+
+# Words that may stand between the counted people and what happened to them: "were shot dead",
+# "have now died", "was shot and killed", "were found dead".
+_BEFORE_OUTCOME = frozenset(_split("now already since still shot found and"))
+
+
+def _adverb(word: str) -> bool:
+    return word.endswith("ly") and word.isalpha()
+
 
 # Some copy writes "230, 000" and "6. 1" for "230,000" and "6.1" (text split into tokens and
 # joined with spaces); those are read as one number.
@@ -343,6 +354,9 @@ def _figure(tokens: list[Token], i: int) -> tuple[float, float | None, int, int]
     if base is None:
         return None
     low, high, j = base
+    # "$2,000 or more", "50 or so": an open or rough figure, not a range
+    if j + 1 < n and tokens[j].low in ("or", "and") and tokens[j + 1].low in ("more", "higher"):
+        return low, None, i, j + 2
     # "10-15", "10 to 15", "15 or 16"
     if j + 1 < n and tokens[j].low in ("-", "–", "to", "or") and high is not None:
         other = _base_number(tokens, j + 1)
@@ -361,6 +375,9 @@ def _is_time_or_date(tokens: list[Token], first: int, after: int) -> bool:
     nxt = tokens[after].low if after < len(tokens) else ""
     nxt2 = tokens[after + 1].low if after + 1 < len(tokens) else ""
     if before.rstrip(".") in _MONTHS or nxt.rstrip(".") in _MONTHS:
+        return True
+    # "Dec. 11": the abbreviation's full stop is a token of its own
+    if before == "." and first > 1 and tokens[first - 2].low in _MONTHS:
         return True
     # "October 1 - 2": the second day of a range of dates
     if (
@@ -387,10 +404,25 @@ def _is_time_or_date(tokens: list[Token], first: int, after: int) -> bool:
     if previous is not None and previous.text[:1].isalpha():
         if previous.end == tokens[first].start:
             return True
-        if previous.text[0].isupper() and first > 1 and previous.low not in _MODIFIER_STARTS:
+        if (
+            previous.text[0].isupper()
+            and first > 1
+            and previous.low not in _MODIFIER_STARTS
+            and not _title_case(tokens)
+        ):
             return True
     token = tokens[first]
     return token.low.isdigit() and len(token.low) == 4 and 1800 <= int(token.low) <= 2100
+
+
+def _title_case(tokens: list[Token]) -> bool:
+    """Tell whether a sentence is a headline in title case ("Border Agents Stop 212,000 Migrants").
+
+    There every word is capitalised, so a capital before a figure does not make it a name.
+    """
+    long_words = [t.text for t in tokens if len(t.text) > 3 and t.text[:1].isalpha()]
+    capitals = sum(w[0].isupper() for w in long_words)
+    return len(long_words) >= 3 and capitals >= 0.8 * len(long_words)
 
 
 def _plural_noun(word: str) -> bool:
@@ -438,10 +470,10 @@ def _noun_after(tokens: list[Token], j: int) -> tuple[int, str] | None:
         if j < n and tokens[j].low in ("the", "their", "its", "his", "her", "our", "those"):
             j += 1
     words_seen = 0
-    for k in range(j, min(j + 6, n)):
+    for k in range(j, min(j + 9, n)):
         word = tokens[k].low
-        if word in _QUOTES:
-            continue  # 80 "American terrorists"
+        if word in _QUOTES or _continues_word(tokens, k, j):
+            continue  # 80 "American terrorists"; "U.S. jobs", "Covid-19 cases", "first - degree"
         if words_seen >= 4 or word in _NOT_COUNTED or word in _LINKING or word in _NUMBER_STARTS:
             return None  # a verb or another figure ends what this figure counts
         words_seen += 1
@@ -453,15 +485,45 @@ def _noun_after(tokens: list[Token], j: int) -> tuple[int, str] | None:
             return k, "people"
         if word in _CURRENCY_WORDS:
             return k, "money"
-        if not tokens[k].text[:1].isalpha() or word in _STOP_AFTER or word in _UNITS:
+        compound = k > j and tokens[k - 1].text in ("-", "–")  # "first - degree murder charges"
+        if (
+            not tokens[k].text[:1].isalpha()
+            or word in _STOP_AFTER
+            or (word in _UNITS and not compound)
+        ):
             return None
+        if word.split("-")[0] in _UNITS and not compound:
+            return None  # "16 year-old": an age, not a count
         # The first plain plural noun is what is counted ("two bases housing troops").
         if _plural_noun(tokens[k].text):
             # A plural used as a modifier: "plainclothes officers", "rescue workers"
             if k + 1 < n and tokens[k + 1].low in _PERSON_NOUNS:
                 return k + 1, "people"
-            return (k, "generic") if words_seen <= 2 else None
+            return (k, "generic") if words_seen <= _MODIFIERS_BEFORE_NOUN + 1 else None
     return None
+
+
+# Words a counted noun may carry before it: "15,000 new coronavirus cases", "two first-degree
+# murder charges", "7 senior Russian officials".
+_MODIFIERS_BEFORE_NOUN = 3
+
+
+def _continues_word(tokens: list[Token], k: int, first: int) -> bool:
+    """Tell whether token ``k`` only continues the word before it ("U.S." "-19", "first - degree").
+
+    A mark or figure glued to the word before ("Covid-19", the dot of "U.S.") belongs to that
+    word; so does a hyphen written apart between two words, as tokenized copy has it.
+    """
+    if k <= first:
+        return False
+    token, previous = tokens[k], tokens[k - 1]
+    glued = token.start == previous.end and previous.text[:1].isalpha()
+    if glued and (token.text in ("-", ".") or token.text[:1].isdigit()):
+        return True
+    if previous.text in ("-", "–") and previous.start == tokens[k - 2].end and k - 2 >= first:
+        return token.start == previous.end  # the "19" of "Covid - 19" glued as "Covid-19"
+    spaced_hyphen = token.text == "-" and k + 1 < len(tokens)
+    return spaced_hyphen and tokens[k - 1].text[:1].isalpha() and tokens[k + 1].text[:1].isalpha()
 
 
 def _outcome_after(tokens: list[Token], k: int) -> tuple[int, str] | None:
@@ -494,7 +556,7 @@ def _outcome_after(tokens: list[Token], k: int) -> tuple[int, str] | None:
             return None
         if word in _OUTCOME_WORDS and word not in ("held",):
             return m, _OUTCOME_WORDS[word]
-        if word not in _LINKING and not (word.endswith("ly") and word.isalpha()):
+        if word not in _LINKING and word not in _BEFORE_OUTCOME and not _adverb(word):
             return None
         m += 1
     return None
@@ -604,7 +666,9 @@ def _classify(
     if _is_time_or_date(tokens, first, after):
         return None
     is_zero = high == 0
-    leading = tokens[first - 1].low if first > 0 else ""
+    # "killing all 176 people": the verb before a determiner still leads the figure
+    lead_at = first - 2 if first > 1 and tokens[first - 1].low in ("all", "another") else first - 1
+    leading = tokens[lead_at].low if lead_at >= 0 else ""
     if leading == "of" and first > 1 and tokens[first - 2].low in _PARENT_NOUNS:
         return None  # "a mother of 12"
     noun = _noun_after(tokens, after)
@@ -674,7 +738,7 @@ def _classify(
         return None
     value = sentence[value_start:value_end]
     phrase_end = max(value_end, tokens[noun_index].end)
-    phrase_start = tokens[first - 1].start if leading in _LEADING_VERBS else value_start
+    phrase_start = tokens[lead_at].start if leading in _LEADING_VERBS else value_start
     phrase = sentence[phrase_start:phrase_end]
     return Quantity(
         about,
