@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 
 from bot.briefing.model import Claim, Difference, DifferenceKind
 from bot.briefing.numbers import CATEGORIES, find_quantities
-from bot.briefing.scope import figure_scope
+from bot.briefing.scope import before_event, event_day, figure_day, figure_scope
 from bot.briefing.text import normalize_space, split_sentences
 
 
@@ -147,6 +147,7 @@ def sentence_claims(
                 version=version,
                 at=at,
                 in_headline=in_headline,
+                on=figure_day(sentence, quantity.start, end, at),
             )
         )
     return claims
@@ -529,7 +530,8 @@ def compare_claims(
     """Group an event's claims by what they count; report conflicts, progressions, agreements.
 
     Background figures (an earlier disaster) and partial ones (one village) are never compared
-    with the event's own. A figure that changed over time is a progression, not a conflict.
+    with the event's own; nor is a figure whose clause dates it before the day the event's
+    reports name most often ("On Saturday, a quake in China killed 12" beside Sunday's quake). A figure that changed over time is a progression, not a conflict.
 
     Args:
         claims: Claims from every article (and every version) of one event.
@@ -544,6 +546,9 @@ def compare_claims(
             newest[claim.article_id] = max(claim.version, newest.get(claim.article_id, 0))
         latest_versions = newest
     own = [c for c in claims if c.scope == "event"]
+    # "On Saturday, a quake killed 12" in a report of Sunday's quake: an earlier event's figure
+    day = event_day(own)
+    own = [c for c in own if not before_event(c, day)]
     differences: list[Difference] = []
     for about, group in _groups(own).items():
         current, replaced = _split_by_time(about, group, latest_versions)

@@ -12,8 +12,11 @@ benchmark (benchmarks/bench_claims.py).
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 
-from bot.briefing.model import Scope
+from bot.briefing.model import Claim, Scope
 
 _MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
@@ -130,3 +133,91 @@ def figure_scope(
     if _PART_CLAUSE.search(_clause(sentence, start, max(end, phrase_end or end))):
         return "partial"
     return "event"
+
+
+# --- the day a sentence dates its figures to ------------------------------------------------
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTH_NUMBERS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_WEEKDAY = re.compile(r"\b(?-i:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+_MONTH_DAY = re.compile(
+    r"\b(?P<month>" + _MONTH[:-5] + r")\b\.?\s+(?P<day>\d{1,2})\b"
+    r"|\b(?P<day2>\d{1,2})\s+(?P<month2>" + _MONTH[:-5] + r")\b",
+)
+
+
+def _resolve(text: str, at: datetime) -> date | None:
+    """Return the day ``text`` names ("on Saturday", "Nov. 26"), reckoned back from ``at``."""
+    today = at.date()
+    match = _MONTH_DAY.search(text)
+    if match is not None:
+        month = _MONTH_NUMBERS[(match["month"] or match["month2"]).lower().rstrip(".")]
+        day = int(match["day"] or match["day2"])
+        for year in (today.year, today.year - 1):
+            try:
+                named = date(year, month, day)
+            except ValueError:
+                return None
+            if named <= today + timedelta(days=1):
+                return named
+        return None
+    weekday = _WEEKDAY.search(text)
+    if weekday is not None:
+        back = (today.weekday() - _WEEKDAYS.index(weekday.group().lower())) % 7
+        return today - timedelta(days=back)
+    return None
+
+
+def figure_day(sentence: str, start: int, end: int, at: datetime | None) -> date | None:
+    """Return the day the clause holding a figure dates it to, when it names one.
+
+    Args:
+        sentence: The sentence the figure is in.
+        start: Where the figure starts.
+        end: Where what it counts ends.
+        at: When the article was written; weekdays and dates without a year count back from it.
+    """
+    if at is None:
+        return None
+    return _resolve(_clause(sentence, start, end), at)
+
+
+def event_day(claims: Sequence[Claim]) -> date | None:
+    """Return the day an event's reports date it to: the day their sentences name most often.
+
+    Reports without a named day fall back to the day of the earliest report.
+    """
+    named = Counter(
+        day
+        for claim in claims
+        if claim.at is not None and (day := _resolve(claim.sentence, claim.at)) is not None
+    )
+    if named:
+        return max(named, key=lambda day: (named[day], day))
+    first = min((c.at for c in claims if c.at is not None), default=None)
+    return first.date() if first is not None else None
+
+
+def before_event(claim: Claim, day: date | None) -> bool:
+    """Tell whether a claim's own clause dates it before the event: "On Saturday, a quake killed 12"."""
+    return day is not None and claim.on is not None and claim.on < day
