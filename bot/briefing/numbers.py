@@ -409,10 +409,32 @@ def _is_time_or_date(tokens: list[Token], first: int, after: int) -> bool:
             and first > 1
             and previous.low not in _MODIFIER_STARTS
             and not _title_case(tokens)
+            and not _counted_next(tokens, after)
         ):
             return True
     token = tokens[first]
     return token.low.isdigit() and len(token.low) == 4 and 1800 <= int(token.low) <= 2100
+
+
+_WEB_ADDRESS = re.compile(r"\s*(?:https?\s*:\s*/|www\s*\.)", re.IGNORECASE)
+# "a 20 - 13 victory", "the 52-48 vote": a score or a tally, not a count
+_SCORE_NOUNS = frozenset(_split("victory win loss defeat vote lead decision margin score tie"))
+
+
+def _score(tokens: list[Token], first: int, after: int) -> bool:
+    """Tell whether a figure is one side of a score: "a 20 - 13 victory", "won 3-1"."""
+    n = len(tokens)
+    if after + 1 < n and tokens[after].low in ("-", "–") and tokens[after + 1].low[:1].isdigit():
+        return after + 2 < n and tokens[after + 2].low in _SCORE_NOUNS
+    if first > 1 and tokens[first - 1].low in ("-", "–") and tokens[first - 2].low[:1].isdigit():
+        return after < n and tokens[after].low in _SCORE_NOUNS
+    return False
+
+
+def _counted_next(tokens: list[Token], after: int) -> bool:
+    """Tell whether people or a toll follow a figure: "told the Guardian 41 bodies were found"."""
+    word = tokens[after].low if after < len(tokens) else ""
+    return word in _OUTCOME_WORDS or word in _PERSON_NOUNS
 
 
 def _title_case(tokens: list[Token]) -> bool:
@@ -538,10 +560,11 @@ def _outcome_after(tokens: list[Token], k: int) -> tuple[int, str] | None:
             m += 1
             continue
         # "three Palestinians, who had sought refuge there, died"; "three men - all cousins - died"
+        # "12 members, including seven children, were killed"
         if (
             word in (",", "-", "–", "—")
             and m + 1 < n
-            and (word != "," or tokens[m + 1].low == "who")
+            and (word != "," or tokens[m + 1].low in _ASIDE_STARTS)
         ):
             close = next((x for x in range(m + 1, min(m + 16, n)) if tokens[x].low == word), None)
             if close is None:
@@ -556,9 +579,52 @@ def _outcome_after(tokens: list[Token], k: int) -> tuple[int, str] | None:
             return None
         if word in _OUTCOME_WORDS and word not in ("held",):
             return m, _OUTCOME_WORDS[word]
+        # "five soldiers lost their lives"
+        if word == "lost" and [t.low for t in tokens[m + 1 : m + 3]] in _LOST_LIVES:
+            return m + 2, "killed"
+        # "three young men who were cousins died"
+        if word == "who" and steps == 1:
+            inner = _outcome_in_clause(tokens, m + 1)
+            if inner is not None:
+                return inner
+        # "12 members of one family were killed": step over what they are members of
+        if word == "of" and steps == 1:
+            rest = next(
+                (
+                    x
+                    for x in range(m + 1, min(m + 7, n))
+                    if tokens[x].low in (",", ";", ".") or tokens[x].low in _LINKING
+                ),
+                None,
+            )
+            if rest is not None and tokens[rest].low not in (";", "."):
+                m = rest
+                continue
         if word not in _LINKING and word not in _BEFORE_OUTCOME and not _adverb(word):
             return None
         m += 1
+    return None
+
+
+_ASIDE_STARTS = frozenset(_split("who including all most among mostly many some aged"))
+_LOST_LIVES = (["their", "lives"], ["his", "life"], ["her", "life"])
+_INTRANSITIVE_OUTCOMES = frozenset(_split("died dead"))
+
+
+def _outcome_in_clause(tokens: list[Token], m: int) -> tuple[int, str] | None:
+    """Return the outcome that ends a relative clause or a phrase after what was counted.
+
+    Only a passive ("were killed") or an intransitive outcome ("died") counts: in "three men who
+    killed a guard were arrested" the men were arrested.
+    """
+    for x in range(m, min(m + 14, len(tokens))):
+        word = tokens[x].low
+        if word in (",", ";", ".", ":") or word[0].isdigit():
+            return None
+        if word in _INTRANSITIVE_OUTCOMES:
+            return x, _OUTCOME_WORDS[word]
+        if word in _OUTCOME_WORDS and word != "held" and tokens[x - 1].low in _LINKING:
+            return x, _OUTCOME_WORDS[word]
     return None
 
 
@@ -608,6 +674,8 @@ def _money_prefix(tokens: list[Token], first: int) -> str | None:
 
 def find_quantities(sentence: str) -> list[Quantity]:
     """Return the counted figures of one sentence, left to right."""
+    if _WEB_ADDRESS.match(sentence):
+        return []  # a link line: its numbers are ids, not counts
     tokens = tokenize(sentence)
     found: list[Quantity] = []
     i = 0
@@ -622,12 +690,43 @@ def find_quantities(sentence: str) -> list[Quantity]:
             continue
         low, high, first, after = parsed
         quantity = _classify(sentence, tokens, low, high, first, after)
+        if quantity is None and found:
+            quantity = _elided(sentence, tokens, found[-1], low, high, first, after)
         if quantity is None:
             i += 1
             continue
         found.append(quantity)
         i = max(after, i + 1)
     return found
+
+
+_CASUALTIES = frozenset(CATEGORIES[:4])
+
+
+def _elided(
+    sentence: str,
+    tokens: list[Token],
+    previous: Quantity,
+    low: float,
+    high: float | None,
+    first: int,
+    after: int,
+) -> Quantity | None:
+    """Read a figure whose noun is left out as the toll before it: "and thousands more", "over
+    170,000 of them"."""
+    if previous.about not in _CASUALTIES or high == 0:
+        return None
+    following = [t.low for t in tokens[after : after + 2]]
+    if following[:1] != ["more"] and following != ["of", "them"]:
+        return None
+    if _is_time_or_date(tokens, first, after):
+        return None
+    start, end = tokens[first].start, tokens[after - 1].end
+    phrase_end = tokens[after + len(following) - 1 if following[0] == "of" else after].end
+    value = sentence[start:end]
+    return Quantity(
+        previous.about, value, sentence[start:phrase_end], low, high, start, end, "", phrase_end
+    )
 
 
 def _modifier_before(tokens: list[Token], index: int) -> tuple[str, int] | None:
@@ -663,7 +762,7 @@ def _classify(
     if _magnitude(tokens, first, after, low):
         value = sentence[value_start:value_end]
         return Quantity("magnitude", value, value, low, high, value_start, value_end, "", value_end)
-    if _is_time_or_date(tokens, first, after):
+    if _is_time_or_date(tokens, first, after) or _score(tokens, first, after):
         return None
     is_zero = high == 0
     # "killing all 176 people": the verb before a determiner still leads the figure
@@ -708,7 +807,8 @@ def _classify(
             elif not is_zero and not single:
                 # "one woman", "one of the bases": an article, not a figure
                 about = lemma(word)
-        elif not single:  # "one rocket", "one missile": an article, not a count
+        elif not single or kind in _CASUALTIES:
+            # "one rocket": an article, not a count; "one armed militant dead" is a toll
             about = kind
     elif after < len(tokens) and tokens[after].low in _UNITS:
         return None  # "arrested 12 days later": a measure, not a count

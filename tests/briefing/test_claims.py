@@ -411,3 +411,31 @@ def test_speakers_come_from_reporting_verbs_not_from_look_alikes(
 )
 def test_a_month_later_in_the_sentence_is_the_period_counted(sentence: str, scope: str) -> None:
     assert only(sentence).scope == scope
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("The strike left one armed fighter dead.", [("killed", 1)]),
+        (
+            "The wave killed 9,000 people there and thousands more along the coast.",
+            [("killed", 9000), ("killed", 2000)],
+        ),
+        ("Three young men who were brothers died in the fire.", [("killed", 3)]),
+        ("Three men who stabbed a guard were arrested.", [("arrested", 3)]),
+        (
+            "At least 9 members of one family, including four children, were killed.",
+            [("killed", 9), ("child", 4)],
+        ),
+        ("Six soldiers lost their lives in the attack.", [("killed", 6)]),
+        ("The doctor told the Herald 31 bodies had been recovered.", [("killed", 31)]),
+        ("They won a 27 - 20 victory on Sunday.", []),
+        ("http: / / www. example. com / 2013 / 12 / 555 _ Nine _ Hikers _ Found", []),
+    ],
+)
+def test_reads_tolls_in_asides_relative_clauses_and_ellipses(
+    sentence: str, expected: list[tuple[str, float]]
+) -> None:
+    claims = extract_claims(sentence, source="S")
+
+    assert [(c.about, c.low) for c in claims] == expected
