@@ -102,14 +102,17 @@ def extract_claims(
     claims: list[Claim] = []
     seen: set[tuple[str, float | None, float | None, str | None, str]] = set()
     headline = [normalize_space(title)] if title.strip() else []
-    for index, sentence in enumerate(headline + split_sentences(text)):
+    sentences = headline + split_sentences(text)
+    for index, sentence in enumerate(sentences):
+        in_headline = bool(headline) and index == 0
         for claim in sentence_claims(
             sentence,
             source=source,
             article_id=article_id,
             version=version,
             at=at,
-            in_headline=bool(headline) and index == 0,
+            in_headline=in_headline,
+            previous="" if index == 0 or (headline and index == 1) else sentences[index - 1],
         ):
             key = (claim.about, claim.low, claim.high, claim.attributed_to, sentence)
             if key not in seen:
@@ -126,8 +129,13 @@ def sentence_claims(
     version: int = 1,
     at: datetime | None = None,
     in_headline: bool = False,
+    previous: str = "",
 ) -> list[Claim]:
-    """Return the figures of one sentence, each with its speaker and scope."""
+    """Return the figures of one sentence, each with its speaker and scope.
+
+    ``previous`` is the sentence before it, which may tell that this one goes on about an
+    earlier event ("It killed 612 people").
+    """
     claims = []
     for quantity in find_quantities(sentence):
         end = max(quantity.end, quantity.phrase_end)
@@ -142,7 +150,12 @@ def sentence_claims(
                 sentence=sentence,
                 article_id=article_id,
                 scope=figure_scope(
-                    sentence, quantity.start, quantity.end, end, year=at.year if at else None
+                    sentence,
+                    quantity.start,
+                    quantity.end,
+                    end,
+                    year=at.year if at else None,
+                    previous=previous,
                 ),
                 version=version,
                 at=at,

@@ -134,7 +134,7 @@ _LINKING = frozenset(
 
 # Words that may stand between the counted people and what happened to them: "were shot dead",
 # "have now died", "was shot and killed", "were found dead".
-_BEFORE_OUTCOME = frozenset(_split("now already since still shot found and"))
+_BEFORE_OUTCOME = frozenset(_split("now already since still shot found"))
 
 
 def _adverb(word: str) -> bool:
@@ -600,7 +600,13 @@ def _outcome_after(tokens: list[Token], k: int) -> tuple[int, str] | None:
             if rest is not None and tokens[rest].low not in (";", "."):
                 m = rest
                 continue
-        if word not in _LINKING and word not in _BEFORE_OUTCOME and not _adverb(word):
+        shot_and = word == "and" and tokens[m - 1].low == "shot"  # "was shot and killed"
+        if (
+            word not in _LINKING
+            and word not in _BEFORE_OUTCOME
+            and not _adverb(word)
+            and not shot_and
+        ):
             return None
         m += 1
     return None

@@ -22,6 +22,10 @@ _MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
     r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b\.?"
 )
+_EVENT_NOUNS = (
+    r"(?:quake|earthquake|temblor|tremor|tsunami|storm|hurricane|typhoon|flood|eruption|attack"
+    r"|bombing|shooting|disaster|war|conflict|riot)s?\b"
+)
 _YEAR = re.compile(r"(?<![\d$£€.,])\b(?:18|19|20)\d\d\b(?![\d,.]\d)(?!\s*-\s*(?:year|month))")
 _PAST = re.compile(
     r"""\b(?:last\s+(?:year|month|decade|century|time)
@@ -29,6 +33,9 @@ _PAST = re.compile(
       | earlier\s+this\s+(?:year|month)
       | (?:past|previous|last)\s+(?:\w+\s+)?(?:years|decades)
       | in\s+(?:history|recent\s+memory)
+      | \b(?:the|a|an)\s+(?:last|previous|earlier|prior)\s+(?:\w+\s+){0,2}?"""
+    + _EVENT_NOUNS
+    + r"""
     )
     | ^\W*on\s+"""
     + _MONTH
@@ -103,8 +110,29 @@ _BREAKDOWN_AFTER = re.compile(
 )
 
 
+# "It killed 612 people" after "The last major quake ... was in February": the pronoun carries
+# the earlier event on into the next sentence.
+_BACK_REFERENCE = re.compile(
+    r"^\W*(?:It|That|This|The\s+(?:earlier|previous|last|former)\s+\w+|That\s+\w+)\s"
+    r"(?!\w+\s+(?:said|says|added|told))"
+)
+
+
+def _goes_on_about_the_past(sentence: str, previous: str, year: int | None) -> bool:
+    """Tell whether a sentence only continues the previous one's account of an earlier event."""
+    if not previous or not _BACK_REFERENCE.match(sentence):
+        return False
+    return _mentions_past(previous, year) or _EARLIER_EVENT.search(previous) is not None
+
+
 def figure_scope(
-    sentence: str, start: int, end: int, phrase_end: int | None = None, *, year: int | None = None
+    sentence: str,
+    start: int,
+    end: int,
+    phrase_end: int | None = None,
+    *,
+    year: int | None = None,
+    previous: str = "",
 ) -> Scope:
     """Say whether the figure at ``sentence[start:end]`` is the event's, background or a part.
 
@@ -114,8 +142,10 @@ def figure_scope(
         end: Where the figure ends.
         phrase_end: Where what it counts ends ("80 people" ends after "people").
         year: The year the article was written, when known: a mention of it is not the past.
+        previous: The sentence before, when known: "It killed 612" goes on about the event it
+            told of.
     """
-    if _mentions_past(sentence, year):
+    if _mentions_past(sentence, year) or _goes_on_about_the_past(sentence, previous, year):
         return "background"
     earlier = _EARLIER_EVENT.search(sentence)
     if earlier is not None and earlier.end() <= start:

@@ -79,3 +79,12 @@ def test_a_weekday_counts_back_from_the_articles_time() -> None:
     (dated,) = extract_claims("On Nov. 27 a blast killed 3 people.", source="S", at=monday)
     assert dated.on is not None
     assert dated.on.isoformat() == "2005-11-27"
+
+
+def test_a_sentence_going_on_about_an_earlier_quake_is_background() -> None:
+    text = (
+        "The quake killed 10 people on Sunday. The last major quake to hit the region was in"
+        " February, when a stronger tremor struck a town. It killed 540 people and injured 900."
+    )
+
+    assert scopes(text) == [("10", "event"), ("540", "background"), ("900", "background")]
