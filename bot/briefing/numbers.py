@@ -417,6 +417,45 @@ def _is_time_or_date(tokens: list[Token], first: int, after: int) -> bool:
 
 
 _WEB_ADDRESS = re.compile(r"\s*(?:https?\s*:\s*/|www\s*\.)", re.IGNORECASE)
+_ADDRESS_MARKS = frozenset("-._:?=&–")
+
+
+def _web_address_end(sentence: str, tokens: list[Token]) -> int:
+    """Return the index of the first token after the web address that opens a sentence.
+
+    Copy split into tokens writes addresses with spaces ("www. bbc. co. uk / news / three -
+    killed"): a path segment goes on while its words are joined by marks or touch.
+    """
+    n = len(tokens)
+
+    def segment_end(k: int) -> int:
+        while k + 1 < n:
+            gap = sentence[tokens[k].end : tokens[k + 1].start].strip()
+            if tokens[k + 1].text in _ADDRESS_MARKS and k + 2 < n and tokens[k + 2].text != "/":
+                k += 2
+            elif tokens[k + 1].text != "/" and (
+                gap == "_" or not sentence[tokens[k].end : tokens[k + 1].start]
+            ):
+                k += 1
+            else:
+                break
+        return k + 1
+
+    k = segment_end(0)
+    while k < n and tokens[k].text == "/":
+        while k < n and tokens[k].text == "/":
+            k += 1
+        if k < n:
+            end = segment_end(k)
+            word = tokens[k].text
+            # ".../ 2 Dead, 1 Wounded": a lone short word after the last slash starts the text
+            last = end >= n or tokens[end].text != "/"
+            if last and end == k + 1 and (word[:1].isupper() or (word.isdigit() and len(word) < 5)):
+                break
+            k = end
+    return k
+
+
 # "a 20 - 13 victory", "the 52-48 vote": a score or a tally, not a count
 _SCORE_NOUNS = frozenset(_split("victory win loss defeat vote lead decision margin score tie"))
 
@@ -680,11 +719,11 @@ def _money_prefix(tokens: list[Token], first: int) -> str | None:
 
 def find_quantities(sentence: str) -> list[Quantity]:
     """Return the counted figures of one sentence, left to right."""
-    if _WEB_ADDRESS.match(sentence):
-        return []  # a link line: its numbers are ids, not counts
     tokens = tokenize(sentence)
     found: list[Quantity] = []
-    i = 0
+    # a web address before the headline ("http: / / ... / 3 - dead - in - blast 3 dead in blast"):
+    # its numbers are ids and dates, not counts
+    i = _web_address_end(sentence, tokens) if _WEB_ADDRESS.match(sentence) else 0
     n = len(tokens)
     while i < n:
         if not _may_start_figure(tokens[i]):

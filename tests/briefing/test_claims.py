@@ -431,6 +431,10 @@ def test_a_month_later_in_the_sentence_is_the_period_counted(sentence: str, scop
         ("The doctor told the Herald 31 bodies had been recovered.", [("killed", 31)]),
         ("They won a 27 - 20 victory on Sunday.", []),
         ("http: / / www. example. com / 2013 / 12 / 555 _ Nine _ Hikers _ Found", []),
+        (
+            "http: / / www. example. com / 2013 / four - hurt - in - storm Four hurt in storm",
+            [("injured", 4)],
+        ),
     ],
 )
 def test_reads_tolls_in_asides_relative_clauses_and_ellipses(
