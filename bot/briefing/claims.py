@@ -543,8 +543,8 @@ def compare_claims(
     """Group an event's claims by what they count; report conflicts, progressions, agreements.
 
     Background figures (an earlier disaster) and partial ones (one village) are never compared
-    with the event's own; nor is a figure whose clause dates it before the day the event's
-    reports name most often ("On Saturday, a quake in China killed 12" beside Sunday's quake). A figure that changed over time is a progression, not a conflict.
+    with the event's own; nor is a figure whose clause dates it before the first day that two
+    of the event's sources name ("On Saturday, a quake in China killed 12" beside Sunday's quake). A figure that changed over time is a progression, not a conflict.
 
     Args:
         claims: Claims from every article (and every version) of one event.
@@ -559,7 +559,7 @@ def compare_claims(
             newest[claim.article_id] = max(claim.version, newest.get(claim.article_id, 0))
         latest_versions = newest
     own = [c for c in claims if c.scope == "event"]
-    # "On Saturday, a quake killed 12" in a report of Sunday's quake: an earlier event's figure
+    # "On Saturday, a quake killed 12" in reports of Sunday's quake: an earlier event's figure
     day = event_day(own)
     own = [c for c in own if not before_event(c, day)]
     differences: list[Difference] = []

@@ -764,6 +764,8 @@ def _elided(
     following = [t.low for t in tokens[after : after + 2]]
     if following[:1] != ["more"] and following != ["of", "them"]:
         return None
+    if following == ["more", "than"]:
+        return None  # "one more than the police had reported": a difference, not a toll
     if _is_time_or_date(tokens, first, after):
         return None
     start, end = tokens[first].start, tokens[after - 1].end

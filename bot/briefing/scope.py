@@ -12,7 +12,6 @@ benchmark (benchmarks/bench_claims.py).
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
@@ -233,19 +232,16 @@ def figure_day(sentence: str, start: int, end: int, at: datetime | None) -> date
 
 
 def event_day(claims: Sequence[Claim]) -> date | None:
-    """Return the day an event's reports date it to: the day their sentences name most often.
+    """Return the day an event began by its reports: the first day two sources name.
 
-    Reports without a named day fall back to the day of the earliest report.
+    With no day named by two sources, the first day any names, so that nothing is set aside.
     """
-    named = Counter(
-        day
-        for claim in claims
-        if claim.at is not None and (day := _resolve(claim.sentence, claim.at)) is not None
-    )
-    if named:
-        return max(named, key=lambda day: (named[day], day))
-    first = min((c.at for c in claims if c.at is not None), default=None)
-    return first.date() if first is not None else None
+    sources: dict[date, set[str]] = {}
+    for claim in claims:
+        if claim.at is not None and (day := _resolve(claim.sentence, claim.at)) is not None:
+            sources.setdefault(day, set()).add(claim.source)
+    corroborated = [day for day, names in sources.items() if len(names) > 1]
+    return min(corroborated or sources, default=None)
 
 
 def before_event(claim: Claim, day: date | None) -> bool:

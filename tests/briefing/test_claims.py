@@ -428,6 +428,7 @@ def test_a_month_later_in_the_sentence_is_the_period_counted(sentence: str, scop
             [("killed", 9), ("child", 4)],
         ),
         ("Six soldiers lost their lives in the attack.", [("killed", 6)]),
+        ("Three people have died, one more than the police reported.", [("killed", 3)]),
         ("The doctor told the Herald 31 bodies had been recovered.", [("killed", 31)]),
         ("They won a 27 - 20 victory on Sunday.", []),
         ("http: / / www. example. com / 2013 / 12 / 555 _ Nine _ Hikers _ Found", []),
