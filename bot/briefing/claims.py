@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 
 from bot.briefing.model import Claim, Difference, DifferenceKind
 from bot.briefing.numbers import CATEGORIES, find_quantities
-from bot.briefing.scope import figure_scope
+from bot.briefing.scope import before_event, event_day, figure_day, figure_scope
 from bot.briefing.text import normalize_space, split_sentences
 
 
@@ -41,9 +41,14 @@ _SPEECH_VERBS = frozenset(
     _split(
         """said says say told tells reported confirmed confirms claimed announced announces
         stated added estimated insisted insists acknowledged admitted admits denied suggested
-        showed"""
+        showed warned warns"""
     )
 )
+# Speech verbs that are plural nouns too: only a speaker's verb when they close the sentence
+# (", the Washington Post reports.").
+_CLOSING_SPEECH_VERBS = frozenset(_split("reports claims"))
+# Speech verbs that also take a thing as object: "employers added 943,000 jobs" says nothing.
+_OBJECT_VERBS = frozenset(_split("added adds"))
 _PASSIVE = frozenset(_split("was were is are be been being has have had"))
 _SUBJECT_STOP = frozenset(
     _split("""that but and or while which who whom as because after before when where if than so though
@@ -57,6 +62,11 @@ _TIME_WORDS = frozenset(
     _split("""later also earlier initially separately previously then first again now already
     yesterday today tonight""")
 )
+# "Florida on Sunday reported": a day between the speaker and the verb is not the speaker.
+_DAYS = frozenset(
+    _split("monday tuesday wednesday thursday friday saturday sunday night morning evening")
+)
+_DAY_LEADS = frozenset(_split("on late early last this"))
 _CLAUSE_BREAK = re.compile(r";|,\s*(?:but|while|whereas)\b|\s(?:but|while|whereas)\s|\s—\s")
 # Words keep inner dots, apostrophes, hyphens and ampersands: "U.N.", "O'Brien", "AT&T".
 _WORD_TOKEN = re.compile(r"[^\W_]+(?:[.'’&-][^\W_]+)*\.?|[^\w\s]", re.UNICODE)
@@ -92,14 +102,17 @@ def extract_claims(
     claims: list[Claim] = []
     seen: set[tuple[str, float | None, float | None, str | None, str]] = set()
     headline = [normalize_space(title)] if title.strip() else []
-    for index, sentence in enumerate(headline + split_sentences(text)):
+    sentences = headline + split_sentences(text)
+    for index, sentence in enumerate(sentences):
+        in_headline = bool(headline) and index == 0
         for claim in sentence_claims(
             sentence,
             source=source,
             article_id=article_id,
             version=version,
             at=at,
-            in_headline=bool(headline) and index == 0,
+            in_headline=in_headline,
+            previous="" if index == 0 or (headline and index == 1) else sentences[index - 1],
         ):
             key = (claim.about, claim.low, claim.high, claim.attributed_to, sentence)
             if key not in seen:
@@ -116,8 +129,13 @@ def sentence_claims(
     version: int = 1,
     at: datetime | None = None,
     in_headline: bool = False,
+    previous: str = "",
 ) -> list[Claim]:
-    """Return the figures of one sentence, each with its speaker and scope."""
+    """Return the figures of one sentence, each with its speaker and scope.
+
+    ``previous`` is the sentence before it, which may tell that this one goes on about an
+    earlier event ("It killed 612 people").
+    """
     claims = []
     for quantity in find_quantities(sentence):
         end = max(quantity.end, quantity.phrase_end)
@@ -132,11 +150,17 @@ def sentence_claims(
                 sentence=sentence,
                 article_id=article_id,
                 scope=figure_scope(
-                    sentence, quantity.start, quantity.end, end, year=at.year if at else None
+                    sentence,
+                    quantity.start,
+                    quantity.end,
+                    end,
+                    year=at.year if at else None,
+                    previous=previous,
                 ),
                 version=version,
                 at=at,
                 in_headline=in_headline,
+                on=figure_day(sentence, quantity.start, end, at),
             )
         )
     return claims
@@ -164,6 +188,10 @@ def _subject_before(tokens: list[re.Match[str]], verb: int, min_start: int = 0) 
         return None  # "an estimated $1 million", "the reported offer": an adjective, not a verb
     while k >= 0 and (tokens[k].group().lower() in _TIME_WORDS or tokens[k].group().endswith("ly")):
         k -= 1
+    while k >= 0 and tokens[k].group().lower() in _DAYS:
+        k -= 1
+        while k >= 0 and tokens[k].group().lower() in _DAYS | _DAY_LEADS:
+            k -= 1
     if k >= 0 and tokens[k].group().lower() in _PASSIVE:
         return None
     words_: list[re.Match[str]] = []
@@ -273,15 +301,25 @@ def _object_after(tokens: list[re.Match[str]], verb: int) -> str | None:
     return _trim(" ".join(words_))
 
 
+def _speech_verbs(tokens: list[re.Match[str]]) -> list[int]:
+    """Return the indexes of the tokens that introduce a speaker."""
+    found = []
+    for k, token in enumerate(tokens):
+        word = token.group().lower().rstrip(".")
+        after = tokens[k + 1].group() if k + 1 < len(tokens) else "."
+        if word in _OBJECT_VERBS and (after[:1].isalnum() or after == "$") and after != "that":
+            continue  # "added 250,000 jobs": a verb with an object, not a speaker's
+        closing = all(not t.group()[:1].isalnum() for t in tokens[k + 1 :])
+        if word in _SPEECH_VERBS or (word in _CLOSING_SPEECH_VERBS and closing):
+            found.append(k)
+    return found
+
+
 def attribution(sentence: str, start: int, end: int) -> str | None:
     """Return who a figure at ``sentence[start:end]`` is attributed to, as written, or None."""
     clause_start, clause_end = _clause_bounds(sentence, start)
     tokens = list(_WORD_TOKEN.finditer(sentence))
-    verbs = [
-        k
-        for k, t in enumerate(tokens)
-        if t.group().lower().rstrip(".") in _SPEECH_VERBS and clause_start <= t.start() < clause_end
-    ]
+    verbs = [k for k in _speech_verbs(tokens) if clause_start <= tokens[k].start() < clause_end]
     # A speaker before the figure in the same clause: "Iraq said 22".
     for k in reversed([k for k in verbs if tokens[k].end() <= start]):
         subject = _subject_before(tokens, k)
@@ -302,11 +340,7 @@ def attribution(sentence: str, start: int, end: int) -> str | None:
         if subject is not None:
             return _trim(subject)
     # A closing attribution speaks for the whole sentence: "..., but escaped, the chief told reporters."
-    final = [
-        k
-        for k, t in enumerate(tokens)
-        if t.group().lower() in _SPEECH_VERBS and t.start() >= end and len(tokens) - k <= 4
-    ]
+    final = [k for k in _speech_verbs(tokens) if tokens[k].start() >= end and len(tokens) - k <= 4]
     for k in final:
         subject = _subject_before(tokens, k, end)
         if subject is not None:
@@ -509,7 +543,8 @@ def compare_claims(
     """Group an event's claims by what they count; report conflicts, progressions, agreements.
 
     Background figures (an earlier disaster) and partial ones (one village) are never compared
-    with the event's own. A figure that changed over time is a progression, not a conflict.
+    with the event's own; nor is a figure whose clause dates it before the first day that two
+    of the event's sources name ("On Saturday, a quake in China killed 12" beside Sunday's quake). A figure that changed over time is a progression, not a conflict.
 
     Args:
         claims: Claims from every article (and every version) of one event.
@@ -524,6 +559,9 @@ def compare_claims(
             newest[claim.article_id] = max(claim.version, newest.get(claim.article_id, 0))
         latest_versions = newest
     own = [c for c in claims if c.scope == "event"]
+    # "On Saturday, a quake killed 12" in reports of Sunday's quake: an earlier event's figure
+    day = event_day(own)
+    own = [c for c in own if not before_event(c, day)]
     differences: list[Difference] = []
     for about, group in _groups(own).items():
         current, replaced = _split_by_time(about, group, latest_versions)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 
@@ -148,7 +148,8 @@ class Claim:
     ``high`` are its normalised numeric range (both 0 for "no casualties"). ``scope`` says whether
     it is this event's figure, an earlier event's ("the 2004 tsunami that killed 230,000") or a
     part of the total ("in one village"); ``version`` and ``at`` say which version of the article
-    said it and when (its updated, published or fetched time).
+    said it and when (its updated, published or fetched time); ``on`` is the day the figure's own
+    clause dates it to ("on Saturday, ... killed 12"), when it names one.
     """
 
     about: str
@@ -163,6 +164,7 @@ class Claim:
     version: int = 1
     at: datetime | None = None
     in_headline: bool = False
+    on: date | None = None
 
 
 # conflict: different figures at about the same time from different voices; progression: a

@@ -115,6 +115,8 @@ _VAGUE: dict[str, tuple[float, float]] = {
     "hundreds": (200, 999),
     "thousands": (2_000, 9_999),
     "millions": (2e6, 9.99e6),
+    "billions": (2e9, 9.99e9),
+    "trillions": (2e12, 9.99e12),
     "several": (3, 9),
 }
 _ZERO_WORDS = frozenset(_split("no none zero nobody"))
@@ -129,6 +131,15 @@ _LINKING = frozenset(
         "confirmed reported thought left"
     )
 )
+
+# Words that may stand between the counted people and what happened to them: "were shot dead",
+# "have now died", "was shot and killed", "were found dead".
+_BEFORE_OUTCOME = frozenset(_split("now already since still shot found"))
+
+
+def _adverb(word: str) -> bool:
+    return word.endswith("ly") and word.isalpha()
+
 
 # Some copy writes "230, 000" and "6. 1" for "230,000" and "6.1" (text split into tokens and
 # joined with spaces); those are read as one number.
@@ -343,6 +354,9 @@ def _figure(tokens: list[Token], i: int) -> tuple[float, float | None, int, int]
     if base is None:
         return None
     low, high, j = base
+    # "$2,000 or more", "50 or so": an open or rough figure, not a range
+    if j + 1 < n and tokens[j].low in ("or", "and") and tokens[j + 1].low in ("more", "higher"):
+        return low, None, i, j + 2
     # "10-15", "10 to 15", "15 or 16"
     if j + 1 < n and tokens[j].low in ("-", "–", "to", "or") and high is not None:
         other = _base_number(tokens, j + 1)
@@ -361,6 +375,9 @@ def _is_time_or_date(tokens: list[Token], first: int, after: int) -> bool:
     nxt = tokens[after].low if after < len(tokens) else ""
     nxt2 = tokens[after + 1].low if after + 1 < len(tokens) else ""
     if before.rstrip(".") in _MONTHS or nxt.rstrip(".") in _MONTHS:
+        return True
+    # "Dec. 11": the abbreviation's full stop is a token of its own
+    if before == "." and first > 1 and tokens[first - 2].low in _MONTHS:
         return True
     # "October 1 - 2": the second day of a range of dates
     if (
@@ -387,10 +404,86 @@ def _is_time_or_date(tokens: list[Token], first: int, after: int) -> bool:
     if previous is not None and previous.text[:1].isalpha():
         if previous.end == tokens[first].start:
             return True
-        if previous.text[0].isupper() and first > 1 and previous.low not in _MODIFIER_STARTS:
+        if (
+            previous.text[0].isupper()
+            and first > 1
+            and previous.low not in _MODIFIER_STARTS
+            and not _title_case(tokens)
+            and not _counted_next(tokens, after)
+        ):
             return True
     token = tokens[first]
     return token.low.isdigit() and len(token.low) == 4 and 1800 <= int(token.low) <= 2100
+
+
+_WEB_ADDRESS = re.compile(r"\s*(?:https?\s*:\s*/|www\s*\.)", re.IGNORECASE)
+_ADDRESS_MARKS = frozenset("-._:?=&–")
+
+
+def _web_address_end(sentence: str, tokens: list[Token]) -> int:
+    """Return the index of the first token after the web address that opens a sentence.
+
+    Copy split into tokens writes addresses with spaces ("www. bbc. co. uk / news / three -
+    killed"): a path segment goes on while its words are joined by marks or touch.
+    """
+    n = len(tokens)
+
+    def segment_end(k: int) -> int:
+        while k + 1 < n:
+            gap = sentence[tokens[k].end : tokens[k + 1].start].strip()
+            if tokens[k + 1].text in _ADDRESS_MARKS and k + 2 < n and tokens[k + 2].text != "/":
+                k += 2
+            elif tokens[k + 1].text != "/" and (
+                gap == "_" or not sentence[tokens[k].end : tokens[k + 1].start]
+            ):
+                k += 1
+            else:
+                break
+        return k + 1
+
+    k = segment_end(0)
+    while k < n and tokens[k].text == "/":
+        while k < n and tokens[k].text == "/":
+            k += 1
+        if k < n:
+            end = segment_end(k)
+            word = tokens[k].text
+            # ".../ 2 Dead, 1 Wounded": a lone short word after the last slash starts the text
+            last = end >= n or tokens[end].text != "/"
+            if last and end == k + 1 and (word[:1].isupper() or (word.isdigit() and len(word) < 5)):
+                break
+            k = end
+    return k
+
+
+# "a 20 - 13 victory", "the 52-48 vote": a score or a tally, not a count
+_SCORE_NOUNS = frozenset(_split("victory win loss defeat vote lead decision margin score tie"))
+
+
+def _score(tokens: list[Token], first: int, after: int) -> bool:
+    """Tell whether a figure is one side of a score: "a 20 - 13 victory", "won 3-1"."""
+    n = len(tokens)
+    if after + 1 < n and tokens[after].low in ("-", "–") and tokens[after + 1].low[:1].isdigit():
+        return after + 2 < n and tokens[after + 2].low in _SCORE_NOUNS
+    if first > 1 and tokens[first - 1].low in ("-", "–") and tokens[first - 2].low[:1].isdigit():
+        return after < n and tokens[after].low in _SCORE_NOUNS
+    return False
+
+
+def _counted_next(tokens: list[Token], after: int) -> bool:
+    """Tell whether people or a toll follow a figure: "told the Guardian 41 bodies were found"."""
+    word = tokens[after].low if after < len(tokens) else ""
+    return word in _OUTCOME_WORDS or word in _PERSON_NOUNS
+
+
+def _title_case(tokens: list[Token]) -> bool:
+    """Tell whether a sentence is a headline in title case ("Border Agents Stop 212,000 Migrants").
+
+    There every word is capitalised, so a capital before a figure does not make it a name.
+    """
+    long_words = [t.text for t in tokens if len(t.text) > 3 and t.text[:1].isalpha()]
+    capitals = sum(w[0].isupper() for w in long_words)
+    return len(long_words) >= 3 and capitals >= 0.8 * len(long_words)
 
 
 def _plural_noun(word: str) -> bool:
@@ -438,10 +531,10 @@ def _noun_after(tokens: list[Token], j: int) -> tuple[int, str] | None:
         if j < n and tokens[j].low in ("the", "their", "its", "his", "her", "our", "those"):
             j += 1
     words_seen = 0
-    for k in range(j, min(j + 6, n)):
+    for k in range(j, min(j + 9, n)):
         word = tokens[k].low
-        if word in _QUOTES:
-            continue  # 80 "American terrorists"
+        if word in _QUOTES or _continues_word(tokens, k, j):
+            continue  # 80 "American terrorists"; "U.S. jobs", "Covid-19 cases", "first - degree"
         if words_seen >= 4 or word in _NOT_COUNTED or word in _LINKING or word in _NUMBER_STARTS:
             return None  # a verb or another figure ends what this figure counts
         words_seen += 1
@@ -453,15 +546,45 @@ def _noun_after(tokens: list[Token], j: int) -> tuple[int, str] | None:
             return k, "people"
         if word in _CURRENCY_WORDS:
             return k, "money"
-        if not tokens[k].text[:1].isalpha() or word in _STOP_AFTER or word in _UNITS:
+        compound = k > j and tokens[k - 1].text in ("-", "–")  # "first - degree murder charges"
+        if (
+            not tokens[k].text[:1].isalpha()
+            or word in _STOP_AFTER
+            or (word in _UNITS and not compound)
+        ):
             return None
+        if word.split("-")[0] in _UNITS and not compound:
+            return None  # "16 year-old": an age, not a count
         # The first plain plural noun is what is counted ("two bases housing troops").
         if _plural_noun(tokens[k].text):
             # A plural used as a modifier: "plainclothes officers", "rescue workers"
             if k + 1 < n and tokens[k + 1].low in _PERSON_NOUNS:
                 return k + 1, "people"
-            return (k, "generic") if words_seen <= 2 else None
+            return (k, "generic") if words_seen <= _MODIFIERS_BEFORE_NOUN + 1 else None
     return None
+
+
+# Words a counted noun may carry before it: "15,000 new coronavirus cases", "two first-degree
+# murder charges", "7 senior Russian officials".
+_MODIFIERS_BEFORE_NOUN = 3
+
+
+def _continues_word(tokens: list[Token], k: int, first: int) -> bool:
+    """Tell whether token ``k`` only continues the word before it ("U.S." "-19", "first - degree").
+
+    A mark or figure glued to the word before ("Covid-19", the dot of "U.S.") belongs to that
+    word; so does a hyphen written apart between two words, as tokenized copy has it.
+    """
+    if k <= first:
+        return False
+    token, previous = tokens[k], tokens[k - 1]
+    glued = token.start == previous.end and previous.text[:1].isalpha()
+    if glued and (token.text in ("-", ".") or token.text[:1].isdigit()):
+        return True
+    if previous.text in ("-", "–") and previous.start == tokens[k - 2].end and k - 2 >= first:
+        return token.start == previous.end  # the "19" of "Covid - 19" glued as "Covid-19"
+    spaced_hyphen = token.text == "-" and k + 1 < len(tokens)
+    return spaced_hyphen and tokens[k - 1].text[:1].isalpha() and tokens[k + 1].text[:1].isalpha()
 
 
 def _outcome_after(tokens: list[Token], k: int) -> tuple[int, str] | None:
@@ -476,10 +599,11 @@ def _outcome_after(tokens: list[Token], k: int) -> tuple[int, str] | None:
             m += 1
             continue
         # "three Palestinians, who had sought refuge there, died"; "three men - all cousins - died"
+        # "12 members, including seven children, were killed"
         if (
             word in (",", "-", "–", "—")
             and m + 1 < n
-            and (word != "," or tokens[m + 1].low == "who")
+            and (word != "," or tokens[m + 1].low in _ASIDE_STARTS)
         ):
             close = next((x for x in range(m + 1, min(m + 16, n)) if tokens[x].low == word), None)
             if close is None:
@@ -494,9 +618,58 @@ def _outcome_after(tokens: list[Token], k: int) -> tuple[int, str] | None:
             return None
         if word in _OUTCOME_WORDS and word not in ("held",):
             return m, _OUTCOME_WORDS[word]
-        if word not in _LINKING and not (word.endswith("ly") and word.isalpha()):
+        # "five soldiers lost their lives"
+        if word == "lost" and [t.low for t in tokens[m + 1 : m + 3]] in _LOST_LIVES:
+            return m + 2, "killed"
+        # "three young men who were cousins died"
+        if word == "who" and steps == 1:
+            inner = _outcome_in_clause(tokens, m + 1)
+            if inner is not None:
+                return inner
+        # "12 members of one family were killed": step over what they are members of
+        if word == "of" and steps == 1:
+            rest = next(
+                (
+                    x
+                    for x in range(m + 1, min(m + 7, n))
+                    if tokens[x].low in (",", ";", ".") or tokens[x].low in _LINKING
+                ),
+                None,
+            )
+            if rest is not None and tokens[rest].low not in (";", "."):
+                m = rest
+                continue
+        shot_and = word == "and" and tokens[m - 1].low == "shot"  # "was shot and killed"
+        if (
+            word not in _LINKING
+            and word not in _BEFORE_OUTCOME
+            and not _adverb(word)
+            and not shot_and
+        ):
             return None
         m += 1
+    return None
+
+
+_ASIDE_STARTS = frozenset(_split("who including all most among mostly many some aged"))
+_LOST_LIVES = (["their", "lives"], ["his", "life"], ["her", "life"])
+_INTRANSITIVE_OUTCOMES = frozenset(_split("died dead"))
+
+
+def _outcome_in_clause(tokens: list[Token], m: int) -> tuple[int, str] | None:
+    """Return the outcome that ends a relative clause or a phrase after what was counted.
+
+    Only a passive ("were killed") or an intransitive outcome ("died") counts: in "three men who
+    killed a guard were arrested" the men were arrested.
+    """
+    for x in range(m, min(m + 14, len(tokens))):
+        word = tokens[x].low
+        if word in (",", ";", ".", ":") or word[0].isdigit():
+            return None
+        if word in _INTRANSITIVE_OUTCOMES:
+            return x, _OUTCOME_WORDS[word]
+        if word in _OUTCOME_WORDS and word != "held" and tokens[x - 1].low in _LINKING:
+            return x, _OUTCOME_WORDS[word]
     return None
 
 
@@ -548,7 +721,9 @@ def find_quantities(sentence: str) -> list[Quantity]:
     """Return the counted figures of one sentence, left to right."""
     tokens = tokenize(sentence)
     found: list[Quantity] = []
-    i = 0
+    # a web address before the headline ("http: / / ... / 3 - dead - in - blast 3 dead in blast"):
+    # its numbers are ids and dates, not counts
+    i = _web_address_end(sentence, tokens) if _WEB_ADDRESS.match(sentence) else 0
     n = len(tokens)
     while i < n:
         if not _may_start_figure(tokens[i]):
@@ -560,12 +735,45 @@ def find_quantities(sentence: str) -> list[Quantity]:
             continue
         low, high, first, after = parsed
         quantity = _classify(sentence, tokens, low, high, first, after)
+        if quantity is None and found:
+            quantity = _elided(sentence, tokens, found[-1], low, high, first, after)
         if quantity is None:
             i += 1
             continue
         found.append(quantity)
         i = max(after, i + 1)
     return found
+
+
+_CASUALTIES = frozenset(CATEGORIES[:4])
+
+
+def _elided(
+    sentence: str,
+    tokens: list[Token],
+    previous: Quantity,
+    low: float,
+    high: float | None,
+    first: int,
+    after: int,
+) -> Quantity | None:
+    """Read a figure whose noun is left out as the toll before it: "and thousands more", "over
+    170,000 of them"."""
+    if previous.about not in _CASUALTIES or high == 0:
+        return None
+    following = [t.low for t in tokens[after : after + 2]]
+    if following[:1] != ["more"] and following != ["of", "them"]:
+        return None
+    if following == ["more", "than"]:
+        return None  # "one more than the police had reported": a difference, not a toll
+    if _is_time_or_date(tokens, first, after):
+        return None
+    start, end = tokens[first].start, tokens[after - 1].end
+    phrase_end = tokens[after + len(following) - 1 if following[0] == "of" else after].end
+    value = sentence[start:end]
+    return Quantity(
+        previous.about, value, sentence[start:phrase_end], low, high, start, end, "", phrase_end
+    )
 
 
 def _modifier_before(tokens: list[Token], index: int) -> tuple[str, int] | None:
@@ -601,10 +809,12 @@ def _classify(
     if _magnitude(tokens, first, after, low):
         value = sentence[value_start:value_end]
         return Quantity("magnitude", value, value, low, high, value_start, value_end, "", value_end)
-    if _is_time_or_date(tokens, first, after):
+    if _is_time_or_date(tokens, first, after) or _score(tokens, first, after):
         return None
     is_zero = high == 0
-    leading = tokens[first - 1].low if first > 0 else ""
+    # "killing all 176 people": the verb before a determiner still leads the figure
+    lead_at = first - 2 if first > 1 and tokens[first - 1].low in ("all", "another") else first - 1
+    leading = tokens[lead_at].low if lead_at >= 0 else ""
     if leading == "of" and first > 1 and tokens[first - 2].low in _PARENT_NOUNS:
         return None  # "a mother of 12"
     noun = _noun_after(tokens, after)
@@ -644,7 +854,8 @@ def _classify(
             elif not is_zero and not single:
                 # "one woman", "one of the bases": an article, not a figure
                 about = lemma(word)
-        elif not single:  # "one rocket", "one missile": an article, not a count
+        elif not single or kind in _CASUALTIES:
+            # "one rocket": an article, not a count; "one armed militant dead" is a toll
             about = kind
     elif after < len(tokens) and tokens[after].low in _UNITS:
         return None  # "arrested 12 days later": a measure, not a count
@@ -674,7 +885,7 @@ def _classify(
         return None
     value = sentence[value_start:value_end]
     phrase_end = max(value_end, tokens[noun_index].end)
-    phrase_start = tokens[first - 1].start if leading in _LEADING_VERBS else value_start
+    phrase_start = tokens[lead_at].start if leading in _LEADING_VERBS else value_start
     phrase = sentence[phrase_start:phrase_end]
     return Quantity(
         about,

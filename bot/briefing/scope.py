@@ -1,7 +1,9 @@
 """Tell whether a figure is this event's, an earlier event's (background) or a part of the total.
 
 Background: the sentence places the figure in the past ("the 2004 tsunami that killed 230,000",
-"last year", "in April", "days after a quake that killed one"). Partial: the figure counts a part
+"last year", "days after a quake that killed one", a sentence opening with "In April,"). A month
+later in the sentence is more often the period a figure counts ("212,000 migrants in July") than
+an earlier event, so only a month that opens the sentence sets the scene in the past. Partial: the figure counts a part
 ("eight of the jurors", "including two children", "in one village", "in a separate incident").
 Everything else is the event's own figure. Rules chosen on the development half of the claims
 benchmark (benchmarks/bench_claims.py).
@@ -10,12 +12,18 @@ benchmark (benchmarks/bench_claims.py).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 
-from bot.briefing.model import Scope
+from bot.briefing.model import Claim, Scope
 
 _MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
     r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b\.?"
+)
+_EVENT_NOUNS = (
+    r"(?:quake|earthquake|temblor|tremor|tsunami|storm|hurricane|typhoon|flood|eruption|attack"
+    r"|bombing|shooting|disaster|war|conflict|riot)s?\b"
 )
 _YEAR = re.compile(r"(?<![\d$£€.,])\b(?:18|19|20)\d\d\b(?![\d,.]\d)(?!\s*-\s*(?:year|month))")
 _PAST = re.compile(
@@ -24,13 +32,16 @@ _PAST = re.compile(
       | earlier\s+this\s+(?:year|month)
       | (?:past|previous|last)\s+(?:\w+\s+)?(?:years|decades)
       | in\s+(?:history|recent\s+memory)
-      | (?:in|since|early|late|mid|end\s+of)\s+"""
-    + _MONTH
-    + r"""(?!\s*\d)
+      | \b(?:the|a|an)\s+(?:last|previous|earlier|prior)\s+(?:\w+\s+){0,2}?"""
+    + _EVENT_NOUNS
+    + r"""
     )
     | ^\W*on\s+"""
     + _MONTH
-    + r"""\s+\d""",
+    + r"""\s+\d
+    | ^\W*(?:in|since|early|late|mid|end\s+of)\s+"""
+    + _MONTH
+    + r"""(?!\s*\d)""",
     re.VERBOSE | re.IGNORECASE,
 )
 # "days after a powerful quake ... killed one person": what follows is an earlier event.
@@ -98,8 +109,29 @@ _BREAKDOWN_AFTER = re.compile(
 )
 
 
+# "It killed 612 people" after "The last major quake ... was in February": the pronoun carries
+# the earlier event on into the next sentence.
+_BACK_REFERENCE = re.compile(
+    r"^\W*(?:It|That|This|The\s+(?:earlier|previous|last|former)\s+\w+|That\s+\w+)\s"
+    r"(?!\w+\s+(?:said|says|added|told))"
+)
+
+
+def _goes_on_about_the_past(sentence: str, previous: str, year: int | None) -> bool:
+    """Tell whether a sentence only continues the previous one's account of an earlier event."""
+    if not previous or not _BACK_REFERENCE.match(sentence):
+        return False
+    return _mentions_past(previous, year) or _EARLIER_EVENT.search(previous) is not None
+
+
 def figure_scope(
-    sentence: str, start: int, end: int, phrase_end: int | None = None, *, year: int | None = None
+    sentence: str,
+    start: int,
+    end: int,
+    phrase_end: int | None = None,
+    *,
+    year: int | None = None,
+    previous: str = "",
 ) -> Scope:
     """Say whether the figure at ``sentence[start:end]`` is the event's, background or a part.
 
@@ -109,8 +141,10 @@ def figure_scope(
         end: Where the figure ends.
         phrase_end: Where what it counts ends ("80 people" ends after "people").
         year: The year the article was written, when known: a mention of it is not the past.
+        previous: The sentence before, when known: "It killed 612" goes on about the event it
+            told of.
     """
-    if _mentions_past(sentence, year):
+    if _mentions_past(sentence, year) or _goes_on_about_the_past(sentence, previous, year):
         return "background"
     earlier = _EARLIER_EVENT.search(sentence)
     if earlier is not None and earlier.end() <= start:
@@ -128,3 +162,88 @@ def figure_scope(
     if _PART_CLAUSE.search(_clause(sentence, start, max(end, phrase_end or end))):
         return "partial"
     return "event"
+
+
+# --- the day a sentence dates its figures to ------------------------------------------------
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTH_NUMBERS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_WEEKDAY = re.compile(r"\b(?-i:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+_MONTH_DAY = re.compile(
+    r"\b(?P<month>" + _MONTH[:-5] + r")\b\.?\s+(?P<day>\d{1,2})\b"
+    r"|\b(?P<day2>\d{1,2})\s+(?P<month2>" + _MONTH[:-5] + r")\b",
+)
+
+
+def _resolve(text: str, at: datetime) -> date | None:
+    """Return the day ``text`` names ("on Saturday", "Nov. 26"), reckoned back from ``at``."""
+    today = at.date()
+    match = _MONTH_DAY.search(text)
+    if match is not None:
+        month = _MONTH_NUMBERS[(match["month"] or match["month2"]).lower().rstrip(".")]
+        day = int(match["day"] or match["day2"])
+        for year in (today.year, today.year - 1):
+            try:
+                named = date(year, month, day)
+            except ValueError:
+                return None
+            if named <= today + timedelta(days=1):
+                return named
+        return None
+    weekday = _WEEKDAY.search(text)
+    if weekday is not None:
+        back = (today.weekday() - _WEEKDAYS.index(weekday.group().lower())) % 7
+        return today - timedelta(days=back)
+    return None
+
+
+def figure_day(sentence: str, start: int, end: int, at: datetime | None) -> date | None:
+    """Return the day the clause holding a figure dates it to, when it names one.
+
+    Args:
+        sentence: The sentence the figure is in.
+        start: Where the figure starts.
+        end: Where what it counts ends.
+        at: When the article was written; weekdays and dates without a year count back from it.
+    """
+    if at is None:
+        return None
+    return _resolve(_clause(sentence, start, end), at)
+
+
+def event_day(claims: Sequence[Claim]) -> date | None:
+    """Return the day an event began by its reports: the first day two sources name.
+
+    With no day named by two sources, the first day any names, so that nothing is set aside.
+    """
+    sources: dict[date, set[str]] = {}
+    for claim in claims:
+        if claim.at is not None and (day := _resolve(claim.sentence, claim.at)) is not None:
+            sources.setdefault(day, set()).add(claim.source)
+    corroborated = [day for day, names in sources.items() if len(names) > 1]
+    return min(corroborated or sources, default=None)
+
+
+def before_event(claim: Claim, day: date | None) -> bool:
+    """Tell whether a claim's own clause dates it before the event: "On Saturday, a quake killed 12"."""
+    return day is not None and claim.on is not None and claim.on < day

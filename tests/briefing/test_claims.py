@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.briefing.claims import attribution, compare_claims, distinct_values, extract_claims
+from bot.briefing.claims import (
+    attribution,
+    attribution_key,
+    compare_claims,
+    distinct_values,
+    extract_claims,
+)
 from bot.briefing.model import Claim
 from bot.briefing.names import canonical_name, fold_names, proper_names, spelling_variants
 from bot.briefing.text import normalize_space
@@ -351,3 +357,90 @@ def test_skips_numbers_that_are_not_the_events_counts(sentence: str) -> None:
 )
 def test_finds_speakers_in_appositions_and_relative_clauses(sentence: str, speaker: str) -> None:
     assert only(sentence).attributed_to == speaker
+
+
+@pytest.mark.parametrize(
+    ("sentence", "about", "low", "high"),
+    [
+        ("The state counted 9,500 new virus cases on Sunday.", "case", 9500, 9500),
+        ("The ministry will expel 7 senior foreign diplomats.", "diplomat", 7, 7),
+        ("He faces two first - degree murder charges.", "charge", 2, 2),
+        ("Officials said 40 million Covid-19 cases were logged.", "case", 4e7, 4e7),
+        ("The plant will keep nearly 900 U.S. jobs.", "job", 765, 900),
+        ("Four attackers were shot dead by the police.", "killed", 4, 4),
+        ("By noon 3,210 people had now died in the region.", "killed", 3210, 3210),
+        ("The crash killed all 140 passengers on board.", "killed", 140, 140),
+        ("Some were asked to pay $900 or more for a seat.", "money (USD)", 900, None),
+        ("The plan could cost trillions of dollars.", "money (USD)", 2e12, 9.99e12),
+        ("Border Agents Stop 64,000 Migrants at the Crossing.", "migrant", 64000, 64000),
+    ],
+)
+def test_reads_counted_nouns_and_outcomes_past_their_modifiers(
+    sentence: str, about: str, low: float, high: float | None
+) -> None:
+    claim = only(sentence)
+
+    assert (claim.about, claim.low, claim.high) == (about, low, high)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker"),
+    [
+        ("Employers added 250,000 jobs in May, the ministry reported.", "ministry"),
+        ("Factories added 12,000 workers last month.", None),
+        ("The region on Sunday reported 800 new cases.", "The region"),
+        ("Around 90 guards are in quarantine, the Daily Ledger reports.", "Daily Ledger"),
+        ("Officers seized 3,000 rifles, as prices rose across the United States.", None),
+    ],
+)
+def test_speakers_come_from_reporting_verbs_not_from_look_alikes(
+    sentence: str, speaker: str | None
+) -> None:
+    claim = only(sentence)
+
+    assert attribution_key(claim.attributed_to) == attribution_key(speaker)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "scope"),
+    [
+        ("Border agents stopped 150,000 migrants in June.", "event"),
+        ("The economy lost 700,000 jobs in April, the agency said.", "event"),
+        ("In April, a flood in the valley killed 30 people.", "background"),
+    ],
+)
+def test_a_month_later_in_the_sentence_is_the_period_counted(sentence: str, scope: str) -> None:
+    assert only(sentence).scope == scope
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("The strike left one armed fighter dead.", [("killed", 1)]),
+        (
+            "The wave killed 9,000 people there and thousands more along the coast.",
+            [("killed", 9000), ("killed", 2000)],
+        ),
+        ("Three young men who were brothers died in the fire.", [("killed", 3)]),
+        ("Three men who stabbed a guard were arrested.", [("arrested", 3)]),
+        (
+            "At least 9 members of one family, including four children, were killed.",
+            [("killed", 9), ("child", 4)],
+        ),
+        ("Six soldiers lost their lives in the attack.", [("killed", 6)]),
+        ("Three people have died, one more than the police reported.", [("killed", 3)]),
+        ("The doctor told the Herald 31 bodies had been recovered.", [("killed", 31)]),
+        ("They won a 27 - 20 victory on Sunday.", []),
+        ("http: / / www. example. com / 2013 / 12 / 555 _ Nine _ Hikers _ Found", []),
+        (
+            "http: / / www. example. com / 2013 / four - hurt - in - storm Four hurt in storm",
+            [("injured", 4)],
+        ),
+    ],
+)
+def test_reads_tolls_in_asides_relative_clauses_and_ellipses(
+    sentence: str, expected: list[tuple[str, float]]
+) -> None:
+    claims = extract_claims(sentence, source="S")
+
+    assert [(c.about, c.low) for c in claims] == expected

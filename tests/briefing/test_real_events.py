@@ -60,5 +60,5 @@ def test_the_cli_json_shows_the_rising_toll_as_a_progression(tmp_path: Path) -> 
     killed = next(d for d in quake["differences"] if d["about"] == "killed")
     assert killed["kind"] == "progression"
     assert {c["value"] for c in killed["claims"]} <= {"24", "at least 24"}
-    assert killed["earlier"][0]["value"] in ("1", "at least one")
+    assert killed["earlier"][0]["value"].lower() in ("1", "one", "at least one")
     assert not any("230,000" in c["value"] for c in killed["claims"] + killed["earlier"])

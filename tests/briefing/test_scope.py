@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.briefing.claims import extract_claims
+from bot.briefing.claims import compare_claims, extract_claims
 
 
 def scopes(sentence: str, at: datetime | None = None) -> list[tuple[str, str]]:
@@ -46,3 +46,45 @@ def test_the_articles_own_year_is_not_the_past() -> None:
 
     assert scopes(sentence, at=datetime(2013, 7, 2, 9, tzinfo=UTC)) == [("24", "event")]
     assert scopes(sentence, at=datetime(2014, 1, 5, tzinfo=UTC)) == [("24", "background")]
+
+
+def test_a_figure_dated_before_the_events_day_is_not_compared_with_its_toll() -> None:
+    sunday = datetime(2005, 11, 27, 15, tzinfo=UTC)
+    monday = datetime(2005, 11, 28, 1, tzinfo=UTC)
+    claims = [
+        *extract_claims(
+            "A quake hit the island on Sunday, killing 10 people.", source="A", at=sunday
+        ),
+        *extract_claims("The quake on Sunday killed 10 people.", source="B", at=monday),
+        *extract_claims(
+            "The island quake killed 10 people. On Saturday, 14 people were killed by a quake"
+            " in another country.",
+            source="C",
+            at=monday,
+        ),
+    ]
+
+    killed = next(d for d in compare_claims(claims) if d.about == "killed")
+
+    assert killed.kind == "agreement"
+    assert {c.low for c in killed.claims} == {10}
+
+
+def test_a_weekday_counts_back_from_the_articles_time() -> None:
+    monday = datetime(2005, 11, 28, 1, tzinfo=UTC)
+    (claim,) = extract_claims("On Saturday, 14 people were killed.", source="S", at=monday)
+
+    assert claim.on is not None
+    assert claim.on.isoformat() == "2005-11-26"
+    (dated,) = extract_claims("On Nov. 27 a blast killed 3 people.", source="S", at=monday)
+    assert dated.on is not None
+    assert dated.on.isoformat() == "2005-11-27"
+
+
+def test_a_sentence_going_on_about_an_earlier_quake_is_background() -> None:
+    text = (
+        "The quake killed 10 people on Sunday. The last major quake to hit the region was in"
+        " February, when a stronger tremor struck a town. It killed 540 people and injured 900."
+    )
+
+    assert scopes(text) == [("10", "event"), ("540", "background"), ("900", "background")]
