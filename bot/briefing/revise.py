@@ -41,6 +41,10 @@ class ReviseConfig:
     # NeuS was kept: names weighted up split stories that outlets frame differently.
     max_block: int = 400
     """A block larger than this is left as the online clusterer grouped it."""
+    title_weight: float = 1.0
+    """How much more a headline word or pair counts than a body one."""
+    number_weight: float = 0.0
+    """Weight of the numbers written in digits (a jobs report's 943,000, a quake's 6.1)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,15 +71,22 @@ class RevisionVector:
 def revision_vector(doc: Document, config: ReviseConfig) -> RevisionVector:
     """Return an article's weighted words, word pairs and names, before IDF."""
     features = extract(doc)
-    stems = content_stems(f"{doc.title}\n{doc.text}")
-    counts: Counter[str] = Counter(f"t:{s}" for s in stems)
-    counts.update(f"p:{a}_{b}" for a, b in pairwise(stems))
+    counts: defaultdict[str, float] = defaultdict(float)
+    for text, weight in ((doc.title, config.title_weight), (doc.text, 1.0)):
+        stems = content_stems(text)
+        for s in stems:
+            counts[f"t:{s}"] += weight
+        for a, b in pairwise(stems):
+            counts[f"p:{a}_{b}"] += weight
     vector: dict[str, float] = {}
     for key, n in counts.items():
         weight = config.pair_weight if key.startswith("p:") else 1.0
         vector[key] = weight * (1.0 + math.log(n))
     for name, w in features.names.items():
         vector[f"n:{name}"] = config.name_weight * w * 3.0
+    if config.number_weight:
+        for number, w in features.numbers.items():
+            vector[f"#:{number}"] = config.number_weight * w * 3.0
     # Hashes, so a pass over thousands of held articles is array work, not a loop over strings.
     return RevisionVector(
         keys=np.fromiter((hash(k) for k in vector), dtype=np.int64, count=len(vector)),

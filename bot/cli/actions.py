@@ -54,8 +54,7 @@ async def ingest_paths(settings: Settings, paths: Sequence[Path], *, out: TextIO
             counts[result.outcome] += 1
             print(format_result(result), file=out, flush=True)
         # At the batch's end, group the new articles again without regard to their order.
-        async with services.db.unit_of_work() as uow:
-            await services.events.revise(uow, now=utcnow())
+        await services.pipeline.revise()
     finally:
         await services.close()
     print(format_totals(counts), file=out)
@@ -73,8 +72,7 @@ async def brief_events(
                 if result.outcome is Outcome.REJECTED:
                     print(format_result(result), file=sys.stderr)
             # At the batch's end, group the new articles again without regard to their order.
-            async with services.db.unit_of_work() as uow:
-                await services.events.revise(uow, now=utcnow())
+            await services.pipeline.revise()
         briefings = await services.lookup.latest(limit=limit)
     finally:
         await services.close()
