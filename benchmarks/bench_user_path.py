@@ -60,7 +60,7 @@ def _table(name: str, stories: list[Story], seeds: tuple[int, ...]) -> tuple[lis
 
 
 def _revision_section(stories: list[Story]) -> list[str]:
-    """In-process: online pass, then one revision pass, per topic half; ids that changed."""
+    """In-process: online pass, then one revision pass, per topic half and on all; ids changed."""
     from bot.briefing.cluster import cluster_documents
     from bot.briefing.model import Document
     from bot.briefing.revise import apply_revision, revise
@@ -68,16 +68,23 @@ def _revision_section(stories: list[Story]) -> list[str]:
     gold = {s.key: s.event for s in stories if has_body(s)}
     lines = [
         "Revision pass in-process on the same files' text (undated here; online pass in shuffled "
-        "order, then one pass with every article changed), per ECB+ topic half, default settings "
-        "(chosen on the halves, see bot/briefing/revise.py):",
+        "order, then one pass with every article changed), per ECB+ topic half and on all "
+        "topics, default settings (chosen on the halves, see bot/briefing/revise.py). *moved*: "
+        "articles whose event id changed; *merged away*: events whose id became an alias of "
+        "the older one; *split off*: new events a split created (the larger part keeps its id):",
         "",
-        "| half | online B³ F1 | revised B³ F1 | events merged away | parts split off | s/pass |",
-        "|---|---|---|---|---|---|",
+        "| topics | online B³ F1 | revised B³ F1 | articles moved | events merged away "
+        "| parts split off | ms/article of the pass |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for parity, name in ((0, "even topics"), (1, "odd topics")):
+    for parity, name in ((0, "even"), (1, "odd"), (None, "all")):
         rows = []
         for seed in ECB_SEEDS:
-            half = [s for s in stories if int(s.event.split("_")[0]) % 2 == parity and has_body(s)]
+            half = [
+                s
+                for s in stories
+                if has_body(s) and (parity is None or int(s.event.split("_")[0]) % 2 == parity)
+            ]
             order = half[:]
             random.Random(seed).shuffle(order)
             docs = [Document(id=n, title=s.headline, text=s.body) for n, s in enumerate(order)]
@@ -92,15 +99,16 @@ def _revision_section(stories: list[Story]) -> list[str]:
                 (
                     bcubed({keys[i]: e for i, e in online.items()}, half_gold).f1,
                     bcubed({keys[i]: e for i, e in revised.items()}, half_gold).f1,
+                    len(revision.moves),
                     len(revision.merged),
                     sum(revision.split.values()),
-                    elapsed,
+                    1000 * elapsed / len(docs),
                 )
             )
-        means = [statistics.mean(r[i] for r in rows) for i in range(5)]
+        means = [statistics.mean(r[i] for r in rows) for i in range(6)]
         lines.append(
             f"| {name} | {means[0]:.3f} | {means[1]:.3f} | {means[2]:.1f} | {means[3]:.1f} "
-            f"| {means[4]:.2f} |"
+            f"| {means[4]:.1f} | {means[5]:.2f} |"
         )
     return lines
 

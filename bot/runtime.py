@@ -103,8 +103,7 @@ class Runtime:
         """
         async with self._revise_lock:
             self._revise_wanted.clear()
-            async with self.services.db.unit_of_work() as uow:
-                revision = await self.services.events.revise(uow, now=self.services.clock())
+            revision = await self.services.pipeline.revise()
         return len(revision.moves)
 
     async def _revise_loop(self) -> None:

@@ -64,8 +64,7 @@ async def ingest_paths(settings: Settings, paths: Sequence[Path], *, out: TextIO
             counts[result.outcome] += 1
             print(format_result(result), file=out, flush=True)
         # At the batch's end, group the new articles again without regard to their order.
-        async with services.db.unit_of_work() as uow:
-            await services.events.revise(uow, now=utcnow())
+        await services.pipeline.revise()
     print(format_totals(counts), file=out)
     return 1 if counts[Outcome.REJECTED] else 0
 
@@ -80,8 +79,7 @@ async def brief_events(
                 if result.outcome is Outcome.REJECTED:
                     print(format_result(result), file=sys.stderr)
             # At the batch's end, group the new articles again without regard to their order.
-            async with services.db.unit_of_work() as uow:
-                await services.events.revise(uow, now=utcnow())
+            await services.pipeline.revise()
         briefings = await services.lookup.latest(limit=limit)
     if as_json:
         print(briefings_to_json(briefings), file=out)

@@ -119,16 +119,32 @@ class EventService:
         pairs = await uow.articles.list_documents_since(now - REPLAY_WINDOW)
         events = {doc.id: event_id for doc, event_id in pairs}
         cfg = config or ReviseConfig()
-        revision = revise(
-            [doc for doc, _ in pairs],
-            events,
-            self._changed,
-            cfg,
-            vector_of=lambda doc: self._revision_vector(doc, cfg),
-        )
-        self._changed.clear()
-        if not revision.moves:
-            return revision
+        changed, self._changed = self._changed, set()
+        try:
+            revision = revise(
+                [doc for doc, _ in pairs],
+                events,
+                changed,
+                cfg,
+                vector_of=lambda doc: self._revision_vector(doc, cfg),
+            )
+            if revision.moves:
+                await self._apply(uow, revision, pairs, now=now)
+        except BaseException:
+            self._changed |= changed  # the next pass tries them again
+            raise
+        return revision
+
+    async def _apply(
+        self,
+        uow: UnitOfWork,
+        revision: Revision,
+        pairs: Sequence[tuple[Document, int]],
+        *,
+        now: datetime,
+    ) -> None:
+        """Write a pass's moves, refresh the events they touch and move them in the index."""
+        events = {doc.id: event_id for doc, event_id in pairs}
         titles = {doc.id: doc.title for doc, _ in pairs}
         created: dict[int, int] = {}
         # Each event after the pass, and the events its articles came from.
@@ -159,7 +175,6 @@ class EventService:
             len(revision.merged),
             sum(revision.split.values()),
         )
-        return revision
 
     def _revision_vector(self, doc: Document, config: ReviseConfig) -> RevisionVector:
         """Return an article's revision vector, extracted once per text (passes are frequent)."""

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from itertools import islice
 
 from bot.briefing.model import Document
+from bot.briefing.revise import Revision
 from bot.events.service import EventService
 from bot.ingest.model import IngestResult, Outcome, ParsedArticle
 from bot.ingest.store import store_article
@@ -138,6 +139,22 @@ class Pipeline:
                 except Exception:  # a listener's failure never loses the stored article
                     log.exception("after-store hook failed for %s", item.location)
         return replace(result, path=item.path) if item.path else result
+
+    async def revise(self) -> Revision:
+        """Group the changed part of the held window again, between two stores, never during one.
+
+        A pass reads the assignments, then writes its moves; a store placed in between would
+        join an event the pass is merging away, or be moved on a stale reading. The lock that
+        orders the stores orders the passes with them, up to the pass's commit.
+        """
+        async with self._lock:
+            try:
+                async with self.db.unit_of_work() as uow:
+                    return await self.events.revise(uow, now=self.clock())
+            except Exception:
+                # Rolled back, while the index already followed the moves: rebuild it next time.
+                self.events.invalidate()
+                raise
 
     async def _store(self, item: ParsedArticle) -> IngestResult:
         now = self.clock()

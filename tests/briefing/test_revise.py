@@ -57,6 +57,24 @@ def test_average_link_joins_only_groups_close_on_average() -> None:
     assert len(set(average_link(similarity, threshold=0.05))) == 1
 
 
+def test_a_lone_article_joins_a_group_at_the_lower_bar_but_two_lone_ones_never_pair() -> None:
+    # 0 and 1 are one group; 2 is near it on average (0.35) but below the threshold; 3 and 4
+    # are as near each other (0.35), with no group to join.
+    similarity = np.array(
+        [
+            [1.0, 0.9, 0.4, 0.0, 0.0],
+            [0.9, 1.0, 0.3, 0.0, 0.0],
+            [0.4, 0.3, 1.0, 0.0, 0.0],
+            [0.0, 0.0, 0.0, 1.0, 0.35],
+            [0.0, 0.0, 0.0, 0.35, 1.0],
+        ]
+    )
+    assert len(set(average_link(similarity, threshold=0.5))) == 4
+    labels = average_link(similarity, threshold=0.5, lone=0.3)
+    assert labels[0] == labels[1] == labels[2]
+    assert len({labels[0], labels[3], labels[4]}) == 3
+
+
 def test_a_merge_keeps_the_older_id_and_a_split_keeps_the_larger_part() -> None:
     # The online pass split the ferry story (events 4 and 7) and put one ferry article into
     # the bridge event 5.

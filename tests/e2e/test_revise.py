@@ -98,3 +98,31 @@ async def test_the_running_bot_revises_after_enough_new_articles(
         async with bot.services.db.unit_of_work() as uow:
             (event,) = await uow.events.list_recent_events(limit=10)
         assert event.source_count == 4
+
+
+async def test_an_article_placed_during_a_pass_joins_the_event_that_survives_it(
+    bot_factory: Any, tmp_path: Path, database_url: str
+) -> None:
+    async with bot_factory(replace(FAST, revise=False), database_url=database_url) as bot:
+        await _ingest(bot, tmp_path / "articles")
+        first, second = await _event_ids(bot)
+        # More reports of the later half: on their own, the online clusterer puts them in the
+        # second event, which the pass is about to merge away.
+        late = []
+        for outlet in ("lock-log", "canal-notes", "gate-watch"):
+            path = tmp_path / "late" / outlet / "lock.txt"
+            path.parent.mkdir(parents=True)
+            headline, date = "Varnholt lock stays shut on Elsmere canal", "2026-03-17T08:00:00Z"
+            lead = f"{headline}, officials said on {date[:10]}."
+            path.write_text(STORY.format(headline=headline, date=date, lead=lead), encoding="utf-8")
+            late.append(path)
+        items = list(read_paths(late, max_bytes=1_000_000, inbox=tmp_path / "late"))
+
+        # The placement and the pass run at once, as a feed and the background pass do.
+        await asyncio.gather(bot.services.pipeline.ingest(items), bot.runtime.revise_events())
+
+        assert await _event_ids(bot) == [first]
+        async with bot.services.db.unit_of_work() as uow:
+            held = await uow.articles.list_event_articles(first)
+            orphans = await uow.articles.list_event_articles(second)
+        assert (len(held), orphans) == (7, [])
