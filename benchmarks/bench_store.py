@@ -172,7 +172,7 @@ def markdown(rows: list[dict[str, Any]]) -> str:
                 f"- {code}, {backend}: per-article cost {size:,} / {smallest:,} = "
                 f"{cost / small:.2f}"
             )
-    return "\n".join(lines + [""] + notes)
+    return "\n".join([*lines, "", *notes])
 
 
 def run() -> str:
