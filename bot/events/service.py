@@ -297,7 +297,7 @@ class Placement:
         service._evict(now)
         event_id = current if current is not None else service.index.assign(doc)
         if event_id is None:
-            event_id = await self._uow.events.insert(headline=doc.title, now=now)
+            event_id = await self._uow.events.create(headline=doc.title, now=now)
             record = EventRecord(event_id, doc.title, now, now, now, 0, 0, "", now, now)
             self._touched[event_id] = _Touched(record, {})
         elif event_id not in self._touched:

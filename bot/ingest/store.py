@@ -303,7 +303,7 @@ class StoreBatch:
         if self._placer is not None:
             # Placed before it is written, so the article goes in with its event in one statement.
             event_id = await self._placer.event_for(document_of(draft), None, now=now)
-        article_id = await self._uow.articles.insert(
+        article_id = await self._uow.articles.add(
             identity=item.identity,
             source_id=source_id,
             location=item.location,

@@ -70,7 +70,7 @@ class ArticleRepository:
             for alias, location in (await self._session.exec(query)).all()
         }
 
-    async def insert(
+    async def add(
         self,
         *,
         identity: str,
@@ -81,7 +81,7 @@ class ArticleRepository:
         event_id: int | None = None,
         refetch_at: datetime | None = None,
     ) -> int:
-        """Insert a new article in one statement (placed already when ``event_id`` is given)."""
+        """Insert a new article (without versions, placed when ``event_id`` is given); its id."""
         statement = (
             insert(_ARTICLES)
             .values(
@@ -164,28 +164,6 @@ class ArticleRepository:
             .limit(1)
         )
         return (await self._session.exec(query)).first()
-
-    async def add(
-        self,
-        *,
-        identity: str,
-        source_id: int,
-        location: str,
-        fingerprint: bytes | None,
-        now: datetime,
-    ) -> int:
-        """Insert a new article (without versions) and return its id."""
-        row = ArticleRow(
-            identity=identity,
-            source_id=source_id,
-            location=location,
-            fingerprint=fingerprint,
-            first_seen=now,
-        )
-        self._session.add(row)
-        await self._session.flush()
-        assert row.id is not None
-        return row.id
 
     async def add_version(
         self,

@@ -26,8 +26,8 @@ class EventRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def insert(self, *, headline: str, now: datetime) -> int:
-        """Insert a new event in one statement and return its id (as ``create`` does)."""
+    async def create(self, *, headline: str, now: datetime) -> int:
+        """Insert a new event and return its id."""
         statement = (
             insert(_EVENTS)
             .values(
@@ -70,21 +70,6 @@ class EventRepository:
             statement,
             [{"b_id": e.id, **{f"b_{name}": getattr(e, name) for name in fields}} for e in events],
         )
-
-    async def create(self, *, headline: str, now: datetime) -> int:
-        """Insert a new event and return its id."""
-        row = EventRow(
-            headline=headline,
-            first_seen=now,
-            last_updated=now,
-            changed_at=now,
-            first_reported=now,
-            last_reported=now,
-        )
-        self._session.add(row)
-        await self._session.flush()
-        assert row.id is not None
-        return row.id
 
     async def add_alias(self, event_id: int, *, target_id: int, now: datetime) -> None:
         """Let a merged-away event's id lead to the event that absorbed it (and its own aliases)."""
