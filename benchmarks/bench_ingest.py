@@ -286,7 +286,8 @@ def _markdown(results: list[dict[str, Any]]) -> str:
         "",
         f"Generated `.txt` articles ({SOURCES} source folders, 60–110 words, "
         f"{ARTICLES_PER_EVENT} articles per event) read from disk as they are stored "
-        "into SQLite in a temporary folder, one unit of work per article. *store* = parse, hash, "
+        "into SQLite in a temporary folder: *store* one unit of work per article, *pipeline* one "
+        "per batch of 200 (bot/ingest/pipeline.py), statements counted. *store* = parse, hash, "
         "MinHash near-duplicate check against the source's recent articles, insert; *pipeline* "
         "adds event clustering and the briefing refresh (bot/events/service.py). *reading s* is a "
         "separate pass that only reads and parses the files. Each row is its own process: "

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.briefing.model import Article
+
 # Outbox states: pending -> sending -> sent, or -> dead (chat gone / undeliverable).
 PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
 
@@ -21,6 +23,17 @@ class EventRecord:
     signature: str
     first_reported: datetime | None = None
     last_reported: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle:
+    """A stored article as the store path needs it: all its versions, its event, its latest hash."""
+
+    article: Article
+    identity: str
+    source_id: int
+    event_id: int | None
+    latest_hash: str
 
 
 @dataclass(frozen=True, slots=True)

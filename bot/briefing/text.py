@@ -123,6 +123,13 @@ def split_sentences(text: str) -> list[str]:
 
     A quotation stays one sentence with its speaker: "“All is well!” Trump said." is one.
     """
+    return list(_sentences(text))
+
+
+# An article just stored is split for its claims and again for its headline profile; syntok
+# is most of the cost of either, so the last few texts' sentences are kept.
+@lru_cache(maxsize=1024)
+def _sentences(text: str) -> tuple[str, ...]:
     sentences: list[str] = []
     for paragraph in segmenter.analyze(text):
         glue = False
@@ -137,7 +144,7 @@ def split_sentences(text: str) -> list[str]:
                 pieces.append(joined)
             glue = bool(_TITLE_END.search(pieces[-1]))
         sentences += _keep_quotations(pieces)
-    return sentences
+    return tuple(sentences)
 
 
 def words(text: str) -> list[str]:

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.briefing.build import (
@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 
 # How far back the in-memory index reaches after a restart; older events are closed.
 REPLAY_WINDOW = timedelta(days=7)
+# Up to this size an event is re-analysed at each article placed in it, so "changed in
+# substance" is dated by the article that changed it; a bigger one once per batch (the
+# analysis reads every article, and a flood of thousands must not cost quadratic time).
+ANALYSE_EACH_UP_TO = 100
 
 
 def as_of(articles: Sequence[Article], moment: datetime) -> list[Article]:
@@ -79,32 +83,9 @@ class EventService:
         log.info("clustering index rebuilt from %d stored articles", len(pairs))
         return len(pairs)
 
-    async def place(
-        self, uow: UnitOfWork, article_id: int, *, now: datetime, new: Document | None = None
-    ) -> int:
-        """Assign a new or updated article to an event and refresh that event; return its id.
-
-        ``new`` is the document of an article stored just now, so it is not read back.
-        """
-        if not self._loaded:
-            await self.load(uow, now=now)
-        self._evict(now)
-        if new is not None:
-            doc, current = new, None
-        else:
-            article = await uow.articles.get_article(article_id)
-            assert article is not None, f"article {article_id} vanished"
-            doc = document_of(article)
-            current = await uow.articles.get_event_id(article_id)
-        event_id = current if current is not None else self.index.assign(doc)
-        if event_id is None:
-            event_id = await uow.events.create(headline=doc.title, now=now)
-        self.index.add(doc, event_id)
-        if current is None:
-            await uow.articles.set_event(article_id, event_id)
-        self._changed.add(article_id)
-        await self.refresh(uow, event_id, now=now)
-        return event_id
+    def placement(self, uow: UnitOfWork) -> Placement:
+        """Start placing the articles of one unit of work; ``Placement.flush`` refreshes events."""
+        return Placement(self, uow)
 
     async def revise(
         self, uow: UnitOfWork, *, now: datetime, config: ReviseConfig | None = None
@@ -244,17 +225,39 @@ class EventService:
         record = await uow.events.get_event(event_id)
         assert record is not None
         articles = await uow.articles.list_event_articles(event_id)
+        new = self.refreshed(record, articles, now=now)
+        # Through the session (not put_many): a revision reads the event again in this session.
+        await uow.events.update(
+            event_id,
+            headline=new.headline,
+            last_updated=new.last_updated,
+            changed_at=new.changed_at,
+            signature=new.signature,
+            reported=(new.first_reported, new.last_reported)
+            if new.first_reported is not None and new.last_reported is not None
+            else None,
+            counts=(new.article_count, new.source_count),
+        )
+
+    def refreshed(
+        self, record: EventRecord, articles: Sequence[Article], *, now: datetime
+    ) -> EventRecord:
+        """Return an event re-analysed with these articles, changed now if its substance did."""
         # No summary here: only what decides "changed in substance", from memoised parts.
         analysis = analyse_event(articles, claims_of=self._claims, changes_of=self._changes)
         signature = analysis.signature
-        await uow.events.update(
-            event_id,
-            headline=analysis.headline or None,
+        reported = event_times(analysis.articles)
+        first, last = reported or (record.first_reported, record.last_reported)
+        return replace(
+            record,
+            headline=analysis.headline or record.headline,
             last_updated=now,
-            changed_at=now if signature != record.signature else None,
+            changed_at=now if signature != record.signature else record.changed_at,
             signature=signature,
-            reported=event_times(analysis.articles),
-            counts=(len(articles), len({a.source for a in articles})),
+            first_reported=first,
+            last_reported=last,
+            article_count=len(articles),
+            source_count=len({a.source for a in articles}),
         )
 
     async def briefing(self, uow: UnitOfWork, event_id: int) -> Briefing:
@@ -299,3 +302,69 @@ class EventService:
         return self._memo.get(
             ("changes", article.id, len(article.versions)), version_changes, article
         )
+
+
+@dataclass(slots=True)
+class _Touched:
+    """An event a unit of work placed articles into: its state as the batch left it."""
+
+    record: EventRecord
+    articles: dict[int, Article]
+    # The moment of the last placement not analysed yet (a big event waits for the flush).
+    pending: datetime | None = None
+
+
+class Placement:
+    """Place one unit of work's articles; each touched event is written once, by ``flush``.
+
+    An event is read at most once per batch, before any of the batch's articles join it, and
+    followed in memory after that: nothing the batch wrote is read back.
+    """
+
+    def __init__(self, service: EventService, uow: UnitOfWork) -> None:
+        self._service = service
+        self._uow = uow
+        self._touched: dict[int, _Touched] = {}
+
+    async def event_for(self, doc: Document, current: int | None, *, now: datetime) -> int:
+        """Return the event ``doc`` goes to (``current`` when it has one), creating it if new."""
+        service = self._service
+        if not service._loaded:
+            await service.load(self._uow, now=now)
+        service._evict(now)
+        event_id = current if current is not None else service.index.assign(doc)
+        if event_id is None:
+            event_id = await self._uow.events.create(headline=doc.title, now=now)
+            record = EventRecord(event_id, doc.title, now, now, now, 0, 0, "", now, now)
+            self._touched[event_id] = _Touched(record, {})
+        elif event_id not in self._touched:
+            found = await self._uow.events.get_event(event_id)
+            assert found is not None, f"event {event_id} vanished"
+            articles = await self._uow.articles.list_event_articles(event_id)
+            self._touched[event_id] = _Touched(found, {a.id: a for a in articles})
+        return event_id
+
+    def placed(self, article: Article, doc: Document, event_id: int, *, now: datetime) -> None:
+        """Record ``article`` in ``event_id`` (from ``event_for``) and follow the event's state."""
+        self._service.index.add(doc, event_id)
+        self._service._changed.add(article.id)
+        touched = self._touched[event_id]
+        touched.articles[article.id] = article
+        if len(touched.articles) <= ANALYSE_EACH_UP_TO:
+            touched.record = self._service.refreshed(
+                touched.record, list(touched.articles.values()), now=now
+            )
+            touched.pending = None
+        else:
+            touched.pending = now
+
+    async def flush(self) -> None:
+        """Write every touched event once (analysing the big ones now)."""
+        for touched in self._touched.values():
+            if touched.pending is not None:
+                touched.record = self._service.refreshed(
+                    touched.record, list(touched.articles.values()), now=touched.pending
+                )
+                touched.pending = None
+        await self._uow.events.put_many([self._touched[e].record for e in sorted(self._touched)])
+        self._touched.clear()

@@ -7,43 +7,30 @@ import logging
 import re
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import islice
 
-from bot.briefing.model import Document
 from bot.briefing.revise import Revision
 from bot.events.service import EventService
 from bot.ingest.model import IngestResult, Outcome, ParsedArticle
-from bot.ingest.store import store_article
+from bot.ingest.store import ArticleStore
 from bot.times import Clock, utcnow
 from storage.db import describe_error, is_transient
 from storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)
 
-# Items read off the event loop at a time when ingesting from a (blocking) iterator.
-READ_BATCH = 32
+# Items stored in one unit of work; also read off the event loop at a time from a (blocking)
+# iterator. Bigger batches write less per article; each batch's results come at its end.
+STORE_BATCH = 200
+# After this many items in a row fail for a passing reason alone, the rest of their batch is
+# offered again later without trying (each try may wait out a lock's busy timeout).
+PASSING_FAULTS_ALONE = 2
 MAX_REASON_CHARS = 200
 
 Item = ParsedArticle | IngestResult
 # Called with each result that stored something new (a new article or a new version).
 AfterStore = Callable[[IngestResult], None]
-
-
-def new_document(item: ParsedArticle, article_id: int) -> Document:
-    """Return what the event index sees of an article just stored from ``item``."""
-    # As document_of reads it back: the first version's published date, else its updated one.
-    return Document(
-        id=article_id,
-        title=item.title,
-        text=item.text,
-        published=_utc(item.published or item.updated),
-        source=item.source,
-    )
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    return None if moment is None else moment.astimezone(UTC)
 
 
 # Code points no database column should hold: NUL (PostgreSQL refuses it in text) and lone
@@ -79,11 +66,12 @@ def storage_reason(exc: BaseException, *, retry: bool = True) -> str:
 
 
 class Pipeline:
-    """Store parsed articles and cluster them, one unit of work per article, one at a time.
+    """Store parsed articles and cluster them, one unit of work per batch, one batch at a time.
 
     The feed poller, the inbox watcher and admin uploads share one pipeline. Its lock keeps
-    their stores from interleaving: the event index is in memory, and two stores racing to
-    create the same source or article would have one of them fail.
+    their stores from interleaving: the event index and the store's caches are in memory, and
+    two stores racing to create the same source or article would have one of them fail.
+    A batch that fails is stored again one item at a time, so one bad item loses only itself.
     """
 
     def __init__(self, db: Database, events: EventService, *, clock: Clock = utcnow) -> None:
@@ -92,8 +80,7 @@ class Pipeline:
         self.clock = clock
         self._lock = asyncio.Lock()
         self._after_store: list[AfterStore] = []
-        # Sources are never deleted, so a committed source's id stays good for the process.
-        self._source_ids: dict[str, int] = {}
+        self.store = ArticleStore()
 
     def after_store(self, hook: AfterStore) -> None:
         """Call ``hook`` after every store that added an article or a version, on every path.
@@ -104,41 +91,39 @@ class Pipeline:
         self._after_store.append(hook)
 
     async def ingest(self, items: Iterable[Item]) -> list[IngestResult]:
-        """Store each item (rejections pass through); a failure in one never stops the rest."""
-        results = []
-        for item in items:
-            if isinstance(item, IngestResult):
-                results.append(item)
-                continue
-            results.append(await self.ingest_one(item))
+        """Store items in batches (rejections pass through); one failure never stops the rest."""
+        results: list[IngestResult] = []
+        iterator = iter(items)
+        while batch := list(islice(iterator, STORE_BATCH)):
+            results += await self.ingest_batch(batch)
         return results
 
     async def ingest_stream(self, items: Iterator[Item]) -> AsyncIterator[IngestResult]:
         """Store items from a blocking iterator (files being read), yielding each result.
 
-        The iterator is advanced in a worker thread a small batch at a time, so a folder of
-        thousands of files is never held in memory at once and the event loop never waits on
-        the disk.
+        The iterator is advanced in a worker thread a batch at a time (the next batch is read
+        while this one is stored), so a folder of thousands of files is never held in memory at
+        once and the event loop never waits on the disk.
         """
-        while batch := await asyncio.to_thread(lambda: list(islice(items, READ_BATCH))):
-            for item in batch:
-                if isinstance(item, IngestResult):
-                    yield item
-                else:
-                    yield await self.ingest_one(item)
+
+        def read() -> list[Item]:
+            return list(islice(items, STORE_BATCH))
+
+        batch = await asyncio.to_thread(read)
+        while batch:
+            following = asyncio.ensure_future(asyncio.to_thread(read))
+            try:
+                for result in await self.ingest_batch(batch):
+                    yield result
+            except BaseException:
+                following.cancel()
+                raise
+            batch = await following
 
     async def ingest_one(self, item: ParsedArticle) -> IngestResult:
         """Store one article and place it into an event."""
-        item = storable(item)
-        async with self._lock:
-            result = await self._store(item)
-        if result.outcome in (Outcome.NEW, Outcome.VERSION):
-            for hook in self._after_store:
-                try:
-                    hook(result)
-                except Exception:  # a listener's failure never loses the stored article
-                    log.exception("after-store hook failed for %s", item.location)
-        return replace(result, path=item.path) if item.path else result
+        (result,) = await self.ingest_batch([item])
+        return result
 
     async def revise(self) -> Revision:
         """Group the changed part of the held window again, between two stores, never during one.
@@ -156,30 +141,79 @@ class Pipeline:
                 self.events.invalidate()
                 raise
 
-    async def _store(self, item: ParsedArticle) -> IngestResult:
-        now = self.clock()
+    async def ingest_batch(self, items: list[Item]) -> list[IngestResult]:
+        """Store a batch of items in one unit of work (each alone when the batch fails)."""
+        parsed = [storable(item) for item in items if isinstance(item, ParsedArticle)]
+        async with self._lock:
+            nows = [self.clock() for _ in parsed]
+            stored = await self._store(parsed, nows) if parsed else []
+        by_item = iter(stored)
+        results = []
+        for item in items:
+            if isinstance(item, IngestResult):
+                results.append(item)
+                continue
+            result = next(by_item)
+            if result.outcome in (Outcome.NEW, Outcome.VERSION):
+                for hook in self._after_store:
+                    try:
+                        hook(result)
+                    except Exception:  # a listener's failure never loses the stored article
+                        log.exception("after-store hook failed for %s", item.location)
+            results.append(replace(result, path=item.path) if item.path else result)
+        return results
+
+    async def _store(self, items: list[ParsedArticle], nows: list[datetime]) -> list[IngestResult]:
+        try:
+            return await self._store_together(items, nows)
+        except Exception as exc:
+            if len(items) == 1:
+                return [self._failed(items[0], exc)]
+            log.warning("a batch of %d items failed (%s); storing each alone", len(items), exc)
+        results: list[IngestResult] = []
+        passing = 0  # passing faults in a row: a locked or full database fails every item alike
+        for item, now in zip(items, nows, strict=True):
+            if passing >= PASSING_FAULTS_ALONE:
+                results.append(replace(results[-1], location=item.location, title=item.title))
+                continue
+            try:
+                (result,) = await self._store_together([item], [now])
+                passing = 0
+            except Exception as exc:
+                result = self._failed(item, exc)
+                passing = passing + 1 if is_transient(exc) else 0
+            results.append(result)
+        return results
+
+    async def _store_together(
+        self, items: list[ParsedArticle], nows: list[datetime]
+    ) -> list[IngestResult]:
         try:
             async with self.db.unit_of_work() as uow:
-                result = await store_article(uow, item, now=now, source_ids=self._source_ids)
-                if result.outcome in (Outcome.NEW, Outcome.VERSION) and result.article_id:
-                    new = (
-                        new_document(item, result.article_id)
-                        if result.outcome is Outcome.NEW
-                        else None
-                    )
-                    event_id = await self.events.place(uow, result.article_id, now=now, new=new)
-                    result = replace(result, event_id=event_id)
-            return result
-        except Exception as exc:
-            # The unit of work rolled back; the index may hold the doc, so rebuild it next time.
-            log.exception("could not store %s", item.location)
+                placement = self.events.placement(uow)
+                batch = self.store.batch(uow, placement)
+                await batch.prefetch(items)
+                results = [
+                    await batch.store(item, now=now) for item, now in zip(items, nows, strict=True)
+                ]
+                await batch.flush()
+                await placement.flush()
+            return results
+        except Exception:
+            # The unit of work rolled back: the index and the store's caches may hold what it
+            # added, so both are rebuilt from the database next time.
             self.events.invalidate()
-            self._source_ids.clear()  # a source created in the rolled-back work is gone
-            return IngestResult(
-                item.location,
-                Outcome.REJECTED,
-                # Only a passing fault (a lock, a full disk) is worth offering the item again.
-                reason=storage_reason(exc, retry=is_transient(exc)),
-                title=item.title,
-                retry=is_transient(exc),
-            )
+            self.store.forget()
+            raise
+
+    def _failed(self, item: ParsedArticle, exc: Exception, *, logged: bool = False) -> IngestResult:
+        if not logged:
+            log.error("could not store %s", item.location, exc_info=exc)
+        return IngestResult(
+            item.location,
+            Outcome.REJECTED,
+            # Only a passing fault (a lock, a full disk) is worth offering the item again.
+            reason=storage_reason(exc, retry=is_transient(exc)),
+            title=item.title,
+            retry=is_transient(exc),
+        )

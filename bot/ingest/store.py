@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 import numpy as np
 from datasketch import MinHash
 
+from bot.briefing.model import Article, Document, Version
 from bot.briefing.text import normalize_space, words
+from bot.events.service import document_of
 from bot.ingest.model import IngestResult, Outcome, ParsedArticle
+from storage.records import AliasRecord, StoredArticle
 from storage.unit_of_work import UnitOfWork
 
 NUM_PERM = 128
@@ -81,16 +86,287 @@ def _duplicate(item: ParsedArticle, article_id: int, location: str, why: str) ->
     )
 
 
-async def _still_a_copy(uow: UnitOfWork, article_id: int, print_: bytes | None) -> bool:
-    """Tell whether a fingerprint still matches any version of the article."""
-    article = await uow.articles.get_article(article_id)
-    if print_ is None or article is None:
+def _utc(moment: datetime | None) -> datetime | None:
+    """Return a moment as the database gives it back: aware UTC."""
+    return None if moment is None else moment.astimezone(UTC)
+
+
+class Placer(Protocol):
+    """Places stored articles into events within the store's unit of work (the event service)."""
+
+    async def event_for(self, doc: Document, current: int | None, *, now: datetime) -> int:
+        """Return the event ``doc`` goes to (``current`` when it has one), creating it if new."""
+        ...
+
+    def placed(self, article: Article, doc: Document, event_id: int, *, now: datetime) -> None:
+        """Record that ``article`` (as ``doc``) is in ``event_id`` now."""
+        ...
+
+
+@dataclass(slots=True)
+class _Print:
+    article_id: int
+    location: str
+    first_seen: datetime
+    print_: bytes
+
+
+class ArticleStore:
+    """What the store path keeps between units of work: source ids and recent fingerprints.
+
+    Each source's newest fingerprints are read once, then kept up to date in memory, so a store
+    never reads them again. Both go stale when a unit of work rolls back: ``forget`` drops them.
+    """
+
+    def __init__(self) -> None:
+        # Sources are never deleted, so a committed source's id stays good for the process.
+        self.source_ids: dict[str, int] = {}
+        # By source id, oldest first, at most DUPLICATE_CANDIDATES.
+        self._prints: dict[int, list[_Print]] = {}
+
+    def forget(self) -> None:
+        """Drop what a rolled-back unit of work may have added."""
+        self.source_ids.clear()
+        self._prints.clear()
+
+    def batch(self, uow: UnitOfWork, placer: Placer | None = None) -> StoreBatch:
+        """Start storing items in ``uow``; ``placer`` places new articles and versions."""
+        return StoreBatch(self, uow, placer)
+
+    async def source_id(self, uow: UnitOfWork, name: str, *, now: datetime) -> int:
+        found = self.source_ids.get(name)
+        if found is None:
+            found = self.source_ids[name] = await uow.sources.get_or_create_id(name, now=now)
+        return found
+
+    async def _loaded(self, uow: UnitOfWork, source_id: int, *, now: datetime) -> list[_Print]:
+        prints = self._prints.get(source_id)
+        if prints is None:
+            rows = await uow.articles.list_recent_fingerprints(
+                source_id, since=now - DUPLICATE_WINDOW, limit=DUPLICATE_CANDIDATES
+            )
+            prints = self._prints[source_id] = [_Print(*row) for row in reversed(rows)]
+        return prints
+
+    async def candidates(
+        self, uow: UnitOfWork, source_id: int, *, now: datetime
+    ) -> list[tuple[int, str, bytes]]:
+        """Return (id, location, fingerprint) of the source's newest articles, newest first."""
+        since = now - DUPLICATE_WINDOW
+        prints = await self._loaded(uow, source_id, now=now)
+        return [
+            (p.article_id, p.location, p.print_) for p in reversed(prints) if p.first_seen >= since
+        ]
+
+    async def remember(
+        self,
+        uow: UnitOfWork,
+        source_id: int,
+        entry: tuple[int, str, datetime, bytes],
+        *,
+        now: datetime,
+    ) -> None:
+        """Keep an article's (new) fingerprint among its source's, in id order."""
+        prints = await self._loaded(uow, source_id, now=now)
+        article_id = entry[0]
+        for known in prints:
+            if known.article_id == article_id:
+                known.print_ = entry[3]
+                return
+        at = len(prints)
+        while at and prints[at - 1].article_id > article_id:
+            at -= 1
+        prints.insert(at, _Print(*entry))
+        del prints[: max(0, len(prints) - DUPLICATE_CANDIDATES)]
+
+
+class StoreBatch:
+    """Store items one after another in one unit of work, writing what can wait at the end.
+
+    What the batch stores is known here, so nothing just written is read back: articles and
+    aliases of the batch's identities are read in two statements up front, versions and
+    fingerprint changes are written together by ``flush``.
+    """
+
+    def __init__(self, store: ArticleStore, uow: UnitOfWork, placer: Placer | None) -> None:
+        self._store = store
+        self._uow = uow
+        self._placer = placer
+        self._stored: dict[str, StoredArticle] = {}
+        self._aliases: dict[str, AliasRecord] = {}
+        self._written: dict[int, Article] = {}
+        self._versions: list[dict[str, object]] = []
+        self._prints: list[tuple[int, bytes]] = []
+
+    async def prefetch(self, items: list[ParsedArticle]) -> None:
+        """Read what is stored under the items' identities (articles, then aliases)."""
+        identities = [item.identity for item in items]
+        self._stored = await self._uow.articles.list_stored(identities)
+        self._aliases = await self._uow.articles.list_aliases(
+            [i for i in identities if i not in self._stored]
+        )
+
+    async def flush(self) -> None:
+        """Write the batch's versions and fingerprint changes."""
+        await self._uow.articles.insert_versions(self._versions)
+        await self._uow.articles.set_fingerprints(self._prints)
+        self._versions, self._prints = [], []
+
+    def _version_row(self, article_id: int, version: Version, digest: str) -> None:
+        self._versions.append(
+            {
+                "article_id": article_id,
+                "number": version.number,
+                "title": version.title,
+                "text": version.text,
+                "content_hash": digest,
+                "published": version.published,
+                "updated": version.updated,
+                "fetched": version.fetched,
+            }
+        )
+
+    async def _still_a_copy(self, article_id: int, print_: bytes | None) -> bool:
+        """Tell whether a fingerprint still matches any version of the article."""
+        if print_ is None:
+            return False
+        article = self._written.get(article_id) or await self._uow.articles.get_article(article_id)
+        if article is None:
+            return False
+        for version in article.versions:
+            known = fingerprint(version.text)
+            if known is not None and similarity(print_, known) >= DUPLICATE_JACCARD:
+                return True
         return False
-    for version in article.versions:
-        known = fingerprint(version.text)
-        if known is not None and similarity(print_, known) >= DUPLICATE_JACCARD:
-            return True
-    return False
+
+    async def store(self, item: ParsedArticle, *, now: datetime) -> IngestResult:
+        """Store ``item`` (see ``store_article``) and place it when it is new or a version."""
+        now = now.astimezone(UTC)
+        digest = content_hash(item.title, item.text)
+        existing = self._stored.get(item.identity)
+        if existing is not None:
+            if existing.latest_hash == digest:
+                return IngestResult(
+                    item.location,
+                    Outcome.UNCHANGED,
+                    article_id=existing.article.id,
+                    title=item.title,
+                )
+            return await self._add_version(item, existing, digest, now=now)
+        alias = self._aliases.get(item.identity)
+        # The same copy again is a duplicate at once: no fingerprint, no search of the source.
+        if alias is not None and alias.content_hash == digest:
+            return _duplicate(item, alias.article_id, alias.article_location, "a copy seen before")
+        print_ = fingerprint(item.text)
+        if alias is not None:
+            if await self._still_a_copy(alias.article_id, print_):
+                return _duplicate(
+                    item, alias.article_id, alias.article_location, "a copy seen before"
+                )
+            await self._uow.articles.remove_alias(item.identity)
+            del self._aliases[item.identity]
+        source_id = await self._store.source_id(self._uow, item.source, now=now)
+        if print_ is not None:
+            candidates = await self._store.candidates(self._uow, source_id, now=now)
+            closest = _closest(print_, candidates)
+            if closest is not None and closest[2] >= DUPLICATE_JACCARD:
+                article_id, location, score = closest
+                # Remembered for good: the window and the candidate limit only bound the search.
+                await self._uow.articles.add_alias(
+                    identity=item.identity, article_id=article_id, content_hash=digest, now=now
+                )
+                self._aliases[item.identity] = AliasRecord(
+                    item.identity, article_id, location, digest, now
+                )
+                return _duplicate(item, article_id, location, f"{score:.0%} alike")
+        return await self._add_article(item, source_id, digest, print_, now=now)
+
+    async def _add_article(
+        self,
+        item: ParsedArticle,
+        source_id: int,
+        digest: str,
+        print_: bytes | None,
+        *,
+        now: datetime,
+    ) -> IngestResult:
+        version = Version(
+            number=1,
+            title=item.title,
+            text=item.text,
+            published=_utc(item.published),
+            updated=_utc(item.updated),
+            fetched=now,
+        )
+        draft = Article(0, item.source, item.location, (version,), first_seen=now)
+        event_id = None
+        if self._placer is not None:
+            # Placed before it is written, so the article goes in with its event in one statement.
+            event_id = await self._placer.event_for(document_of(draft), None, now=now)
+        article_id = await self._uow.articles.add(
+            identity=item.identity,
+            source_id=source_id,
+            location=item.location,
+            fingerprint=print_,
+            now=now,
+            event_id=event_id,
+            refetch_at=now + FIRST_REFETCH if item.refetch else None,
+        )
+        article = replace(draft, id=article_id)
+        self._version_row(article_id, version, digest)
+        self._stored[item.identity] = StoredArticle(
+            article, item.identity, source_id, event_id, digest
+        )
+        self._written[article_id] = article
+        if print_ is not None:
+            await self._store.remember(
+                self._uow, source_id, (article_id, item.location, now, print_), now=now
+            )
+        if self._placer is not None and event_id is not None:
+            self._placer.placed(article, document_of(article), event_id, now=now)
+        return IngestResult(
+            item.location, Outcome.NEW, article_id=article_id, event_id=event_id, title=item.title
+        )
+
+    async def _add_version(
+        self, item: ParsedArticle, existing: StoredArticle, digest: str, *, now: datetime
+    ) -> IngestResult:
+        old = existing.article
+        version = Version(
+            number=old.latest.number + 1 if old.versions else 1,
+            title=item.title,
+            text=item.text,
+            published=_utc(item.published) or old.published,
+            updated=_utc(item.updated),
+            fetched=now,
+        )
+        article = replace(old, versions=(*old.versions, version))
+        self._version_row(old.id, version, digest)
+        print_ = fingerprint(item.text)
+        if print_ is not None:
+            self._prints.append((old.id, print_))
+            assert old.first_seen is not None
+            await self._store.remember(
+                self._uow,
+                existing.source_id,
+                (old.id, old.location, old.first_seen, print_),
+                now=now,
+            )
+        event_id = existing.event_id
+        if self._placer is not None:
+            doc = document_of(article)
+            placed = await self._placer.event_for(doc, event_id, now=now)
+            if event_id is None:
+                await self._uow.articles.set_event(old.id, placed)
+            event_id = placed
+            self._placer.placed(article, doc, event_id, now=now)
+        self._stored[item.identity] = replace(
+            existing, article=article, latest_hash=digest, event_id=event_id
+        )
+        self._written[old.id] = article
+        return IngestResult(
+            item.location, Outcome.VERSION, article_id=old.id, event_id=event_id, title=item.title
+        )
 
 
 async def store_article(
@@ -98,7 +374,7 @@ async def store_article(
     item: ParsedArticle,
     *,
     now: datetime,
-    source_ids: dict[str, int] | None = None,
+    store: ArticleStore | None = None,
 ) -> IngestResult:
     """Store ``item`` as a new article, a new version of a known one, or report a duplicate.
 
@@ -108,72 +384,10 @@ async def store_article(
     alias is dropped and it is stored like an unseen item (nothing the copy says is lost, and the
     article's own versions never mix in a copy's text).
 
-    ``source_ids`` caches source ids by name across calls; the caller drops it when a unit of
-    work rolls back, since a source created there is gone.
+    This stores one item, unplaced; the pipeline stores whole batches (``ArticleStore.batch``).
     """
-    digest = content_hash(item.title, item.text)
-    existing = await uow.articles.get_article_by_identity(item.identity)
-    if existing is not None:
-        if await uow.articles.get_latest_hash(existing.id) == digest:
-            return IngestResult(
-                item.location, Outcome.UNCHANGED, article_id=existing.id, title=item.title
-            )
-        await uow.articles.add_version(
-            article_id=existing.id,
-            title=item.title,
-            text=item.text,
-            content_hash=digest,
-            published=item.published or existing.published,
-            updated=item.updated,
-            now=now,
-            fingerprint=fingerprint(item.text),
-        )
-        return IngestResult(
-            item.location, Outcome.VERSION, article_id=existing.id, title=item.title
-        )
-    alias = await uow.articles.get_alias(item.identity)
-    # The same copy again is a duplicate at once: no fingerprint, no search of the source.
-    if alias is not None and alias.content_hash == digest:
-        return _duplicate(item, alias.article_id, alias.article_location, "a copy seen before")
-    print_ = fingerprint(item.text)
-    if alias is not None:
-        if await _still_a_copy(uow, alias.article_id, print_):
-            return _duplicate(item, alias.article_id, alias.article_location, "a copy seen before")
-        await uow.articles.remove_alias(item.identity)
-    source_id = source_ids.get(item.source) if source_ids is not None else None
-    if source_id is None:
-        source_id = await uow.sources.get_or_create_id(item.source, now=now)
-        if source_ids is not None:
-            source_ids[item.source] = source_id
-    if print_ is not None:
-        candidates = await uow.articles.list_recent_fingerprints(
-            source_id, since=now - DUPLICATE_WINDOW, limit=DUPLICATE_CANDIDATES
-        )
-        closest = _closest(print_, candidates)
-        if closest is not None and closest[2] >= DUPLICATE_JACCARD:
-            article_id, location, score = closest
-            # Remembered for good: the window and the candidate limit only bound the search.
-            await uow.articles.add_alias(
-                identity=item.identity, article_id=article_id, content_hash=digest, now=now
-            )
-            return _duplicate(item, article_id, location, f"{score:.0%} alike")
-    article_id = await uow.articles.add(
-        identity=item.identity,
-        source_id=source_id,
-        location=item.location,
-        fingerprint=print_,
-        now=now,
-    )
-    await uow.articles.add_version(
-        article_id=article_id,
-        title=item.title,
-        text=item.text,
-        content_hash=digest,
-        published=item.published,
-        updated=item.updated,
-        now=now,
-        number=1,
-    )
-    if item.refetch:
-        await uow.articles.set_refetch(article_id, now + FIRST_REFETCH)
-    return IngestResult(item.location, Outcome.NEW, article_id=article_id, title=item.title)
+    batch = (store or ArticleStore()).batch(uow)
+    await batch.prefetch([item])
+    result = await batch.store(item, now=now)
+    await batch.flush()
+    return result

@@ -6,20 +6,117 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func
+from sqlalchemy import Table, bindparam, delete, func, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
 from bot.briefing.model import Article, Document, Version
-from storage.records import AliasRecord, RefetchTarget
+from storage.records import AliasRecord, RefetchTarget, StoredArticle
 from storage.repositories.insert import insert_if_absent
 from storage.tables import ArticleAliasRow, ArticleRow, ArticleVersionRow, EventRow, SourceRow
+
+_ARTICLES: Table = ArticleRow.metadata.tables["articles"]
+_VERSIONS: Table = ArticleVersionRow.metadata.tables["article_versions"]
 
 
 class ArticleRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    async def list_stored(self, identities: Sequence[str]) -> dict[str, StoredArticle]:
+        """Return the stored articles with these identities, with all their versions, by identity."""
+        unique = sorted(set(identities))
+        if not unique:
+            return {}
+        query = self._with_source().where(col(ArticleRow.identity).in_(unique))
+        rows = (await self._session.exec(query)).all()
+        if not rows:
+            return {}
+        versions: dict[int, list[ArticleVersionRow]] = defaultdict(list)
+        vquery = (
+            select(ArticleVersionRow)
+            .where(col(ArticleVersionRow.article_id).in_([a.id for a, _ in rows]))
+            .order_by(col(ArticleVersionRow.article_id), col(ArticleVersionRow.number))
+        )
+        for vrow in (await self._session.exec(vquery)).all():
+            versions[vrow.article_id].append(vrow)
+        out = {}
+        for arow, source in rows:
+            assert arow.id is not None
+            vrows = versions[arow.id]
+            article = arow.to_record(source=source, versions=tuple(v.to_record() for v in vrows))
+            out[arow.identity] = StoredArticle(
+                article=article,
+                identity=arow.identity,
+                source_id=arow.source_id,
+                event_id=arow.event_id,
+                latest_hash=vrows[-1].content_hash if vrows else "",
+            )
+        return out
+
+    async def list_aliases(self, identities: Sequence[str]) -> dict[str, AliasRecord]:
+        """Return the aliases with these identities and where their articles live, by identity."""
+        unique = sorted(set(identities))
+        if not unique:
+            return {}
+        query = (
+            select(ArticleAliasRow, ArticleRow.location)
+            .join(ArticleRow, col(ArticleRow.id) == ArticleAliasRow.article_id)
+            .where(col(ArticleAliasRow.identity).in_(unique))
+        )
+        return {
+            alias.identity: alias.to_record(article_location=location)
+            for alias, location in (await self._session.exec(query)).all()
+        }
+
+    async def add(
+        self,
+        *,
+        identity: str,
+        source_id: int,
+        location: str,
+        fingerprint: bytes | None,
+        now: datetime,
+        event_id: int | None = None,
+        refetch_at: datetime | None = None,
+    ) -> int:
+        """Insert a new article (without versions, placed when ``event_id`` is given); its id."""
+        statement = (
+            insert(_ARTICLES)
+            .values(
+                identity=identity,
+                source_id=source_id,
+                location=location,
+                fingerprint=fingerprint,
+                first_seen=now,
+                event_id=event_id,
+                next_refetch_at=refetch_at,
+            )
+            .returning(_ARTICLES.c.id)
+        )
+        connection = await self._session.connection()
+        return int((await connection.execute(statement)).scalar_one())
+
+    async def insert_versions(self, versions: Sequence[dict[str, object]]) -> None:
+        """Insert many versions in one statement (keys are the version table's columns)."""
+        if versions:
+            connection = await self._session.connection()
+            await connection.execute(insert(_VERSIONS), list(versions))
+
+    async def set_fingerprints(self, prints: Sequence[tuple[int, bytes]]) -> None:
+        """Set many articles' near-duplicate fingerprints in one statement."""
+        if prints:
+            statement = (
+                update(_ARTICLES)
+                .where(_ARTICLES.c.id == bindparam("b_id"))
+                .values(fingerprint=bindparam("b_print"))
+            )
+            connection = await self._session.connection()
+            await connection.execute(
+                statement,
+                [{"b_id": article_id, "b_print": print_} for article_id, print_ in prints],
+            )
 
     async def _assemble(self, rows: Sequence[tuple[ArticleRow, str]]) -> list[Article]:
         if not rows:
@@ -68,28 +165,6 @@ class ArticleRepository:
         )
         return (await self._session.exec(query)).first()
 
-    async def add(
-        self,
-        *,
-        identity: str,
-        source_id: int,
-        location: str,
-        fingerprint: bytes | None,
-        now: datetime,
-    ) -> int:
-        """Insert a new article (without versions) and return its id."""
-        row = ArticleRow(
-            identity=identity,
-            source_id=source_id,
-            location=location,
-            fingerprint=fingerprint,
-            first_seen=now,
-        )
-        self._session.add(row)
-        await self._session.flush()
-        assert row.id is not None
-        return row.id
-
     async def add_version(
         self,
         *,
@@ -135,10 +210,13 @@ class ArticleRepository:
 
     async def list_recent_fingerprints(
         self, source_id: int, *, since: datetime, limit: int
-    ) -> list[tuple[int, str, bytes]]:
-        """Return (id, location, fingerprint) of the source's newest fingerprinted articles."""
+    ) -> list[tuple[int, str, datetime, bytes]]:
+        """Return (id, location, first seen, fingerprint) of the source's newest fingerprinted
+        articles, newest first."""
         query = (
-            select(ArticleRow.id, ArticleRow.location, ArticleRow.fingerprint)
+            select(
+                ArticleRow.id, ArticleRow.location, ArticleRow.first_seen, ArticleRow.fingerprint
+            )
             .where(
                 ArticleRow.source_id == source_id,
                 col(ArticleRow.first_seen) >= since,
@@ -147,7 +225,11 @@ class ArticleRepository:
             .order_by(col(ArticleRow.id).desc())
             .limit(limit)
         )
-        return [(i, loc, f) for i, loc, f in (await self._session.exec(query)).all() if i and f]
+        return [
+            (i, loc, seen, f)
+            for i, loc, seen, f in (await self._session.exec(query)).all()
+            if i and f
+        ]
 
     async def add_alias(
         self, *, identity: str, article_id: int, content_hash: str, now: datetime

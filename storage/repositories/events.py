@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import Table, bindparam, func, insert, or_, update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -19,24 +19,57 @@ def _not_merged() -> ColumnElement[bool]:
     return col(EventRow.id).not_in(select(EventAliasRow.event_id))
 
 
+_EVENTS: Table = EventRow.metadata.tables["events"]
+
+
 class EventRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def create(self, *, headline: str, now: datetime) -> int:
         """Insert a new event and return its id."""
-        row = EventRow(
-            headline=headline,
-            first_seen=now,
-            last_updated=now,
-            changed_at=now,
-            first_reported=now,
-            last_reported=now,
+        statement = (
+            insert(_EVENTS)
+            .values(
+                headline=headline,
+                first_seen=now,
+                last_updated=now,
+                changed_at=now,
+                first_reported=now,
+                last_reported=now,
+                article_count=0,
+                source_count=0,
+                signature="",
+            )
+            .returning(_EVENTS.c.id)
         )
-        self._session.add(row)
-        await self._session.flush()
-        assert row.id is not None
-        return row.id
+        connection = await self._session.connection()
+        return int((await connection.execute(statement)).scalar_one())
+
+    async def put_many(self, events: Sequence[EventRecord]) -> None:
+        """Write many events' refreshed fields in one statement (not their first-seen time)."""
+        if not events:
+            return
+        fields = (
+            "headline",
+            "last_updated",
+            "changed_at",
+            "first_reported",
+            "last_reported",
+            "article_count",
+            "source_count",
+            "signature",
+        )
+        statement = (
+            update(_EVENTS)
+            .where(_EVENTS.c.id == bindparam("b_id"))
+            .values({name: bindparam(f"b_{name}") for name in fields})
+        )
+        connection = await self._session.connection()
+        await connection.execute(
+            statement,
+            [{"b_id": e.id, **{f"b_{name}": getattr(e, name) for name in fields}} for e in events],
+        )
 
     async def add_alias(self, event_id: int, *, target_id: int, now: datetime) -> None:
         """Let a merged-away event's id lead to the event that absorbed it (and its own aliases)."""
