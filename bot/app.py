@@ -36,6 +36,7 @@ from bot.webhook import WebhookServer
 from handlers.context import SERVICES
 from handlers.errors import on_error
 from handlers.registry import set_command_menus, telegram_handlers
+from storage.db import single_process
 from storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)
@@ -196,6 +197,11 @@ async def running(app: AnyApp, *, poll_timeout: int = 30) -> AsyncIterator[AnyAp
 
 async def run_bot(settings: Settings) -> None:
     """Run the bot until SIGINT or SIGTERM: migrate, start everything, stop cleanly."""
+    with single_process(settings.database_url):
+        await _run_services(settings)
+
+
+async def _run_services(settings: Settings) -> None:
     services = build_services(settings)
     try:
         await asyncio.to_thread(services.db.migrate)
