@@ -24,6 +24,7 @@ from bot.health import Health
 from bot.ingest.inbox import InboxWatcher
 from bot.ingest.pipeline import Pipeline
 from bot.ingest.poller import FeedPoller
+from bot.roles import DELIVERY, build_roles
 from bot.runtime import Runtime, Timings
 from bot.services.container import Services
 from bot.services.feeds import FeedService
@@ -37,7 +38,7 @@ from handlers.context import SERVICES
 from handlers.errors import on_error
 from handlers.registry import set_command_menus, telegram_handlers
 from storage.db import single_process
-from storage.unit_of_work import Database
+from storage.unit_of_work import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,15 @@ def build_runtime(
     """Build the background work of a running bot: outbox worker, inbox watcher, feed poller."""
     settings = services.settings
     health = Health(settings.health_file, clock=services.clock)
+    roles = build_roles(
+        services.db,
+        settings.role_set,
+        clock=services.clock,
+        tick=timings.role_tick,
+        dead_after=timings.dead_after,
+        lag=lambda uow: _lag(uow, services.clock),
+    )
+    owner = roles.process_id if roles.shared else None
     worker = OutboxWorker(
         services.db,
         app.bot,
@@ -87,13 +97,26 @@ def build_runtime(
         idle_poll=timings.idle_poll,
         backoff_base=timings.backoff_base,
         health=health,
+        owner=owner,
+        may_claim=lambda: roles.holds(DELIVERY),
+        dead_after=timings.dead_after,
     )
     inbox = (
         InboxWatcher(settings.inbox_dir, services.pipeline, max_bytes=settings.max_file_bytes)
         if timings.inbox
         else None
     )
-    poller = FeedPoller(services.db, services.pipeline, settings) if timings.feeds else None
+    poller = (
+        FeedPoller(
+            services.db,
+            services.pipeline,
+            settings,
+            owner=roles.process_id,
+            dead_after=timings.dead_after,
+        )
+        if timings.feeds
+        else None
+    )
     return Runtime(
         services=services,
         worker=worker,
@@ -101,7 +124,18 @@ def build_runtime(
         poller=poller,
         inbox=inbox,
         health=health,
+        roles=roles,
     )
+
+
+async def _lag(uow: UnitOfWork, clock: Clock) -> dict[str, float]:
+    """Return how far behind the shared work is: the oldest due message, articles unplaced."""
+    now = clock()
+    due = await uow.outbox.get_next_due()
+    return {
+        "outbox_seconds": round(max(0.0, (now - due).total_seconds()), 1) if due else 0.0,
+        "unplaced_articles": float(await uow.articles.count_placements()),
+    }
 
 
 async def _post_init(app: AnyApp) -> None:
@@ -179,7 +213,7 @@ async def running(app: AnyApp, *, poll_timeout: int = 30) -> AsyncIterator[AnyAp
             await app.bot.set_webhook(
                 settings.webhook_url, secret_token=secret, drop_pending_updates=False
             )
-        else:
+        elif not runtime.roles.shared:  # several processes: the telegram role's holder polls
             await app.updater.start_polling(timeout=poll_timeout, drop_pending_updates=False)
         await app.start()
         yield app

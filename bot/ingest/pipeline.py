@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import islice
@@ -16,7 +16,7 @@ from bot.ingest.model import IngestResult, Outcome, ParsedArticle
 from bot.ingest.store import store_article
 from bot.times import Clock, utcnow
 from storage.db import describe_error, is_transient
-from storage.unit_of_work import Database
+from storage.unit_of_work import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,9 @@ class Pipeline:
         self._after_store: list[AfterStore] = []
         # Sources are never deleted, so a committed source's id stays good for the process.
         self._source_ids: dict[str, int] = {}
+        # With several processes on one database, only the owner of the event index places
+        # articles: the others (and the owner too, for one order) leave them queued.
+        self.defer_placement = False
 
     def after_store(self, hook: AfterStore) -> None:
         """Call ``hook`` after every store that added an article or a version, on every path.
@@ -139,12 +142,41 @@ class Pipeline:
                     log.exception("after-store hook failed for %s", item.location)
         return replace(result, path=item.path) if item.path else result
 
+    async def place_queued(
+        self, *, limit: int = 200, fence: Callable[[UnitOfWork], Awaitable[bool]] | None = None
+    ) -> int:
+        """Place queued articles into events, oldest first, in one unit of work; return how many.
+
+        ``fence`` is checked inside that unit of work: when it says no (another process took
+        the event index over) nothing is placed. A crash before the commit leaves the whole
+        batch queued for the next owner, which rebuilds its index from the database.
+        """
+        async with self._lock:
+            now = self.clock()
+            try:
+                async with self.db.unit_of_work() as uow:
+                    if fence is not None and not await fence(uow):
+                        return 0
+                    queued = await uow.articles.list_placements(limit=limit)
+                    for _, article_id, _ in queued:
+                        await self.events.place(uow, article_id, now=now)
+                    await uow.articles.drop_placements([q[0] for q in queued])
+            except Exception:
+                self.events.invalidate()  # the index may hold what was rolled back
+                raise
+        return len(queued)
+
     async def _store(self, item: ParsedArticle) -> IngestResult:
         now = self.clock()
         try:
             async with self.db.unit_of_work() as uow:
                 result = await store_article(uow, item, now=now, source_ids=self._source_ids)
-                if result.outcome in (Outcome.NEW, Outcome.VERSION) and result.article_id:
+                stored = result.outcome in (Outcome.NEW, Outcome.VERSION) and result.article_id
+                if stored and self.defer_placement:
+                    assert result.article_id is not None
+                    await uow.articles.queue_placement(result.article_id, now=now)
+                elif stored:
+                    assert result.article_id is not None
                     new = (
                         new_document(item, result.article_id)
                         if result.outcome is Outcome.NEW

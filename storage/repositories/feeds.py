@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.records import FeedRecord
 from storage.repositories.insert import insert_if_absent
+from storage.repositories.processes import live_process_ids, orphaned
 from storage.tables import ArticleRow, FeedRow, SourceRow
 
 
@@ -87,6 +88,50 @@ class FeedRepository:
         )
         return [r.to_record() for r in (await self._session.exec(query)).all()]
 
+    async def claim_due_feeds(
+        self,
+        now: datetime,
+        *,
+        owner: str,
+        lease_until: datetime,
+        dead_after: timedelta,
+        limit: int | None = None,
+    ) -> list[FeedRecord]:
+        """Claim the feeds due now, and those claimed by a process that died; return them.
+
+        Several processes may claim at once: rows another is claiming are skipped (SKIP
+        LOCKED), and a claimed feed is not due again until its lease ends (its next_poll_at)
+        or its claimer dies, so no feed is polled by two processes at once.
+        """
+        live = live_process_ids(self._session, now, dead_after)
+        query = (
+            select(FeedRow)
+            .where(
+                or_(
+                    col(FeedRow.next_poll_at).is_(None),
+                    col(FeedRow.next_poll_at) <= now,
+                    orphaned(col(FeedRow.claimed_by), owner, live),
+                )
+            )
+            .order_by(col(FeedRow.next_poll_at), col(FeedRow.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = list((await self._session.exec(query)).all())
+        for row in rows:
+            row.next_poll_at, row.claimed_by = lease_until, owner
+            self._session.add(row)
+        await self._session.flush()
+        return [r.to_record() for r in rows]
+
+    async def release_claims(self, feed_ids: list[int], *, owner: str, now: datetime) -> None:
+        """Make feeds this process claimed but did not finish due now, for any process."""
+        await self._session.exec(
+            update(FeedRow)
+            .where(col(FeedRow.id).in_(feed_ids), col(FeedRow.claimed_by) == owner)
+            .values(claimed_by=None, next_poll_at=now)
+        )
+
     async def record_poll(
         self,
         feed_id: int,
@@ -96,11 +141,19 @@ class FeedRepository:
         error: str | None,
         etag: str | None = None,
         last_modified: str | None = None,
-    ) -> None:
-        """Store a poll's outcome; on success keep exactly the validators given (None forgets)."""
-        row = await self._session.get(FeedRow, feed_id)
+        owner: str | None = None,
+    ) -> bool:
+        """Store a poll's outcome; on success keep exactly the validators given (None forgets).
+
+        With ``owner``, only while that process still holds the feed's claim: False when
+        another took the feed over (this one was paused past its lease), nothing stored.
+        """
+        row = await self._session.get(FeedRow, feed_id, with_for_update=True)
         if row is None:
-            return
+            return False
+        if owner is not None and row.claimed_by not in (owner, None):
+            return False
+        row.claimed_by = None
         row.last_polled_at = now
         row.next_poll_at = next_poll_at
         if error is None:
@@ -114,3 +167,4 @@ class FeedRepository:
             row.error_count += 1
         self._session.add(row)
         await self._session.flush()
+        return True
