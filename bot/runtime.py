@@ -112,9 +112,18 @@ class Runtime:
         """While this process owns the event index: place queued articles, then check alerts."""
         roles = self.roles
         while not ended.is_set():
-            placed = await self.services.pipeline.place_queued(
-                fence=lambda uow: roles.fence(EVENTS, uow)
-            )
+            try:
+                placed = await self.services.pipeline.place_queued(
+                    fence=lambda uow: roles.fence(EVENTS, uow)
+                )
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                log.warning("placing articles failed: %s", describe_error(exc))
+                self.health.failing("placement", describe_error(exc))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(ended.wait(), 1.0)
+                continue
             if placed:
                 self._alerts_wanted.set()
                 if self.services.events.pending >= self.timings.revise_after:
@@ -131,7 +140,8 @@ class Runtime:
         try:
             await ended.wait()
         finally:
-            await app.updater.stop()
+            if app.updater.running:  # a stop of the whole bot may have stopped it already
+                await app.updater.stop()
 
     def after_store(self, _result: IngestResult) -> None:
         """Check for alerts soon (a new article may have made an event alert-worthy)."""
