@@ -12,7 +12,9 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 from telegram.ext import Application, ApplicationBuilder
+from telegram.request import HTTPXRequest
 
 from bot.config import ConfigError, Settings
 from bot.delivery.alerts import AlertService
@@ -24,7 +26,7 @@ from bot.health import Health
 from bot.ingest.inbox import InboxWatcher
 from bot.ingest.pipeline import Pipeline
 from bot.ingest.poller import FeedPoller
-from bot.roles import DELIVERY, build_roles
+from bot.roles import DELIVERY, Roles, build_roles
 from bot.runtime import Runtime, Timings
 from bot.services.container import Services
 from bot.services.feeds import FeedService
@@ -74,19 +76,11 @@ def build_services(
 
 
 def build_runtime(
-    services: Services, app: AnyApp, timings: Timings, *, limiter: RateLimiter
+    services: Services, app: AnyApp, timings: Timings, *, limiter: RateLimiter, roles: Roles
 ) -> Runtime:
     """Build the background work of a running bot: outbox worker, inbox watcher, feed poller."""
     settings = services.settings
     health = Health(settings.health_file, clock=services.clock)
-    roles = build_roles(
-        services.db,
-        settings.role_set,
-        clock=services.clock,
-        tick=timings.role_tick,
-        dead_after=timings.dead_after,
-        lag=lambda uow: _lag(uow, services.clock),
-    )
     owner = roles.process_id if roles.shared else None
     worker = OutboxWorker(
         services.db,
@@ -100,6 +94,7 @@ def build_runtime(
         owner=owner,
         may_claim=lambda: roles.holds(DELIVERY),
         dead_after=timings.dead_after,
+        alive=roles.alive,
     )
     inbox = (
         InboxWatcher(settings.inbox_dir, services.pipeline, max_bytes=settings.max_file_bytes)
@@ -125,6 +120,30 @@ def build_runtime(
         inbox=inbox,
         health=health,
         roles=roles,
+    )
+
+
+# Bot API methods that show something in a chat: none may leave a process paused past its lease.
+_SENDS = ("send", "edit", "forward", "copy")
+
+
+def _guarded_request(roles: Roles) -> HTTPXRequest:
+    """Return the Bot API connection of one of several processes: it refuses to send while
+    the process's heartbeat is too old (it was paused; another may hold its claims now).
+
+    Checked by httpx just before the request goes out, the last moment we can: a send the
+    outbox worker checked before a pause is stopped here after it, not sent twice.
+    """
+
+    async def guard(request: httpx.Request) -> None:
+        method = request.url.path.rsplit("/", 1)[-1]
+        if method.startswith(_SENDS) and not roles.alive():
+            raise httpx.ConnectError("not sent: this process was paused past its heartbeat")
+
+    return HTTPXRequest(
+        connection_pool_size=128,
+        pool_timeout=30.0,
+        httpx_kwargs={"event_hooks": {"request": [guard]}},
     )
 
 
@@ -164,22 +183,34 @@ def build_application(services: Services, *, timings: Timings | None = None) -> 
         chat_interval=timings.chat_interval,
         group_interval=timings.group_interval,
     )
+    roles = build_roles(
+        services.db,
+        settings.role_set,
+        clock=services.clock,
+        tick=timings.role_tick,
+        dead_after=timings.dead_after,
+        lag=lambda uow: _lag(uow, services.clock),
+    )
     api = settings.telegram_api_url
-    app = (
+    builder = (
         ApplicationBuilder()
         .token(settings.telegram_token.get_secret_value())
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
-        .connection_pool_size(128)
-        .pool_timeout(30.0)
-        .rate_limiter(SharedRateLimiter(limiter))
+    )
+    if roles.shared:
+        builder = builder.request(_guarded_request(roles))
+    else:
+        builder = builder.connection_pool_size(128).pool_timeout(30.0)
+    app = (
+        builder.rate_limiter(SharedRateLimiter(limiter))
         .post_init(_post_init)
         .post_stop(_post_stop)
         .build()
     )
     # Handlers see the services only; the runtime is for the application's own callbacks.
     app.bot_data[SERVICES] = services
-    app.bot_data["runtime"] = build_runtime(services, app, timings, limiter=limiter)
+    app.bot_data["runtime"] = build_runtime(services, app, timings, limiter=limiter, roles=roles)
     app.add_handlers(telegram_handlers())
     app.add_error_handler(on_error)
     return app

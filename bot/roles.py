@@ -86,6 +86,10 @@ class Roles:
         """Tell, inside ``uow``, whether this process still holds ``role``."""
         return self.holds(role)
 
+    def alive(self) -> bool:
+        """Tell whether no other process can think this one dead (always, alone)."""
+        return True
+
     def _gain(self, role: str, token: int | None = None) -> None:
         self.held.add(role)
         if token is not None:
@@ -149,6 +153,16 @@ class SharedRoles(Roles):
     started_at: object = None
     backend_pid: int | None = None
     _engine: AsyncEngine | None = None
+    _beat_at: float | None = None
+
+    def alive(self) -> bool:
+        """Tell whether this process's last heartbeat is recent enough that no other process
+        can think it dead: after a pause (SIGSTOP, a stalled machine) it is not, until the
+        next heartbeat is stored. The monotonic clock counts the time it was stopped."""
+        if self._beat_at is None:
+            return False
+        age = asyncio.get_running_loop().time() - self._beat_at
+        return age < self.dead_after.total_seconds() / 2
 
     async def run(self, stop: asyncio.Event) -> None:
         """Heartbeat and compete for the wanted roles until ``stop``; then let them go."""
@@ -172,6 +186,7 @@ class SharedRoles(Roles):
                                 await asyncio.wait_for(stop.wait(), self.tick)
                 except Exception as exc:
                     failures += 1
+                    self._beat_at = None
                     self._lose(list(self.held))
                     wait = min(10.0, 0.5 * 2 ** min(failures - 1, 5))
                     log.warning(
@@ -206,6 +221,7 @@ class SharedRoles(Roles):
                 started_at=self.started_at or now,  # type: ignore[arg-type]
                 now=now,
             )
+        self._beat_at = asyncio.get_running_loop().time()
         missing = [r for r in EXCLUSIVE if r in self.wanted and r not in self.held]
         for role in missing:
             query = text("SELECT pg_try_advisory_lock(:space, :key)")

@@ -75,6 +75,7 @@ class OutboxWorker:
         owner: str | None = None,
         may_claim: Callable[[], bool] = lambda: True,
         dead_after: timedelta = timedelta(seconds=10),
+        alive: Callable[[], bool] = lambda: True,
     ) -> None:
         self.db = db
         # Several processes on one database: claims carry ``owner``, only the process that
@@ -82,6 +83,9 @@ class OutboxWorker:
         self.owner = owner
         self.may_claim = may_claim
         self.dead_after = dead_after
+        # False while this process's own heartbeat is old (it was paused): others may have
+        # taken its claims over, so it sends nothing until it has checked again.
+        self.alive = alive
         self.bot = bot
         self.limiter = limiter or RateLimiter()
         self.clock = clock
@@ -233,12 +237,17 @@ class OutboxWorker:
         assert self.owner is not None
         failures = 0
         while not self._stopping:
+            if not self.alive():
+                await asyncio.sleep(0.2)
+                continue
             try:
                 async with self.db.unit_of_work() as uow:
                     mine = await uow.outbox.still_claimed(msg.id, owner=self.owner)
             except Exception as exc:
                 failures += 1
                 await asyncio.sleep(self._db_failed("checking a claim", exc, failures))
+                continue
+            if not self.alive():  # paused during the check: its answer may be stale
                 continue
             if not mine:
                 log.warning("outbox message %s was taken over; not sending it", msg.idempotency_key)
@@ -320,7 +329,9 @@ class OutboxWorker:
                     msg.attempts,
                     wait.total_seconds(),
                 )
-                await uow.outbox.retry_later(msg.id, at=now + wait, error=delivery.error)
+                await uow.outbox.retry_later(
+                    msg.id, at=now + wait, error=delivery.error, owner=self.owner
+                )
                 return False
             if delivery.result is Result.MIGRATED:
                 assert delivery.new_chat_id is not None
@@ -368,7 +379,7 @@ class OutboxWorker:
         if unsent:
             try:
                 async with self.db.unit_of_work() as uow:
-                    await uow.outbox.release(unsent, at=self.clock())
+                    await uow.outbox.release(unsent, at=self.clock(), owner=self.owner)
             except Exception as exc:
                 # Their leases run out instead: the next start sends them (none was sent yet).
                 log.warning("could not requeue %d message(s): %s", len(unsent), describe_error(exc))

@@ -141,20 +141,36 @@ class OutboxRepository:
             )
         )
 
-    async def release(self, message_ids: Sequence[int], *, at: datetime) -> None:
-        """Put claimed messages back in the queue, due at ``at`` (no attempt was made)."""
+    async def release(
+        self, message_ids: Sequence[int], *, at: datetime, owner: str | None = None
+    ) -> None:
+        """Put claimed messages back in the queue, due at ``at`` (no attempt was made).
+
+        With ``owner``, only those it still holds: another process may have taken some over.
+        """
         if not message_ids:
             return
+        query = update(OutboxRow).where(
+            col(OutboxRow.id).in_(list(message_ids)), col(OutboxRow.state) == SENDING
+        )
+        if owner is not None:
+            query = query.where(col(OutboxRow.claimed_by) == owner)
         await self._session.exec(
-            update(OutboxRow)
-            .where(col(OutboxRow.id).in_(list(message_ids)), col(OutboxRow.state) == SENDING)
-            .values(state=PENDING, next_attempt_at=at, attempts=OutboxRow.attempts - 1)
+            query.values(state=PENDING, next_attempt_at=at, attempts=OutboxRow.attempts - 1)
         )
 
-    async def retry_later(self, message_id: int, *, at: datetime, error: str) -> None:
-        """Reschedule a failed message and every later one of its chat (keeps their order)."""
+    async def retry_later(
+        self, message_id: int, *, at: datetime, error: str, owner: str | None = None
+    ) -> None:
+        """Reschedule a failed message and every later one of its chat (keeps their order).
+
+        With ``owner``, messages another process claimed meanwhile are left to it.
+        """
         row = await self._session.get(OutboxRow, message_id)
         assert row is not None
+        mine = col(OutboxRow.state) == SENDING
+        if owner is not None:
+            mine = and_(mine, col(OutboxRow.claimed_by) == owner)
         await self._session.exec(
             update(OutboxRow)
             .where(
@@ -162,7 +178,9 @@ class OutboxRepository:
                 col(OutboxRow.id) >= message_id,
                 col(OutboxRow.state).in_([PENDING, SENDING]),
                 # Later messages this lane claimed, or queued ones due before ``at``.
-                or_(col(OutboxRow.state) == SENDING, col(OutboxRow.next_attempt_at) < at),
+                or_(
+                    mine, and_(col(OutboxRow.state) == PENDING, col(OutboxRow.next_attempt_at) < at)
+                ),
             )
             .values(state=PENDING, next_attempt_at=at)
         )
