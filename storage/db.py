@@ -79,9 +79,13 @@ def single_process(url: str) -> Iterator[None]:
         yield
         return
     _prepare_sqlite_file(parsed)
+    _refuse_read_only_sqlite(parsed, safe_url(url))
     path = Path(parsed.database).expanduser()
     lock = path.with_name(path.name + ".lock")
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise DatabaseError(f"cannot use database {safe_url(url)}: {exc.strerror}") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
