@@ -40,6 +40,7 @@ from sqlalchemy.pool import NullPool
 from bot.config import ROLE_NAMES
 from bot.times import Clock, utcnow
 from storage.db import describe_error
+from storage.repositories.processes import LOCK_CONNECTION
 from storage.unit_of_work import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -169,7 +170,11 @@ class SharedRoles(Roles):
         assert self.db is not None
         self.started_at = self.clock()
         # Its own engine without a pool: the lock connection is never shared or recycled.
-        self._engine = create_async_engine(self.db.engine.url, poolclass=NullPool)
+        self._engine = create_async_engine(
+            self.db.engine.url,
+            poolclass=NullPool,
+            connect_args={"application_name": LOCK_CONNECTION},
+        )
         failures = 0
         try:
             while not stop.is_set():

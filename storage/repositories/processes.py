@@ -16,7 +16,9 @@ from storage.repositories.insert import insert_if_absent
 from storage.tables import ProcessRow, RoleFenceRow
 
 # PostgreSQL's list of its server processes: a briefbot whose lock connection is not in it died.
-_ACTIVITY = table("pg_stat_activity", column("pid"))
+_ACTIVITY = table("pg_stat_activity", column("pid"), column("application_name"))
+# The application name of briefbot's lock connections: only those are ever ended.
+LOCK_CONNECTION = "briefbot-roles"
 
 
 def live_process_ids(
@@ -94,9 +96,10 @@ class ProcessRepository:
         Such a process is paused or hung: it still holds its advisory locks, so its roles
         would never move. Ending its connection (pg_terminate_backend) frees them.
         """
+        ours = select(_ACTIVITY.c.pid).where(_ACTIVITY.c.application_name == LOCK_CONNECTION)
         query = select(ProcessRow.backend_pid).where(
             col(ProcessRow.heartbeat_at) < now - dead_after,
-            col(ProcessRow.backend_pid).in_(select(_ACTIVITY.c.pid)),
+            col(ProcessRow.backend_pid).in_(ours),
         )
         return [int(pid) for pid in (await self._session.exec(query)).all() if pid is not None]
 
