@@ -158,12 +158,14 @@ async def _failover(fault: str, base: str, tmp: Path) -> dict[str, object]:
                     await _wait(lambda: len(_query(url, "SELECT id FROM processes")) == 2)
                     await _queue(url)
                     await _wait(lambda: len(fake.sent) >= MESSAGES // 5)
+                    fences = _query(url, "SELECT name, token FROM role_fences")
+                    before: dict[object, object] = {n: t for n, t in fences}
                     hurt = time.time()
                     os.kill(a.proc.pid, signal.SIGKILL if fault == "kill9" else signal.SIGSTOP)
 
                     def moved() -> bool:
-                        rows = _query(url, "SELECT token FROM role_fences")
-                        return all(int(t) >= 2 for (t,) in rows)  # type: ignore[call-overload]
+                        rows = _query(url, "SELECT name, token FROM role_fences")
+                        return all(t != before[n] for n, t in rows)
 
                     await _wait(moved, within=60)
                     rows = _query(url, "SELECT name, token, since FROM role_fences")
