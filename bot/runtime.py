@@ -67,7 +67,7 @@ class Timings:
     # Several processes on PostgreSQL: how often each beats and competes for roles, and how
     # long a silent one counts as alive (its roles and claims move after that).
     role_tick: float = 1.0
-    dead_after: timedelta = timedelta(seconds=8)
+    dead_after: timedelta = timedelta(seconds=6)
     placement_poll: float = 0.5
 
 

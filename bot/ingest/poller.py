@@ -40,7 +40,7 @@ MAX_BACKOFF = timedelta(days=1)
 FEED_LEASE = timedelta(minutes=5)
 # A process silent this long is dead: its claims are taken over (PostgreSQL: or at once,
 # when its connection is gone).
-DEAD_AFTER = timedelta(seconds=10)
+DEAD_AFTER = timedelta(seconds=6)
 REFETCH_BATCH = 50
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, application/feed+json, "

@@ -9,11 +9,12 @@ whose "sent" mark the dead process never stored), each feed polled by one proces
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ from sqlalchemy.engine import make_url
 from bot.times import utcnow
 from storage.db import sync_url, upgrade
 from storage.unit_of_work import Database
-from tests.fakes.faults import bot_process, cli, scratch_postgres
+from tests.fakes.faults import BotProcess, bot_process, cli, scratch_postgres
 from tests.fakes.feeds import FakeFeedServer, Reply, Request, rss
 from tests.fakes.telegram import TOKEN, FakeTelegram
 
@@ -135,37 +136,49 @@ def _all_sent(fake: FakeTelegram, chats: range) -> Callable[[], bool]:
     return lambda: wanted <= {s.text for s in fake.sent}
 
 
+@contextlib.asynccontextmanager
+async def _holder_and_standby(
+    fake: FakeTelegram, url: str, tmp_path: Path, chats: range, *, sent: int
+) -> AsyncIterator[tuple[BotProcess, BotProcess, set[str]]]:
+    """Start A (it takes every role), then B; queue a message for each chat; yield A, B and
+    the keys recorded as sent once Telegram got ``sent`` messages."""
+    async with bot_process(tmp_path, _env(fake, url, tmp_path / "a")) as first:
+        pid_a = first.proc.pid
+        await _until(lambda: _roles(url).get(pid_a) == SINGLE, within=60, what="A holds all")
+        async with bot_process(tmp_path, _env(fake, url, tmp_path / "b")) as second:
+            pid_b = second.proc.pid
+            await _until(lambda: pid_b in _roles(url), within=60, what="B beats")
+            await _queue(url, chats)
+            await _until(lambda: len(fake.sent) >= sent, within=60, what=f"{sent} sent")
+            yield first, second, _sent_keys(url)
+
+
 async def test_kill_9_of_the_role_holder_mid_delivery_moves_every_role(tmp_path: Path) -> None:
     fake = await FakeTelegram().start()
     chats = range(10_000, 10_300)
     with scratch_postgres(_base(), _scratch("kill9")) as url:
         upgrade(url)
         try:
-            async with bot_process(tmp_path, _env(fake, url, tmp_path / "a")) as first:
-                pid_a = first.proc.pid
-                await _until(
-                    lambda: _roles(url).get(pid_a) == SINGLE, within=60, what="A holds every role"
+            async with _holder_and_standby(fake, url, tmp_path, chats, sent=60) as (
+                first,
+                second,
+                recorded,
+            ):
+                pid_a, pid_b = first.proc.pid, second.proc.pid
+                os.kill(pid_a, signal.SIGKILL)
+                await asyncio.sleep(0.3)  # what A wrote before it died still arrives
+                at_kill = len(fake.sent)
+                takeover = await _until(
+                    lambda: _roles(url).get(pid_b) == SINGLE, within=15, what="B takes over"
                 )
-                async with bot_process(tmp_path, _env(fake, url, tmp_path / "b")) as second:
-                    pid_b = second.proc.pid
-                    await _until(lambda: pid_b in _roles(url), within=60, what="B beats")
-                    await _queue(url, chats)
-                    await _until(lambda: len(fake.sent) >= 60, within=60, what="60 sent")
-                    recorded = _sent_keys(url)
-                    os.kill(pid_a, signal.SIGKILL)
-                    await asyncio.sleep(0.3)  # what A wrote before it died still arrives
-                    at_kill = len(fake.sent)
-                    takeover = await _until(
-                        lambda: _roles(url).get(pid_b) == SINGLE, within=15, what="B takes over"
-                    )
-                    await _until(_all_sent(fake, chats), within=60, what="all delivered")
-                    await asyncio.sleep(2)  # a duplicate would arrive by now
-                    # Telegram's one consumer of updates is now B: a command is answered once.
-                    await fake.command(42, "/start")
-                    await _until(lambda: len(fake.to(42)) >= 1, within=30, what="an answer")
-                    await asyncio.sleep(1)
-                    env = _env(fake, url, tmp_path / "b")
-                    _, out, _ = await cli(tmp_path, env, "status", "--json")
+                await _until(_all_sent(fake, chats), within=60, what="all delivered")
+                await asyncio.sleep(2)  # a duplicate would arrive by now
+                # Telegram's one consumer of updates is now B: a command is answered once.
+                await fake.command(42, "/start")
+                await _until(lambda: len(fake.to(42)) >= 1, within=30, what="an answer")
+                await asyncio.sleep(1)
+                env = _env(fake, url, tmp_path / "b")
+                _, out, _ = await cli(tmp_path, env, "status", "--json")
         finally:
             await fake.close()
     lost, duplicated = _counts(fake, chats)
@@ -275,7 +288,7 @@ async def _count(url: str, query: str) -> int:
         engine.dispose()
 
 
-async def test_a_process_paused_past_its_lease_sends_nothing_the_other_sent(
+async def test_a_process_paused_past_its_lease_loses_its_roles_and_nothing_is_lost(
     tmp_path: Path,
 ) -> None:
     fake = await FakeTelegram().start()
@@ -283,38 +296,33 @@ async def test_a_process_paused_past_its_lease_sends_nothing_the_other_sent(
     with scratch_postgres(_base(), _scratch("sigstop")) as url:
         upgrade(url)
         try:
-            async with bot_process(tmp_path, _env(fake, url, tmp_path / "a")) as first:
-                pid_a = first.proc.pid
-                await _until(
-                    lambda: _roles(url).get(pid_a) == SINGLE, within=60, what="A holds every role"
-                )
-                async with bot_process(tmp_path, _env(fake, url, tmp_path / "b")) as second:
-                    pid_b = second.proc.pid
-                    await _until(lambda: pid_b in _roles(url), within=60, what="B beats")
-                    await _queue(url, chats)
-                    await _until(lambda: len(fake.sent) >= 40, within=60, what="40 sent")
-                    recorded = _sent_keys(url)
-                    os.kill(pid_a, signal.SIGSTOP)
-                    await asyncio.sleep(0.5)  # what A wrote before it stopped still arrives
-                    at_pause = len(fake.sent)
-                    try:
-                        takeover = await _until(
-                            lambda: _roles(url).get(pid_b) == SINGLE,
-                            within=15,
-                            what="B takes over from the paused A",
-                        )
-                        sent_before_resume = len(fake.sent)
-                    finally:
-                        os.kill(pid_a, signal.SIGCONT)
-                    await _until(_all_sent(fake, chats), within=60, what="all delivered")
-                    # A wakes up without its roles: it notices, and B keeps them.
-                    await _until(
-                        lambda: not (_roles(url).get(pid_a, set()) & SINGLE),
-                        within=20,
-                        what="A knows it lost its roles",
+            async with _holder_and_standby(fake, url, tmp_path, chats, sent=40) as (
+                first,
+                second,
+                recorded,
+            ):
+                pid_a, pid_b = first.proc.pid, second.proc.pid
+                os.kill(pid_a, signal.SIGSTOP)
+                await asyncio.sleep(0.5)  # what A wrote before it stopped still arrives
+                at_pause = len(fake.sent)
+                try:
+                    takeover = await _until(
+                        lambda: _roles(url).get(pid_b) == SINGLE,
+                        within=15,
+                        what="B takes over from the paused A",
                     )
-                    await asyncio.sleep(2)
-                    assert _roles(url).get(pid_b) == SINGLE
+                    sent_before_resume = len(fake.sent)
+                finally:
+                    os.kill(pid_a, signal.SIGCONT)
+                await _until(_all_sent(fake, chats), within=60, what="all delivered")
+                # A wakes up without its roles: it notices, and B keeps them.
+                await _until(
+                    lambda: not (_roles(url).get(pid_a, set()) & SINGLE),
+                    within=20,
+                    what="A knows it lost its roles",
+                )
+                await asyncio.sleep(2)
+                assert _roles(url).get(pid_b) == SINGLE
         finally:
             await fake.close()
     lost, duplicated = _counts(fake, chats)
