@@ -28,9 +28,12 @@ from tests.fakes.faults import BotProcess, bot_process, cli, scratch_postgres
 from tests.fakes.feeds import FakeFeedServer, Reply, Request, rss
 from tests.fakes.telegram import TOKEN, FakeTelegram
 
-pytestmark = pytest.mark.postgres
-
 PG_ENV = "BRIEFBOT_TEST_DATABASE_URL"
+# Skipped before any fixture starts a server: without PostgreSQL there is nothing to run.
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(not os.environ.get(PG_ENV), reason=f"{PG_ENV} is not set"),
+]
 SINGLE = {"telegram", "events", "digests", "delivery"}
 # A message may go twice only when Telegram acknowledged it and the stopped process had not
 # yet stored that (the documented window): its first copy went before the fault, and the
