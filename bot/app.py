@@ -12,7 +12,9 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 from telegram.ext import Application, ApplicationBuilder
+from telegram.request import HTTPXRequest
 
 from bot.config import ConfigError, Settings
 from bot.delivery.alerts import AlertService
@@ -24,6 +26,7 @@ from bot.health import Health
 from bot.ingest.inbox import InboxWatcher
 from bot.ingest.pipeline import Pipeline
 from bot.ingest.poller import FeedPoller
+from bot.roles import DELIVERY, Roles, build_roles
 from bot.runtime import Runtime, Timings
 from bot.services.container import Services
 from bot.services.feeds import FeedService
@@ -36,7 +39,8 @@ from bot.webhook import WebhookServer
 from handlers.context import SERVICES
 from handlers.errors import on_error
 from handlers.registry import set_command_menus, telegram_handlers
-from storage.unit_of_work import Database
+from storage.db import single_process
+from storage.unit_of_work import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +76,12 @@ def build_services(
 
 
 def build_runtime(
-    services: Services, app: AnyApp, timings: Timings, *, limiter: RateLimiter
+    services: Services, app: AnyApp, timings: Timings, *, limiter: RateLimiter, roles: Roles
 ) -> Runtime:
     """Build the background work of a running bot: outbox worker, inbox watcher, feed poller."""
     settings = services.settings
     health = Health(settings.health_file, clock=services.clock)
+    owner = roles.process_id if roles.shared else None
     worker = OutboxWorker(
         services.db,
         app.bot,
@@ -86,13 +91,27 @@ def build_runtime(
         idle_poll=timings.idle_poll,
         backoff_base=timings.backoff_base,
         health=health,
+        owner=owner,
+        may_claim=lambda: roles.holds(DELIVERY),
+        dead_after=timings.dead_after,
+        alive=roles.alive,
     )
     inbox = (
         InboxWatcher(settings.inbox_dir, services.pipeline, max_bytes=settings.max_file_bytes)
         if timings.inbox
         else None
     )
-    poller = FeedPoller(services.db, services.pipeline, settings) if timings.feeds else None
+    poller = (
+        FeedPoller(
+            services.db,
+            services.pipeline,
+            settings,
+            owner=roles.process_id,
+            dead_after=timings.dead_after,
+        )
+        if timings.feeds
+        else None
+    )
     return Runtime(
         services=services,
         worker=worker,
@@ -100,7 +119,42 @@ def build_runtime(
         poller=poller,
         inbox=inbox,
         health=health,
+        roles=roles,
     )
+
+
+# Bot API methods that show something in a chat: none may leave a process paused past its lease.
+_SENDS = ("send", "edit", "forward", "copy")
+
+
+def _guarded_request(roles: Roles) -> HTTPXRequest:
+    """Return the Bot API connection of one of several processes: it refuses to send while
+    the process's heartbeat is too old (it was paused; another may hold its claims now).
+
+    Checked by httpx just before the request goes out, the last moment we can: a send the
+    outbox worker checked before a pause is stopped here after it, not sent twice.
+    """
+
+    async def guard(request: httpx.Request) -> None:
+        method = request.url.path.rsplit("/", 1)[-1]
+        if method.startswith(_SENDS) and not roles.alive():
+            raise httpx.ConnectError("not sent: this process was paused past its heartbeat")
+
+    return HTTPXRequest(
+        connection_pool_size=128,
+        pool_timeout=30.0,
+        httpx_kwargs={"event_hooks": {"request": [guard]}},
+    )
+
+
+async def _lag(uow: UnitOfWork, clock: Clock) -> dict[str, float]:
+    """Return how far behind the shared work is: the oldest due message, articles unplaced."""
+    now = clock()
+    due = await uow.outbox.get_next_due()
+    return {
+        "outbox_seconds": round(max(0.0, (now - due).total_seconds()), 1) if due else 0.0,
+        "unplaced_articles": float(await uow.articles.count_placements()),
+    }
 
 
 async def _post_init(app: AnyApp) -> None:
@@ -129,22 +183,34 @@ def build_application(services: Services, *, timings: Timings | None = None) -> 
         chat_interval=timings.chat_interval,
         group_interval=timings.group_interval,
     )
+    roles = build_roles(
+        services.db,
+        settings.role_set,
+        clock=services.clock,
+        tick=timings.role_tick,
+        dead_after=timings.dead_after,
+        lag=lambda uow: _lag(uow, services.clock),
+    )
     api = settings.telegram_api_url
-    app = (
+    builder = (
         ApplicationBuilder()
         .token(settings.telegram_token.get_secret_value())
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
-        .connection_pool_size(128)
-        .pool_timeout(30.0)
-        .rate_limiter(SharedRateLimiter(limiter))
+    )
+    if roles.shared:
+        builder = builder.request(_guarded_request(roles))
+    else:
+        builder = builder.connection_pool_size(128).pool_timeout(30.0)
+    app = (
+        builder.rate_limiter(SharedRateLimiter(limiter))
         .post_init(_post_init)
         .post_stop(_post_stop)
         .build()
     )
     # Handlers see the services only; the runtime is for the application's own callbacks.
     app.bot_data[SERVICES] = services
-    app.bot_data["runtime"] = build_runtime(services, app, timings, limiter=limiter)
+    app.bot_data["runtime"] = build_runtime(services, app, timings, limiter=limiter, roles=roles)
     app.add_handlers(telegram_handlers())
     app.add_error_handler(on_error)
     return app
@@ -178,7 +244,7 @@ async def running(app: AnyApp, *, poll_timeout: int = 30) -> AsyncIterator[AnyAp
             await app.bot.set_webhook(
                 settings.webhook_url, secret_token=secret, drop_pending_updates=False
             )
-        else:
+        elif not runtime.roles.shared:  # several processes: the telegram role's holder polls
             await app.updater.start_polling(timeout=poll_timeout, drop_pending_updates=False)
         await app.start()
         yield app
@@ -196,6 +262,11 @@ async def running(app: AnyApp, *, poll_timeout: int = 30) -> AsyncIterator[AnyAp
 
 async def run_bot(settings: Settings) -> None:
     """Run the bot until SIGINT or SIGTERM: migrate, start everything, stop cleanly."""
+    with single_process(settings.database_url):
+        await _run_services(settings)
+
+
+async def _run_services(settings: Settings) -> None:
     services = build_services(settings)
     try:
         await asyncio.to_thread(services.db.migrate)

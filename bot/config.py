@@ -23,6 +23,23 @@ _PLACEHOLDER_WORDS = frozenset(
 )
 
 
+# What a `briefbot run` may do when several share one PostgreSQL database (see bot.roles).
+ROLE_NAMES: tuple[str, ...] = ("telegram", "events", "digests", "delivery", "feeds")
+
+
+def parse_roles(value: str) -> frozenset[str]:
+    """Return the roles named (commas or spaces between, "all" for all); ValueError if unknown."""
+    names = {n for n in value.replace(",", " ").lower().split() if n}
+    if not names or "all" in names:
+        return frozenset(ROLE_NAMES)
+    unknown = sorted(names - set(ROLE_NAMES))
+    if unknown:
+        raise ValueError(
+            f"unknown role {', '.join(unknown)}: choose from {', '.join(ROLE_NAMES)} or all"
+        )
+    return frozenset(names)
+
+
 class Settings(BaseSettings):
     """Everything briefbot can be configured with (environment prefix ``BRIEFBOT_``)."""
 
@@ -49,6 +66,8 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret: SecretStr | None = None
+    # Roles this process may take with several processes on PostgreSQL ("all": any).
+    roles: str = "all"
 
     @field_validator("telegram_token", "webhook_url", "webhook_secret", mode="before")
     @classmethod
@@ -66,6 +85,12 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "must be Telegram user ids (whole numbers) separated by commas"
                 ) from None
+        return value
+
+    @field_validator("roles")
+    @classmethod
+    def _known_roles(cls, value: str) -> str:
+        parse_roles(value)
         return value
 
     @field_validator("timezone")
@@ -115,6 +140,10 @@ class Settings(BaseSettings):
                 "(Telegram sends it with every update so strangers cannot post to the webhook)"
             )
         return self
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return parse_roles(self.roles)
 
     @property
     def zone(self) -> ZoneInfo:

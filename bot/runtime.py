@@ -21,6 +21,7 @@ from bot.health import Health
 from bot.ingest.inbox import InboxWatcher
 from bot.ingest.model import IngestResult
 from bot.ingest.poller import FeedPoller
+from bot.roles import DELIVERY, DIGESTS, EVENTS, FEEDS, TELEGRAM, Roles
 from bot.services.container import Services
 from storage.db import describe_error, is_transient
 
@@ -63,6 +64,11 @@ class Timings:
     # A worker that ran this long before crashing starts again from restart_base.
     restart_reset: float = 300.0
     heartbeat: float = 5.0
+    # Several processes on PostgreSQL: how often each beats and competes for roles, and how
+    # long a silent one counts as alive (its roles and claims move after that).
+    role_tick: float = 1.0
+    dead_after: timedelta = timedelta(seconds=6)
+    placement_poll: float = 0.5
 
 
 @dataclass
@@ -80,6 +86,7 @@ class Runtime:
     poller: FeedPoller | None = None
     inbox: InboxWatcher | None = None
     health: Health = field(default_factory=lambda: Health(None))
+    roles: Roles = field(default_factory=Roles)
     _alerts_wanted: asyncio.Event = field(default_factory=asyncio.Event)
     # One alert check at a time: the job and an ingest-triggered check may overlap.
     _alert_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -89,9 +96,58 @@ class Runtime:
     def __post_init__(self) -> None:
         # Every ingestion path stores through the pipeline: one subscription covers them all.
         self.services.pipeline.after_store(self.after_store)
+        # Several processes: the owner of the event index places what every process stores.
+        self.services.pipeline.defer_placement = self.roles.shared
+        self._placements_wanted = asyncio.Event()
+        self.roles.on_gain.append(self._gained)
+
+    def _gained(self, role: str) -> None:
+        if role == EVENTS:
+            self.services.events.invalidate()  # rebuilt from the database, where the last owner left it
+            self._placements_wanted.set()
+        elif role == DELIVERY:
+            self.worker.wake()
+
+    async def _place_loop(self, ended: asyncio.Event) -> None:
+        """While this process owns the event index: place queued articles, then check alerts."""
+        roles = self.roles
+        while not ended.is_set():
+            try:
+                placed = await self.services.pipeline.place_queued(
+                    fence=lambda uow: roles.fence(EVENTS, uow)
+                )
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                log.warning("placing articles failed: %s", describe_error(exc))
+                self.health.failing("placement", describe_error(exc))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(ended.wait(), 1.0)
+                continue
+            if placed:
+                self._alerts_wanted.set()
+                if self.services.events.pending >= self.timings.revise_after:
+                    self._revise_wanted.set()
+                continue
+            self._placements_wanted.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._placements_wanted.wait(), self.timings.placement_poll)
+
+    async def _poll_updates(self, app: AnyApp, ended: asyncio.Event) -> None:
+        """While this process holds the telegram role: long-poll Telegram for updates."""
+        assert app.updater is not None
+        await app.updater.start_polling(timeout=10, drop_pending_updates=False)
+        try:
+            await ended.wait()
+        finally:
+            if app.updater.running:  # a stop of the whole bot may have stopped it already
+                await app.updater.stop()
 
     def after_store(self, _result: IngestResult) -> None:
         """Check for alerts soon (a new article may have made an event alert-worthy)."""
+        if self.roles.shared:
+            self._placements_wanted.set()  # placed first, then the alert check follows
+            return
         self._alerts_wanted.set()
         if self.services.events.pending >= self.timings.revise_after:
             self._revise_wanted.set()
@@ -103,7 +159,9 @@ class Runtime:
         """
         async with self._revise_lock:
             self._revise_wanted.clear()
-            revision = await self.services.pipeline.revise()
+            revision = await self.services.pipeline.revise(
+                fence=lambda uow: self.roles.fence(EVENTS, uow)
+            )
         return len(revision.moves)
 
     async def _revise_loop(self) -> None:
@@ -125,6 +183,8 @@ class Runtime:
 
     async def check_alerts(self) -> int:
         """Queue due alerts and wake the worker."""
+        if not self.roles.holds(EVENTS):
+            return 0
         async with self._alert_lock:
             self._alerts_wanted.clear()
             queued = await self.services.alerts.check(self.services.clock())
@@ -134,6 +194,8 @@ class Runtime:
 
     async def sweep_digests(self) -> int:
         """Queue due digests and wake the worker."""
+        if not self.roles.holds(DIGESTS):
+            return 0
         queued = await self.services.digests.sweep(self.services.clock())
         if queued:
             self.worker.wake()
@@ -141,6 +203,8 @@ class Runtime:
 
     async def purge_outbox(self) -> int:
         """Delete sent and dead messages older than the retention period."""
+        if not self.roles.holds(DIGESTS):
+            return 0
         before = self.services.clock() - self.timings.outbox_retention
         async with self.services.db.unit_of_work() as uow:
             purged = await uow.outbox.purge(before=before)
@@ -150,7 +214,7 @@ class Runtime:
 
     async def poll_feeds(self) -> None:
         """Start polling due feeds (each on its own) and re-fetch recent articles."""
-        if self.poller is None:
+        if self.poller is None or FEEDS not in self.roles.wanted:
             return
         now = self.services.clock()
         await self.poller.start_due(now)
@@ -219,6 +283,19 @@ class Runtime:
         """Start the worker, the inbox watcher and the repeating jobs."""
         settings, t = self.services.settings, self.timings
         self.stop.clear()
+        roles = self.roles
+        if roles.shared:
+            self._start_worker("roles", lambda: roles.run(self.stop))
+            self._start_worker(
+                "placement", lambda: roles.while_held(EVENTS, self.stop, self._place_loop)
+            )
+            if not settings.webhook_url and TELEGRAM in roles.wanted:
+                self._start_worker(
+                    "telegram",
+                    lambda: roles.while_held(
+                        TELEGRAM, self.stop, lambda ended: self._poll_updates(app, ended)
+                    ),
+                )
         self._start_worker("outbox", lambda: self.worker.run(self.stop))
         self._start_worker("alert-loop", self._alert_loop)
         if t.revise:
@@ -248,6 +325,7 @@ class Runtime:
         self.stop.set()
         self._alerts_wanted.set()  # let the alert loop see the stop
         self._revise_wanted.set()
+        self._placements_wanted.set()
         for task in self.tasks:
             if task.get_name() in ("alert-loop", "revise-loop"):
                 task.cancel()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +64,42 @@ def _is_memory(url: URL) -> bool:
 def _prepare_sqlite_file(url: URL) -> None:
     if url.get_backend_name() == "sqlite" and not _is_memory(url) and url.database:
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+@contextlib.contextmanager
+def single_process(url: str) -> Iterator[None]:
+    """Hold ``<file>.lock`` of a SQLite database while the bot runs; refuse a second holder.
+
+    SQLite serves one running bot: two would both poll, both deliver and keep two event
+    indexes. The lock is the kernel's (flock), so it goes with the process, even on kill -9.
+    PostgreSQL and in-memory databases need none.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or _is_memory(parsed) or not parsed.database:
+        yield
+        return
+    _prepare_sqlite_file(parsed)
+    _refuse_read_only_sqlite(parsed, safe_url(url))
+    path = Path(parsed.database).expanduser()
+    lock = path.with_name(path.name + ".lock")
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise DatabaseError(f"cannot use database {safe_url(url)}: {exc.strerror}") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            raise DatabaseError(
+                f"another `briefbot run` (pid {holder}) is already using {path}: SQLite serves "
+                "one running bot. Stop that one, or use PostgreSQL to run several processes"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock; the file stays (removing it would race)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -149,3 +149,17 @@ class Counts:
     events: int
     subscribers: int
     queued_messages: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessRecord:
+    """One running bot process as it last reported itself."""
+
+    id: str
+    host: str
+    pid: int
+    roles: tuple[str, ...]
+    wanted: tuple[str, ...]
+    lag: dict[str, float]
+    started_at: datetime
+    heartbeat_at: datetime

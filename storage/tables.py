@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import (
@@ -23,6 +24,7 @@ from storage.records import (
     EventRecord,
     FeedRecord,
     OutboxRecord,
+    ProcessRecord,
     RefetchTarget,
     SubscriberRecord,
 )
@@ -61,6 +63,8 @@ class FeedRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_dt(nullable=False))
     # The last poll that answered with a usable feed (or "not modified").
     last_success_at: datetime | None = Field(default=None, sa_column=_dt())
+    # The process polling it now (its next_poll_at is then the end of that claim's lease).
+    claimed_by: str | None = Field(default=None, max_length=40)
 
     def to_record(self) -> FeedRecord:
         assert self.id is not None
@@ -343,6 +347,8 @@ class OutboxRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_dt(nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=_dt())
     telegram_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    # The process that claimed it ("sending"); another takes it over only once that one is dead.
+    claimed_by: str | None = Field(default=None, max_length=40)
 
     def to_record(self) -> OutboxRecord:
         assert self.id is not None
@@ -365,3 +371,54 @@ class OutboxRow(SQLModel, table=True):
             thread_id=self.thread_id,
             target_key=self.target_key,
         )
+
+
+class ProcessRow(SQLModel, table=True):
+    """A running `briefbot run` sharing the database: its roles, heartbeat and lag."""
+
+    __tablename__ = "processes"
+
+    id: str = Field(primary_key=True, max_length=40)
+    host: str = Field(max_length=255)
+    pid: int
+    # The server process of its lock connection: gone at once when the process dies.
+    backend_pid: int | None = None
+    roles: str = Field(max_length=200)
+    wanted: str = Field(max_length=200)
+    lag: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    started_at: datetime = Field(sa_column=_dt(nullable=False))
+    heartbeat_at: datetime = Field(sa_column=_dt(nullable=False))
+
+    def to_record(self) -> ProcessRecord:
+        return ProcessRecord(
+            id=self.id,
+            host=self.host,
+            pid=self.pid,
+            roles=tuple(r for r in self.roles.split(",") if r),
+            wanted=tuple(r for r in self.wanted.split(",") if r),
+            lag=json.loads(self.lag) if self.lag else {},
+            started_at=self.started_at,
+            heartbeat_at=self.heartbeat_at,
+        )
+
+
+class RoleFenceRow(SQLModel, table=True):
+    """Who holds a single-owner role, with a token that grows at every takeover (a fence)."""
+
+    __tablename__ = "role_fences"
+
+    name: str = Field(primary_key=True, max_length=40)
+    holder: str = Field(max_length=40)
+    token: int = Field(sa_column=Column(BigInteger, nullable=False))
+    since: datetime = Field(sa_column=_dt(nullable=False))
+
+
+class PlacementRow(SQLModel, table=True):
+    """An article stored (or given a new version) by a process that does not own the event
+    index: the owner places these into events in arrival order."""
+
+    __tablename__ = "placements"
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="articles.id", ondelete="CASCADE")
+    queued_at: datetime = Field(sa_column=_dt(nullable=False))

@@ -14,6 +14,7 @@ from storage.repositories.articles import ArticleRepository
 from storage.repositories.events import EventRepository
 from storage.repositories.feeds import FeedRepository
 from storage.repositories.outbox import OutboxRepository
+from storage.repositories.processes import ProcessRepository
 from storage.repositories.sources import SourceRepository
 from storage.repositories.stats import StatsRepository
 from storage.repositories.subscribers import SubscriberRepository, SubscriptionRepository
@@ -36,6 +37,7 @@ class UnitOfWork:
         self.subscriptions = SubscriptionRepository(self.session)
         self.alerts = EventAlertRepository(self.session)
         self.outbox = OutboxRepository(self.session)
+        self.processes = ProcessRepository(self.session)
         return self
 
     async def __aexit__(

@@ -26,7 +26,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("bot.events", "bot.ingest", "bot.delivery"),
     ("bot.services",),
     ("handlers",),
-    ("bot.app", "bot.runtime", "bot.webhook", "bot.cli", "bot.__main__"),
+    ("bot.app", "bot.runtime", "bot.roles", "bot.webhook", "bot.cli", "bot.__main__"),
 )
 
 

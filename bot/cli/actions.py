@@ -218,8 +218,8 @@ async def show_status(settings: Settings, *, as_json: bool, out: TextIO) -> int:
     bot = await asyncio.to_thread(assess, settings.health_file, utcnow())
     database = safe_url(settings.database_url)
     if as_json:
-        print(status_json(status, database=database, bot=bot), file=out)
+        print(status_json(status, database=database, bot=bot, now=utcnow()), file=out)
     else:
-        for line in status_lines(status, database=database, bot=bot):
+        for line in status_lines(status, database=database, bot=bot, now=utcnow()):
             print(line, file=out)
     return 0 if bot["healthy"] else 1

@@ -108,9 +108,24 @@ def main_options(
 
 
 @app.command()
-def run() -> None:
+def run(
+    role: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--role",
+            help="With several processes on PostgreSQL, take only these roles (repeat it): "
+            "telegram, events, digests, delivery, feeds, or all (default: BRIEFBOT_ROLES).",
+        ),
+    ] = None,
+) -> None:
     """Run the Telegram bot: commands, feed polling, inbox watching, alerts and digests."""
     settings = _settings(service=True)
+    if role:
+        try:
+            settings = settings.model_copy(update={"roles": " ".join(role)})
+            settings.role_set  # noqa: B018  (refuses an unknown name now)
+        except ValueError as exc:
+            raise _fail(f"--role: {exc}", code=2) from None
     if settings.telegram_token is None:
         raise _fail("BRIEFBOT_TELEGRAM_TOKEN is not set; get a token from @BotFather (see README)")
     from bot.app import run_bot

@@ -72,8 +72,20 @@ class OutboxWorker:
         db_retry_cap: float = 30.0,
         stop_grace: float = 10.0,
         health: Health | None = None,
+        owner: str | None = None,
+        may_claim: Callable[[], bool] = lambda: True,
+        dead_after: timedelta = timedelta(seconds=10),
+        alive: Callable[[], bool] = lambda: True,
     ) -> None:
         self.db = db
+        # Several processes on one database: claims carry ``owner``, only the process that
+        # ``may_claim`` (holds the delivery role) claims, and each send checks its claim first.
+        self.owner = owner
+        self.may_claim = may_claim
+        self.dead_after = dead_after
+        # False while this process's own heartbeat is old (it was paused): others may have
+        # taken its claims over, so it sends nothing until it has checked again.
+        self.alive = alive
         self.bot = bot
         self.limiter = limiter or RateLimiter()
         self.clock = clock
@@ -160,14 +172,19 @@ class OutboxWorker:
     async def _fill(self) -> int:
         """Claim due messages for chats not already in flight and start their lanes."""
         room = self.max_in_flight - len(self._lanes)
-        if room < max(1, self.max_in_flight // 4):
+        if room < max(1, self.max_in_flight // 4) or not self.may_claim():
             return 0
         now = self.clock()
         # A chat whose last outcome is not stored yet waits: its message must not go twice.
         busy = set(self._lanes) | {m.chat_id for m in self._unrecorded.values()}
         async with self.db.unit_of_work() as uow:
             batch = await uow.outbox.claim(
-                now, lease_until=now + self.lease, limit=room, exclude_chats=sorted(busy)
+                now,
+                lease_until=now + self.lease,
+                limit=room,
+                exclude_chats=sorted(busy),
+                owner=self.owner,
+                dead_after=self.dead_after,
             )
         for msg in batch:
             lane = self._lanes.get(msg.chat_id)
@@ -184,6 +201,9 @@ class OutboxWorker:
             while lane.messages and not self._stopping:
                 msg = lane.messages[0]
                 await self.limiter.acquire(chat_id)
+                if self.owner is not None and not await self._still_mine(msg):
+                    lane.messages.clear()  # taken over: the new claimer sends them, in order
+                    break
                 lane.sending = True
                 target = await self._target(msg)
                 delivery = await self._send(msg, target=target)
@@ -210,6 +230,29 @@ class OutboxWorker:
         finally:
             self._lanes.pop(chat_id, None)
             self._wake.set()
+
+    async def _still_mine(self, msg: OutboxRecord) -> bool:
+        """Tell whether this process still holds its claim on ``msg`` (asking until the
+        database answers): a process paused past its lease must not send what another took."""
+        assert self.owner is not None
+        failures = 0
+        while not self._stopping:
+            if not self.alive():
+                await asyncio.sleep(0.2)
+                continue
+            try:
+                async with self.db.unit_of_work() as uow:
+                    mine = await uow.outbox.still_claimed(msg.id, owner=self.owner)
+            except Exception as exc:
+                failures += 1
+                await asyncio.sleep(self._db_failed("checking a claim", exc, failures))
+                continue
+            if not self.alive():  # paused during the check: its answer may be stale
+                continue
+            if not mine:
+                log.warning("outbox message %s was taken over; not sending it", msg.idempotency_key)
+            return mine
+        return False
 
     async def _target(self, msg: OutboxRecord) -> int | None:
         """Return Telegram's id of the message ``msg`` replies to or edits, once it was sent."""
@@ -286,7 +329,9 @@ class OutboxWorker:
                     msg.attempts,
                     wait.total_seconds(),
                 )
-                await uow.outbox.retry_later(msg.id, at=now + wait, error=delivery.error)
+                await uow.outbox.retry_later(
+                    msg.id, at=now + wait, error=delivery.error, owner=self.owner
+                )
                 return False
             if delivery.result is Result.MIGRATED:
                 assert delivery.new_chat_id is not None
@@ -334,7 +379,7 @@ class OutboxWorker:
         if unsent:
             try:
                 async with self.db.unit_of_work() as uow:
-                    await uow.outbox.release(unsent, at=self.clock())
+                    await uow.outbox.release(unsent, at=self.clock(), owner=self.owner)
             except Exception as exc:
                 # Their leases run out instead: the next start sends them (none was sent yet).
                 log.warning("could not requeue %d message(s): %s", len(unsent), describe_error(exc))

@@ -87,6 +87,26 @@ class EventService:
         """Start placing the articles of one unit of work; ``Placement.flush`` refreshes events."""
         return Placement(self, uow)
 
+    async def place_stored(
+        self, uow: UnitOfWork, article_ids: Sequence[int], *, now: datetime
+    ) -> None:
+        """Place articles stored earlier (queued, maybe by another process) into events.
+
+        Each touched event is written once, as the store path's own placement does.
+        """
+        placement = self.placement(uow)
+        for article_id in article_ids:
+            article = await uow.articles.get_article(article_id)
+            if article is None:  # gone since it was queued: nothing to place
+                continue
+            current = await uow.articles.get_event_id(article_id)
+            doc = document_of(article)
+            event_id = await placement.event_for(doc, current, now=now)
+            if current is None:
+                await uow.articles.set_event(article_id, event_id)
+            placement.placed(article, doc, event_id, now=now)
+        await placement.flush()
+
     async def revise(
         self, uow: UnitOfWork, *, now: datetime, config: ReviseConfig | None = None
     ) -> Revision:

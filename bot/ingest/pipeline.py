@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from itertools import islice
@@ -16,9 +16,12 @@ from bot.ingest.model import IngestResult, Outcome, ParsedArticle
 from bot.ingest.store import ArticleStore
 from bot.times import Clock, utcnow
 from storage.db import describe_error, is_transient
-from storage.unit_of_work import Database
+from storage.unit_of_work import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
+
+# Checked inside a unit of work: may this process still change the event index?
+Fence = Callable[[UnitOfWork], Awaitable[bool]]
 
 # Items stored in one unit of work; also read off the event loop at a time from a (blocking)
 # iterator. Bigger batches write less per article; each batch's results come at its end.
@@ -81,6 +84,9 @@ class Pipeline:
         self._lock = asyncio.Lock()
         self._after_store: list[AfterStore] = []
         self.store = ArticleStore()
+        # With several processes on one database, only the owner of the event index places
+        # articles: the others (and the owner too, for one order) leave them queued.
+        self.defer_placement = False
 
     def after_store(self, hook: AfterStore) -> None:
         """Call ``hook`` after every store that added an article or a version, on every path.
@@ -125,16 +131,40 @@ class Pipeline:
         (result,) = await self.ingest_batch([item])
         return result
 
-    async def revise(self) -> Revision:
+    async def place_queued(self, *, limit: int = 200, fence: Fence | None = None) -> int:
+        """Place queued articles into events, oldest first, in one unit of work; return how many.
+
+        ``fence`` is checked inside that unit of work: when it says no (another process took
+        the event index over) nothing is placed. A crash before the commit leaves the whole
+        batch queued for the next owner, which rebuilds its index from the database.
+        """
+        async with self._lock:
+            now = self.clock()
+            try:
+                async with self.db.unit_of_work() as uow:
+                    if fence is not None and not await fence(uow):
+                        return 0
+                    queued = await uow.articles.list_placements(limit=limit)
+                    await self.events.place_stored(uow, [q[1] for q in queued], now=now)
+                    await uow.articles.drop_placements([q[0] for q in queued])
+            except Exception:
+                self.events.invalidate()  # the index may hold what was rolled back
+                raise
+        return len(queued)
+
+    async def revise(self, *, fence: Fence | None = None) -> Revision:
         """Group the changed part of the held window again, between two stores, never during one.
 
         A pass reads the assignments, then writes its moves; a store placed in between would
         join an event the pass is merging away, or be moved on a stale reading. The lock that
-        orders the stores orders the passes with them, up to the pass's commit.
+        orders the stores orders the passes with them, up to the pass's commit. ``fence`` is
+        checked as in ``place_queued``: no pass when another process owns the event index.
         """
         async with self._lock:
             try:
                 async with self.db.unit_of_work() as uow:
+                    if fence is not None and not await fence(uow):
+                        return Revision(moves={})
                     return await self.events.revise(uow, now=self.clock())
             except Exception:
                 # Rolled back, while the index already followed the moves: rebuild it next time.
@@ -190,14 +220,19 @@ class Pipeline:
     ) -> list[IngestResult]:
         try:
             async with self.db.unit_of_work() as uow:
-                placement = self.events.placement(uow)
+                placement = None if self.defer_placement else self.events.placement(uow)
                 batch = self.store.batch(uow, placement)
                 await batch.prefetch(items)
                 results = [
                     await batch.store(item, now=now) for item, now in zip(items, nows, strict=True)
                 ]
                 await batch.flush()
-                await placement.flush()
+                if placement is not None:
+                    await placement.flush()
+                else:
+                    for result, now in zip(results, nows, strict=True):
+                        if result.outcome in (Outcome.NEW, Outcome.VERSION) and result.article_id:
+                            await uow.articles.queue_placement(result.article_id, now=now)
             return results
         except Exception:
             # The unit of work rolled back: the index and the store's caches may hold what it

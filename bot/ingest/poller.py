@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from bot.ingest.fetch import Fetcher, FetchError
 from bot.ingest.model import IngestResult, Outcome, ParsedArticle
 from bot.ingest.offload import ParsePool
 from bot.ingest.pipeline import Item, Pipeline
+from bot.times import utcnow
 from storage.records import FeedRecord, PollOutcome, RefetchTarget
 from storage.unit_of_work import Database
 
@@ -28,6 +30,12 @@ MAX_CONCURRENT_PAGES = 8
 # cost their own feed some text (fetched again later), never the other feeds their turn.
 FEED_PAGES_BUDGET = 30.0
 MAX_BACKOFF = timedelta(days=1)
+# A claimed feed is due again after this even if its poller never reports (it hung); a poll
+# is bounded well below it (fetch timeouts, FEED_PAGES_BUDGET).
+FEED_LEASE = timedelta(minutes=5)
+# A process silent this long is dead: its claims are taken over (PostgreSQL: or at once,
+# when its connection is gone).
+DEAD_AFTER = timedelta(seconds=6)
 REFETCH_BATCH = 50
 # The writer stores the polls that finished meanwhile together, up to this many feeds (or
 # entries) a batch; polls waiting for it beyond MAX_WAITING_POLLS hold their feed slot.
@@ -156,8 +164,15 @@ class FeedPoller:
         *,
         fetch_timeout: float = 20.0,
         parse_workers: int | None = None,
+        owner: str | None = None,
+        lease: timedelta = FEED_LEASE,
+        dead_after: timedelta = DEAD_AFTER,
     ) -> None:
         self.db = db
+        # Who claims feeds: several processes may poll one database, each its own feeds.
+        self.owner = owner or uuid.uuid4().hex
+        self.lease = lease
+        self.dead_after = dead_after
         self.pipeline = pipeline
         self.settings = settings
         self.fetcher = Fetcher(
@@ -177,6 +192,7 @@ class FeedPoller:
         self._running: dict[int, asyncio.Task[FeedReport]] = {}
 
     async def close(self) -> None:
+        running = list(self._running)
         for task in self._running.values():
             task.cancel()
         await asyncio.gather(*self._running.values(), return_exceptions=True)
@@ -184,14 +200,26 @@ class FeedPoller:
             await asyncio.gather(self._writer, return_exceptions=True)
         await self.fetcher.close()
         await self.parsers.close()
+        if running:  # polls cut short are due at once for whoever polls next
+            try:
+                async with self.db.unit_of_work() as uow:
+                    await uow.feeds.release_claims(running, owner=self.owner, now=utcnow())
+            except Exception as exc:  # their leases run out instead
+                log.warning("could not release %d feed claim(s): %s", len(running), exc)
+
+    async def _claim(self, now: datetime) -> list[FeedRecord]:
+        """Claim the due feeds (no other process polls them until this one reports)."""
+        async with self.db.unit_of_work() as uow:
+            return await uow.feeds.claim_due_feeds(
+                now, owner=self.owner, lease_until=now + self.lease, dead_after=self.dead_after
+            )
 
     async def start_due(self, now: datetime) -> int:
         """Start polling each due feed not being polled already; return how many started.
 
         Each poll runs on its own, so one slow feed never keeps the others from their turn.
         """
-        async with self.db.unit_of_work() as uow:
-            feeds = await uow.feeds.list_due_feeds(now)
+        feeds = await self._claim(now)
         started = 0
         for feed in feeds:
             if feed.id in self._running:
@@ -213,8 +241,7 @@ class FeedPoller:
 
     async def poll_due(self, now: datetime) -> list[FeedReport]:
         """Poll every feed whose time has come; one failing feed never stops the others."""
-        async with self.db.unit_of_work() as uow:
-            feeds = await uow.feeds.list_due_feeds(now)
+        feeds = await self._claim(now)
         return list(await asyncio.gather(*(self.poll_feed(feed, now) for feed in feeds)))
 
     async def poll_feed(self, feed: FeedRecord, now: datetime) -> FeedReport:
@@ -310,7 +337,7 @@ class FeedPoller:
                 )
             )
         async with self.db.unit_of_work() as uow:
-            await uow.feeds.record_polls(outcomes)
+            await uow.feeds.record_polls(outcomes, owner=self.owner)
         for polled in batch:
             if not polled.done.done():
                 polled.done.set_result(polled.report)
@@ -417,7 +444,9 @@ class FeedPoller:
     async def refetch_due(self, now: datetime) -> list[IngestResult]:
         """Fetch the pages of recent articles again; a changed page becomes a new version."""
         async with self.db.unit_of_work() as uow:
-            targets = await uow.articles.list_due_refetches(now, limit=REFETCH_BATCH)
+            targets = await uow.articles.list_due_refetches(
+                now, limit=REFETCH_BATCH, lease_until=now + self.lease
+            )
         return list(await asyncio.gather(*(self._refetch(t, now) for t in targets)))
 
     async def _refetch(self, target: RefetchTarget, now: datetime) -> IngestResult:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from storage.records import Counts, FeedRecord
+from storage.records import Counts, FeedRecord, ProcessRecord
 from storage.unit_of_work import Database
 
 
@@ -13,6 +13,8 @@ class Status:
     counts: Counts
     outbox: dict[str, int]
     failing: list[FeedRecord]
+    # `briefbot run` processes sharing the database (PostgreSQL), with their roles.
+    processes: list[ProcessRecord] = field(default_factory=list)
 
 
 class StatusService:
@@ -27,4 +29,5 @@ class StatusService:
             counts = await uow.stats.count_all()
             outbox = await uow.outbox.count_by_state()
             failing = [f for f in await uow.feeds.list_feeds() if f.last_error]
-        return Status(counts, outbox, failing)
+            processes = await uow.processes.list_processes()
+        return Status(counts, outbox, failing, processes)

@@ -14,7 +14,14 @@ from sqlmodel.sql.expression import Select
 from bot.briefing.model import Article, Document, Version
 from storage.records import AliasRecord, RefetchTarget, StoredArticle
 from storage.repositories.insert import insert_if_absent
-from storage.tables import ArticleAliasRow, ArticleRow, ArticleVersionRow, EventRow, SourceRow
+from storage.tables import (
+    ArticleAliasRow,
+    ArticleRow,
+    ArticleVersionRow,
+    EventRow,
+    PlacementRow,
+    SourceRow,
+)
 
 _ARTICLES: Table = ArticleRow.metadata.tables["articles"]
 _VERSIONS: Table = ArticleVersionRow.metadata.tables["article_versions"]
@@ -279,8 +286,14 @@ class ArticleRepository:
             self._session.add(row)
             await self._session.flush()
 
-    async def list_due_refetches(self, now: datetime, *, limit: int) -> list[RefetchTarget]:
-        """Return the articles whose page is due to be fetched again, most overdue first."""
+    async def list_due_refetches(
+        self, now: datetime, *, limit: int, lease_until: datetime | None = None
+    ) -> list[RefetchTarget]:
+        """Return the articles whose page is due to be fetched again, most overdue first.
+
+        With ``lease_until`` they are claimed: not due again until then (another process
+        polling at the same moment skips them), unless the re-fetch reschedules them.
+        """
         query = (
             self._with_source()
             .where(col(ArticleRow.next_refetch_at).is_not(None))
@@ -288,10 +301,36 @@ class ArticleRepository:
             .order_by(col(ArticleRow.next_refetch_at), col(ArticleRow.id))
             .limit(limit)
         )
-        return [
-            row.to_refetch_target(source=source)
-            for row, source in (await self._session.exec(query)).all()
-        ]
+        if lease_until is not None:
+            query = query.with_for_update(skip_locked=True, of=ArticleRow)
+        found = list((await self._session.exec(query)).all())
+        if lease_until is not None and found:
+            await self._session.exec(
+                update(ArticleRow)
+                .where(col(ArticleRow.id).in_([row.id for row, _ in found]))
+                .values(next_refetch_at=lease_until)
+            )
+        return [row.to_refetch_target(source=source) for row, source in found]
+
+    async def queue_placement(self, article_id: int, *, now: datetime) -> None:
+        """Leave a stored article (or its new version) for the event index's owner to place."""
+        self._session.add(PlacementRow(article_id=article_id, queued_at=now))
+        await self._session.flush()
+
+    async def list_placements(self, *, limit: int) -> list[tuple[int, int, datetime]]:
+        """Return (queue id, article id, queued at) of articles waiting to be placed, in order."""
+        query = select(PlacementRow).order_by(col(PlacementRow.id)).limit(limit)
+        rows = (await self._session.exec(query)).all()
+        return [(r.id, r.article_id, r.queued_at) for r in rows if r.id is not None]
+
+    async def count_placements(self) -> int:
+        """Return how many stored articles wait to be placed into events."""
+        query = select(func.count()).select_from(PlacementRow)
+        return int((await self._session.exec(query)).one())
+
+    async def drop_placements(self, ids: list[int]) -> None:
+        """Forget placements done."""
+        await self._session.exec(delete(PlacementRow).where(col(PlacementRow.id).in_(ids)))
 
     async def set_event(self, article_id: int, event_id: int) -> None:
         """Assign an article to an event."""

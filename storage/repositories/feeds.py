@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, or_, update
@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.records import FeedRecord, PollOutcome
 from storage.repositories.insert import insert_if_absent
+from storage.repositories.processes import live_process_ids, orphaned
 from storage.tables import ArticleRow, FeedRow, SourceRow
 
 
@@ -89,6 +90,50 @@ class FeedRepository:
         )
         return [r.to_record() for r in (await self._session.exec(query)).all()]
 
+    async def claim_due_feeds(
+        self,
+        now: datetime,
+        *,
+        owner: str,
+        lease_until: datetime,
+        dead_after: timedelta,
+        limit: int | None = None,
+    ) -> list[FeedRecord]:
+        """Claim the feeds due now, and those claimed by a process that died; return them.
+
+        Several processes may claim at once: rows another is claiming are skipped (SKIP
+        LOCKED), and a claimed feed is not due again until its lease ends (its next_poll_at)
+        or its claimer dies, so no feed is polled by two processes at once.
+        """
+        live = live_process_ids(self._session, now, dead_after)
+        query = (
+            select(FeedRow)
+            .where(
+                or_(
+                    col(FeedRow.next_poll_at).is_(None),
+                    col(FeedRow.next_poll_at) <= now,
+                    orphaned(col(FeedRow.claimed_by), owner, live),
+                )
+            )
+            .order_by(col(FeedRow.next_poll_at), col(FeedRow.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = list((await self._session.exec(query)).all())
+        for row in rows:
+            row.next_poll_at, row.claimed_by = lease_until, owner
+            self._session.add(row)
+        await self._session.flush()
+        return [r.to_record() for r in rows]
+
+    async def release_claims(self, feed_ids: list[int], *, owner: str, now: datetime) -> None:
+        """Make feeds this process claimed but did not finish due now, for any process."""
+        await self._session.exec(
+            update(FeedRow)
+            .where(col(FeedRow.id).in_(feed_ids), col(FeedRow.claimed_by) == owner)
+            .values(claimed_by=None, next_poll_at=now)
+        )
+
     async def record_poll(
         self,
         feed_id: int,
@@ -98,22 +143,27 @@ class FeedRepository:
         error: str | None,
         etag: str | None = None,
         last_modified: str | None = None,
+        owner: str | None = None,
     ) -> None:
         """Store a poll's outcome; on success keep exactly the validators given (None forgets)."""
         await self.record_polls(
-            [PollOutcome(feed_id, now, next_poll_at, error, etag, last_modified)]
+            [PollOutcome(feed_id, now, next_poll_at, error, etag, last_modified)], owner=owner
         )
 
-    async def record_polls(self, outcomes: Sequence[PollOutcome]) -> None:
+    async def record_polls(
+        self, outcomes: Sequence[PollOutcome], *, owner: str | None = None
+    ) -> None:
         """Store many polls' outcomes in at most two statements (successes, then failures).
 
         A cycle's bookkeeping then takes one short write instead of one transaction per feed,
-        each waiting for SQLite's single write lock.
+        each waiting for SQLite's single write lock. With ``owner``, a feed another process
+        took over meanwhile (this one was paused past its lease) is left as that one has it.
         """
         table: Table = FeedRow.__table__  # type: ignore[attr-defined]
         polled: dict[str, Any] = {
             "last_polled_at": bindparam("polled"),
             "next_poll_at": bindparam("next"),
+            "claimed_by": None,
         }
         # Successes clear the error state and keep exactly the validators given.
         success: dict[str, Any] = {
@@ -136,6 +186,10 @@ class FeedRepository:
             ]
             if params:
                 stmt = update(table).where(table.c.id == bindparam("feed_id"))
+                if owner is not None:
+                    stmt = stmt.where(
+                        or_(table.c.claimed_by.is_(None), table.c.claimed_by == owner)
+                    )
                 await self._session.exec(stmt.values(**polled, **values), params=params)
         # Rows this unit of work loaded before now hold the old values: read them afresh.
         for row in list(self._session.identity_map.values()):

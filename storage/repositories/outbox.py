@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import and_, delete, func, or_, update
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.records import DEAD, PENDING, SENDING, SENT, OutboxRecord
 from storage.repositories.insert import insert_if_absent
+from storage.repositories.processes import live_process_ids, orphaned
 from storage.tables import OutboxRow
+
+# The advisory lock key that serialises outbox claims across processes ("outbox" in ASCII).
+_CLAIM_LOCK = 0x6F7574626F78
 
 
 class OutboxRepository:
@@ -59,27 +64,72 @@ class OutboxRepository:
         lease_until: datetime,
         limit: int,
         exclude_chats: Collection[int] = (),
+        owner: str | None = None,
+        dead_after: timedelta = timedelta(seconds=10),
     ) -> list[OutboxRecord]:
-        """Mark due messages (and expired "sending" leases) as sending; return them in order."""
-        query = (
-            select(OutboxRow)
-            .where(
-                col(OutboxRow.state).in_([PENDING, SENDING]),
-                col(OutboxRow.next_attempt_at) <= now,
-            )
-            .order_by(col(OutboxRow.id))
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+        """Mark due messages (and expired "sending" leases) as sending; return them in order.
+
+        With ``owner`` (several processes on one database), messages a dead process was
+        sending are due at once, never the caller's own; and a chat with a message another
+        live process is sending is left alone, so each chat's messages keep their order.
+        """
+        postgres = (
+            self._session.bind is not None and self._session.bind.dialect.name == "postgresql"
         )
+        if postgres:
+            # One claim at a time across processes: a second claimer then sees the first's
+            # "sending" rows, so two processes never split one chat's messages between them.
+            await self._session.exec(select(func.pg_advisory_xact_lock(_CLAIM_LOCK)))
+        due = and_(
+            col(OutboxRow.state).in_([PENDING, SENDING]), col(OutboxRow.next_attempt_at) <= now
+        )
+        query = select(OutboxRow)
+        if owner is None:
+            query = query.where(due)
+        else:
+            live = live_process_ids(self._session, now, dead_after)
+            other = aliased(OutboxRow)
+            taken_elsewhere = (
+                select(col(other.id))
+                .where(
+                    col(other.chat_id) == col(OutboxRow.chat_id),
+                    col(other.state) == SENDING,
+                    col(other.next_attempt_at) > now,
+                    or_(
+                        col(other.claimed_by).is_(None),
+                        col(other.claimed_by) == owner,
+                        col(other.claimed_by).in_(live),
+                    ),
+                )
+                .exists()
+            )
+            dead_claim = and_(
+                col(OutboxRow.state) == SENDING, orphaned(col(OutboxRow.claimed_by), owner, live)
+            )
+            query = query.where(or_(due, dead_claim), ~taken_elsewhere | dead_claim)
+        query = query.order_by(col(OutboxRow.id)).limit(limit).with_for_update(skip_locked=True)
         if exclude_chats:
             query = query.where(col(OutboxRow.chat_id).not_in(list(exclude_chats)))
         rows = list((await self._session.exec(query)).all())
         for row in rows:
-            row.state, row.next_attempt_at = SENDING, lease_until
+            row.state, row.next_attempt_at, row.claimed_by = SENDING, lease_until, owner
             row.attempts += 1
             self._session.add(row)
         await self._session.flush()
         return [r.to_record() for r in rows]
+
+    async def still_claimed(self, message_id: int, *, owner: str) -> bool:
+        """Tell whether ``owner`` still holds its claim on a message (none took it over)."""
+        result = await self._session.exec(
+            update(OutboxRow)
+            .where(
+                col(OutboxRow.id) == message_id,
+                col(OutboxRow.state) == SENDING,
+                col(OutboxRow.claimed_by) == owner,
+            )
+            .values(claimed_by=owner)
+        )
+        return bool(result.rowcount)
 
     async def mark_sent(self, message_id: int, *, telegram_message_id: int, now: datetime) -> None:
         """Record a message as delivered, with its id in the chat."""
@@ -91,20 +141,36 @@ class OutboxRepository:
             )
         )
 
-    async def release(self, message_ids: Sequence[int], *, at: datetime) -> None:
-        """Put claimed messages back in the queue, due at ``at`` (no attempt was made)."""
+    async def release(
+        self, message_ids: Sequence[int], *, at: datetime, owner: str | None = None
+    ) -> None:
+        """Put claimed messages back in the queue, due at ``at`` (no attempt was made).
+
+        With ``owner``, only those it still holds: another process may have taken some over.
+        """
         if not message_ids:
             return
+        query = update(OutboxRow).where(
+            col(OutboxRow.id).in_(list(message_ids)), col(OutboxRow.state) == SENDING
+        )
+        if owner is not None:
+            query = query.where(col(OutboxRow.claimed_by) == owner)
         await self._session.exec(
-            update(OutboxRow)
-            .where(col(OutboxRow.id).in_(list(message_ids)), col(OutboxRow.state) == SENDING)
-            .values(state=PENDING, next_attempt_at=at, attempts=OutboxRow.attempts - 1)
+            query.values(state=PENDING, next_attempt_at=at, attempts=OutboxRow.attempts - 1)
         )
 
-    async def retry_later(self, message_id: int, *, at: datetime, error: str) -> None:
-        """Reschedule a failed message and every later one of its chat (keeps their order)."""
+    async def retry_later(
+        self, message_id: int, *, at: datetime, error: str, owner: str | None = None
+    ) -> None:
+        """Reschedule a failed message and every later one of its chat (keeps their order).
+
+        With ``owner``, messages another process claimed meanwhile are left to it.
+        """
         row = await self._session.get(OutboxRow, message_id)
         assert row is not None
+        mine = col(OutboxRow.state) == SENDING
+        if owner is not None:
+            mine = and_(mine, col(OutboxRow.claimed_by) == owner)
         await self._session.exec(
             update(OutboxRow)
             .where(
@@ -112,7 +178,9 @@ class OutboxRepository:
                 col(OutboxRow.id) >= message_id,
                 col(OutboxRow.state).in_([PENDING, SENDING]),
                 # Later messages this lane claimed, or queued ones due before ``at``.
-                or_(col(OutboxRow.state) == SENDING, col(OutboxRow.next_attempt_at) < at),
+                or_(
+                    mine, and_(col(OutboxRow.state) == PENDING, col(OutboxRow.next_attempt_at) < at)
+                ),
             )
             .values(state=PENDING, next_attempt_at=at)
         )

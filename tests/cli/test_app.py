@@ -138,3 +138,10 @@ def test_brief_shows_and_orders_events_by_the_articles_own_times(tmp_path: Path)
     assert events[1]["first_seen"] == events[1]["last_updated"] == "2011-05-05T00:00:00+00:00"
     text = briefbot("brief", str(tmp_path / "news"), env={"BRIEFBOT_TIMEZONE": "Asia/Tokyo"})
     assert "first reported 2 Jul 16:44 JST · updated 3 Jul 22:38 JST" in text.stdout
+
+
+def test_an_unknown_role_is_refused_naming_the_roles() -> None:
+    result = briefbot("run", "--role", "delivery", "--role", "juggler")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "unknown role juggler" in result.stderr and "telegram" in result.stderr
+    assert briefbot("status", env={"BRIEFBOT_ROLES": "juggler"}).returncode == 1

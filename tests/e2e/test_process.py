@@ -53,3 +53,32 @@ async def test_run_answers_start_and_stops_cleanly(
     assert proc.returncode == 0, log
     assert "stopping" in log and "Traceback" not in log
     assert TOKEN not in log  # the token never reaches the logs
+
+
+async def test_a_second_run_on_the_same_sqlite_file_is_refused(tmp_path: Path) -> None:
+    from tests.fakes.faults import bot_process, cli
+
+    fake = await FakeTelegram().start()
+    env = {
+        "BRIEFBOT_TELEGRAM_TOKEN": TOKEN,
+        "BRIEFBOT_TELEGRAM_API_URL": fake.api_url,
+        "BRIEFBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        "BRIEFBOT_INBOX_DIR": str(tmp_path / "inbox"),
+    }
+    try:
+        async with bot_process(tmp_path, env) as first:
+            await fake.wait_for(lambda: "setMyCommands" in fake.methods(), within=60)
+            await fake.wait_for(lambda: "getUpdates" in fake.methods(), within=30)
+            calls = fake.methods().count("getMe")
+            code, _, err = await asyncio.wait_for(cli(tmp_path, env, "run"), 30)
+            # The first one still answers; the second never talked to Telegram.
+            await fake.command(42, "/start")
+            await fake.wait_for(lambda: len(fake.to(42)) == 1, within=30)
+            assert fake.methods().count("getMe") == calls
+    finally:
+        await fake.close()
+    assert code == 1
+    assert "another `briefbot run`" in err and "SQLite serves one running bot" in err
+    assert str(tmp_path / "bot.db") in err and "PostgreSQL" in err
+    assert "Traceback" not in err and TOKEN not in err
+    assert first.proc.returncode == 0, first.stderr
