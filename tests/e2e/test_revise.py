@@ -57,6 +57,17 @@ async def _event_ids(bot: Any) -> list[int]:
 async def _ingest(bot: Any, folder: Path) -> None:
     items = list(read_paths(write_story(folder), max_bytes=1_000_000, inbox=folder))
     await bot.services.pipeline.ingest(items)
+    await _placed(bot)
+
+
+async def _placed(bot: Any) -> None:
+    """Wait until every stored article is placed (on PostgreSQL the event index's owner does it)."""
+    async with asyncio.timeout(15):
+        while True:
+            async with bot.services.db.unit_of_work() as uow:
+                if await uow.articles.count_placements() == 0:
+                    return
+            await asyncio.sleep(0.05)
 
 
 async def test_a_merge_is_not_alerted_and_the_old_id_leads_to_the_survivor(
@@ -122,6 +133,7 @@ async def test_an_article_placed_during_a_pass_joins_the_event_that_survives_it(
 
         # The placement and the pass run at once, as a feed and the background pass do.
         await asyncio.gather(bot.services.pipeline.ingest(items), bot.runtime.revise_events())
+        await _placed(bot)
 
         assert await _event_ids(bot) == [first]
         async with bot.services.db.unit_of_work() as uow:
