@@ -109,15 +109,15 @@ _TENS_WORDS: dict[str, int] = {
 }
 # Vague plurals: "dozens of", "hundreds of"; each a (low, high) range.
 _VAGUE: dict[str, tuple[float, float]] = {
-    "dozens": (24, 99),
-    "tens": (20, 99),
-    "scores": (40, 99),
-    "hundreds": (200, 999),
-    "thousands": (2_000, 9_999),
+    "dozens": (24.0, 99.0),
+    "tens": (20.0, 99.0),
+    "scores": (40.0, 99.0),
+    "hundreds": (200.0, 999.0),
+    "thousands": (2_000.0, 9_999.0),
     "millions": (2e6, 9.99e6),
     "billions": (2e9, 9.99e9),
     "trillions": (2e12, 9.99e12),
-    "several": (3, 9),
+    "several": (3.0, 9.0),
 }
 _ZERO_WORDS = frozenset(_split("no none zero nobody"))
 _STOP_AFTER = frozenset(
@@ -322,13 +322,13 @@ def _apply_modifier(kind: str, low: float, high: float | None) -> tuple[float, f
     if kind == "min":
         return low, None
     if kind == "above":
-        return (low + 1 if low.is_integer() else low), None
+        return (low + 1 if float(low).is_integer() else low), None
     if kind == "below_near":
         return float(int(top * 0.85)), top
     if kind == "max":
         return 0.0, top
     if kind == "below":
-        return 0.0, (top - 1 if top.is_integer() else top)
+        return 0.0, (top - 1 if float(top).is_integer() else top)
     return low, high
 
 

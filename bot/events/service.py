@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from bot.briefing.build import (
     analyse_event,
@@ -24,6 +25,7 @@ from storage.records import EventRecord
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # How far back the in-memory index reaches after a restart; older events are closed.
 REPLAY_WINDOW = timedelta(days=7)
@@ -313,15 +315,31 @@ class EventService:
 
     def _claims(self, article: Article) -> Sequence[Claim]:
         return self._memo.get(
-            ("claims", article.id, len(article.versions)), article_claims, article
+            ("claims", article.id, len(article.versions)), _or_none(article_claims), article
         )
 
     def _changes(self, article: Article) -> Sequence[Change]:
         if len(article.versions) < 2:
             return ()
         return self._memo.get(
-            ("changes", article.id, len(article.versions)), version_changes, article
+            ("changes", article.id, len(article.versions)), _or_none(version_changes), article
         )
+
+
+def _or_none(analyse: Callable[[Article], Sequence[T]]) -> Callable[[Article], Sequence[T]]:
+    """Wrap an analysis so that a bug on one odd article costs its figures, never the article.
+
+    Storing an article analyses its event; an exception there would refuse the article itself.
+    """
+
+    def guarded(article: Article) -> Sequence[T]:
+        try:
+            return analyse(article)
+        except Exception:
+            log.exception("could not analyse article %s (%s)", article.id, article.location)
+            return ()
+
+    return guarded
 
 
 @dataclass(slots=True)
