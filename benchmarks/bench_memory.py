@@ -94,9 +94,10 @@ async def _measure(work: Path, articles: int, new: int) -> dict[str, float]:
         # BENCH_BOT_ROOT runs another checkout's bot over the same history (before / after).
         "PYTHONPATH": os.environ.get("BENCH_BOT_ROOT", str(REPO_ROOT)),
     }
+    log_file = (work / "bot.log").open("wb")
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", env=env, cwd=work,
-        stdout=asyncio.subprocess.DEVNULL, stderr=open(work / "bot.log", "wb"),  # noqa: SIM115
+        stdout=asyncio.subprocess.DEVNULL, stderr=log_file,
     )  # fmt: skip
     sampler = _Sampler(proc.pid)
     sampler.start()
@@ -140,6 +141,7 @@ async def _measure(work: Path, articles: int, new: int) -> dict[str, float]:
                 proc.kill()
                 await proc.wait()
         await fake.close()
+        log_file.close()
     log = (work / "bot.log").read_text(errors="replace")
     rebuilt = [line for line in log.splitlines() if "clustering index rebuilt" in line]
     figures["index_loaded"] = float(rebuilt[0].split("from ")[1].split()[0]) if rebuilt else 0.0

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 _SYLLABLES = [c + v for c in "bcdfghklmnprstvz" for v in ("a", "e", "i", "o", "u", "ai", "ou")]
-_COMMON = (
+_COMMON = (  # noqa: SIM905
     "said officials on the of and in to a that was were after before during police city "
     "council government minister report reports people local region state national week "
     "day night morning evening year month new old first last "
