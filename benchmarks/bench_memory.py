@@ -115,7 +115,7 @@ async def _measure(work: Path, articles: int, new: int) -> dict[str, float]:
         ingest_started = time.perf_counter()
         await asyncio.to_thread(_write_inbox, inbox, new)
         total = articles + new
-        deadline = time.monotonic() + 900
+        deadline = time.monotonic() + 2400
         placed = "SELECT count(*) FROM articles WHERE event_id IS NOT NULL"
         while (done := _count(db, placed)) < total:
             if time.monotonic() > deadline or proc.returncode is not None:

@@ -247,22 +247,20 @@ class ArticleRepository:
     ) -> list[tuple[Document, int, datetime]]:
         """Return (latest document, event id, first seen) of the articles of events updated
         since ``since``, by id: those after ``after``, at most ``limit``, or only ``ids``."""
+        # Per article (its versions' index), not one grouping of the whole table per page.
         latest = (
-            select(
-                ArticleVersionRow.article_id,
-                func.max(ArticleVersionRow.number).label("number"),
-            )
-            .group_by(col(ArticleVersionRow.article_id))
-            .subquery()
+            select(func.max(ArticleVersionRow.number))
+            .where(col(ArticleVersionRow.article_id) == ArticleRow.id)
+            .correlate(ArticleRow)
+            .scalar_subquery()
         )
         query = (
             select(ArticleRow, ArticleVersionRow, SourceRow.name)
             .join(SourceRow, col(SourceRow.id) == ArticleRow.source_id)
-            .join(latest, latest.c.article_id == ArticleRow.id)
             .join(
                 ArticleVersionRow,
                 (col(ArticleVersionRow.article_id) == ArticleRow.id)
-                & (col(ArticleVersionRow.number) == latest.c.number),
+                & (col(ArticleVersionRow.number) == latest),
             )
             .where(
                 # Whole events, not partial ones: the index holds every member of an event.
