@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -106,9 +107,22 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+def _refuse_read_only_sqlite(url: URL, shown: str) -> None:
+    # SQLite itself only says "unable to open database file" when its folder takes no writes.
+    if url.get_backend_name() != "sqlite" or _is_memory(url) or not url.database:
+        return
+    folder = Path(url.database).expanduser().parent
+    if os.statvfs(folder).f_flag & os.ST_RDONLY or not os.access(folder, os.W_OK):
+        raise DatabaseError(
+            f"database {shown} takes no writes: its folder {folder} is read-only"
+            " (SQLite needs to write the file and its journal beside it)"
+        )
+
+
 def upgrade(url: str, revision: str = "head") -> None:
     """Apply migrations up to ``revision`` (creating a SQLite file's folder if needed)."""
     _prepare_sqlite_file(make_url(url))
+    _refuse_read_only_sqlite(make_url(url), safe_url(url))
     try:
         command.upgrade(alembic_config(url), revision)
     except DatabaseError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
@@ -51,6 +52,7 @@ class InboxWatcher:
         # Files the watcher saw changing too recently: read once they have settled.
         self._unsettled: set[Path] = set()
         self._settler: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def _changed_files(self, paths: Iterable[Path]) -> list[Path]:
         out = []
@@ -170,20 +172,53 @@ class InboxWatcher:
         finally:
             if self._settler is not None:
                 self._settler.cancel()
+            for task in self._tasks:
+                task.cancel()
+
+    def _real_folders(self) -> list[Path]:
+        """Return the inbox and every folder below it, without following a link to a folder."""
+        folders = [self.inbox_dir]
+        for root, dirs, _ in os.walk(self.inbox_dir):  # os.walk never descends into links
+            folders.extend(Path(root) / d for d in dirs if not (Path(root) / d).is_symlink())
+        return folders
 
     async def _watch(self, stop: asyncio.Event) -> None:
-        async for changes in awatch(
-            self.inbox_dir,
-            stop_event=stop,
-            debounce=DEBOUNCE_MS,
-            recursive=True,
-            rust_timeout=RETRY_MS,
-            yield_on_timeout=True,
-        ):
-            paths = [Path(p) for kind, p in changes if kind in (Change.added, Change.modified)]
-            if not paths and not self._retry:
-                continue
-            try:
-                await self._ingest(paths, settle=True)
-            except Exception:  # one bad batch must not end the watcher
-                log.exception("inbox ingest failed for %d file(s)", len(paths))
+        # Each real folder is watched on its own: a recursive watch would follow a link to
+        # /usr and put an inotify watch on each of its thousands of folders before the first
+        # event. A new folder restarts the watch with it included.
+        restarted = False
+        while not stop.is_set():
+            folders = await asyncio.to_thread(self._real_folders)
+            if restarted:
+                # What was written while no watch ran (a new folder's first files) is found by
+                # searching the inbox again once the new watch is up; unchanged files are skipped.
+                self._track(asyncio.create_task(self._rescan_soon()))
+            async for changes in awatch(
+                *folders,
+                stop_event=stop,
+                debounce=DEBOUNCE_MS,
+                recursive=False,
+                rust_timeout=RETRY_MS,
+                yield_on_timeout=True,
+            ):
+                paths = [Path(p) for kind, p in changes if kind in (Change.added, Change.modified)]
+                if paths or self._retry:
+                    try:
+                        await self._ingest(paths, settle=True)
+                    except Exception:  # one bad batch must not end the watcher
+                        log.exception("inbox ingest failed for %d file(s)", len(paths))
+                if any(p not in folders and p.is_dir() and not p.is_symlink() for p in paths):
+                    restarted = True
+                    break
+
+    async def _rescan_soon(self) -> None:
+        await asyncio.sleep(DEBOUNCE_MS / 1000)
+        try:
+            await self._ingest([self.inbox_dir], settle=True)
+        except Exception:
+            log.exception("inbox rescan failed")
+
+    def _track(self, task: asyncio.Task[None]) -> None:
+        # Keep a reference: the loop holds tasks only weakly.
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

@@ -87,3 +87,57 @@ async def test_watch_ingests_new_files_and_survives_bad_ones(
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(task, timeout=5)
     assert task.done()
+
+
+async def test_watch_sees_files_in_folders_made_while_it_runs_and_not_through_links(
+    tmp_path: Path, database: Database
+) -> None:
+    inbox = tmp_path / "watched"
+    outside = tmp_path / "elsewhere"
+    write(outside / "Other" / "pier.md", f"# Pier reopens\n\n{BODY}")
+    for n in range(300):  # a big tree behind the link, as /usr would be
+        (outside / "tree" / str(n)).mkdir(parents=True)
+    inbox.mkdir()
+    (inbox / "linked").symlink_to(outside)  # never watched, never read
+    got: asyncio.Queue[IngestResult] = asyncio.Queue()
+
+    async def collect(results: list[IngestResult]) -> None:
+        for result in results:
+            got.put_nowait(result)
+
+    watcher = InboxWatcher(
+        inbox, Pipeline(database, EventService()), max_bytes=100_000, on_results=collect
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(watcher.watch(stop))
+    try:
+        await asyncio.sleep(0.5)
+        # A folder, a folder inside it and their files, all at once: written before any watch
+        # on the new folders can exist.
+        write(inbox / "Wire" / "Deep" / "pier.md", f"# Pier reopens\n\n{BODY}")
+        first = await asyncio.wait_for(got.get(), timeout=10)
+        assert first.outcome is Outcome.NEW and first.location.endswith("Deep/pier.md")
+        await asyncio.sleep(1.5)  # the restarted watch is up
+        write(inbox / "Wire" / "Deep" / "quay.md", f"# Quay closes\n\n{BODY} The quay shut.")
+        second = await asyncio.wait_for(got.get(), timeout=10)
+        assert second.location.endswith("Deep/quay.md")
+        write(outside / "Other" / "late.md", f"# Late\n\n{BODY} Late boats.")
+        await asyncio.sleep(2.5)
+        assert got.empty()
+        # One watch per real folder (the inbox, Wire, Deep), none below the link.
+        assert _inotify_watches() < 10
+    finally:
+        stop.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(task, timeout=5)
+    assert task.done()
+
+
+def _inotify_watches() -> int:
+    """Count this process's inotify watches (Linux); 0 where /proc does not tell."""
+    count = 0
+    with contextlib.suppress(OSError):
+        for fd in os.listdir("/proc/self/fdinfo"):
+            with contextlib.suppress(OSError):
+                count += Path(f"/proc/self/fdinfo/{fd}").read_text().count("inotify wd:")
+    return count
