@@ -177,17 +177,45 @@ def build_briefing(
     analysis = analyse_event(articles, claims_of=claims_of, changes_of=changes_of)
     ordered = analysis.articles
     times = event_times(ordered)
+    read = summary_articles(ordered)
     return Briefing(
         event_id=event_id,
         headline=analysis.headline,
         first_seen=first_seen or (times[0] if times else None),
         last_updated=last_updated or (times[1] if times else None),
-        summary=summarize(ordered),
+        summary=summarize(read),
         sources=analysis.sources,
         differences=analysis.differences,
         changes=analysis.changes,
-        spellings=tuple(spelling_variants((a.source, a.latest.text) for a in ordered)),
+        spellings=tuple(spelling_variants((a.source, a.latest.text) for a in read)),
     )
+
+
+SUMMARY_ARTICLES = 60
+"""Summarise (and look for name spellings in) at most this many of an event's articles.
+
+Choosing sentences compares every sentence with every article, so a huge event (thousands of
+near-identical copies) took minutes; sixty articles taken across its sources say what it says.
+Figures, sources and changes still come from every article (memoised per article)."""
+
+
+def summary_articles(ordered: Sequence[Article]) -> Sequence[Article]:
+    """Return the articles to read text from: all, or the oldest of each source in turn.
+
+    Args:
+        ordered: the event's articles, oldest first.
+    """
+    if len(ordered) <= SUMMARY_ARTICLES:
+        return ordered
+    by_source: dict[str, list[int]] = {}
+    for n, article in enumerate(ordered):
+        by_source.setdefault(article.source, []).append(n)
+    chosen: list[int] = []
+    depth = 0
+    while len(chosen) < SUMMARY_ARTICLES:
+        chosen += [group[depth] for group in by_source.values() if depth < len(group)]
+        depth += 1
+    return [ordered[n] for n in sorted(chosen[:SUMMARY_ARTICLES])]
 
 
 def signature(

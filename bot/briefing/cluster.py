@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import heapq
 import math
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from sys import intern
 
 from bot.briefing.features import Features, extract
 from bot.briefing.model import Document
@@ -95,32 +97,85 @@ class _Centroid:
 
 
 class _Event:
-    """One event: its channel centroids, members, dated span and index keys."""
+    """One event: its channel centroids, members, dated span, arrival and index keys."""
 
-    __slots__ = ("centroids", "first", "keys", "last", "members")
+    __slots__ = ("arrived", "centroids", "first", "keys", "last", "members")
 
     def __init__(self) -> None:
         self.centroids = {channel: _Centroid() for channel, _ in _CHANNELS}
-        self.members: dict[int, datetime | None] = {}
+        # Member id -> (its date, or None when undated; when it arrived, when known).
+        self.members: dict[int, tuple[datetime | None, datetime | None]] = {}
         self.keys: set[str] = set()
         self.first: datetime | None = None
         self.last: datetime | None = None
+        self.arrived: datetime | None = None
+        """The latest time a member was dated, or arrived when undated: the window's clock."""
 
-    def include(self, doc_id: int, features: Features, published: datetime | None) -> None:
+    def include(
+        self,
+        doc_id: int,
+        vectors: dict[str, dict[str, float]],
+        published: datetime | None,
+        arrived: datetime | None,
+    ) -> None:
         for channel, _ in _CHANNELS:
-            self.centroids[channel].add(getattr(features, channel), 1.0)
-        self.members[doc_id] = published
+            self.centroids[channel].add(vectors[channel], 1.0)
+        self.members[doc_id] = (published, arrived)
         if published is not None:
             self.first = published if self.first is None else min(self.first, published)
             self.last = published if self.last is None else max(self.last, published)
+        seen = published or arrived
+        if seen is not None:
+            self.arrived = seen if self.arrived is None else max(self.arrived, seen)
 
-    def exclude(self, doc_id: int, features: Features) -> None:
+    def exclude(self, doc_id: int, vectors: dict[str, dict[str, float]]) -> None:
         for channel, _ in _CHANNELS:
-            self.centroids[channel].add(getattr(features, channel), -1.0)
+            self.centroids[channel].add(vectors[channel], -1.0)
         self.members.pop(doc_id, None)
-        dates = [d for d in self.members.values() if d is not None]
+        dates = [d for d, _ in self.members.values() if d is not None]
         self.first = min(dates, default=None)
         self.last = max(dates, default=None)
+        seen = [t for d, a in self.members.values() if (t := d or a) is not None]
+        self.arrived = max(seen, default=None)
+
+
+class _Held:
+    """What the index keeps of a member article: only what taking it out again needs.
+
+    Its channel vectors as one tuple of prefixed keys (interned, so shared with the document
+    frequencies and the other articles) and one array of weights, instead of three dicts of
+    its own: a few hundred bytes an article instead of several kilobytes.
+    """
+
+    __slots__ = ("arrived", "bounds", "event_id", "keys", "weights")
+
+    def __init__(self, event_id: int, features: Features, arrived: datetime | None) -> None:
+        self.event_id = event_id
+        self.arrived = arrived
+        keys: list[str] = []
+        weights = array("d")
+        bounds = []
+        for channel, prefix in _CHANNELS:
+            vector: dict[str, float] = getattr(features, channel)
+            keys += [intern(prefix + key) for key in vector]
+            weights.extend(vector.values())
+            bounds.append(len(keys))
+        self.keys = tuple(keys)
+        self.weights = weights
+        self.bounds = tuple(bounds)
+
+    def vectors(self) -> dict[str, dict[str, float]]:
+        """Return the channel vectors as they were added (the same keys, order and weights)."""
+        out: dict[str, dict[str, float]] = {}
+        start = 0
+        for (channel, prefix), end in zip(_CHANNELS, self.bounds, strict=True):
+            cut = len(prefix)
+            out[channel] = {
+                intern(key[cut:]): self.weights[n]
+                for n, key in enumerate(self.keys[start:end], start)
+            }
+            start = end
+        return out
 
 
 def _keys(features: Features, key_terms: int) -> list[str]:
@@ -132,8 +187,12 @@ def _keys(features: Features, key_terms: int) -> list[str]:
     return keys
 
 
-def _all_keys(features: Features) -> list[str]:
-    return [prefix + key for channel, prefix in _CHANNELS for key in getattr(features, channel)]
+def _interned(features: Features) -> dict[str, dict[str, float]]:
+    """Return the channel vectors with interned keys: the centroids share one copy of each."""
+    return {
+        channel: {intern(key): w for key, w in getattr(features, channel).items()}
+        for channel, _ in _CHANNELS
+    }
 
 
 class EventIndex:
@@ -142,7 +201,7 @@ class EventIndex:
     def __init__(self, config: ClusterConfig | None = None) -> None:
         self.config = config or ClusterConfig()
         self._events: dict[int, _Event] = {}
-        self._docs: dict[int, tuple[int, Features]] = {}
+        self._docs: dict[int, _Held] = {}
         self._df: dict[str, int] = {}
         # Event ids per key, least recently extended first; at most config.posting_cap each.
         self._postings: dict[str, dict[int, None]] = {}
@@ -165,19 +224,27 @@ class EventIndex:
                 best = (score, event_id)
         return None if best is None else best[1]
 
-    def add(self, doc: Document, event_id: int) -> None:
-        """Record doc as a member of event_id (new or existing); replaces an earlier add of doc.id."""
+    def add(self, doc: Document, event_id: int, *, arrived: datetime | None = None) -> None:
+        """Record doc as a member of event_id (new or existing); replaces an earlier add of doc.id.
+
+        ``arrived`` is when the article reached us: an undated article leaves the window by it
+        (``evict_before``). Re-adding a held article without it keeps the arrival it had.
+        """
+        held = self._docs.get(doc.id)
+        if arrived is None and held is not None:
+            arrived = held.arrived
         self._remove_doc(doc.id)
         features = extract(doc)
         event = self._events.get(event_id)
         if event is None:
             event = self._events[event_id] = _Event()
-        event.include(doc.id, features, doc.published)
-        self._docs[doc.id] = (event_id, features)
-        for key in _all_keys(features):
+        event.include(doc.id, _interned(features), doc.published, arrived)
+        held = self._docs[doc.id] = _Held(event_id, features, arrived)
+        for key in held.keys:
             self._df[key] = self._df.get(key, 0) + 1
         cap = self.config.posting_cap
         for key in _keys(features, self.config.key_terms):
+            key = intern(key)
             event.keys.add(key)
             posting = self._postings.setdefault(key, {})
             posting.pop(event_id, None)
@@ -186,13 +253,19 @@ class EventIndex:
                 del posting[next(iter(posting))]
 
     def evict_before(self, cutoff: datetime) -> int:
-        """Forget events whose latest dated article is older than cutoff; return how many."""
+        """Forget events whose latest member is older than cutoff; return how many.
+
+        A member's time is its date, or when it arrived if it has none, so undated articles
+        leave the window too. An event none of whose members has either time is kept.
+        """
         stale = [
-            eid for eid, ev in self._events.items() if ev.last is not None and ev.last < cutoff
+            eid
+            for eid, ev in self._events.items()
+            if ev.arrived is not None and ev.arrived < cutoff
         ]
         for event_id in stale:
             for doc_id in self._events[event_id].members:
-                self._uncount(self._docs.pop(doc_id)[1])
+                self._uncount(self._docs.pop(doc_id))
             self._drop_event(event_id)
         return len(stale)
 
@@ -247,18 +320,17 @@ class EventIndex:
     # --- bookkeeping ----------------------------------------------------------------------
 
     def _remove_doc(self, doc_id: int) -> None:
-        entry = self._docs.pop(doc_id, None)
-        if entry is None:
+        held = self._docs.pop(doc_id, None)
+        if held is None:
             return
-        event_id, features = entry
-        self._uncount(features)
-        event = self._events[event_id]
-        event.exclude(doc_id, features)
+        self._uncount(held)
+        event = self._events[held.event_id]
+        event.exclude(doc_id, held.vectors())
         if not event.members:
-            self._drop_event(event_id)
+            self._drop_event(held.event_id)
 
-    def _uncount(self, features: Features) -> None:
-        for key in _all_keys(features):
+    def _uncount(self, held: _Held) -> None:
+        for key in held.keys:
             left = self._df[key] - 1
             if left:
                 self._df[key] = left

@@ -86,7 +86,9 @@ def strip_url_lead(sentences: list[str]) -> list[str]:
     return sentences
 
 
-@lru_cache(maxsize=4096)
+# Bounded small: it holds whole documents. Placing an article extracts it twice in a row
+# (assign, then add); revision passes memoise their own vectors.
+@lru_cache(maxsize=1024)
 def extract(doc: Document) -> Features:
     """Return the word, name and number vectors of a document, its headline weighted up.
 

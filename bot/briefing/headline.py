@@ -63,7 +63,8 @@ def display_title(article: Article) -> str | None:
     return next((s for s in _lead(article) if not is_dateline(s)), None)
 
 
-@lru_cache(maxsize=8192)
+# Each entry holds a whole article with its versions: enough for the largest event briefed.
+@lru_cache(maxsize=4096)
 def _profile(article: Article) -> tuple[str | None, dict[str, float]]:
     """Return an article's display title and unit word vector (cached: events are re-read often)."""
     title = display_title(article)

@@ -152,7 +152,8 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-@lru_cache(maxsize=200_000)
+# About 200 bytes an entry: the common words of a long stream, not every name and typo in it.
+@lru_cache(maxsize=50_000)
 def stem(word: str) -> str:
     """Return the lower-cased Snowball stem of one word."""
     return str(_stemmer.stemWord(word.lower()))

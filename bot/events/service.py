@@ -29,6 +29,10 @@ T = TypeVar("T")
 
 # How far back the in-memory index reaches after a restart; older events are closed.
 REPLAY_WINDOW = timedelta(days=7)
+MEMO_SIZE = 10_000
+# Articles read from the database at a time when the window is read through.
+LOAD_PAGE = 500
+VECTOR_MEMO_SIZE = 60_000
 # Up to this size an event is re-analysed at each article placed in it, so "changed in
 # substance" is dated by the article that changed it; a bigger one once per batch (the
 # analysis reads every article, and a flood of thousands must not cost quadratic time).
@@ -65,8 +69,12 @@ class EventService:
         self.index = EventIndex(config)
         self._loaded = False
         self._evicted_at: datetime | None = None
-        self._memo_size = 50_000
-        self._memo = Memo(size=self._memo_size)
+        # Claims and diffs: about 2.5 KB an article; enough for every event being refreshed or
+        # briefed at once, not for the whole window (they are cheap to redo for an old event).
+        self._memo = Memo(size=MEMO_SIZE)
+        # Revision vectors: every pass reads the vector of every held article.
+        self._memo_size = VECTOR_MEMO_SIZE
+        # Keyed by article id and version number (versions are append-only).
         self._vectors: OrderedDict[tuple[int, int, ReviseConfig], RevisionVector] = OrderedDict()
         # Articles placed since the last revision pass: only their blocks are grouped again.
         self._changed: set[int] = set()
@@ -78,12 +86,18 @@ class EventService:
     async def load(self, uow: UnitOfWork, *, now: datetime) -> int:
         """Rebuild the index from the assignments stored in the last replay window."""
         self.index = EventIndex(self._config)
-        pairs = await uow.articles.list_documents_since(now - REPLAY_WINDOW)
-        for doc, event_id in pairs:
-            self.index.add(doc, event_id)
+        count = last = 0
+        # In pages: the window's texts are only read through, never all held at once.
+        while page := await uow.articles.list_held_documents(
+            now - REPLAY_WINDOW, after=last, limit=LOAD_PAGE
+        ):
+            for doc, event_id, arrived in page:
+                self.index.add(doc, event_id, arrived=arrived)
+            count += len(page)
+            last = page[-1][0].id
         self._loaded = True
-        log.info("clustering index rebuilt from %d stored articles", len(pairs))
-        return len(pairs)
+        log.info("clustering index rebuilt from %d stored articles", count)
+        return count
 
     def placement(self, uow: UnitOfWork) -> Placement:
         """Start placing the articles of one unit of work; ``Placement.flush`` refreshes events."""
@@ -119,20 +133,25 @@ class EventService:
         """
         if not self._changed:
             return Revision(moves={})
-        pairs = await uow.articles.list_documents_since(now - REPLAY_WINDOW)
-        events = {doc.id: event_id for doc, event_id in pairs}
+        since = now - REPLAY_WINDOW
         cfg = config or ReviseConfig()
+        # Only ids and version numbers for the whole window: its texts are read only for
+        # vectors not memoised yet, and for the articles that move.
+        held = await uow.articles.list_held_versions(since)
+        events = {article_id: event_id for article_id, event_id, _ in held}
         changed, self._changed = self._changed, set()
         try:
+            vectors = await self._revision_vectors(uow, since, held, cfg)
             revision = revise(
-                [doc for doc, _ in pairs],
+                # The pass reads nothing of a document but its id and its vector.
+                [Document(id=article_id, title="", text="") for article_id, _, _ in held],
                 events,
                 changed,
                 cfg,
-                vector_of=lambda doc: self._revision_vector(doc, cfg),
+                vector_of=lambda doc: vectors[doc.id],
             )
             if revision.moves:
-                await self._apply(uow, revision, pairs, now=now)
+                await self._apply(uow, revision, events, since, now=now)
         except BaseException:
             self._changed |= changed  # the next pass tries them again
             raise
@@ -142,13 +161,14 @@ class EventService:
         self,
         uow: UnitOfWork,
         revision: Revision,
-        pairs: Sequence[tuple[Document, int]],
+        events: dict[int, int],
+        since: datetime,
         *,
         now: datetime,
     ) -> None:
         """Write a pass's moves, refresh the events they touch and move them in the index."""
-        events = {doc.id: event_id for doc, event_id in pairs}
-        titles = {doc.id: doc.title for doc, _ in pairs}
+        by_id = {doc.id: doc for doc in await self._documents(uow, since, list(revision.moves))}
+        titles = {article_id: doc.title for article_id, doc in by_id.items()}
         created: dict[int, int] = {}
         # Each event after the pass, and the events its articles came from.
         origins: dict[int, set[int]] = {}
@@ -168,7 +188,6 @@ class EventService:
             await uow.events.add_alias(old, target_id=survivor, now=now)
         await self._carry_marks(uow, origins, before, gone=set(revision.merged))
         # Move only the moved articles in the index: rebuilding it would extract the whole window.
-        by_id = {doc.id: doc for doc, _ in pairs}
         if self._loaded:
             for article_id, target in revision.moves.items():
                 self.index.add(by_id[article_id], created.get(target, target))
@@ -179,17 +198,39 @@ class EventService:
             sum(revision.split.values()),
         )
 
-    def _revision_vector(self, doc: Document, config: ReviseConfig) -> RevisionVector:
-        """Return an article's revision vector, extracted once per text (passes are frequent)."""
-        key = (doc.id, hash((doc.title, doc.text)), config)
-        vector = self._vectors.get(key)
-        if vector is None:
-            vector = self._vectors[key] = revision_vector(doc, config)
+    async def _revision_vectors(
+        self,
+        uow: UnitOfWork,
+        since: datetime,
+        held: Sequence[tuple[int, int, int]],
+        config: ReviseConfig,
+    ) -> dict[int, RevisionVector]:
+        """Return the revision vector of every held article, extracted once per version."""
+        vectors: dict[int, RevisionVector] = {}
+        missing: dict[int, int] = {}
+        for article_id, _, number in held:
+            key = (article_id, number, config)
+            vector = self._vectors.get(key)
+            if vector is None:
+                missing[article_id] = number
+            else:
+                self._vectors.move_to_end(key)
+                vectors[article_id] = vector
+        for doc in await self._documents(uow, since, list(missing)):
+            vector = vectors[doc.id] = revision_vector(doc, config)
+            self._vectors[(doc.id, missing[doc.id], config)] = vector
             if len(self._vectors) > self._memo_size:
                 self._vectors.popitem(last=False)
-        else:
-            self._vectors.move_to_end(key)
-        return vector
+        return vectors
+
+    @staticmethod
+    async def _documents(uow: UnitOfWork, since: datetime, ids: list[int]) -> list[Document]:
+        """Return the latest documents of the given held articles, read in pages."""
+        docs: list[Document] = []
+        for start in range(0, len(ids), LOAD_PAGE):
+            page = ids[start : start + LOAD_PAGE]
+            docs += [d for d, _, _ in await uow.articles.list_held_documents(since, ids=page)]
+        return docs
 
     @property
     def pending(self) -> int:
@@ -384,7 +425,7 @@ class Placement:
 
     def placed(self, article: Article, doc: Document, event_id: int, *, now: datetime) -> None:
         """Record ``article`` in ``event_id`` (from ``event_for``) and follow the event's state."""
-        self._service.index.add(doc, event_id)
+        self._service.index.add(doc, event_id, arrived=article.first_seen or now)
         self._service._changed.add(article.id)
         touched = self._touched[event_id]
         touched.articles[article.id] = article

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 import numpy as np
-from datasketch import MinHash
 
 from bot.briefing.model import Article, Document, Version
 from bot.briefing.text import normalize_space, words
 from bot.events.service import document_of
+from bot.ingest.minhash import MinHasher
 from bot.ingest.model import IngestResult, Outcome, ParsedArticle
 from storage.records import AliasRecord, StoredArticle
 from storage.unit_of_work import UnitOfWork
@@ -28,7 +28,7 @@ DUPLICATE_WINDOW = timedelta(days=7)
 DUPLICATE_CANDIDATES = 300
 FIRST_REFETCH = timedelta(minutes=15)
 # Drawing the permutations is most of a MinHash's set-up; every fingerprint shares one draw.
-_TEMPLATE = MinHash(num_perm=NUM_PERM)
+_MINHASH = MinHasher(NUM_PERM)
 
 
 def content_hash(title: str, text: str) -> str:
@@ -46,11 +46,7 @@ def fingerprint(text: str) -> bytes | None:
     }
     if len(shingles) < MIN_SHINGLES:
         return None
-    minhash = MinHash(
-        num_perm=NUM_PERM, permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme
-    )
-    minhash.update_batch(list(shingles))
-    return bytes(np.asarray(minhash.hashvalues, dtype=np.uint64).tobytes())
+    return bytes(_MINHASH.signature(shingles).astype(np.uint64).tobytes())
 
 
 def similarity(a: bytes, b: bytes) -> float:

@@ -356,33 +356,69 @@ class ArticleRepository:
 
     async def list_documents_since(self, since: datetime) -> list[tuple[Document, int]]:
         """Return (latest document, event id) of every article of events updated since ``since``."""
+        return [(doc, event_id) for doc, event_id, _ in await self.list_held_documents(since)]
+
+    async def list_held_documents(
+        self,
+        since: datetime,
+        *,
+        after: int = 0,
+        limit: int | None = None,
+        ids: Sequence[int] | None = None,
+    ) -> list[tuple[Document, int, datetime]]:
+        """Return (latest document, event id, first seen) of the articles of events updated
+        since ``since``, by id: those after ``after``, at most ``limit``, or only ``ids``."""
+        # Per article (its versions' index), not one grouping of the whole table per page.
         latest = (
-            select(
-                ArticleVersionRow.article_id,
-                func.max(ArticleVersionRow.number).label("number"),
-            )
-            .group_by(col(ArticleVersionRow.article_id))
-            .subquery()
+            select(func.max(ArticleVersionRow.number))
+            .where(col(ArticleVersionRow.article_id) == ArticleRow.id)
+            .correlate(ArticleRow)
+            .scalar_subquery()
         )
         query = (
             select(ArticleRow, ArticleVersionRow, SourceRow.name)
             .join(SourceRow, col(SourceRow.id) == ArticleRow.source_id)
-            .join(latest, latest.c.article_id == ArticleRow.id)
             .join(
                 ArticleVersionRow,
                 (col(ArticleVersionRow.article_id) == ArticleRow.id)
-                & (col(ArticleVersionRow.number) == latest.c.number),
+                & (col(ArticleVersionRow.number) == latest),
             )
             .where(
                 # Whole events, not partial ones: the index holds every member of an event.
                 col(ArticleRow.event_id).in_(
                     select(EventRow.id).where(col(EventRow.last_updated) >= since)
-                )
+                ),
+                col(ArticleRow.id) > after,
             )
             .order_by(col(ArticleRow.id))
         )
+        if ids is not None:
+            query = query.where(col(ArticleRow.id).in_(ids))
+        if limit is not None:
+            query = query.limit(limit)
         out = []
         for arow, vrow, source in (await self._session.exec(query)).all():
             assert arow.event_id is not None
-            out.append((vrow.to_document(source=source), arow.event_id))
+            out.append((vrow.to_document(source=source), arow.event_id, arow.first_seen))
         return out
+
+    async def list_held_versions(self, since: datetime) -> list[tuple[int, int, int]]:
+        """Return (article id, event id, latest version number) of the articles of events
+        updated since ``since``, by id: what a revision pass needs to find memoised vectors."""
+        query = (
+            select(
+                ArticleRow.id,
+                ArticleRow.event_id,
+                func.max(ArticleVersionRow.number),
+            )
+            .join(ArticleVersionRow, col(ArticleVersionRow.article_id) == ArticleRow.id)
+            .where(
+                col(ArticleRow.event_id).in_(
+                    select(EventRow.id).where(col(EventRow.last_updated) >= since)
+                )
+            )
+            .group_by(col(ArticleRow.id), col(ArticleRow.event_id))
+            .order_by(col(ArticleRow.id))
+        )
+        rows = (await self._session.exec(query)).all()
+        return [(a, e, int(n)) for a, e, n in rows if a is not None and e is not None]

@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Table, bindparam, func, insert, or_, update
+from sqlalchemy import Table, bindparam, exists, func, insert, or_, update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.records import EventRecord
 from storage.tables import ArticleRow, ArticleVersionRow, EventAliasRow, EventRow
+
+# A keyword search first looks through this many of the newest events, one by one.
+RECENT_SEARCH = 2_000
 
 
 def _not_merged() -> ColumnElement[bool]:
@@ -154,14 +157,45 @@ class EventRepository:
     async def list_matching_events(
         self, words: Sequence[str], *, limit: int = 10
     ) -> list[EventRecord]:
-        """Return recent events whose headline contains every word (case-insensitive)."""
+        """Return recent events whose headline contains every word (case-insensitive).
+
+        The newest events are searched first, event by event, so a search for recent news stops
+        at its first matches; only when they do not fill ``limit`` is every title read.
+        """
+        cutoff = (
+            await self._session.exec(
+                select(EventRow.last_reported)
+                .where(col(EventRow.last_reported).is_not(None))
+                .order_by(col(EventRow.last_reported).desc())
+                .offset(RECENT_SEARCH)
+                .limit(1)
+            )
+        ).first()
+        if cutoff is not None:
+            recent = await self._matching(words, limit=limit, since=cutoff)
+            if len(recent) == limit:
+                return recent  # they rank before every older event
+        return await self._matching(words, limit=limit)
+
+    async def _matching(
+        self, words: Sequence[str], *, limit: int, since: datetime | None = None
+    ) -> list[EventRecord]:
         query = select(EventRow).where(_not_merged())
+        if since is not None:
+            query = query.where(col(EventRow.last_reported) >= since)
         for word in words:
             pattern = f"%{word.lower()}%"
             query = query.where(
                 or_(
                     func.lower(EventRow.headline).like(pattern),
-                    col(EventRow.id).in_(
+                    # Among recent events, one event at a time (correlated); among all, one
+                    # list of the matching events, read once.
+                    exists()
+                    .where(col(ArticleRow.event_id) == EventRow.id)
+                    .where(col(ArticleVersionRow.article_id) == ArticleRow.id)
+                    .where(func.lower(ArticleVersionRow.title).like(pattern))
+                    if since is not None
+                    else col(EventRow.id).in_(
                         select(ArticleRow.event_id)
                         .join(ArticleVersionRow, col(ArticleVersionRow.article_id) == ArticleRow.id)
                         .where(func.lower(ArticleVersionRow.title).like(pattern))

@@ -75,3 +75,29 @@ async def test_restart_replays_the_index_and_keeps_clustering(database: Database
         [parsed("strike_outlet_b_v1.txt", b)]
     )
     assert second.event_id == first.event_id
+
+
+def _undated_story(n: int) -> ParsedArticle:
+    """An undated article about a topic of its own (made-up words, so no two join)."""
+    letters = "bcdfghklmnprstvz"
+    topic = [letters[n % 16] + "o" + letters[(n * 7 + k) % 16] + "an" + str(k) for k in range(9)]
+    body = " ".join(
+        f"The {topic[k % 9]} council said the {topic[(k + 3) % 9]} plan was approved."
+        for k in range(12)
+    )
+    url = f"https://undated.example/{n}"
+    return ParsedArticle(
+        title=f"{topic[0].title()} approves {topic[1]}", text=body, source="Undated Wire",
+        location=url, identity=url,
+    )  # fmt: skip
+
+
+async def test_undated_articles_leave_the_index_by_their_arrival(database: Database) -> None:
+    """An undated article used to stay in the clustering index for good (issue 12)."""
+    events = EventService()
+    pipeline = Pipeline(database, events, clock=StepClock(START, timedelta(days=1)))
+    for n in range(12):
+        [result] = await pipeline.ingest([_undated_story(n)])
+        assert result.outcome is Outcome.NEW and result.event_id is not None
+    # One article a day for 12 days: only those of the last 7 days (and the newest) are held.
+    assert len(events.index) <= 8
