@@ -163,7 +163,9 @@ class InboxWatcher:
         """Scan once, then ingest added or modified files until ``stop`` is set."""
         self.inbox_dir.mkdir(parents=True, exist_ok=True)
         try:
-            await self.scan()
+            # Like every later change: a file still being written at start is read once whole.
+            paths = await asyncio.to_thread(lambda: list(self.inbox_dir.rglob("*")))
+            await self._ingest(paths, settle=True)
         except Exception:
             log.exception("inbox scan failed")
         log.info("watching inbox %s", self.inbox_dir)

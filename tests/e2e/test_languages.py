@@ -71,6 +71,14 @@ async def test_a_digest_is_dated_in_the_chats_language_and_zone(bot_factory: Any
         bot.clock.offset = slot - datetime.now(UTC)
         assert await bot.runtime.sweep_digests() == 2
         await bot.settle()
+        # Both digests are queued; the worker may still be sending the second one.
+        await bot.fake.wait_for(
+            lambda: all(
+                any(head in s.text for s in bot.fake.to(chat))
+                for chat, head in ((GERMAN, "Übersicht —"), (SPANISH, "Resumen —"))
+            ),
+            within=10,
+        )
         (german,) = [s.text for s in bot.fake.to(GERMAN) if "Übersicht —" in s.text]
         assert "Übersicht — Dienstag, 17. März 2026" in german and "1 Ereignis" in german
         (spanish,) = [s.text for s in bot.fake.to(SPANISH) if "Resumen —" in s.text]
