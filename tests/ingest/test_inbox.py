@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from bot.events.service import EventService
@@ -17,6 +18,29 @@ BODY = (
     "The harbour authority reopened the northern pier on Wednesday after repairs to storm damage "
     "that had kept fishing boats away for most of the winter season."
 )
+
+
+@contextlib.asynccontextmanager
+async def watching(inbox: Path, database: Database) -> AsyncIterator[asyncio.Queue[IngestResult]]:
+    """Run a watcher on ``inbox``; yield the queue its results arrive in; stop it after."""
+    got: asyncio.Queue[IngestResult] = asyncio.Queue()
+
+    async def collect(results: list[IngestResult]) -> None:
+        for result in results:
+            got.put_nowait(result)
+
+    watcher = InboxWatcher(
+        inbox, Pipeline(database, EventService()), max_bytes=100_000, on_results=collect
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(watcher.watch(stop))
+    try:
+        yield got
+    finally:
+        stop.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(task, timeout=5)
+    assert task.done()
 
 
 def write(path: Path, text: str | bytes) -> None:
@@ -59,18 +83,7 @@ async def test_watch_ingests_new_files_and_survives_bad_ones(
     tmp_path: Path, database: Database
 ) -> None:
     inbox = tmp_path / "watched"
-    got: asyncio.Queue[IngestResult] = asyncio.Queue()
-
-    async def collect(results: list[IngestResult]) -> None:
-        for result in results:
-            got.put_nowait(result)
-
-    watcher = InboxWatcher(
-        inbox, Pipeline(database, EventService()), max_bytes=100_000, on_results=collect
-    )
-    stop = asyncio.Event()
-    task = asyncio.create_task(watcher.watch(stop))
-    try:
+    async with watching(inbox, database) as got:
         for _ in range(100):
             if inbox.is_dir():
                 break
@@ -82,11 +95,6 @@ async def test_watch_ingests_new_files_and_survives_bad_ones(
         write(inbox / "Wire" / "pier.md", f"# Pier reopens\n\n{BODY}")
         good = await asyncio.wait_for(got.get(), timeout=10)
         assert good.outcome is Outcome.NEW and good.location.endswith("pier.md")
-    finally:
-        stop.set()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(task, timeout=5)
-    assert task.done()
 
 
 async def test_watch_sees_files_in_folders_made_while_it_runs_and_not_through_links(
@@ -99,18 +107,7 @@ async def test_watch_sees_files_in_folders_made_while_it_runs_and_not_through_li
         (outside / "tree" / str(n)).mkdir(parents=True)
     inbox.mkdir()
     (inbox / "linked").symlink_to(outside)  # never watched, never read
-    got: asyncio.Queue[IngestResult] = asyncio.Queue()
-
-    async def collect(results: list[IngestResult]) -> None:
-        for result in results:
-            got.put_nowait(result)
-
-    watcher = InboxWatcher(
-        inbox, Pipeline(database, EventService()), max_bytes=100_000, on_results=collect
-    )
-    stop = asyncio.Event()
-    task = asyncio.create_task(watcher.watch(stop))
-    try:
+    async with watching(inbox, database) as got:
         await asyncio.sleep(0.5)
         # A folder, a folder inside it and their files, all at once: written before any watch
         # on the new folders can exist.
@@ -126,11 +123,6 @@ async def test_watch_sees_files_in_folders_made_while_it_runs_and_not_through_li
         assert got.empty()
         # One watch per real folder (the inbox, Wire, Deep), none below the link.
         assert _inotify_watches() < 10
-    finally:
-        stop.set()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(task, timeout=5)
-    assert task.done()
 
 
 def _inotify_watches() -> int:
