@@ -23,9 +23,9 @@ from sqlalchemy.engine import make_url
 from bot.times import utcnow
 from storage.db import sync_url, upgrade
 from storage.unit_of_work import Database
-from tests.fakes.faults import BotProcess, bot_process, scratch_postgres
+from tests.fakes.faults import BotProcess, bot_process, process_env, scratch_postgres
 from tests.fakes.feeds import FakeFeedServer, Reply, Request, rss
-from tests.fakes.telegram import TOKEN, FakeTelegram
+from tests.fakes.telegram import FakeTelegram
 
 FEEDS, ITEMS = 60, 5
 # Each feed answers after this long, as a real site far away does: polling is mostly waiting.
@@ -54,16 +54,13 @@ async def _wait(predicate: Callable[[], bool], within: float = 300.0) -> bool:
 
 
 def _env(fake: FakeTelegram, url: str, folder: Path) -> dict[str, str]:
-    folder.mkdir(parents=True, exist_ok=True)
-    return {
-        "BRIEFBOT_TELEGRAM_TOKEN": TOKEN,
-        "BRIEFBOT_TELEGRAM_API_URL": fake.api_url,
-        "BRIEFBOT_DATABASE_URL": url,
-        "BRIEFBOT_INBOX_DIR": str(folder / "inbox"),
-        "BRIEFBOT_HEALTH_FILE": str(folder / "health.json"),
-        "BRIEFBOT_ALLOW_PRIVATE_FEEDS": "true",
-        "BRIEFBOT_LOG_LEVEL": "WARNING",
-    }
+    return process_env(
+        fake.api_url,
+        url,
+        folder,
+        BRIEFBOT_ALLOW_PRIVATE_FEEDS="true",
+        BRIEFBOT_LOG_LEVEL="WARNING",
+    )
 
 
 @contextlib.asynccontextmanager

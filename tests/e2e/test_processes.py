@@ -24,9 +24,9 @@ from sqlalchemy.engine import make_url
 from bot.times import utcnow
 from storage.db import sync_url, upgrade
 from storage.unit_of_work import Database
-from tests.fakes.faults import BotProcess, bot_process, cli, scratch_postgres
+from tests.fakes.faults import BotProcess, bot_process, cli, process_env, scratch_postgres
 from tests.fakes.feeds import FakeFeedServer, Reply, Request, rss
-from tests.fakes.telegram import TOKEN, FakeTelegram
+from tests.fakes.telegram import FakeTelegram
 
 PG_ENV = "BRIEFBOT_TEST_DATABASE_URL"
 # Skipped before any fixture starts a server: without PostgreSQL there is nothing to run.
@@ -54,15 +54,7 @@ def _scratch(suffix: str) -> str:
 
 
 def _env(fake: FakeTelegram, url: str, folder: Path, **extra: str) -> dict[str, str]:
-    folder.mkdir(parents=True, exist_ok=True)
-    return {
-        "BRIEFBOT_TELEGRAM_TOKEN": TOKEN,
-        "BRIEFBOT_TELEGRAM_API_URL": fake.api_url,
-        "BRIEFBOT_DATABASE_URL": url,
-        "BRIEFBOT_INBOX_DIR": str(folder / "inbox"),
-        "BRIEFBOT_HEALTH_FILE": str(folder / "health.json"),
-        **extra,
-    }
+    return process_env(fake.api_url, url, folder, **extra)
 
 
 def _roles(url: str) -> dict[int, set[str]]:

@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from storage.db import sync_url
+from tests.fakes.telegram import TOKEN
 
 REFUSAL = "database or disk is full"
 
@@ -217,6 +218,19 @@ def via_proxy(url: str, proxy: TcpProxy) -> str:
 class BotProcess:
     proc: asyncio.subprocess.Process
     stderr: str = ""
+
+
+def process_env(api_url: str, url: str, folder: Path, **extra: str) -> dict[str, str]:
+    """Return the environment of one ``briefbot run`` process with its own inbox and health file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return {
+        "BRIEFBOT_TELEGRAM_TOKEN": TOKEN,
+        "BRIEFBOT_TELEGRAM_API_URL": api_url,
+        "BRIEFBOT_DATABASE_URL": url,
+        "BRIEFBOT_INBOX_DIR": str(folder / "inbox"),
+        "BRIEFBOT_HEALTH_FILE": str(folder / "health.json"),
+        **extra,
+    }
 
 
 @contextlib.asynccontextmanager
