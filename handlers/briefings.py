@@ -7,7 +7,6 @@ from datetime import tzinfo
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 
 from bot.briefing.model import Briefing
 from bot.i18n import Translator
@@ -31,7 +30,7 @@ from bot.render.keyboards import (
 )
 from bot.services.subscribers import NotSubscribed
 from handlers.context import Context, argument, services, translation
-from handlers.respond import chat_of, echo, reply
+from handlers.respond import chat_of, echo, edit_in_place, reply
 from handlers.respond import markup as as_markup
 from handlers.settings import press_settings
 
@@ -164,19 +163,6 @@ async def changes(update: Update, context: Context) -> None:
 _RENDER = {"summary": briefing_html, "sources": sources_html, "changes": changes_html}
 
 
-async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Show ``text`` in place of the message the button is on."""
-    query = update.callback_query
-    assert query is not None
-    try:
-        await query.edit_message_text(
-            text, parse_mode="HTML", reply_markup=markup, disable_web_page_preview=True
-        )
-    except BadRequest as exc:
-        if "not modified" not in exc.message.lower():  # pressing the same view twice
-            raise
-
-
 def _alert_again(b: Briefing, t: Translator) -> str:
     n = b.source_count
     reason = t.ngettext("Reported by {count} source", "Reported by {count} sources", n)
@@ -213,7 +199,7 @@ async def press_button(update: Update, context: Context) -> None:
         rendered = await events_page(update, context, page)
         await query.answer()
         if rendered is not None:
-            await _edit(update, *rendered)
+            await edit_in_place(update, *rendered)
         return
     chat_id = update.effective_chat.id
     found, zone = await services(context).lookup.get(chat_id, press.event_id)
@@ -223,10 +209,10 @@ async def press_button(update: Update, context: Context) -> None:
     await query.answer()
     if press.action == "back":
         text = alert_html(found, _alert_again(found, t), tz=zone, t=t)
-        await _edit(update, text, as_markup(alert_keyboard(found.event_id, t)))
+        await edit_in_place(update, text, as_markup(alert_keyboard(found.event_id, t)))
         return
     first, *rest = _RENDER[press.action](found, tz=zone, t=t)
-    await _edit(update, first, as_markup(view_keyboard(found.event_id, press.origin, t)))
+    await edit_in_place(update, first, as_markup(view_keyboard(found.event_id, press.origin, t)))
     # A view longer than one message goes on below it (editing can fill only one).
     for part in rest:
         await context.bot.send_message(

@@ -7,6 +7,7 @@ from datetime import tzinfo
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 
 from bot.briefing.model import Briefing
 from bot.render.keyboards import Keyboard, event_keyboard
@@ -58,3 +59,16 @@ async def send_view(
         await context.bot.send_message(
             chat_id, part, parse_mode="HTML", reply_markup=buttons, disable_web_page_preview=True
         )
+
+
+async def edit_in_place(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Show ``text`` in place of the message the button is on."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_text(
+            text, parse_mode="HTML", reply_markup=markup, disable_web_page_preview=True
+        )
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():  # the same button pressed twice
+            raise

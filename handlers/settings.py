@@ -11,7 +11,6 @@ from html import escape, unescape
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 
 from bot.delivery.schedule import parse_quiet
 from bot.i18n import N_, NAMES, SUPPORTED, Translator, parse_language, pick
@@ -21,7 +20,7 @@ from bot.services.subscribers import ChatSettings, NotSubscribed, SubscriberServ
 from bot.times import UnknownZone, parse_hhmm, parse_timezone
 from handlers.context import Context, argument, remember_language, services, translation
 from handlers.groups import group_admins_only, is_group, is_group_admin
-from handlers.respond import chat_of, echo, reply
+from handlers.respond import chat_of, echo, edit_in_place, reply
 from handlers.respond import markup as as_markup
 from handlers.subscriptions import MAX_SETTING, settings_text, target_chat
 
@@ -248,14 +247,7 @@ async def press_settings(update: Update, context: Context, press: Press) -> None
             await query.answer(texts.not_subscribed(t))
             return
     await query.answer()
-    text, markup = _screen(t, chat, screen)
-    try:
-        await query.edit_message_text(
-            text, parse_mode="HTML", reply_markup=markup, disable_web_page_preview=True
-        )
-    except BadRequest as exc:
-        if "not modified" not in exc.message.lower():  # the same choice pressed twice
-            raise
+    await edit_in_place(update, *_screen(t, chat, screen))
 
 
 def _plain(html_text: str) -> str:
