@@ -155,6 +155,7 @@ def sentence_claims(
                     quantity.end,
                     end,
                     year=at.year if at else None,
+                    month=at.month if at else None,
                     previous=previous,
                 ),
                 version=version,

@@ -38,12 +38,30 @@ _PAST = re.compile(
     )
     | ^\W*on\s+"""
     + _MONTH
-    + r"""\s+\d
-    | ^\W*(?:in|since|early|late|mid|end\s+of)\s+"""
-    + _MONTH
-    + r"""(?!\s*\d)""",
+    + r"""\s+\d""",
     re.VERBOSE | re.IGNORECASE,
 )
+# "In April, a flood ...": a month opening the sentence sets an earlier scene; later in the
+# sentence it does too when the sentence is about a storm, a quake or an attack ("the storm that
+# hit in March"), otherwise it is the period counted ("150,000 migrants in June").
+_MONTH_NAMED = re.compile(
+    r"\b(?:in|since|during|early|late|mid|end\s+of)\s+(?P<month>" + _MONTH + r")(?!\s*\d)",
+    re.IGNORECASE,
+)
+_EVENT_NOUN = re.compile(r"\b" + _EVENT_NOUNS, re.IGNORECASE)
+# "the deadliest since 1998": a comparison with the past, not a figure of the past
+_SINCE_COMPARISON = re.compile(r"\b(?:\w+est|most|worst|first)\b[^,;]*\bsince\s*$", re.I)
+# a year this many words after what a figure counts dates a later verb, not the figure
+_YEAR_REACH = 7
+# "four prior arrests", "two previous convictions": counts of the past
+_EARLIER_COUNT = re.compile(r"\b(?:prior|previous|earlier|former|past)\b", re.IGNORECASE)
+# "she had lost two sons", "three relatives killed": one family's dead, a part of the toll
+_KIN = re.compile(
+    r"\b(?:sons?|daughters?|relatives?|brothers?|sisters?|cousins?|grandchildren|grandsons?"
+    r"|granddaughters?|nephews?|nieces?|siblings?)\b",
+    re.IGNORECASE,
+)
+_DEATH = re.compile(r"\b(?:lost|killed|died|dead|death|deaths)\b", re.IGNORECASE)
 # "days after a powerful quake ... killed one person": what follows is an earlier event.
 _EARLIER_EVENT = re.compile(
     r"\b(?:hours|days|weeks|months|years)\s+(?:after|before)\s+(?:a|an|the)\b", re.IGNORECASE
@@ -56,7 +74,10 @@ _PART_BEFORE = re.compile(
 )
 # ... right after it ("eight of the jurors", "25 of the injured") ...
 _PART_AFTER = re.compile(
-    r"^\s*(?:of\s+(?:the|them|whom|those|its|his|her|their|my|our|your)\b)", re.IGNORECASE
+    r"^\s*(?:of\s+(?:the|them|whom|those|its|his|her|their|my|our|your)\b)"
+    # "two of the world's largest banks", "one of the biggest": members of a class
+    r"(?!\s+(?:world|nation|country|region)['’]s\b|\s+\w+est\b|\s+most\b)",
+    re.IGNORECASE,
 )
 # ... or anywhere in its clause ("in one village", "in a separate incident", "another school").
 _PART_CLAUSE = re.compile(
@@ -65,6 +86,8 @@ _PART_CLAUSE = re.compile(
       | in\s+(?:neighbou?ring\s+)?(?-i:[A-Z]\w+\s+){1,3}(?:village|district)
       | (?:at|in|to)\s+(?:a|one)\s+(?:\w+\s+)?(?:clinic|hospital)
       | in\s+one\s+\w+
+      | in\s+(?-i:[A-Z]\w+)(?:\s+(?-i:[A-Z]\w+))?,\s+(?:the|a)\s+(?:\w+\s+)?
+          (?:capital|town|city|village)\s+of
       | (?:a|one)\s+separate\s+\w+
       | separately
       | another\s+(?:\w+\s+)?(?:school|village|town|building|house|home|mosque|church|hospital
@@ -89,11 +112,33 @@ def _clause(sentence: str, start: int, end: int) -> str:
     return sentence[clause_start:clause_end]
 
 
-def _mentions_past(text: str, year: int | None) -> bool:
-    """Tell whether ``text`` names a past time: a year other than ``year``, "last year", "in April"."""
+def _mentions_past(
+    text: str,
+    year: int | None,
+    month: int | None = None,
+    figure: tuple[int, int] | None = None,
+) -> bool:
+    """Tell whether ``text`` names a past time: a year other than ``year``, "last year", "in April".
+
+    With ``figure`` (where the figure and what it counts are), a year well after it dates a
+    later verb ("two men accused of killing a woman in 2011") and is not the figure's time.
+    """
     if _PAST.search(text):
         return True
-    return any(int(match.group()) != year for match in _YEAR.finditer(text))
+    for match in _MONTH_NAMED.finditer(text):
+        named = _MONTH_NUMBERS[match["month"].lower().rstrip(".")]
+        opening = not text[: match.start()].strip(" \"'“‘(")
+        if named != month and (opening or _EVENT_NOUN.search(text)):
+            return True
+    for match in _YEAR.finditer(text):
+        if int(match.group()) == year:
+            continue
+        if figure is None or match.start() < figure[0]:
+            return True
+        between = text[figure[1] : match.start()]
+        if len(between.split()) <= _YEAR_REACH and not _SINCE_COMPARISON.search(between):
+            return True
+    return False
 
 
 # "two women and a man died": a breakdown of the dead, not a toll of its own
@@ -131,6 +176,7 @@ def figure_scope(
     phrase_end: int | None = None,
     *,
     year: int | None = None,
+    month: int | None = None,
     previous: str = "",
 ) -> Scope:
     """Say whether the figure at ``sentence[start:end]`` is the event's, background or a part.
@@ -141,10 +187,17 @@ def figure_scope(
         end: Where the figure ends.
         phrase_end: Where what it counts ends ("80 people" ends after "people").
         year: The year the article was written, when known: a mention of it is not the past.
+        month: The month it was written, when known: "in March" in a March report is not the
+            past.
         previous: The sentence before, when known: "It killed 612" goes on about the event it
             told of.
     """
-    if _mentions_past(sentence, year) or _goes_on_about_the_past(sentence, previous, year):
+    counted_end = max(end, phrase_end or end)
+    if _mentions_past(sentence, year, month, (start, counted_end)) or _goes_on_about_the_past(
+        sentence, previous, year
+    ):
+        return "background"
+    if _EARLIER_COUNT.search(sentence[start:counted_end]):
         return "background"
     earlier = _EARLIER_EVENT.search(sentence)
     if earlier is not None and earlier.end() <= start:
@@ -159,7 +212,10 @@ def figure_scope(
         sentence[max(0, start - 20) : start]
     ):
         return "partial"
-    if _PART_CLAUSE.search(_clause(sentence, start, max(end, phrase_end or end))):
+    clause = _clause(sentence, start, counted_end)
+    if _KIN.search(sentence[start:counted_end]) and _DEATH.search(clause):
+        return "partial"
+    if _PART_CLAUSE.search(clause):
         return "partial"
     return "event"
 

@@ -88,3 +88,45 @@ def test_a_sentence_going_on_about_an_earlier_quake_is_background() -> None:
     )
 
     assert scopes(text) == [("10", "event"), ("540", "background"), ("900", "background")]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # a year far after the figure dates a later verb, not the figure
+        (
+            "A jury convicted two brothers of robbing a jeweller at gunpoint in a shop in 2019.",
+            [("two", "event")],
+        ),
+        (
+            "The valley has had dozens of floods since a big storm in 1998.",
+            [("dozens", "background")],
+        ),
+        # "the worst since 1998" compares this event with the past; it is not about the past
+        ("The storm killed 14 people, the deadliest since 1998.", [("14", "event")]),
+        # a month with no day in a sentence about a storm or a quake dates that earlier event
+        ("The storm that hit the coast in March left 40 people dead.", [("40", "background")]),
+        ("Border agents stopped 150,000 migrants in June.", [("150,000", "event")]),
+        # earlier arrests and convictions are the past, whatever the sentence's time
+        ("The suspect had four prior arrests for theft.", [("four", "background")]),
+        ("He has two previous convictions for assault.", [("two", "background")]),
+        # relatives someone lost are a part of the toll
+        ("She said she had lost two sons in the shelling.", [("two", "partial")]),
+        ("The driver had three relatives killed in the blast.", [("three", "partial")]),
+        # a town named as the capital of a district is a part of the quake's area
+        ("Five houses were damaged in Lamno, the capital of Jaya district.", [("Five", "partial")]),
+        # "two of the world's largest banks" picks members of a class, not a part of the event
+        ("Two of the world's largest banks agreed to merge.", [("Two", "event")]),
+    ],
+)
+def test_scope_reads_when_and_what_part_a_figure_is(
+    sentence: str, expected: list[tuple[str, str]]
+) -> None:
+    assert scopes(sentence) == expected
+
+
+def test_a_month_named_by_an_article_of_that_month_is_not_the_past() -> None:
+    sentence = "The storm that hit the coast in March left 40 people dead."
+
+    assert scopes(sentence, at=datetime(2026, 3, 20, tzinfo=UTC)) == [("40", "event")]
+    assert scopes(sentence, at=datetime(2026, 8, 20, tzinfo=UTC)) == [("40", "background")]
