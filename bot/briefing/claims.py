@@ -204,8 +204,8 @@ def _subject_before(tokens: list[re.Match[str]], verb: int, min_start: int = 0) 
         k -= 1
     while words_ and words_[0].group().lower() in ("the", "of", "for"):
         words_.pop(0)
-    if not words_ or (len(words_) == 1 and words_[0].group().lower() in _PRONOUNS):
-        return None
+    if not words_ or words_[-1].group().lower() in _PRONOUNS:
+        return None  # "he", and "had you told me": an inverted auxiliary, no speaker named
     if words_[-1].group().lower() in _NOT_SPEAKERS:
         return None  # "no casualties or fatalities confirmed": what was confirmed, not who
     return " ".join(w.group() for w in words_)

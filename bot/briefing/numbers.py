@@ -208,6 +208,9 @@ def _word_number(tokens: list[Token], i: int) -> tuple[float, int] | None:
         return float(scale), i + 2
     if low == "half" and i + 2 < n and tokens[i + 1].low == "a" and tokens[i + 2].low == "dozen":
         return 6.0, i + 3
+    # "his dozen rounds": a dozen after a determiner
+    if low == "dozen" and i > 0 and tokens[i - 1].low in _DOZEN_DETERMINERS:
+        return 12.0, i + 1
     total = 0.0
     current = 0.0
     j = i
@@ -265,6 +268,15 @@ def _base_number(tokens: list[Token], i: int) -> tuple[float, float | None, int]
             factor = {"hundreds": 100, "thousands": 1e3, "millions": 1e6}[tokens[j + 1].low]
             return low * factor, high * factor, j + 2
         return low, high, j
+    # "a few hundred": as vague as "hundreds"
+    if (
+        tok.low == "a"
+        and i + 2 < n
+        and tokens[i + 1].low == "few"
+        and tokens[i + 2].low + "s" in _VAGUE
+    ):
+        low, high = _VAGUE[tokens[i + 2].low + "s"]
+        return low, high, i + 3
     if tok.low == "no" and i + 1 < n and tokens[i + 1].low == "one":
         return 0.0, 0.0, i + 2
     if tok.low in _ZERO_WORDS:
@@ -307,8 +319,9 @@ _MODIFIERS: tuple[tuple[tuple[str, ...], str], ...] = (
 
 
 _MODIFIER_STARTS = frozenset(words_[0] for words_, _ in _MODIFIERS)
+_DOZEN_DETERMINERS = frozenset(_split("the his her their its our my your these those"))
 _NUMBER_STARTS = frozenset(
-    {*_UNITS_WORDS, *_TENS_WORDS, *_VAGUE, *_ZERO_WORDS, "a", "half"}
+    {*_UNITS_WORDS, *_TENS_WORDS, *_VAGUE, *_ZERO_WORDS, "a", "half", "dozen"}
     | {f"{tens}-{unit}" for tens in _TENS_WORDS for unit in _UNITS_WORDS}
 )
 
@@ -603,7 +616,10 @@ def _outcome_after(tokens: list[Token], k: int) -> tuple[int, str] | None:
         if (
             word in (",", "-", "–", "—")
             and m + 1 < n
-            and (word != "," or tokens[m + 1].low in _ASIDE_STARTS)
+            # "his two half-brothers, 17 and 22, were arrested": their ages
+            and (
+                word != "," or tokens[m + 1].low in _ASIDE_STARTS or tokens[m + 1].low[:1].isdigit()
+            )
         ):
             close = next((x for x in range(m + 1, min(m + 16, n)) if tokens[x].low == word), None)
             if close is None:
@@ -618,6 +634,10 @@ def _outcome_after(tokens: list[Token], k: int) -> tuple[int, str] | None:
             return None
         if word in _OUTCOME_WORDS and word not in ("held",):
             return m, _OUTCOME_WORDS[word]
+        # "3,000 villagers fled their homes", "were forced to flee the fighting"
+        fled = _fled(tokens, m)
+        if fled is not None:
+            return fled, "displaced"
         # "five soldiers lost their lives"
         if word == "lost" and [t.low for t in tokens[m + 1 : m + 3]] in _LOST_LIVES:
             return m + 2, "killed"
@@ -648,6 +668,28 @@ def _outcome_after(tokens: list[Token], k: int) -> tuple[int, str] | None:
         ):
             return None
         m += 1
+    return None
+
+
+_FLEE = frozenset(_split("fled flee fleeing"))
+_FLED_FROM = frozenset(
+    _split("homes home fighting violence area village villages town region city camps shelters")
+)
+
+
+def _fled(tokens: list[Token], m: int) -> int | None:
+    """Return the end of "fled their homes" or "were ordered to leave their homes" at ``m``.
+
+    Fleeing counts as displacement only with what was fled ("two inmates fled" is an escape).
+    """
+    word = tokens[m].low
+    window = [t.low for t in tokens[m + 1 : m + 5]]
+    if word in ("forced", "ordered") and window[:1] == ["to"] and len(window) > 1:
+        if window[1] == "flee" or (window[1] == "leave" and any(w in _FLED_FROM for w in window)):
+            return m + 2
+        return None
+    if word in _FLEE and any(w in _FLED_FROM for w in window[:3]):
+        return m
     return None
 
 

@@ -51,8 +51,13 @@ _MONTH_NAMED = re.compile(
 _EVENT_NOUN = re.compile(r"\b" + _EVENT_NOUNS, re.IGNORECASE)
 # "the deadliest since 1998": a comparison with the past, not a figure of the past
 _SINCE_COMPARISON = re.compile(r"\b(?:\w+est|most|worst|first)\b[^,;]*\bsince\s*$", re.I)
-# a year this many words after what a figure counts dates a later verb, not the figure
-_YEAR_REACH = 7
+# "two men accused of killing a woman in 2011": in a report of a charge, trial or verdict, a
+# year after the figure dates the crime, while the figure (the accused, the counts) is the case's
+_CHARGE = re.compile(
+    r"\b(?:accused|charged|convicted|guilty|indicted|acquitted|sentenced|trial|counts?\s+of"
+    r"|charges?\s+of)\b",
+    re.IGNORECASE,
+)
 # "four prior arrests", "two previous convictions": counts of the past
 _EARLIER_COUNT = re.compile(r"\b(?:prior|previous|earlier|former|past)\b", re.IGNORECASE)
 # "she had lost two sons", "three relatives killed": one family's dead, a part of the toll
@@ -120,8 +125,9 @@ def _mentions_past(
 ) -> bool:
     """Tell whether ``text`` names a past time: a year other than ``year``, "last year", "in April".
 
-    With ``figure`` (where the figure and what it counts are), a year well after it dates a
-    later verb ("two men accused of killing a woman in 2011") and is not the figure's time.
+    With ``figure`` (where the figure and what it counts are), a year after it in a report of a
+    charge or verdict dates the crime ("two men accused of killing a woman in 2011"), not the
+    figure.
     """
     if _PAST.search(text):
         return True
@@ -136,7 +142,7 @@ def _mentions_past(
         if figure is None or match.start() < figure[0]:
             return True
         between = text[figure[1] : match.start()]
-        if len(between.split()) <= _YEAR_REACH and not _SINCE_COMPARISON.search(between):
+        if not _SINCE_COMPARISON.search(between) and not _CHARGE.search(text[: match.start()]):
             return True
     return False
 

@@ -491,3 +491,28 @@ def test_any_modifier_before_any_figure_reads_a_range(modifier: str, base: str, 
 
     for claim in extract_claims(sentence, source="S", title=""):
         assert claim.low is not None and (claim.high is None or claim.low <= claim.high)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("About 3,000 villagers fled their homes after the blast.", [("displaced", 3000)]),
+        ("Hundreds of families were forced to flee the fighting.", [("displaced", 200)]),
+        ("Some 500 residents were ordered to leave their homes.", [("displaced", 500)]),
+        ("A few hundred protesters marched on the palace.", [("protester", 200)]),
+        ("The gunman said his dozen bullets were meant for a rival.", [("bullet", 12)]),
+        ("His two cousins, 19 and 23, were also arrested.", [("arrested", 2)]),
+    ],
+)
+def test_reads_flight_vague_hundreds_bare_dozens_and_ages_in_asides(
+    sentence: str, expected: list[tuple[str, float]]
+) -> None:
+    claims = extract_claims(sentence, source="S")
+
+    assert [(c.about, c.low) for c in claims] == expected
+
+
+def test_a_subject_ending_in_a_pronoun_is_no_speaker() -> None:
+    sentence = "Had you told me that 40 teams would enter, I would have laughed."
+
+    assert only(sentence).attributed_to is None

@@ -93,10 +93,14 @@ def test_a_sentence_going_on_about_an_earlier_quake_is_background() -> None:
 @pytest.mark.parametrize(
     ("sentence", "expected"),
     [
-        # a year far after the figure dates a later verb, not the figure
+        # in a report of a verdict, a year after the figure dates the crime, not the case
         (
             "A jury convicted two brothers of robbing a jeweller at gunpoint in a shop in 2019.",
             [("two", "event")],
+        ),
+        (
+            "A wave killed 9,000 people along the shores and islands of the whole bay in 1998.",
+            [("9,000", "background")],
         ),
         (
             "The valley has had dozens of floods since a big storm in 1998.",
