@@ -54,7 +54,8 @@ _MISSILE_NOUNS = frozenset(
 _TROOP_NOUNS = frozenset(_split("troops soldiers servicemen personnel marines"))
 # Nouns for people: on their own they only count heads; a verb after them says what happened.
 _PERSON_NOUNS = frozenset(
-    _split("""people persons person civilians civilian residents children child women men man woman
+    _split("""people persons person civilians civilian residents children child grandchildren
+    women men man woman
     soldiers soldier troops servicemen personnel marines officers officer members workers worker
     staff passengers villagers protesters demonstrators students migrants pilgrims fighters
     militants americans iraqis iranians israelis palestinians ukrainians russians others
@@ -522,6 +523,7 @@ def lemma(word: str) -> str:
         "buses": "bus",
         "viruses": "virus",
         "species": "species",
+        "grandchildren": "grandchild",
         "series": "series",
     }
     if word in irregular:
@@ -548,7 +550,10 @@ def _noun_after(tokens: list[Token], j: int) -> tuple[int, str] | None:
         word = tokens[k].low
         if word in _QUOTES or _continues_word(tokens, k, j):
             continue  # 80 "American terrorists"; "U.S. jobs", "Covid-19 cases", "first - degree"
-        if words_seen >= 4 or word in _NOT_COUNTED or word in _LINKING or word in _NUMBER_STARTS:
+        # "half - brothers": a number word opening a compound is part of the noun
+        compound_start = k + 1 < n and tokens[k + 1].text in ("-", "–")
+        figure_next = word in _NUMBER_STARTS and not compound_start
+        if words_seen >= 4 or word in _NOT_COUNTED or word in _LINKING or figure_next:
             return None  # a verb or another figure ends what this figure counts
         words_seen += 1
         if word in _OUTCOME_WORDS:
@@ -570,6 +575,13 @@ def _noun_after(tokens: list[Token], j: int) -> tuple[int, str] | None:
             return None  # "16 year-old": an age, not a count
         # The first plain plural noun is what is counted ("two bases housing troops").
         if _plural_noun(tokens[k].text):
+            # "the Saints' 16 games": a possessive plural names the owner, not what is counted
+            if (
+                k + 1 < n
+                and tokens[k + 1].text in ("'", "’")
+                and tokens[k + 1].start == tokens[k].end
+            ):
+                continue
             # A plural used as a modifier: "plainclothes officers", "rescue workers"
             if k + 1 < n and tokens[k + 1].low in _PERSON_NOUNS:
                 return k + 1, "people"
@@ -633,6 +645,11 @@ def _outcome_after(tokens: list[Token], k: int) -> tuple[int, str] | None:
                     return x, "injured"
             return None
         if word in _OUTCOME_WORDS and word not in ("held",):
+            # "one of the schools killed 40": the verb's object was hit, not its subject
+            following = tokens[m + 1].low if m + 1 < n else ""
+            transitive = word in _TRANSITIVE_OUTCOMES and steps == 1
+            if transitive and (following[:1].isdigit() or following in _NUMBER_STARTS):
+                return None
             return m, _OUTCOME_WORDS[word]
         # "3,000 villagers fled their homes", "were forced to flee the fighting"
         fled = _fled(tokens, m)
@@ -693,6 +710,7 @@ def _fled(tokens: list[Token], m: int) -> int | None:
     return None
 
 
+_TRANSITIVE_OUTCOMES = frozenset(_split("killed injured wounded hurt"))
 _ASIDE_STARTS = frozenset(_split("who including all most among mostly many some aged"))
 _LOST_LIVES = (["their", "lives"], ["his", "life"], ["her", "life"])
 _INTRANSITIVE_OUTCOMES = frozenset(_split("died dead"))
@@ -922,6 +940,9 @@ def _classify(
         else:
             about = _toll_before(tokens, first)
     if about is None:
+        return None
+    # "one person has been arrested": one with a singular noun is a count only for a casualty
+    if single and about not in _CASUALTIES and tokens[first].low in ("one", "a"):
         return None
     if is_zero and about not in ("killed", "injured", "casualties", "missing"):
         return None

@@ -58,6 +58,21 @@ _CHARGE = re.compile(
     r"|charges?\s+of)\b",
     re.IGNORECASE,
 )
+# "injured dozens ... in a country still recovering from such a disaster in 2004": the year
+# dates the other event named after the figure
+_OTHER_EVENT = re.compile(
+    r"\b(?:another|such\s+an?|a\s+similar|an?\s+(?:earlier|previous|prior))\s+(?:\w+\s+)?"
+    + _EVENT_NOUNS
+    + r"|\bdisasters?\b",
+    re.IGNORECASE,
+)
+# "9,000 thefts are reported every year", "profits are usually around": general facts. Not
+# "annual" or "yearly": "annual profit rose to $2bn" is this year's result.
+_GENERAL = re.compile(
+    r"\b(?:usually|typically|normally|annually|(?:every|each|per)\s+(?:year|month))\b",
+    re.IGNORECASE,
+)
+_SEGMENT_BREAK = re.compile(r"[,;:()]|\s[-—–]\s")
 # "four prior arrests", "two previous convictions": counts of the past
 _EARLIER_COUNT = re.compile(r"\b(?:prior|previous|earlier|former|past)\b", re.IGNORECASE)
 # "she had lost two sons", "three relatives killed": one family's dead, a part of the toll
@@ -88,7 +103,8 @@ _PART_AFTER = re.compile(
 _PART_CLAUSE = re.compile(
     r"""\b(?:(?:the|his|her|their|one|a|that|this)\s+(?:\w+\s+)?
         (?:village|district|neighbou?rhood|mosque)s?
-      | in\s+(?:neighbou?ring\s+)?(?-i:[A-Z]\w+\s+){1,3}(?:village|district)
+      | in\s+(?:neighbou?ring\s+)?(?-i:[A-Z][\w'’]+\s+){1,3}(?:village|district)
+      | (?:of|in)\s+(?:one|a\s+single|the\s+same)\s+family
       | (?:at|in|to)\s+(?:a|one)\s+(?:\w+\s+)?(?:clinic|hospital)
       | in\s+one\s+\w+
       | in\s+(?-i:[A-Z]\w+)(?:\s+(?-i:[A-Z]\w+))?,\s+(?:the|a)\s+(?:\w+\s+)?
@@ -117,6 +133,18 @@ def _clause(sentence: str, start: int, end: int) -> str:
     return sentence[clause_start:clause_end]
 
 
+def _segment(sentence: str, start: int, end: int) -> str:
+    """Return the stretch between commas, brackets or dashes that holds ``sentence[start:end]``."""
+    segment_start, segment_end = 0, len(sentence)
+    for match in _SEGMENT_BREAK.finditer(sentence):
+        if match.end() <= start:
+            segment_start = match.end()
+        elif match.start() >= end:
+            segment_end = match.start()
+            break
+    return sentence[segment_start:segment_end]
+
+
 def _mentions_past(
     text: str,
     year: int | None,
@@ -142,7 +170,11 @@ def _mentions_past(
         if figure is None or match.start() < figure[0]:
             return True
         between = text[figure[1] : match.start()]
-        if not _SINCE_COMPARISON.search(between) and not _CHARGE.search(text[: match.start()]):
+        if (
+            not _SINCE_COMPARISON.search(between)
+            and not _CHARGE.search(text[: match.start()])
+            and not _OTHER_EVENT.search(between)
+        ):
             return True
     return False
 
@@ -204,6 +236,8 @@ def figure_scope(
     ):
         return "background"
     if _EARLIER_COUNT.search(sentence[start:counted_end]):
+        return "background"
+    if _GENERAL.search(_segment(sentence, start, counted_end)):
         return "background"
     earlier = _EARLIER_EVENT.search(sentence)
     if earlier is not None and earlier.end() <= start:

@@ -516,3 +516,24 @@ def test_a_subject_ending_in_a_pronoun_is_no_speaker() -> None:
     sentence = "Had you told me that 40 teams would enter, I would have laughed."
 
     assert only(sentence).attributed_to is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # "one" with a singular noun is no count unless it is a casualty
+        ("One man has been arrested, though no injuries were reported.", [("injured", 0)]),
+        ("She leaves a husband and three grandchildren.", [("grandchild", 3)]),
+        # a possessive plural before the counted noun is not what is counted
+        ("He missed eight of the Tigers' games.", [("game", 8)]),
+        # "killed 40" is what the attack did, not what happened to "one of the schools"
+        ("The strike on one of the schools killed 40 people.", [("killed", 40)]),
+        ("His three half - brothers were also arrested.", [("arrested", 3)]),
+    ],
+)
+def test_reads_counted_nouns_past_compounds_possessives_and_transitive_verbs(
+    sentence: str, expected: list[tuple[str, float]]
+) -> None:
+    claims = extract_claims(sentence, source="S")
+
+    assert [(c.about, c.low) for c in claims] == expected

@@ -134,3 +134,37 @@ def test_a_month_named_by_an_article_of_that_month_is_not_the_past() -> None:
 
     assert scopes(sentence, at=datetime(2026, 3, 20, tzinfo=UTC)) == [("40", "event")]
     assert scopes(sentence, at=datetime(2026, 8, 20, tzinfo=UTC)) == [("40", "background")]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # the year dates "such a disaster", another event named after the figure
+        (
+            "The storm injured dozens on Monday in a town still rebuilding after such a flood in 1998.",
+            [("dozens", "event")],
+        ),
+        # habits and yearly figures are general facts, not this event's
+        (
+            "Police made two arrests, noting that some 9,000 thefts are reported every year there.",
+            [("two", "event"), ("some 9,000", "background")],
+        ),
+        (
+            "Its yearly sales are usually around $50 million.",
+            [("around $50 million", "background")],
+        ),
+        # one family's dead, one clinic in a named district
+        (
+            "A shell hit a flat in the camp, killing five members of one family.",
+            [("five", "partial")],
+        ),
+        (
+            "We treated 30 people with injuries, said a nurse speaking in Aceh's Bireuen district.",
+            [("30", "partial")],
+        ),
+    ],
+)
+def test_scope_tells_other_events_general_facts_and_parts(
+    sentence: str, expected: list[tuple[str, str]]
+) -> None:
+    assert scopes(sentence) == expected
