@@ -198,7 +198,8 @@ def _subject_before(tokens: list[re.Match[str]], verb: int, min_start: int = 0) 
     words_: list[re.Match[str]] = []
     while k >= 0 and len(words_) < 7 and tokens[k].start() >= min_start:
         word = tokens[k].group()
-        if not word[0].isalpha() or word.lower() in _SUBJECT_STOP:
+        # "Howard said other jurors told him": the nearest reporting verb's subject speaks
+        if not word[0].isalpha() or word.lower() in _SUBJECT_STOP or word.lower() in _SPEECH_VERBS:
             break
         words_.insert(0, tokens[k])
         k -= 1

@@ -81,7 +81,8 @@ _UNITS = frozenset(
     metre metres meter meters foot feet inch inches yard yards kg kilogram kilograms pound-weight
     night nights block blocks ton tons tonne tonnes pound pounds gallon gallons litre litres liter liters degree degrees percent
     per point points times time mph kph am pm a.m p.m gmt utc bst est edt pst cent cents
-    percentage ft lb lbs acres acre hectares sq square""")
+    percentage ft lb lbs acres acre hectares sq square mondays tuesdays wednesdays thursdays
+    fridays saturdays sundays weekends""")
 )
 _MONTHS = frozenset(
     _split("""january february march april may june july august september october november december

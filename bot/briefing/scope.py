@@ -96,7 +96,7 @@ _PART_BEFORE = re.compile(
 _PART_AFTER = re.compile(
     r"^\s*(?:of\s+(?:the|them|whom|those|its|his|her|their|my|our|your)\b)"
     # "two of the world's largest banks", "one of the biggest": members of a class
-    r"(?!\s+(?:world|nation|country|region)['’]s\b|\s+\w+est\b|\s+most\b)",
+    r"(?!\s+(?:world|nation|country|region)['’]s\b|(?:\s+other)?\s+(?:\w+est|most)\b)",
     re.IGNORECASE,
 )
 # ... or anywhere in its clause ("in one village", "in a separate incident", "another school").
@@ -244,7 +244,7 @@ def figure_scope(
         return "background"
     if _PART_BEFORE.search(sentence[max(0, start - 40) : start]):
         return "partial"
-    if _PART_AFTER.match(sentence[end : end + 20]):
+    if _PART_AFTER.match(sentence[end : end + 40]):
         return "partial"
     if _AFTERSHOCK.search(sentence[max(0, start - 40) : start]):
         return "partial"

@@ -537,3 +537,25 @@ def test_reads_counted_nouns_past_compounds_possessives_and_transitive_verbs(
     claims = extract_claims(sentence, source="S")
 
     assert [(c.about, c.low) for c in claims] == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("He was hurt two Sundays ago in Leeds.", []),
+        ("ATI works with two of the other largest banks in town.", [("bank", 2)]),
+    ],
+)
+def test_weekdays_count_time_and_superlatives_pick_members(
+    sentence: str, expected: list[tuple[str, float]]
+) -> None:
+    claims = extract_claims(sentence, source="S")
+
+    assert [(c.about, c.low) for c in claims] == expected
+    assert all(c.scope == "event" for c in claims)
+
+
+def test_the_nearest_reporting_verb_names_the_speaker() -> None:
+    sentence = "Howard said other jurors told him the three holdouts refused to talk."
+
+    assert attribution_key(only(sentence).attributed_to) == "other jurors"
