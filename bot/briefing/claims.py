@@ -78,6 +78,7 @@ _ATTRIBUTION_SYNONYMS = (
     ("officials", "official"),
 )
 _IMPORTANT = {name: rank for rank, name in enumerate(CATEGORIES)}
+_ACCORDING = re.compile(r"\baccording to ([^,;.]+(?:\.[A-Z][^,;.]*)*)", re.IGNORECASE)
 
 
 def extract_claims(
@@ -319,6 +320,9 @@ def _speech_verbs(tokens: list[re.Match[str]]) -> list[int]:
 
 def attribution(sentence: str, start: int, end: int) -> str | None:
     """Return who a figure at ``sentence[start:end]`` is attributed to, as written, or None."""
+    # "..., according to three officials": the figure counts the sources, nobody gave it
+    if any(m.start(1) <= start < m.end(1) for m in _ACCORDING.finditer(sentence)):
+        return None
     clause_start, clause_end = _clause_bounds(sentence, start)
     tokens = list(_WORD_TOKEN.finditer(sentence))
     verbs = [k for k in _speech_verbs(tokens) if clause_start <= tokens[k].start() < clause_end]
@@ -347,7 +351,7 @@ def attribution(sentence: str, start: int, end: int) -> str | None:
         subject = _subject_before(tokens, k, end)
         if subject is not None:
             return _trim(subject)
-    according = re.search(r"\baccording to ([^,;.]+(?:\.[A-Z][^,;.]*)*)", sentence, re.IGNORECASE)
+    according = _ACCORDING.search(sentence)
     if according:
         speaker = re.sub(r"^the\s+", "", according.group(1).strip(), flags=re.IGNORECASE)
         return speaker or None

@@ -559,3 +559,9 @@ def test_the_nearest_reporting_verb_names_the_speaker() -> None:
     sentence = "Howard said other jurors told him the three holdouts refused to talk."
 
     assert attribution_key(only(sentence).attributed_to) == "other jurors"
+
+
+def test_a_figure_naming_the_source_itself_has_no_speaker() -> None:
+    sentence = "An aide warned that the plan could fail, according to three officials."
+
+    assert only(sentence).attributed_to is None
