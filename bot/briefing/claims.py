@@ -54,6 +54,7 @@ _SUBJECT_STOP = frozenset(
     _split("""that but and or while which who whom as because after before when where if than so though
     although whereas since until with in on at""")
 )
+_SUBORDINATORS = frozenset(_split("after before because when since although though if unless"))
 _PRONOUNS = frozenset(_split("he she it they we i you this there"))
 _NOT_SPEAKERS = frozenset(
     _split("casualties fatalities deaths injuries dead injured killed damage")
@@ -70,6 +71,7 @@ _DAY_LEADS = frozenset(_split("on late early last this"))
 _CLAUSE_BREAK = re.compile(r";|,\s*(?:but|while|whereas)\b|\s(?:but|while|whereas)\s|\s—\s")
 # Words keep inner dots, apostrophes, hyphens and ampersands: "U.N.", "O'Brien", "AT&T".
 _WORD_TOKEN = re.compile(r"[^\W_]+(?:[.'’&-][^\W_]+)*\.?|[^\w\s]", re.UNICODE)
+_TITLES = frozenset(_split("Mr Mrs Ms Dr Gov Sen Rep Sgt Capt Lt Col Gen Maj Prof St Rev Det Insp"))
 _ABBREVIATION = re.compile(r"(?:[A-Za-z]\.){2,}|(?:Co|Inc|Corp|Ltd|Jr|Sr|Bros)\.")
 _ATTRIBUTION_SYNONYMS = (
     ("television", "tv"),
@@ -202,6 +204,10 @@ def _subject_before(tokens: list[re.Match[str]], verb: int, min_start: int = 0) 
         # "Howard said other jurors told him": the nearest reporting verb's subject speaks
         if not word[0].isalpha() or word.lower() in _SUBJECT_STOP or word.lower() in _SPEECH_VERBS:
             break
+        # "... for 101 yards. Ratliff said": the sentence before ends at its full stop
+        stop = word.endswith(".") and word.rstrip(".") not in _TITLES
+        if words_ and stop and not _ABBREVIATION.fullmatch(word):
+            break
         words_.insert(0, tokens[k])
         k -= 1
     while words_ and words_[0].group().lower() in ("the", "of", "for"):
@@ -284,8 +290,15 @@ def _object_after(tokens: list[re.Match[str]], verb: int) -> str | None:
     # A speaker starts with a name or an article: ", said a spokesman", ", said Sutopo Purwo".
     first = tokens[verb + 1].group() if verb + 1 < len(tokens) else ""
     second = tokens[verb + 2].group() if verb + 2 < len(tokens) else ""
-    # "said doctor Ema Suryani": a title in lower case before a name
-    if not (first[:1].isupper() or second[:1].isupper()) and first.lower() not in (
+    # "said doctor Ema Suryani", "said national agency spokesman Budi Santoso": a title in
+    # lower case before a name
+    ahead = []
+    for token in tokens[verb + 1 : verb + 6]:
+        if not token.group()[0].isalnum():
+            break
+        ahead.append(token.group())
+    named = any(word[:1].isupper() for word in ahead)
+    if not (named or first[:1].isupper() or second[:1].isupper()) and first.lower() not in (
         "a",
         "an",
         "the",
@@ -339,6 +352,10 @@ def attribution(sentence: str, start: int, end: int) -> str | None:
         before = tokens[k - 1].group() if k > 0 else ""
         # The speaker must follow the figure: "60 people reported" names no speaker.
         subject = None if before in (",", "”", '"') else _subject_before(tokens, k, end)
+        # "shot a man after police say he drew": the speaker of a later clause
+        between = {t.group().lower() for t in tokens if end <= t.start() < tokens[k].start()}
+        if subject is not None and between & _SUBORDINATORS:
+            subject = None
         if subject is None and before in (",", "”", '"'):
             # "..., a doctor, told AFP": whom it was told is not who said it
             told = tokens[k].group().lower() in ("told", "tells")

@@ -298,6 +298,7 @@ _MODIFIERS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("upwards", "of"), "above"),
     (("in", "excess", "of"), "above"),
     (("over",), "above"),
+    (("above",), "above"),
     (("nearly",), "below_near"),
     (("almost",), "below_near"),
     (("close", "to"), "below_near"),
@@ -583,9 +584,12 @@ def _noun_after(tokens: list[Token], j: int) -> tuple[int, str] | None:
                 and tokens[k + 1].start == tokens[k].end
             ):
                 continue
-            # A plural used as a modifier: "plainclothes officers", "rescue workers"
+            # A plural used as a modifier: "plainclothes officers", "rescue workers",
+            # "plainclothes NYPD officers"
             if k + 1 < n and tokens[k + 1].low in _PERSON_NOUNS:
                 return k + 1, "people"
+            if k + 2 < n and tokens[k + 1].text.isupper() and tokens[k + 2].low in _PERSON_NOUNS:
+                return k + 2, "people"
             return (k, "generic") if words_seen <= _MODIFIERS_BEFORE_NOUN + 1 else None
     return None
 
@@ -754,9 +758,16 @@ def _magnitude(tokens: list[Token], first: int, after: int, low: float) -> bool:
 
 def _toll_before(tokens: list[Token], first: int) -> str | None:
     """Return the category of a toll the figure completes: "the death toll ... rose to 19"."""
-    if first == 0 or tokens[first - 1].low not in _TOLL_LINKS:
+    if first == 0:
         return None
-    for m in range(first - 2, max(-1, first - 10), -1):
+    # "the death toll above 680": a modifier may follow the toll itself
+    if tokens[first - 1].low == "toll":
+        begin = first - 1
+    elif tokens[first - 1].low in _TOLL_LINKS:
+        begin = first - 2
+    else:
+        return None
+    for m in range(begin, max(-1, first - 10), -1):
         word = tokens[m].low
         if word in (";", ".") or word[0].isdigit():
             return None

@@ -565,3 +565,41 @@ def test_a_figure_naming_the_source_itself_has_no_speaker() -> None:
     sentence = "An aide warned that the plan could fail, according to three officials."
 
     assert only(sentence).attributed_to is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "about", "low", "high"),
+    [
+        ("The strikes pushed the death toll above 600.", "killed", 601, None),
+        ("Two plainclothes NYPD officers chased the car.", "officer", 2, 2),
+    ],
+)
+def test_reads_a_toll_above_a_figure_and_modifiers_before_the_noun(
+    sentence: str, about: str, low: float, high: float | None
+) -> None:
+    claim = only(sentence)
+
+    assert (claim.about, claim.low, claim.high) == (about, low, high)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker"),
+    [
+        # the sentence before ends at its full stop
+        ("He wound up with nine catches for 80 yards. Smith said he was pleased.", None),
+        # "after police say he ...": the speaker of a later clause did not give the figure
+        ("Two officers shot a man after police say he drew a gun.", None),
+        # a title in lower case before the name
+        (
+            "The storm injured 40 people, said national agency spokesman Budi Santoso.",
+            "Budi Santoso",
+        ),
+    ],
+)
+def test_speakers_stay_inside_their_sentence_and_clause(sentence: str, speaker: str | None) -> None:
+    claim = extract_claims(sentence, source="S")[0]
+
+    if speaker is None:
+        assert claim.attributed_to is None
+    else:
+        assert speaker in (claim.attributed_to or "")
