@@ -1,0 +1,64 @@
+"""Compact sparse vectors give back exactly what they were given, and build the same rows."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy import sparse
+
+from bot.briefing.sparse import SparseVector, csr_parts, distinct
+
+# Distinct keys with weights like an article's: sublinear counts, and a few arbitrary floats.
+_WEIGHTS = st.one_of(
+    st.integers(1, 40).map(lambda n: 1.0 + math.log(n)),
+    st.floats(1e-6, 10.0, allow_nan=False),
+)
+_VECTOR = st.dictionaries(st.integers(-(2**63), 2**63 - 1), _WEIGHTS, max_size=60)
+
+
+def _vector(items: dict[int, float]) -> SparseVector:
+    keys = np.fromiter(items, dtype=np.int64, count=len(items))
+    return SparseVector(keys, np.fromiter(items.values(), dtype=np.float64, count=len(items)))
+
+
+@given(_VECTOR)
+def test_a_vector_gives_back_its_weights_bit_for_bit_in_key_order(items: dict[int, float]) -> None:
+    vector = _vector(items)
+    assert vector.keys.tolist() == sorted(items)
+    assert vector.weights.tolist() == [items[k] for k in sorted(items)]
+    assert len(vector) == len(items)
+
+
+def test_a_vector_with_many_distinct_weights_keeps_them_all() -> None:
+    items = {n: 1.0 + n / 1000 for n in range(700)}
+    assert _vector(items).weights.tolist() == list(items.values())
+
+
+@given(st.lists(st.integers(-5, 5), max_size=80))
+def test_distinct_ranks_and_counts_keys_as_unique_does(values: list[int]) -> None:
+    keys = np.array(values, dtype=np.int64)
+    inverse, counts = distinct(keys)
+    _, expected_inverse, expected_counts = np.unique(keys, return_inverse=True, return_counts=True)
+    assert inverse.dtype == np.int32
+    assert inverse.tolist() == expected_inverse.tolist()
+    assert counts.tolist() == expected_counts.tolist()
+
+
+@given(st.lists(_VECTOR, max_size=12))
+def test_rows_are_those_built_from_row_and_column_pairs(rows: list[dict[int, float]]) -> None:
+    vectors = [_vector(items) for items in rows]
+    keys = np.concatenate([v.keys for v in vectors] + [np.zeros(0, dtype=np.int64)])
+    inverse, counts = distinct(keys)
+    kept = counts > 1
+    weights = np.concatenate([v.weights for v in vectors] + [np.zeros(0)])[kept[inverse]]
+    indptr, indices = csr_parts(vectors, kept, inverse)
+    built = sparse.csr_matrix((weights, indices, indptr), shape=(len(rows), int(kept.sum())))
+    row_of = np.repeat(np.arange(len(rows)), [len(v) for v in vectors])[kept[inverse]]
+    column = (np.cumsum(kept) - 1)[inverse][kept[inverse]]
+    expected = sparse.csr_matrix((weights, (row_of, column)), shape=built.shape)
+    assert built.indptr.tolist() == expected.indptr.tolist()
+    assert built.indices.tolist() == expected.indices.tolist()
+    assert built.data.tolist() == expected.data.tolist()
