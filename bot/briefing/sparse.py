@@ -11,6 +11,12 @@ from __future__ import annotations
 import numpy as np
 
 
+def encode(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (table, codes): the distinct weights, and each weight's index into them."""
+    table, codes = np.unique(weights, return_inverse=True)
+    return table.astype(np.float64), codes.astype(np.uint8 if len(table) <= 256 else np.uint16)
+
+
 class SparseVector:
     """An article's weighted keys: sorted key hashes, each weight an index into a small table."""
 
@@ -20,9 +26,7 @@ class SparseVector:
         order = np.argsort(keys, kind="stable")
         self.keys: np.ndarray = np.ascontiguousarray(keys[order], dtype=np.int64)
         """The key hashes, ascending (distinct)."""
-        table, codes = np.unique(weights[order], return_inverse=True)
-        self._table: np.ndarray = table.astype(np.float64)
-        self._codes: np.ndarray = codes.astype(np.uint8 if len(table) <= 256 else np.uint16)
+        self._table, self._codes = encode(weights[order])
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -72,3 +76,114 @@ def distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     del order, step
     counts = np.bincount(inverse, minlength=0)
     return inverse, counts
+
+
+CHANNELS = 4
+"""Ids carry their channel (words, names, numbers) in their low two bits."""
+
+
+class Vocabulary:
+    """Give each key a small integer id and count the held vectors that have it.
+
+    An id is freed when no held vector has its key any more, and handed out again, so the
+    vocabulary stays as large as the window, not as every key ever seen.
+    """
+
+    __slots__ = ("_counts", "_free", "_ids", "_keys")
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+        self._keys: list[str | None] = []
+        self._counts = np.zeros(1024, dtype=np.int32)
+        self._free: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def id_of(self, key: str) -> int | None:
+        """Return the id of a key some held vector has, or None."""
+        return self._ids.get(key)
+
+    def count(self, key: str) -> int:
+        """Return how many held vectors have the key."""
+        found = self._ids.get(key)
+        return 0 if found is None else int(self._counts[found >> 2])
+
+    def acquire(self, keys: list[str], channel: int) -> np.ndarray:
+        """Return the ids of a vector's (distinct) keys and count the vector in."""
+        ids = np.empty(len(keys), dtype=np.int32)
+        for n, key in enumerate(keys):
+            found = self._ids.get(key)
+            if found is None:
+                if self._free:
+                    slot = self._free.pop()
+                    self._keys[slot] = key
+                else:
+                    slot = len(self._keys)
+                    self._keys.append(key)
+                    if slot >= len(self._counts):
+                        self._counts = np.concatenate([self._counts, np.zeros_like(self._counts)])
+                found = self._ids[key] = slot << 2 | channel
+            ids[n] = found
+        np.add.at(self._counts, ids >> 2, 1)
+        return ids
+
+    def release(self, ids: np.ndarray) -> None:
+        """Count a vector out; free the ids no held vector has any more."""
+        slots = ids >> 2
+        np.subtract.at(self._counts, slots, 1)
+        for slot in slots[self._counts[slots] == 0].tolist():
+            key = self._keys[slot]
+            assert key is not None
+            del self._ids[key]
+            self._keys[slot] = None
+            self._free.append(slot)
+
+
+class Centroid:
+    """The sum of member vectors, per channel, as arrays of ids and sums.
+
+    Entries stay in the order their keys first came in (as a dict's would), so each channel's
+    length is summed in the same order as over a dict, and comes out the same float.
+    """
+
+    __slots__ = ("_norms", "_order", "ids", "sums")
+
+    def __init__(self) -> None:
+        self.ids = np.zeros(0, dtype=np.int32)
+        self.sums = np.zeros(0, dtype=np.float64)
+        self._order: np.ndarray | None = None
+        self._norms: np.ndarray | None = None
+
+    def _find(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return (found, where): which of ids are entries, and the entry index of those."""
+        if self._order is None:
+            self._order = np.argsort(self.ids, kind="stable").astype(np.int32)
+        ranked = self.ids[self._order]
+        at = np.minimum(np.searchsorted(ranked, ids), max(len(ranked) - 1, 0))
+        found = ranked[at] == ids if len(ranked) else np.zeros(len(ids), dtype=bool)
+        return found, self._order[at[found]]
+
+    def add(self, ids: np.ndarray, weights: np.ndarray, sign: float) -> None:
+        """Add (sign 1) or take out (sign -1) a vector; drop sums that fall to about zero."""
+        found, where = self._find(ids)
+        sums = self.sums.copy()
+        sums[where] = sums[where] + sign * weights[found]
+        fresh = sign * weights[~found]
+        keep, keep_fresh = sums > 1e-9, fresh > 1e-9
+        self.ids = np.concatenate([self.ids[keep], ids[~found][keep_fresh]])
+        self.sums = np.concatenate([sums[keep], fresh[keep_fresh]])
+        self._order = self._norms = None
+
+    def norms(self) -> np.ndarray:
+        """Return the length of each channel's part."""
+        if self._norms is None:
+            squares = np.bincount(self.ids & 3, weights=self.sums * self.sums, minlength=CHANNELS)
+            self._norms = np.sqrt(squares)
+        return self._norms
+
+    def dots(self, ids: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return each channel's dot product with a query, and which query ids are entries."""
+        found, where = self._find(ids)
+        products = weights[found] * self.sums[where]
+        return np.bincount(ids[found] & 3, weights=products, minlength=CHANNELS), found
