@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import sparse
 
-from bot.briefing.sparse import SparseVector, csr_parts, distinct
+from bot.briefing.sparse import Centroid, SparseVector, Vocabulary, csr_parts, distinct
 
 # Distinct keys with weights like an article's: sublinear counts, and a few arbitrary floats.
 _WEIGHTS = st.one_of(
@@ -62,3 +62,56 @@ def test_rows_are_those_built_from_row_and_column_pairs(rows: list[dict[int, flo
     assert built.indptr.tolist() == expected.indptr.tolist()
     assert built.indices.tolist() == expected.indices.tolist()
     assert built.data.tolist() == expected.data.tolist()
+
+
+def test_the_vocabulary_frees_the_ids_of_keys_no_held_vector_has() -> None:
+    vocabulary = Vocabulary()
+    first = vocabulary.acquire(["t:quake", "t:chile"], 0)
+    second = vocabulary.acquire(["t:quake", "n:boric"], 1)
+    assert vocabulary.count("t:quake") == 2
+    assert len(vocabulary) == 3
+    vocabulary.release(first)
+    assert (vocabulary.count("t:quake"), vocabulary.count("t:chile")) == (1, 0)
+    assert vocabulary.id_of("t:chile") is None
+    assert len(vocabulary) == 2
+    # The freed id is handed out again, so ids stay as many as the held keys.
+    third = vocabulary.acquire(["#:6.8"], 2)
+    assert int(third[0]) >> 2 == int(first[1]) >> 2
+    assert int(third[0]) & 3 == 2
+    vocabulary.release(second)
+    vocabulary.release(third)
+    assert len(vocabulary) == 0
+
+
+_CHANNEL_VECTOR = st.dictionaries(
+    st.tuples(st.integers(0, 2), st.integers(0, 30)), st.floats(0.01, 1.0), max_size=20
+)
+
+
+@given(st.lists(st.tuples(_CHANNEL_VECTOR, st.booleans()), max_size=10), _CHANNEL_VECTOR)
+def test_a_centroid_scores_as_dicts_of_floats_do_bit_for_bit(
+    changes: list[tuple[dict[tuple[int, int], float], bool]],
+    query: dict[tuple[int, int], float],
+) -> None:
+    centroid = Centroid()
+    sums: list[dict[int, float]] = [{}, {}, {}]
+    for vector, out in changes:
+        sign = -1.0 if out else 1.0
+        ids = np.array([key << 2 | channel for channel, key in vector], dtype=np.int32)
+        centroid.add(ids, np.array(list(vector.values())), sign)
+        for (channel, key), weight in vector.items():
+            value = sums[channel].get(key, 0.0) + sign * weight
+            if value > 1e-9:
+                sums[channel][key] = value
+            else:
+                sums[channel].pop(key, None)
+    norms = [math.sqrt(sum(w * w for w in channel.values())) for channel in sums]
+    assert centroid.norms()[:3].tolist() == norms
+    ids = np.array([key << 2 | channel for channel, key in query], dtype=np.int32)
+    dots, found = centroid.dots(ids, np.array(list(query.values()), dtype=np.float64))
+    expected = [0.0, 0.0, 0.0]
+    for (channel, key), weight in query.items():
+        if key in sums[channel]:
+            expected[channel] += weight * sums[channel][key]
+    assert dots[:3].tolist() == expected
+    assert found.tolist() == [key in sums[channel] for channel, key in query]
