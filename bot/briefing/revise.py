@@ -21,7 +21,7 @@ from scipy import sparse
 
 from bot.briefing.features import extract
 from bot.briefing.model import Document
-from bot.briefing.sparse import SparseVector, csr_parts, distinct
+from bot.briefing.sparse import SparseVector, csr_parts, distinct, scaled_entries
 from bot.briefing.text import content_stems
 
 
@@ -97,10 +97,7 @@ def _matrix(vectors: Sequence[RevisionVector]) -> sparse.csr_matrix:
     del keys
     kept = df > 1  # a key one article has cannot link it to another
     idf = np.log((1 + total) / (1 + df)) + 1.0
-    entry = kept[inverse]
-    weights = np.concatenate([v.weights for v in vectors] + [np.zeros(0)])
-    data = (weights * idf[inverse])[entry].astype(np.float32)
-    del weights, entry
+    data = scaled_entries(list(vectors), inverse, kept, idf)
     # Built as rows directly (each vector's keys are sorted, so are its columns): the same
     # matrix as from (row, column) pairs, without their copies.
     indptr, indices = csr_parts(list(vectors), kept, inverse)

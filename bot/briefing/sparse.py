@@ -56,25 +56,24 @@ def csr_parts(
     return indptr, column[inverse[entry]]
 
 
-def distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def distinct(keys: np.ndarray, *, chunk: int = 1 << 20) -> tuple[np.ndarray, np.ndarray]:
     """Return (inverse, counts) of ``np.unique(keys)``, with 32-bit indices and fewer copies.
 
     ``inverse[i]`` is the rank of ``keys[i]`` among the distinct keys, ascending; ``counts``
     how often each distinct key occurs. Over a whole held window these arrays are the biggest
     things a revision pass builds.
     """
-    order = np.argsort(keys)
-    ranked = keys[order]
-    step = np.empty(len(keys), dtype=np.int32)
-    if len(keys):
-        step[0] = 0
-        np.not_equal(ranked[1:], ranked[:-1], out=step[1:], casting="unsafe")
-    del ranked
-    np.cumsum(step, out=step)
+    ranked = np.sort(keys, kind="stable")  # each vector's keys are sorted runs already
+    first = np.ones(len(ranked), dtype=bool)
+    np.not_equal(ranked[1:], ranked[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    unique = ranked[starts]
+    del ranked, first
+    counts = np.diff(np.append(starts, len(keys)))
     inverse = np.empty(len(keys), dtype=np.int32)
-    inverse[order] = step
-    del order, step
-    counts = np.bincount(inverse, minlength=0)
+    for start in range(0, len(keys), chunk):
+        part = slice(start, start + chunk)
+        inverse[part] = np.searchsorted(unique, keys[part])
     return inverse, counts
 
 
@@ -187,3 +186,34 @@ class Centroid:
         found, where = self._find(ids)
         products = weights[found] * self.sums[where]
         return np.bincount(ids[found] & 3, weights=products, minlength=CHANNELS), found
+
+
+def scaled_entries(
+    vectors: list[SparseVector],
+    inverse: np.ndarray,
+    kept: np.ndarray,
+    scale: np.ndarray,
+    *,
+    chunk: int = 1 << 20,
+) -> np.ndarray:
+    """Return, as float32, each kept entry's weight times its distinct key's ``scale``.
+
+    The concatenated vectors' entries in order, as ``(weights * scale[inverse])[kept[inverse]]``
+    would give them, computed about ``chunk`` entries at a time: a whole window's worth of
+    float64 temporaries would be the pass's largest allocation.
+    """
+    parts: list[np.ndarray] = []
+    start = 0
+    group: list[np.ndarray] = []
+    size = 0
+    for vector in [*vectors, None]:
+        if vector is not None:
+            group.append(vector.weights)
+            size += len(vector)
+        if group and (vector is None or size >= chunk):
+            weights = np.concatenate(group)
+            rank = inverse[start : start + size]
+            parts.append((weights * scale[rank])[kept[rank]].astype(np.float32))
+            start += size
+            group, size = [], 0
+    return np.concatenate([*parts, np.zeros(0, dtype=np.float32)])

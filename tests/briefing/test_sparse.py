@@ -9,7 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import sparse
 
-from bot.briefing.sparse import Centroid, SparseVector, Vocabulary, csr_parts, distinct
+from bot.briefing.sparse import (
+    Centroid,
+    SparseVector,
+    Vocabulary,
+    csr_parts,
+    distinct,
+    scaled_entries,
+)
 
 # Distinct keys with weights like an article's: sublinear counts, and a few arbitrary floats.
 _WEIGHTS = st.one_of(
@@ -37,23 +44,29 @@ def test_a_vector_with_many_distinct_weights_keeps_them_all() -> None:
     assert _vector(items).weights.tolist() == list(items.values())
 
 
-@given(st.lists(st.integers(-5, 5), max_size=80))
-def test_distinct_ranks_and_counts_keys_as_unique_does(values: list[int]) -> None:
+@given(st.lists(st.integers(-5, 5), max_size=80), st.integers(1, 90))
+def test_distinct_ranks_and_counts_keys_as_unique_does(values: list[int], chunk: int) -> None:
     keys = np.array(values, dtype=np.int64)
-    inverse, counts = distinct(keys)
+    inverse, counts = distinct(keys, chunk=chunk)
     _, expected_inverse, expected_counts = np.unique(keys, return_inverse=True, return_counts=True)
     assert inverse.dtype == np.int32
     assert inverse.tolist() == expected_inverse.tolist()
     assert counts.tolist() == expected_counts.tolist()
 
 
-@given(st.lists(_VECTOR, max_size=12))
-def test_rows_are_those_built_from_row_and_column_pairs(rows: list[dict[int, float]]) -> None:
+@given(st.lists(_VECTOR, max_size=12), st.integers(1, 200))
+def test_rows_are_those_built_from_row_and_column_pairs(
+    rows: list[dict[int, float]], chunk: int
+) -> None:
     vectors = [_vector(items) for items in rows]
     keys = np.concatenate([v.keys for v in vectors] + [np.zeros(0, dtype=np.int64)])
     inverse, counts = distinct(keys)
     kept = counts > 1
     weights = np.concatenate([v.weights for v in vectors] + [np.zeros(0)])[kept[inverse]]
+    scale = np.linspace(0.5, 2.0, len(counts))
+    scaled = scaled_entries(vectors, inverse, kept, scale, chunk=chunk)
+    expected_scaled = np.concatenate([v.weights for v in vectors] + [np.zeros(0)]) * scale[inverse]
+    assert scaled.tolist() == expected_scaled[kept[inverse]].astype(np.float32).tolist()
     indptr, indices = csr_parts(vectors, kept, inverse)
     built = sparse.csr_matrix((weights, indices, indptr), shape=(len(rows), int(kept.sum())))
     row_of = np.repeat(np.arange(len(rows)), [len(v) for v in vectors])[kept[inverse]]
