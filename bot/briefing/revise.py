@@ -92,7 +92,9 @@ def revision_vector(doc: Document, config: ReviseConfig) -> RevisionVector:
 def _matrix(vectors: Sequence[RevisionVector]) -> sparse.csr_matrix:
     """Return sparse TF-IDF rows (IDF over these articles only), scaled to unit length."""
     total = len(vectors)
-    inverse, df = distinct([v.keys for v in vectors])
+    keys = np.concatenate([v.keys for v in vectors] + [np.zeros(0, dtype=np.int64)])
+    inverse, df = distinct(keys)
+    del keys
     kept = df > 1  # a key one article has cannot link it to another
     idf = np.log((1 + total) / (1 + df)) + 1.0
     data = scaled_entries(list(vectors), inverse, kept, idf)

@@ -56,27 +56,24 @@ def csr_parts(
     return indptr, column[inverse[entry]]
 
 
-def distinct(runs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Return (inverse, counts) of ``np.unique`` over the concatenated runs of keys.
+def distinct(keys: np.ndarray, *, chunk: int = 1 << 20) -> tuple[np.ndarray, np.ndarray]:
+    """Return (inverse, counts) of ``np.unique(keys)``, with 32-bit indices and fewer copies.
 
-    ``inverse[i]`` is the rank of the i-th key among the distinct keys, ascending, as a 32-bit
-    index; ``counts`` how often each distinct key occurs. Over a whole held window these arrays
-    are the biggest things a revision pass builds, so the keys are sorted in one copy, in place.
+    ``inverse[i]`` is the rank of ``keys[i]`` among the distinct keys, ascending; ``counts``
+    how often each distinct key occurs. Over a whole held window these arrays are the biggest
+    things a revision pass builds.
     """
-    ranked = np.concatenate([*runs, np.zeros(0, dtype=np.int64)])
-    ranked.sort(kind="stable")  # each vector's keys are sorted runs already
+    ranked = np.sort(keys, kind="stable")  # each vector's keys are sorted runs already
     first = np.ones(len(ranked), dtype=bool)
     np.not_equal(ranked[1:], ranked[:-1], out=first[1:])
     starts = np.flatnonzero(first)
     unique = ranked[starts]
-    total = len(ranked)
     del ranked, first
-    counts = np.diff(np.append(starts, total))
-    inverse = np.empty(total, dtype=np.int32)
-    at = 0
-    for run in runs:
-        inverse[at : at + len(run)] = np.searchsorted(unique, run)
-        at += len(run)
+    counts = np.diff(np.append(starts, len(keys)))
+    inverse = np.empty(len(keys), dtype=np.int32)
+    for start in range(0, len(keys), chunk):
+        part = slice(start, start + chunk)
+        inverse[part] = np.searchsorted(unique, keys[part])
     return inverse, counts
 
 

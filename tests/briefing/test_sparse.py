@@ -47,8 +47,7 @@ def test_a_vector_with_many_distinct_weights_keeps_them_all() -> None:
 @given(st.lists(st.integers(-5, 5), max_size=80), st.integers(1, 90))
 def test_distinct_ranks_and_counts_keys_as_unique_does(values: list[int], chunk: int) -> None:
     keys = np.array(values, dtype=np.int64)
-    runs = [keys[start : start + chunk] for start in range(0, len(keys), chunk)]
-    inverse, counts = distinct(runs)
+    inverse, counts = distinct(keys, chunk=chunk)
     _, expected_inverse, expected_counts = np.unique(keys, return_inverse=True, return_counts=True)
     assert inverse.dtype == np.int32
     assert inverse.tolist() == expected_inverse.tolist()
@@ -60,7 +59,8 @@ def test_rows_are_those_built_from_row_and_column_pairs(
     rows: list[dict[int, float]], chunk: int
 ) -> None:
     vectors = [_vector(items) for items in rows]
-    inverse, counts = distinct([v.keys for v in vectors])
+    keys = np.concatenate([v.keys for v in vectors] + [np.zeros(0, dtype=np.int64)])
+    inverse, counts = distinct(keys)
     kept = counts > 1
     weights = np.concatenate([v.weights for v in vectors] + [np.zeros(0)])[kept[inverse]]
     scale = np.linspace(0.5, 2.0, len(counts))
