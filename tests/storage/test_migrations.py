@@ -11,12 +11,14 @@ from sqlmodel import SQLModel
 
 import storage.tables  # noqa: F401
 from storage.db import alembic_config, downgrade, sync_url, upgrade
+from storage.tables import include_name
 
 
 def _tables(url: str) -> set[str]:
     engine = create_engine(sync_url(url))
     try:
-        return set(inspect(engine).get_table_names()) - {"alembic_version"}
+        names = inspect(engine).get_table_names()
+        return {n for n in names if include_name(n, "table", {})} - {"alembic_version"}
     finally:
         engine.dispose()
 
@@ -25,7 +27,8 @@ def _diff(url: str) -> list[object]:
     engine = create_engine(sync_url(url))
     try:
         with engine.connect() as conn:
-            return list(compare_metadata(MigrationContext.configure(conn), SQLModel.metadata))
+            context = MigrationContext.configure(conn, opts={"include_name": include_name})
+            return list(compare_metadata(context, SQLModel.metadata))
     finally:
         engine.dispose()
 
