@@ -5,11 +5,12 @@ the text index (storage/tables.py) finds the rows holding a word of three charac
 FTS5 trigrams on SQLite, pg_trgm GIN indexes on PostgreSQL. Shorter words have no trigram and
 only narrow what the others found (or, alone, the newest events).
 
-What a search costs never grows with the whole history:
-- each word's matching headlines and titles come from the index (row ids only, cheap);
-- when the rarest word matches at most ``RARE`` rows, its events are the candidates;
-- when every word is common, the newest ``WINDOW`` events are tried first (a common word is
-  almost always among them), and only if none matches do the rarest word's events follow.
+What a search reads is bounded by the index, never by the whole history:
+- each word's matching headlines and titles come from the index as row ids;
+- the candidates are the events of the rarest word (its rows counted up to ``RARE + 1``), or,
+  when every word is common, the newest ``WINDOW`` events first (common words are almost always
+  among them; only when they fall short do the rarest word's events follow);
+- the other words are checked against the candidates' version ids, read from covering indexes.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy import TextClause, text
 # Rows of the text index a word may match and still be "rare": its events are read one by one.
 RARE = 1_000
 # How many of the newest events a search of common (or only short) words tries first.
-WINDOW = 2_000
+WINDOW = 500
 # Words shorter than this have no trigram to look up.
 INDEXED_CHARS = 3
 
@@ -67,6 +68,29 @@ class SearchSQL:
             )
         return f"SELECT id FROM article_versions WHERE lower(title) LIKE :q{n} ESCAPE '\\'"
 
+    def _matches(self, n: int) -> str:
+        """Return the condition that a candidate ``e`` holds word ``n``."""
+        if self.dialect != "sqlite":
+            # PostgreSQL checks each candidate's own rows (a few key lookups each).
+            return self._like(f"q{n}")
+        # SQLite would compute a subquery inside a correlated one again for every row: the
+        # word's index rows are read once instead, from the candidates' first id on (the
+        # index seeks there), and the candidates' version ids looked up among them.
+        headlines = f"{self._headlines(n)} AND rowid >= (SELECT min(id) FROM candidates)"
+        titles = f"{self._titles(n)} AND rowid >= (SELECT min(id) FROM versions)"
+        return (
+            f"(e.id IN ({headlines}) OR e.id IN (SELECT event_id FROM versions"
+            f" WHERE id IN ({titles})))"
+        )
+
+    @staticmethod
+    def _like(name: str) -> str:
+        return (
+            f"(lower(e.headline) LIKE :{name} ESCAPE '\\' OR EXISTS (SELECT 1 FROM articles a"
+            " JOIN article_versions v ON v.article_id = a.id"
+            f" WHERE a.event_id = e.id AND lower(v.title) LIKE :{name} ESCAPE '\\'))"
+        )
+
     def count(self, n: int) -> TextClause:
         """Return a statement counting word ``n``'s headlines and titles, up to RARE + 1 each."""
         return text(
@@ -75,39 +99,37 @@ class SearchSQL:
         )
 
     def search(self, *, driver: int | None, limit: int) -> TextClause:
-        """Return the search among word ``driver``'s events, or among the newest WINDOW events."""
-        ctes = []
-        for n in range(len(self.indexed)):
-            # Materialised once each: the row ids of the word's headlines and titles.
-            ctes.append(f"h{n} AS MATERIALIZED ({self._headlines(n)})")
-            ctes.append(f"t{n} AS MATERIALIZED ({self._titles(n)})")
+        """Return the search among word ``driver``'s events, or among the newest WINDOW events.
+
+        The candidates and their versions' ids (through covering indexes) are computed once;
+        the other words are checked on them alone.
+        """
         if driver is not None:
             candidates = (
-                f"SELECT id FROM h{driver} UNION SELECT a.event_id FROM t{driver} m"
-                " JOIN article_versions v ON v.id = m.id JOIN articles a ON a.id = v.article_id"
+                f"{self._headlines(driver)} UNION SELECT a.event_id FROM article_versions v"
+                " JOIN articles a ON a.id = v.article_id"
+                f" WHERE v.id IN ({self._titles(driver)})"
             )
         else:
             candidates = f"SELECT id FROM events e ORDER BY {_ORDER} LIMIT {WINDOW}"
-        conditions = [f"e.id IN ({candidates})"]
+        conditions = []
         for n in range(len(self.indexed)):
             if n != driver:
-                # Through the covering indexes from an event to its versions' ids: no row read.
-                conditions.append(
-                    f"(e.id IN (SELECT id FROM h{n}) OR EXISTS (SELECT 1 FROM articles a"
-                    " JOIN article_versions v ON v.article_id = a.id"
-                    f" WHERE a.event_id = e.id AND v.id IN (SELECT id FROM t{n})))"
-                )
+                conditions.append(self._matches(n))
         for n in range(len(self.short)):
-            conditions.append(
-                f"(lower(e.headline) LIKE :s{n} ESCAPE '\\' OR EXISTS (SELECT 1 FROM articles a"
-                " JOIN article_versions v ON v.article_id = a.id"
-                f" WHERE a.event_id = e.id AND lower(v.title) LIKE :s{n} ESCAPE '\\'))"
-            )
+            # No trigram: read the candidates' own headlines and titles.
+            conditions.append(self._like(f"s{n}"))
         conditions.append("NOT EXISTS (SELECT 1 FROM event_aliases x WHERE x.event_id = e.id)")
-        with_ = f"WITH {', '.join(ctes)} " if ctes else ""
         return text(
-            f"{with_}SELECT e.id FROM events e WHERE {' AND '.join(conditions)}"
-            f" ORDER BY {_ORDER} LIMIT {int(limit)}"
+            f"WITH candidates(id) AS MATERIALIZED ({candidates}),"
+            " versions(event_id, id) AS MATERIALIZED (SELECT a.event_id, v.id FROM articles a"
+            " JOIN article_versions v ON v.article_id = a.id"
+            " WHERE a.event_id IN (SELECT id FROM candidates))"
+            # Matched as a whole, then ordered: under an ORDER BY ... LIMIT PostgreSQL would walk
+            # every event newest first instead, hashing each word's matches over all of them.
+            ", found AS MATERIALIZED (SELECT e.id, e.last_reported FROM candidates c"
+            f" JOIN events e ON e.id = c.id WHERE {' AND '.join(conditions)})"
+            f" SELECT e.id FROM found e ORDER BY {_ORDER} LIMIT {int(limit)}"
         )
 
 
