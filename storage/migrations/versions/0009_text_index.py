@@ -47,14 +47,16 @@ def upgrade() -> None:
             for statement in _fts(table, column):
                 op.execute(statement)
         return
+    op.execute("SAVEPOINT text_index")
     try:
-        with bind.begin_nested():
-            op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     except Exception as exc:  # noqa: BLE001  (any refusal: go on without the index)
+        op.execute("ROLLBACK TO SAVEPOINT text_index")
         logging.getLogger("alembic").warning(
             "pg_trgm is not available (%s): keyword searches run without their text index", exc
         )
         return
+    op.execute("RELEASE SAVEPOINT text_index")
     for table, column in _COLUMNS:
         op.execute(
             f"CREATE INDEX ix_{table}_{column}_trgm ON {table}"
