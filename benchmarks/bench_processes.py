@@ -25,12 +25,15 @@ from storage.db import sync_url, upgrade
 from storage.unit_of_work import Database
 from tests.fakes.faults import BotProcess, bot_process, process_env, scratch_postgres
 from tests.fakes.feeds import FakeFeedServer, Reply, Request, rss
+from tests.fakes.role_faults import ROLES, kill_role_holder
 from tests.fakes.telegram import FakeTelegram
 
 FEEDS, ITEMS = 60, 5
 # Each feed answers after this long, as a real site far away does: polling is mostly waiting.
 FEED_DELAY = 0.5
 MESSAGES = 1_000
+# Chats whose digest is due when the holder of one role is killed (bench_processes.per_role).
+ROLE_CHATS = 1_000
 SINGLE = ("telegram", "events", "digests", "delivery")
 
 
@@ -221,7 +224,35 @@ async def _main() -> str:
             assert isinstance(take, dict)
             cells = " | ".join(str(take.get(role, "-")) for role in SINGLE)
             lines.append(f"| {fault} | {cells} | {r['lost']} | {r['duplicated']} |")
+        lines += await per_role(base, tmp)
     return "\n".join([*lines, ""])
+
+
+async def per_role(base: str, tmp: Path) -> list[str]:
+    """kill -9 the holder of each role alone, mid-work (tests.fakes.role_faults)."""
+    lines = [
+        "",
+        f"kill -9 of the process holding one role (pinned with `--role`), while {ROLE_CHATS:,} "
+        "chats' digests are swept and delivered, a poll cycle waits for its feeds and an inbox "
+        "batch is stored and alerted; seconds until the other process holds the role, and what "
+        "Telegram received:",
+        "",
+        "| role killed | takeover s | digests queued / sent at the kill | digests lost | "
+        "duplicated | commands answered twice | articles stored / wanted | unplaced | "
+        "alerted twice |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    db = make_url(base).database
+    for role in ROLES:
+        r = await kill_role_holder(
+            base, f"{db}_bench_role_{role}", role, tmp / role, chats=ROLE_CHATS
+        )
+        lines.append(
+            f"| {role} | {r.takeover:.1f} | {r.at_kill.get('digests_queued', 0)} / "
+            f"{r.at_kill.get('sent', 0)} | {r.lost} | {r.duplicated} | {r.answered_twice} | "
+            f"{r.articles} / {r.articles_wanted} | {r.unplaced} | {len(r.alerted_twice)} |"
+        )
+    return lines
 
 
 def run() -> str:

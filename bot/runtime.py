@@ -92,6 +92,9 @@ class Runtime:
     _alert_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _revise_wanted: asyncio.Event = field(default_factory=asyncio.Event)
     _revise_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Work started at once when a role is gained, by name (one of each at a time).
+    _kicked: dict[str, asyncio.Task[object]] = field(default_factory=dict)
+    _sweep_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
         # Every ingestion path stores through the pipeline: one subscription covers them all.
@@ -107,6 +110,28 @@ class Runtime:
             self._placements_wanted.set()
         elif role == DELIVERY:
             self.worker.wake()
+        # Maybe taken over from a process that died or hung: go on with what it left at once,
+        # not at the next tick of the job (up to a minute later). Its digest sweep stopped
+        # half-way, and the feeds it had claimed are free for any process now. (At start-up
+        # this is the jobs' first run, a second early.)
+        if role == DIGESTS:
+            self._kick("digests", self.sweep_digests)
+        self._kick("feeds", self.poll_feeds)
+
+    def _kick(self, name: str, work: Callable[[], Awaitable[object]]) -> None:
+        """Run ``work`` now in the background (unless it is running already), logging failures."""
+        running = self._kicked.get(name)
+        if running is not None and not running.done():
+            return
+
+        async def once() -> object:
+            try:
+                return await work()
+            except Exception as exc:
+                log.warning("%s after a takeover failed: %s", name, describe_error(exc))
+                return None
+
+        self._kicked[name] = asyncio.get_running_loop().create_task(once(), name=f"kick-{name}")
 
     async def _place_loop(self, ended: asyncio.Event) -> None:
         """While this process owns the event index: place queued articles, then check alerts."""
@@ -194,9 +219,10 @@ class Runtime:
 
     async def sweep_digests(self) -> int:
         """Queue due digests and wake the worker."""
-        if not self.roles.holds(DIGESTS):
-            return 0
-        queued = await self.services.digests.sweep(self.services.clock())
+        if not self.roles.holds(DIGESTS) or self._sweep_lock.locked():
+            return 0  # a sweep under way (the job's, or one after a takeover) does it
+        async with self._sweep_lock:
+            queued = await self.services.digests.sweep(self.services.clock())
         if queued:
             self.worker.wake()
         return queued
@@ -332,6 +358,10 @@ class Runtime:
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(*self.tasks, return_exceptions=True)
         self.tasks.clear()
+        for kicked in self._kicked.values():
+            kicked.cancel()
+        await asyncio.gather(*self._kicked.values(), return_exceptions=True)
+        self._kicked.clear()
         if self.poller is not None:
             await self.poller.close()
             self.poller = None

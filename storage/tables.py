@@ -422,3 +422,45 @@ class PlacementRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     article_id: int = Field(foreign_key="articles.id", ondelete="CASCADE")
     queued_at: datetime = Field(sa_column=_dt(nullable=False))
+
+
+# The keyword search's text index (see EventRepository.list_matching_events): a case-insensitive
+# substring match over event headlines and every version's title, which a B-tree cannot serve.
+# SQLite: FTS5 tables of trigrams over the two columns (external content: the rows stay in their
+# tables), kept in step by triggers, so every writer (bulk loads included) keeps them current.
+# PostgreSQL: trigram GIN indexes (pg_trgm) on the lowered columns, which serve LIKE '%word%'.
+# Neither is described by the tables above; migration 0009 creates them, create_all() too.
+TEXT_INDEX_TABLES = ("events_fts", "article_versions_fts")
+
+
+def _fts(table: str, column: str) -> list[str]:
+    fts = f"{table}_fts"
+    delete = f"INSERT INTO {fts}({fts}, rowid, {column}) VALUES ('delete', old.id, old.{column});"
+    insert = f"INSERT INTO {fts}(rowid, {column}) VALUES (new.id, new.{column});"
+    return [
+        f"CREATE VIRTUAL TABLE {fts} USING fts5({column}, content='{table}', content_rowid='id',"
+        " tokenize='trigram')",
+        f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {table} BEGIN {insert} END",
+        f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {table} BEGIN {delete} END",
+        # Only a changed value touches the index: every refresh writes the headline back.
+        f"CREATE TRIGGER {fts}_update AFTER UPDATE OF {column} ON {table}"
+        f" WHEN old.{column} IS NOT new.{column} BEGIN {delete} {insert} END",
+        f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",
+    ]
+
+
+def text_index_ddl(dialect: str) -> list[str]:
+    """Return the statements that create (and fill) the text index on this database."""
+    if dialect == "sqlite":
+        return [*_fts("events", "headline"), *_fts("article_versions", "title")]
+    return [
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm",  # 0009 goes on without it where refused
+        "CREATE INDEX ix_events_headline_trgm ON events USING gin (lower(headline) gin_trgm_ops)",
+        "CREATE INDEX ix_article_versions_title_trgm ON article_versions"
+        " USING gin (lower(title) gin_trgm_ops)",
+    ]
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Tell Alembic's schema comparison to skip the text index (the tables do not describe it)."""
+    return name is None or not (name.endswith("_trgm") or name.startswith(TEXT_INDEX_TABLES))

@@ -88,10 +88,12 @@ class Database:
 
     async def create_all(self) -> None:
         """Create the schema directly (throwaway in-memory stores only; real ones migrate)."""
-        import storage.tables  # noqa: F401  (registers the tables)
+        from storage.tables import text_index_ddl  # registers the tables too
 
         async with self.engine.begin() as conn:
             await conn.run_sync(SQLModel.metadata.create_all)
+            for statement in text_index_ddl(conn.dialect.name):
+                await conn.exec_driver_sql(statement)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -110,8 +110,10 @@ class _Print:
 class ArticleStore:
     """What the store path keeps between units of work: source ids and recent fingerprints.
 
-    Each source's newest fingerprints are read once, then kept up to date in memory, so a store
-    never reads them again. Both go stale when a unit of work rolls back: ``forget`` drops them.
+    Each source's newest fingerprints are read once, then kept up to date in memory; each unit
+    of work that needs them again reads only the articles stored since by anyone else (another
+    process, `briefbot ingest`), under the source's lock (``lock_for_storing``). Both go stale
+    when a unit of work rolls back: ``forget`` drops them.
     """
 
     def __init__(self) -> None:
@@ -119,11 +121,15 @@ class ArticleStore:
         self.source_ids: dict[str, int] = {}
         # By source id, oldest first, at most DUPLICATE_CANDIDATES.
         self._prints: dict[int, list[_Print]] = {}
+        # By source id, the highest article id read or stored: articles are added to a source
+        # under its lock, so any the cache lacks come after it.
+        self._upto: dict[int, int] = {}
 
     def forget(self) -> None:
         """Drop what a rolled-back unit of work may have added."""
         self.source_ids.clear()
         self._prints.clear()
+        self._upto.clear()
 
     def batch(self, uow: UnitOfWork, placer: Placer | None = None) -> StoreBatch:
         """Start storing items in ``uow``; ``placer`` places new articles and versions."""
@@ -135,21 +141,37 @@ class ArticleStore:
             found = self.source_ids[name] = await uow.sources.get_or_create_id(name, now=now)
         return found
 
-    async def _loaded(self, uow: UnitOfWork, source_id: int, *, now: datetime) -> list[_Print]:
+    async def _loaded(
+        self, uow: UnitOfWork, source_id: int, *, now: datetime, fresh: set[int]
+    ) -> list[_Print]:
+        """Return the source's fingerprints, caught up once per unit of work (``fresh``)."""
         prints = self._prints.get(source_id)
+        if prints is not None and source_id in fresh:
+            return prints
+        rows = await uow.articles.list_recent_fingerprints(
+            source_id,
+            since=now - DUPLICATE_WINDOW,
+            limit=DUPLICATE_CANDIDATES,
+            after_id=self._upto.get(source_id, 0) if prints is not None else 0,
+        )
         if prints is None:
-            rows = await uow.articles.list_recent_fingerprints(
-                source_id, since=now - DUPLICATE_WINDOW, limit=DUPLICATE_CANDIDATES
-            )
-            prints = self._prints[source_id] = [_Print(*row) for row in reversed(rows)]
+            prints = self._prints[source_id] = []
+        prints += [_Print(*row) for row in reversed(rows)]
+        del prints[: max(0, len(prints) - DUPLICATE_CANDIDATES)]
+        if rows:
+            self._upto[source_id] = max(self._upto.get(source_id, 0), rows[0][0])
+        fresh.add(source_id)
         return prints
 
     async def candidates(
-        self, uow: UnitOfWork, source_id: int, *, now: datetime
+        self, uow: UnitOfWork, source_id: int, *, now: datetime, fresh: set[int]
     ) -> list[tuple[int, str, bytes]]:
-        """Return (id, location, fingerprint) of the source's newest articles, newest first."""
+        """Return (id, location, fingerprint) of the source's newest articles, newest first.
+
+        ``fresh`` holds the sources already caught up in this unit of work.
+        """
         since = now - DUPLICATE_WINDOW
-        prints = await self._loaded(uow, source_id, now=now)
+        prints = await self._loaded(uow, source_id, now=now, fresh=fresh)
         return [
             (p.article_id, p.location, p.print_) for p in reversed(prints) if p.first_seen >= since
         ]
@@ -161,10 +183,12 @@ class ArticleStore:
         entry: tuple[int, str, datetime, bytes],
         *,
         now: datetime,
+        fresh: set[int],
     ) -> None:
         """Keep an article's (new) fingerprint among its source's, in id order."""
-        prints = await self._loaded(uow, source_id, now=now)
+        prints = await self._loaded(uow, source_id, now=now, fresh=fresh)
         article_id = entry[0]
+        self._upto[source_id] = max(self._upto.get(source_id, 0), article_id)
         for known in prints:
             if known.article_id == article_id:
                 known.print_ = entry[3]
@@ -193,9 +217,13 @@ class StoreBatch:
         self._written: dict[int, Article] = {}
         self._versions: list[dict[str, object]] = []
         self._prints: list[tuple[int, bytes]] = []
+        # Sources whose fingerprints were caught up with the database in this unit of work.
+        self._fresh: set[int] = set()
 
     async def prefetch(self, items: list[ParsedArticle]) -> None:
-        """Read what is stored under the items' identities (articles, then aliases)."""
+        """Lock the items' sources, then read what is stored under their identities (articles,
+        then aliases): another process storing into those sources waits for this one."""
+        await self._uow.sources.lock_for_storing({item.source for item in items})
         identities = [item.identity for item in items]
         self._stored = await self._uow.articles.list_stored(identities)
         self._aliases = await self._uow.articles.list_aliases(
@@ -263,7 +291,9 @@ class StoreBatch:
             del self._aliases[item.identity]
         source_id = await self._store.source_id(self._uow, item.source, now=now)
         if print_ is not None:
-            candidates = await self._store.candidates(self._uow, source_id, now=now)
+            candidates = await self._store.candidates(
+                self._uow, source_id, now=now, fresh=self._fresh
+            )
             closest = _closest(print_, candidates)
             if closest is not None and closest[2] >= DUPLICATE_JACCARD:
                 article_id, location, score = closest
@@ -316,7 +346,11 @@ class StoreBatch:
         self._written[article_id] = article
         if print_ is not None:
             await self._store.remember(
-                self._uow, source_id, (article_id, item.location, now, print_), now=now
+                self._uow,
+                source_id,
+                (article_id, item.location, now, print_),
+                now=now,
+                fresh=self._fresh,
             )
         if self._placer is not None and event_id is not None:
             self._placer.placed(article, document_of(article), event_id, now=now)
@@ -347,6 +381,7 @@ class StoreBatch:
                 existing.source_id,
                 (old.id, old.location, old.first_seen, print_),
                 now=now,
+                fresh=self._fresh,
             )
         event_id = existing.event_id
         if self._placer is not None:

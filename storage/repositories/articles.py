@@ -216,16 +216,17 @@ class ArticleRepository:
         return number
 
     async def list_recent_fingerprints(
-        self, source_id: int, *, since: datetime, limit: int
+        self, source_id: int, *, since: datetime, limit: int, after_id: int = 0
     ) -> list[tuple[int, str, datetime, bytes]]:
         """Return (id, location, first seen, fingerprint) of the source's newest fingerprinted
-        articles, newest first."""
+        articles (those after ``after_id`` only), newest first."""
         query = (
             select(
                 ArticleRow.id, ArticleRow.location, ArticleRow.first_seen, ArticleRow.fingerprint
             )
             .where(
                 ArticleRow.source_id == source_id,
+                col(ArticleRow.id) > after_id,
                 col(ArticleRow.first_seen) >= since,
                 col(ArticleRow.fingerprint).is_not(None),
             )

@@ -5,21 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Table, bindparam, exists, func, insert, or_, update
+from sqlalchemy import Table, bindparam, exists, func, insert, update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.records import EventRecord
-from storage.tables import ArticleRow, ArticleVersionRow, EventAliasRow, EventRow
-
-# A keyword search first looks through this many of the newest events, one by one.
-RECENT_SEARCH = 2_000
+from storage.repositories.event_search import RARE, SearchSQL, rarest
+from storage.tables import ArticleRow, EventAliasRow, EventRow
 
 
 def _not_merged() -> ColumnElement[bool]:
-    """Leave out events a revision merged away: their ids are aliases now."""
-    return col(EventRow.id).not_in(select(EventAliasRow.event_id))
+    """Leave out events a revision merged away: their ids are aliases now (one key lookup each)."""
+    return ~exists().where(col(EventAliasRow.event_id) == EventRow.id)
 
 
 _EVENTS: Table = EventRow.metadata.tables["events"]
@@ -157,52 +155,30 @@ class EventRepository:
     async def list_matching_events(
         self, words: Sequence[str], *, limit: int = 10
     ) -> list[EventRecord]:
-        """Return recent events whose headline contains every word (case-insensitive).
+        """Return the newest events whose headline or an article title contains every word.
 
-        The newest events are searched first, event by event, so a search for recent news stops
-        at its first matches; only when they do not fill ``limit`` is every title read.
+        Words match as case-insensitive substrings, through the text index (event_search.py);
+        a search of words shorter than three characters only looks through the newest events.
         """
-        cutoff = (
-            await self._session.exec(
-                select(EventRow.last_reported)
-                .where(col(EventRow.last_reported).is_not(None))
-                .order_by(col(EventRow.last_reported).desc())
-                .offset(RECENT_SEARCH)
-                .limit(1)
-            )
-        ).first()
-        if cutoff is not None:
-            recent = await self._matching(words, limit=limit, since=cutoff)
-            if len(recent) == limit:
-                return recent  # they rank before every older event
-        return await self._matching(words, limit=limit)
-
-    async def _matching(
-        self, words: Sequence[str], *, limit: int, since: datetime | None = None
-    ) -> list[EventRecord]:
-        query = select(EventRow).where(_not_merged())
-        if since is not None:
-            query = query.where(col(EventRow.last_reported) >= since)
-        for word in words:
-            pattern = f"%{word.lower()}%"
-            query = query.where(
-                or_(
-                    func.lower(EventRow.headline).like(pattern),
-                    # Among recent events, one event at a time (correlated); among all, one
-                    # list of the matching events, read once.
-                    exists()
-                    .where(col(ArticleRow.event_id) == EventRow.id)
-                    .where(col(ArticleVersionRow.article_id) == ArticleRow.id)
-                    .where(func.lower(ArticleVersionRow.title).like(pattern))
-                    if since is not None
-                    else col(EventRow.id).in_(
-                        select(ArticleRow.event_id)
-                        .join(ArticleVersionRow, col(ArticleVersionRow.article_id) == ArticleRow.id)
-                        .where(func.lower(ArticleVersionRow.title).like(pattern))
-                    ),
-                )
-            )
-        query = query.order_by(col(EventRow.last_reported).desc(), col(EventRow.id).desc()).limit(
-            limit
-        )
-        return [r.to_record() for r in (await self._session.exec(query)).all()]
+        search = SearchSQL(self._session.get_bind().dialect.name, tuple(words))
+        params = search.params()
+        connection = await self._session.connection()
+        counts = [
+            int((await connection.execute(search.count(n), params)).scalar_one())
+            for n in range(len(search.indexed))
+        ]
+        driver = rarest(counts)
+        ids: Sequence[int] = []
+        if driver is None or counts[driver] > RARE:
+            # Only common (or short) words: the newest events hold the matches, if any do.
+            statement = search.search(driver=None, limit=limit)
+            ids = (await connection.execute(statement, params)).scalars().all()
+        if driver is not None and len(ids) < limit:
+            statement = search.search(driver=driver, limit=limit)
+            ids = (await connection.execute(statement, params)).scalars().all()
+        found = []
+        for event_id in ids:
+            row = await self._session.get(EventRow, event_id)
+            assert row is not None
+            found.append(row.to_record())
+        return found

@@ -329,3 +329,67 @@ async def test_a_process_paused_past_its_lease_loses_its_roles_and_nothing_is_lo
     assert sent_before_resume > 40  # B delivered while A was paused
     assert lost == 0 and duplicated <= MAX_IN_FLIGHT, (lost, duplicated)
     assert "Traceback" not in first.stderr, first.stderr
+
+
+def _story(n: int, footer: str = "") -> str:
+    """Return a headline and a body of words of story ``n``'s own (long enough to fingerprint)."""
+    words = [f"{w}{n}" for w in ("harbour", "strike", "crane", "union", "wages", "ships")]
+    body = " ".join(f"{w}{i}" for i in range(8) for w in words)
+    return f"{words[0]} {words[1]} story {n}\n\n{body}. {footer}\n"
+
+
+def _drop(folder: Path, name: str, content: str) -> None:
+    """Write an article file into an inbox folder (atomically: written aside, then renamed)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    aside = folder.parent / f".{name}.part"
+    aside.write_text(content)
+    aside.rename(folder / name)
+
+
+async def test_a_copy_stored_by_another_process_is_a_duplicate_not_a_second_article(
+    tmp_path: Path,
+) -> None:
+    """Each process keeps its sources' recent fingerprints in memory: a copy another process
+    stored after they were read must still be found (near-duplicates are judged per source)."""
+    fake = await FakeTelegram().start()
+    env_a, env_b = (_env(fake, "", tmp_path / p) for p in ("a", "b"))
+    wire_a, wire_b = (Path(e["BRIEFBOT_INBOX_DIR"]) / "Wire" for e in (env_a, env_b))
+    with scratch_postgres(_base(), _scratch("copies")) as url:
+        upgrade(url)
+        env_a["BRIEFBOT_DATABASE_URL"] = env_b["BRIEFBOT_DATABASE_URL"] = url
+
+        async def stored(n: int) -> None:
+            for _ in range(300):
+                articles = await _count(url, "SELECT count(*) FROM articles")
+                aliases = await _count(url, "SELECT count(*) FROM article_aliases")
+                if articles + aliases >= n:
+                    return
+                await asyncio.sleep(0.1)
+            raise AssertionError(f"{n} files not stored: {articles} articles, {aliases} copies")
+
+        try:
+            async with (
+                bot_process(tmp_path, env_a) as first,
+                bot_process(tmp_path, env_b) as second,
+            ):
+                # Each process reads the source's fingerprints while storing a story of its own.
+                _drop(wire_a, "one.txt", _story(1))
+                _drop(wire_b, "two.txt", _story(2))
+                await stored(2)
+                # A stores a new story; then the same story reaches B through another file.
+                _drop(wire_a, "three.txt", _story(3))
+                await stored(3)
+                _drop(wire_b, "three-copy.txt", _story(3, "By wire."))
+                # And the other way round, B first.
+                _drop(wire_b, "four.txt", _story(4))
+                await stored(5)
+                _drop(wire_a, "four-copy.txt", _story(4, "More."))
+                await stored(6)
+                await asyncio.sleep(1)
+                articles = await _count(url, "SELECT count(*) FROM articles")
+                copies = await _count(url, "SELECT count(*) FROM article_aliases")
+        finally:
+            await fake.close()
+    assert (articles, copies) == (4, 2)
+    for proc in (first, second):
+        assert "Traceback" not in proc.stderr, proc.stderr

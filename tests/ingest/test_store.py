@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -9,7 +10,13 @@ import pytest
 
 from bot.ingest.model import IngestResult, Outcome, ParsedArticle
 from bot.ingest.pipeline import Pipeline
-from bot.ingest.store import DUPLICATE_WINDOW, fingerprint, similarity, store_article
+from bot.ingest.store import (
+    DUPLICATE_WINDOW,
+    ArticleStore,
+    fingerprint,
+    similarity,
+    store_article,
+)
 from storage.unit_of_work import Database
 from tests.shared import shared_path
 
@@ -164,3 +171,45 @@ async def test_version_pairs_each_give_exactly_one_new_version(
             stored = await uow.articles.get_article_by_identity(identity)
         assert stored is not None and len(stored.versions) == 2
         assert stored.versions[0].text == old and stored.versions[1].text == new
+
+
+@pytest.mark.postgres
+async def test_two_processes_storing_one_story_at_once_keep_one_article(
+    postgres_url: str,
+) -> None:
+    """Two stores on two connections (as two processes have) store copies of one new story at
+    the same moment: the second waits for the first's commit and finds its copy."""
+    from storage.db import upgrade
+
+    upgrade(postgres_url)
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    first_db, second_db = Database(postgres_url), Database(postgres_url)
+    first, second = ArticleStore(), ArticleStore()
+    try:
+        # Each has read the source's fingerprints already, with a story of its own.
+        for db, store, n in ((first_db, first, 1), (second_db, second, 2)):
+            async with db.unit_of_work() as uow:
+                other_story = " ".join(f"harbour{n} crane{i} strike{i}." for i in range(20))
+                older = article(f"https://alpine.example/older-{n}", other_story)
+                await store_article(uow, older, now=now, store=store)
+        copy = article("https://mirror.example/landslide", STORY + " Reporting by the wire.")
+        async with first_db.unit_of_work() as uow:
+            result = await store_article(
+                uow, article("https://alpine.example/landslide", STORY), now=now, store=first
+            )
+
+            async def store_the_copy() -> IngestResult:
+                async with second_db.unit_of_work() as other:
+                    return await store_article(other, copy, now=now, store=second)
+
+            racing = asyncio.ensure_future(store_the_copy())
+            await asyncio.sleep(0.5)
+            waited = not racing.done()  # the first has not committed yet
+        second_result = await racing
+    finally:
+        await first_db.dispose()
+        await second_db.dispose()
+    assert result.outcome is Outcome.NEW
+    assert waited
+    assert second_result.outcome is Outcome.DUPLICATE
+    assert second_result.article_id == result.article_id

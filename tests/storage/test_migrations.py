@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -11,12 +13,18 @@ from sqlmodel import SQLModel
 
 import storage.tables  # noqa: F401
 from storage.db import alembic_config, downgrade, sync_url, upgrade
+from storage.tables import include_name
+from storage.unit_of_work import Database
 
 
-def _tables(url: str) -> set[str]:
+def _tables(url: str, *, text_index: bool = False) -> set[str]:
+    """Return the tables, without the text index's unless asked for."""
     engine = create_engine(sync_url(url))
     try:
-        return set(inspect(engine).get_table_names()) - {"alembic_version"}
+        names = inspect(engine).get_table_names()
+        return {n for n in names if text_index or include_name(n, "table", {})} - {
+            "alembic_version"
+        }
     finally:
         engine.dispose()
 
@@ -25,7 +33,8 @@ def _diff(url: str) -> list[object]:
     engine = create_engine(sync_url(url))
     try:
         with engine.connect() as conn:
-            return list(compare_metadata(MigrationContext.configure(conn), SQLModel.metadata))
+            context = MigrationContext.configure(conn, opts={"include_name": include_name})
+            return list(compare_metadata(context, SQLModel.metadata))
     finally:
         engine.dispose()
 
@@ -44,6 +53,83 @@ def test_every_migration_walks_up_down_and_up(backend: str, request: pytest.Fixt
     assert _diff(url) == [], "the migrations do not produce the schema the tables describe"
     for revision in reversed(revisions):
         downgrade(url, f"{revision}-1" if revision != revisions[0] else "base")
-    assert _tables(url) == set()
+    assert _tables(url, text_index=True) == set()
     upgrade(url)
     assert _tables(url) == set(SQLModel.metadata.tables)
+
+
+def _text_index(url: str) -> set[str]:
+    """Return the text index's tables, triggers and indexes found in the database."""
+    engine = create_engine(sync_url(url))
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                rows = conn.exec_driver_sql(
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%fts%'"
+                    " OR type = 'table' AND name IN ('events_fts', 'article_versions_fts')"
+                )
+            else:
+                rows = conn.exec_driver_sql(
+                    "SELECT indexname FROM pg_indexes WHERE right(indexname, 5) = '_trgm'"
+                )
+            return {r[0] for r in rows}
+    finally:
+        engine.dispose()
+
+
+_SQLITE_INDEX = {
+    f"{table}_fts{suffix}"
+    for table in ("events", "article_versions")
+    for suffix in ("", "_insert", "_delete", "_update")
+}
+_POSTGRES_INDEX = {"ix_events_headline_trgm", "ix_article_versions_title_trgm"}
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+async def test_the_text_index_is_built_over_rows_stored_before_it(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    url = request.getfixturevalue(f"{backend}_url")
+    upgrade(url, "0008")
+    now = datetime(2026, 3, 1, 8, tzinfo=UTC)
+    db = Database(url)
+    try:
+        async with db.unit_of_work() as uow:  # stored before the index existed
+            source = await uow.sources.get_or_create_id("Harbour Herald", now=now)
+            article = await uow.articles.add(
+                identity="a", source_id=source, location="a", fingerprint=None, now=now
+            )
+            await uow.articles.add_version(
+                article_id=article, title="Brenner dockers strike", text="x",
+                content_hash="h", published=now, updated=None, now=now,
+            )  # fmt: skip
+            event = await uow.events.create(headline="Kessel regatta won", now=now)
+            await uow.articles.set_event(article, event)
+    finally:
+        await db.dispose()
+    upgrade(url)
+    expected = _SQLITE_INDEX if backend == "sqlite" else _POSTGRES_INDEX
+    assert _text_index(url) == expected
+    db = Database(url)
+    try:
+        async with db.unit_of_work() as uow:
+            for words in (["dockers"], ["REGATTA"], ["rennER", "kessel"]):
+                assert [e.id for e in await uow.events.list_matching_events(words)] == [event]
+    finally:
+        await db.dispose()
+    downgrade(url, "0008")
+    assert _text_index(url) == set()
+
+
+async def test_a_store_created_without_migrations_searches_too() -> None:
+    now = datetime(2026, 3, 1, 8, tzinfo=UTC)
+    db = Database("sqlite:///:memory:")
+    try:
+        await db.create_all()
+        async with db.unit_of_work() as uow:
+            event = await uow.events.create(headline="Kessel regatta won", now=now)
+            assert [e.id for e in await uow.events.list_matching_events(["gatta"])] == [event]
+    finally:
+        await db.dispose()
