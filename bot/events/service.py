@@ -15,9 +15,11 @@ from bot.briefing.build import (
     article_claims,
     build_briefing,
     event_times,
+    in_order,
     version_changes,
 )
 from bot.briefing.cluster import ClusterConfig, EventIndex
+from bot.briefing.headline import choose_headline
 from bot.briefing.model import Article, Briefing, Change, Claim, Document
 from bot.briefing.revise import ReviseConfig, Revision, RevisionVector, revise, revision_vector
 from bot.events.memo import Memo
@@ -33,9 +35,10 @@ MEMO_SIZE = 10_000
 # Articles read from the database at a time when the window is read through.
 LOAD_PAGE = 500
 VECTOR_MEMO_SIZE = 60_000
-# Up to this size an event is re-analysed at each article placed in it, so "changed in
-# substance" is dated by the article that changed it; a bigger one once per batch (the
-# analysis reads every article, and a flood of thousands must not cost quadratic time).
+# Up to this size an event's headline is chosen again at each article placed in it, and its
+# analysis dates "changed in substance" by the article that changed it; a bigger one is
+# followed once per batch and analysed as it is when read (the analysis reads every article,
+# and a flood of thousands must not cost quadratic time).
 ANALYSE_EACH_UP_TO = 100
 
 
@@ -168,6 +171,9 @@ class EventService:
     ) -> None:
         """Write a pass's moves, refresh the events they touch and move them in the index."""
         by_id = {doc.id: doc for doc in await self._documents(uow, since, list(revision.moves))}
+        # Placements before the pass are dated by their own articles, not by the pass.
+        for event_id in sorted({events[article_id] for article_id in revision.moves}):
+            await self.analysed(uow, event_id)
         titles = {article_id: doc.title for article_id, doc in by_id.items()}
         created: dict[int, int] = {}
         # Each event after the pass, and the events its articles came from.
@@ -289,48 +295,118 @@ class EventService:
         assert record is not None
         articles = await uow.articles.list_event_articles(event_id)
         new = self.refreshed(record, articles, now=now)
+        signature = self._signature(articles)
         # Through the session (not put_many): a revision reads the event again in this session.
         await uow.events.update(
             event_id,
             headline=new.headline,
             last_updated=new.last_updated,
-            changed_at=new.changed_at,
-            signature=new.signature,
+            changed_at=now if signature != record.signature else record.changed_at,
+            signature=signature,
             reported=(new.first_reported, new.last_reported)
             if new.first_reported is not None and new.last_reported is not None
             else None,
             counts=(new.article_count, new.source_count),
+            analysed=True,
         )
 
     def refreshed(
         self, record: EventRecord, articles: Sequence[Article], *, now: datetime
     ) -> EventRecord:
-        """Return an event re-analysed with these articles, changed now if its substance did."""
-        # No summary here: only what decides "changed in substance", from memoised parts.
-        analysis = analyse_event(articles, claims_of=self._claims, changes_of=self._changes)
-        signature = analysis.signature
-        reported = event_times(analysis.articles)
+        """Return an event with these articles, placed at ``now``; its analysis left due.
+
+        Only what is cheap is followed here (headline, times, counts): the claims and edits
+        that decide "changed in substance" wait until the event is read or alerted
+        (``analysed``), which dates the change by the placement that made it.
+        """
+        ordered = in_order(articles)
+        reported = event_times(ordered)
         first, last = reported or (record.first_reported, record.last_reported)
         return replace(
             record,
-            headline=analysis.headline or record.headline,
+            headline=choose_headline(ordered) or record.headline,
             last_updated=now,
-            changed_at=now if signature != record.signature else record.changed_at,
-            signature=signature,
             first_reported=first,
             last_reported=last,
             article_count=len(articles),
             source_count=len({a.source for a in articles}),
+            analysis_due=record.analysis_due or now,
         )
+
+    def _signature(self, articles: Sequence[Article]) -> str:
+        """Return the signature of an event's analysis with these articles (claims, edits)."""
+        analysis = analyse_event(
+            articles, claims_of=self._claims, changes_of=self._changes, with_headline=False
+        )
+        return analysis.signature
+
+    def analysis(self, record: EventRecord, articles: Sequence[Article]) -> tuple[str, datetime]:
+        """Return an event's signature and when it last changed in substance, placements included.
+
+        Each placement since ``analysis_due`` is a moment of the event's articles (an article's
+        first version, or a later one, was fetched then; the last is ``last_updated``). The
+        change time is the last moment at which the signature differs from the moment before,
+        found walking back from the latest: usually the last placement or the one before it.
+        """
+        due = record.analysis_due
+        if due is None:
+            return record.signature, record.changed_at
+        moments = {record.last_updated}
+        if len(articles) <= ANALYSE_EACH_UP_TO:
+            moments |= {
+                v.fetched
+                for a in articles
+                for v in a.versions
+                if v.fetched is not None and due <= v.fetched < record.last_updated
+            }
+        ordered = sorted(moments)
+        final = later = self._signature(articles)
+        for i in range(len(ordered) - 1, -1, -1):
+            earlier = self._signature(as_of(articles, ordered[i - 1])) if i else record.signature
+            if earlier != later:
+                return final, ordered[i]
+            later = earlier
+        return final, record.changed_at
+
+    async def analysed(
+        self, uow: UnitOfWork, event_id: int, articles: Sequence[Article] | None = None
+    ) -> EventRecord | None:
+        """Return the event with its due analysis done and written (``articles``: its own)."""
+        record = await uow.events.get_event(event_id)
+        if record is None or record.analysis_due is None:
+            return record
+        if articles is None:
+            articles = await uow.articles.list_event_articles(event_id)
+        # In a thread: the first analysis of a big event reads the claims of thousands.
+        signature, changed_at = await asyncio.to_thread(self.analysis, record, articles)
+        if await uow.events.put_analysis(record, signature=signature, changed_at=changed_at):
+            return replace(record, signature=signature, changed_at=changed_at, analysis_due=None)
+        return record  # a placement came in between: its own analysis is due now
+
+    async def analyse_due(
+        self, uow: UnitOfWork, *, since: datetime | None = None, min_sources: int = 1
+    ) -> int:
+        """Analyse the events with placements not analysed yet; return how many.
+
+        ``since`` leaves out events last placed into before it (their change time cannot come
+        after it), ``min_sources`` events with fewer sources.
+        """
+        due = await uow.events.list_due_events(since=since, min_sources=min_sources)
+        for record in due:
+            try:
+                await self.analysed(uow, record.id)
+            except Exception:  # its readers fail on it as they always did; the others go on
+                log.exception("event %s could not be analysed", record.id)
+        return len(due)
 
     async def briefing(self, uow: UnitOfWork, event_id: int) -> Briefing:
         """Return the current briefing of an event."""
         # An event merged away by a revision lives on in the one that absorbed it.
         event_id = await uow.events.resolve(event_id)
-        record = await uow.events.get_event(event_id)
-        if record is None:
-            raise LookupError(f"no event {event_id}")
         articles = await uow.articles.list_event_articles(event_id)
+        # Read means analysed: the event's stored signature and change time are brought up to date.
+        if await self.analysed(uow, event_id, articles) is None:
+            raise LookupError(f"no event {event_id}")
         # First reported and last updated come from the articles' own times (build_briefing).
         # In a thread: an event of thousands of articles takes seconds to brief, and the bot
         # must keep answering meanwhile.
