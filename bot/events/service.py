@@ -35,9 +35,8 @@ MEMO_SIZE = 10_000
 # Articles read from the database at a time when the window is read through.
 LOAD_PAGE = 500
 VECTOR_MEMO_SIZE = 60_000
-# Up to this size an event's headline is chosen again at each article placed in it, and its
-# analysis dates "changed in substance" by the article that changed it; a bigger one is
-# followed once per batch and analysed as it is when read (the analysis reads every article,
+# Up to this size an event's analysis dates "changed in substance" by the article that
+# changed it; a bigger one is analysed as it is when read (the analysis reads every article,
 # and a flood of thousands must not cost quadratic time).
 ANALYSE_EACH_UP_TO = 100
 
@@ -461,19 +460,19 @@ def _or_none(analyse: Callable[[Article], Sequence[T]]) -> Callable[[Article], S
 
 @dataclass(slots=True)
 class _Touched:
-    """An event a unit of work placed articles into: its state as the batch left it."""
+    """An event a unit of work placed articles into: when, and whether the batch created it."""
 
-    record: EventRecord
-    articles: dict[int, Article]
-    # The moment of the last placement not analysed yet (a big event waits for the flush).
-    pending: datetime | None = None
+    first: datetime
+    last: datetime
+    created: EventRecord | None = None
 
 
 class Placement:
-    """Place one unit of work's articles; each touched event is written once, by ``flush``.
+    """Place one unit of work's articles; each touched event is read and written once, by ``flush``.
 
-    An event is read at most once per batch, before any of the batch's articles join it, and
-    followed in memory after that: nothing the batch wrote is read back.
+    Only the index is followed article by article; the events' cheap fields (headline, times,
+    counts) need only their final state, read for every touched event at once when the batch's
+    articles are written. Their analysis is left due (``EventService.analysis``).
     """
 
     def __init__(self, service: EventService, uow: UnitOfWork) -> None:
@@ -491,35 +490,35 @@ class Placement:
         if event_id is None:
             event_id = await self._uow.events.create(headline=doc.title, now=now)
             record = EventRecord(event_id, doc.title, now, now, now, 0, 0, "", now, now)
-            self._touched[event_id] = _Touched(record, {})
-        elif event_id not in self._touched:
-            found = await self._uow.events.get_event(event_id)
-            assert found is not None, f"event {event_id} vanished"
-            articles = await self._uow.articles.list_event_articles(event_id)
-            self._touched[event_id] = _Touched(found, {a.id: a for a in articles})
+            self._touched[event_id] = _Touched(now, now, record)
         return event_id
 
     def placed(self, article: Article, doc: Document, event_id: int, *, now: datetime) -> None:
-        """Record ``article`` in ``event_id`` (from ``event_for``) and follow the event's state."""
+        """Record ``article`` in ``event_id`` (from ``event_for``)."""
         self._service.index.add(doc, event_id, arrived=article.first_seen or now)
         self._service._changed.add(article.id)
-        touched = self._touched[event_id]
-        touched.articles[article.id] = article
-        if len(touched.articles) <= ANALYSE_EACH_UP_TO:
-            touched.record = self._service.refreshed(
-                touched.record, list(touched.articles.values()), now=now
-            )
-            touched.pending = None
+        touched = self._touched.get(event_id)
+        if touched is None:
+            self._touched[event_id] = _Touched(now, now)
         else:
-            touched.pending = now
+            touched.last = now
 
     async def flush(self) -> None:
-        """Write every touched event once (analysing the big ones now)."""
-        for touched in self._touched.values():
-            if touched.pending is not None:
-                touched.record = self._service.refreshed(
-                    touched.record, list(touched.articles.values()), now=touched.pending
-                )
-                touched.pending = None
-        await self._uow.events.put_many([self._touched[e].record for e in sorted(self._touched)])
+        """Write every touched event once, from its articles as the batch left them."""
+        if not self._touched:
+            return
+        ids = sorted(self._touched)
+        stored = await self._uow.events.get_events(
+            [e for e in ids if self._touched[e].created is None]
+        )
+        articles = await self._uow.articles.list_events_articles(ids)
+        records = []
+        for event_id in ids:
+            touched = self._touched[event_id]
+            record = touched.created or stored.get(event_id)
+            assert record is not None, f"event {event_id} vanished"
+            if record.analysis_due is None:
+                record = replace(record, analysis_due=touched.first)
+            records.append(self._service.refreshed(record, articles[event_id], now=touched.last))
+        await self._uow.events.put_many(records)
         self._touched.clear()

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Table, bindparam, exists, func, insert, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -93,6 +94,15 @@ class EventRepository:
         """Return the id an event lives on: its own, or the survivor's when it was merged away."""
         row = await self._session.get(EventAliasRow, event_id)
         return event_id if row is None else row.target_id
+
+    async def get_events(self, event_ids: Sequence[int]) -> dict[int, EventRecord]:
+        """Return the events with these ids, by id (one Core statement)."""
+        if not event_ids:
+            return {}
+        query = sa_select(_EVENTS).where(_EVENTS.c.id.in_(sorted(set(event_ids))))
+        connection = await self._session.connection()
+        rows = (await connection.execute(query)).all()
+        return {row.id: EventRecord(**row._mapping) for row in rows}
 
     async def get_event(self, event_id: int) -> EventRecord | None:
         """Return the event with this id, or None."""
