@@ -39,6 +39,7 @@ VECTOR_MEMO_SIZE = 60_000
 # changed it; a bigger one is analysed as it is when read (the analysis reads every article,
 # and a flood of thousands must not cost quadratic time).
 ANALYSE_EACH_UP_TO = 100
+DEFAULT_REVISE = ReviseConfig()
 
 
 def as_of(articles: Sequence[Article], moment: datetime) -> list[Article]:
@@ -222,11 +223,15 @@ class EventService:
                 self._vectors.move_to_end(key)
                 vectors[article_id] = vector
         for doc in await self._documents(uow, since, list(missing)):
-            vector = vectors[doc.id] = revision_vector(doc, config)
-            self._vectors[(doc.id, missing[doc.id], config)] = vector
-            if len(self._vectors) > self._memo_size:
-                self._vectors.popitem(last=False)
+            vectors[doc.id] = self._vector(doc, missing[doc.id], config)
         return vectors
+
+    def _vector(self, doc: Document, number: int, config: ReviseConfig) -> RevisionVector:
+        """Return (and memoise) the revision vector of version ``number`` of an article."""
+        vector = self._vectors[(doc.id, number, config)] = revision_vector(doc, config)
+        if len(self._vectors) > self._memo_size:
+            self._vectors.popitem(last=False)
+        return vector
 
     @staticmethod
     async def _documents(uow: UnitOfWork, since: datetime, ids: list[int]) -> list[Document]:
@@ -495,8 +500,11 @@ class Placement:
 
     def placed(self, article: Article, doc: Document, event_id: int, *, now: datetime) -> None:
         """Record ``article`` in ``event_id`` (from ``event_for``)."""
-        self._service.index.add(doc, event_id, arrived=article.first_seen or now)
-        self._service._changed.add(article.id)
+        service = self._service
+        service.index.add(doc, event_id, arrived=article.first_seen or now)
+        service._changed.add(article.id)
+        # Now, while its features are at hand: the next revision pass reads it.
+        service._vector(doc, article.latest.number, DEFAULT_REVISE)
         touched = self._touched.get(event_id)
         if touched is None:
             self._touched[event_id] = _Touched(now, now)
