@@ -23,6 +23,8 @@ class EventRecord:
     signature: str
     first_reported: datetime | None = None
     last_reported: datetime | None = None
+    # Set while placements since this moment are not analysed (signature, changed_at) yet.
+    analysis_due: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

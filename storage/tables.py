@@ -196,6 +196,9 @@ class EventRow(SQLModel, table=True):
     source_count: int = 0
     # A digest of what subscribers were last told, to tell substance from noise.
     signature: str = Field(default="", max_length=64)
+    # The first placement whose analysis (signature, changed_at) is still to do, or None: an
+    # event is analysed when it is read or alerted, not at every store (0010).
+    analysis_due: datetime | None = Field(default=None, sa_column=_dt(index=True))
 
     def to_record(self) -> EventRecord:
         assert self.id is not None
@@ -210,6 +213,7 @@ class EventRow(SQLModel, table=True):
             signature=self.signature,
             first_reported=self.first_reported,
             last_reported=self.last_reported,
+            analysis_due=self.analysis_due,
         )
 
 

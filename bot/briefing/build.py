@@ -106,11 +106,17 @@ class EventAnalysis:
         return signature(self.sources, self.differences, self.changes)
 
 
+def in_order(articles: Sequence[Article]) -> list[Article]:
+    """Return an event's articles in the order its analysis reads them: by their own times."""
+    return sorted(articles, key=lambda a: (a.published or a.first_seen or _EPOCH, a.id))
+
+
 def analyse_event(
     articles: Sequence[Article],
     *,
     claims_of: ClaimsOf = article_claims,
     changes_of: ChangesOf = version_changes,
+    with_headline: bool = True,
 ) -> EventAnalysis:
     """Group an event's articles by source, compare their figures and diff their versions.
 
@@ -118,8 +124,9 @@ def analyse_event(
         articles: the event's articles with all their versions.
         claims_of: returns an article's claims (callers may pass a memoised one).
         changes_of: returns an article's version changes (callers may pass a memoised one).
+        with_headline: choose the headline too (without it, the analysis's headline is "").
     """
-    ordered = sorted(articles, key=lambda a: (a.published or a.first_seen or _EPOCH, a.id))
+    ordered = in_order(articles)
     claims: list[Claim] = []
     by_source: dict[str, list[Article]] = {}
     latest = {a.id: a.latest.number for a in ordered}
@@ -150,7 +157,7 @@ def analyse_event(
         sources=sources,
         differences=tuple(differences),
         changes=tuple(change for a in ordered for change in changes_of(a)),
-        headline=choose_headline(ordered),
+        headline=choose_headline(ordered) if with_headline else "",
     )
 
 

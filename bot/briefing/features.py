@@ -86,17 +86,23 @@ def strip_url_lead(sentences: list[str]) -> list[str]:
     return sentences
 
 
-# Bounded small: it holds whole documents. Placing an article extracts it twice in a row
+def extract(doc: Document) -> Features:
+    """Return the word, name and number vectors of a document, its headline weighted up."""
+    # By its words alone: placing an article assigns it before it has an id, then adds it.
+    return _extract(doc.title, doc.text)
+
+
+# Bounded small: it holds whole texts. Placing an article extracts it twice in a row
 # (assign, then add); revision passes memoise their own vectors.
 @lru_cache(maxsize=1024)
-def extract(doc: Document) -> Features:
-    """Return the word, name and number vectors of a document, its headline weighted up.
+def _extract(title: str, text: str) -> Features:
+    """Return the word, name and number vectors of a title and text, the title weighted up.
 
     Names are the stems of capitalised words (people, places, organisations). A capitalised
     word is left out when it is a stop word, weekday or month, or when it starts a sentence (or
     sits in a title-case headline) and the article also writes it in lower case elsewhere.
     """
-    parts = ((TITLE_WEIGHT, doc.title, _is_title_case(doc.title)), (1.0, doc.text, False))
+    parts = ((TITLE_WEIGHT, title, _is_title_case(title)), (1.0, text, False))
     tokens = [
         (weight, title_case, tok) for weight, text, title_case in parts for tok in _tokens(text)
     ]

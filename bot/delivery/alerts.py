@@ -125,6 +125,7 @@ class AlertService:
         One unit of work per event, so an event that cannot be briefed (or a chat whose settings
         cannot be read) is logged and skipped instead of holding up every other alert.
         """
+        await self._analyse(now)
         async with self.db.unit_of_work() as uow:
             candidates = await uow.events.list_recent_events(
                 limit=self.max_events, since=now - self.lookback, min_sources=self.min_sources
@@ -147,6 +148,23 @@ class AlertService:
         if queued:
             log.info("queued %d alert(s)", queued)
         return queued
+
+    async def _analyse(self, now: datetime) -> None:
+        """Analyse the events placed into since the last check that could be alerted.
+
+        Storing leaves the analysis (what changed in substance, and when) to the readers; one
+        unit of work per event, so one that cannot be analysed holds up no other.
+        """
+        async with self.db.unit_of_work() as uow:
+            due = await uow.events.list_due_events(
+                since=now - self.lookback, min_sources=self.min_sources
+            )
+        for record in due:
+            try:
+                async with self.db.unit_of_work() as uow:
+                    await self.events.analysed(uow, record.id)
+            except Exception:
+                log.exception("event %s could not be analysed; its alerts wait", record.id)
 
     async def _alert(
         self,

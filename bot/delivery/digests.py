@@ -129,6 +129,7 @@ class DigestService:
         slot = sub.next_digest_at
         since = sub.last_digest_at or (slot - self.first_lookback)
         filters = await uow.subscriptions.list_keywords(sub.id)
+        await self.events.analyse_due(uow, since=since)
         records = await uow.events.list_recent_events(limit=self.max_events * 5, since=since)
         briefings = []
         for record in records:

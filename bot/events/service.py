@@ -15,9 +15,11 @@ from bot.briefing.build import (
     article_claims,
     build_briefing,
     event_times,
+    in_order,
     version_changes,
 )
 from bot.briefing.cluster import ClusterConfig, EventIndex
+from bot.briefing.headline import choose_headline
 from bot.briefing.model import Article, Briefing, Change, Claim, Document
 from bot.briefing.revise import ReviseConfig, Revision, RevisionVector, revise, revision_vector
 from bot.events.memo import Memo
@@ -33,10 +35,11 @@ MEMO_SIZE = 10_000
 # Articles read from the database at a time when the window is read through.
 LOAD_PAGE = 500
 VECTOR_MEMO_SIZE = 60_000
-# Up to this size an event is re-analysed at each article placed in it, so "changed in
-# substance" is dated by the article that changed it; a bigger one once per batch (the
-# analysis reads every article, and a flood of thousands must not cost quadratic time).
+# Up to this size an event's analysis dates "changed in substance" by the article that
+# changed it; a bigger one is analysed as it is when read (the analysis reads every article,
+# and a flood of thousands must not cost quadratic time).
 ANALYSE_EACH_UP_TO = 100
+DEFAULT_REVISE = ReviseConfig()
 
 
 def as_of(articles: Sequence[Article], moment: datetime) -> list[Article]:
@@ -168,6 +171,9 @@ class EventService:
     ) -> None:
         """Write a pass's moves, refresh the events they touch and move them in the index."""
         by_id = {doc.id: doc for doc in await self._documents(uow, since, list(revision.moves))}
+        # Placements before the pass are dated by their own articles, not by the pass.
+        for event_id in sorted({events[article_id] for article_id in revision.moves}):
+            await self.analysed(uow, event_id)
         titles = {article_id: doc.title for article_id, doc in by_id.items()}
         created: dict[int, int] = {}
         # Each event after the pass, and the events its articles came from.
@@ -217,11 +223,15 @@ class EventService:
                 self._vectors.move_to_end(key)
                 vectors[article_id] = vector
         for doc in await self._documents(uow, since, list(missing)):
-            vector = vectors[doc.id] = revision_vector(doc, config)
-            self._vectors[(doc.id, missing[doc.id], config)] = vector
-            if len(self._vectors) > self._memo_size:
-                self._vectors.popitem(last=False)
+            vectors[doc.id] = self._vector(doc, missing[doc.id], config)
         return vectors
+
+    def _vector(self, doc: Document, number: int, config: ReviseConfig) -> RevisionVector:
+        """Return (and memoise) the revision vector of version ``number`` of an article."""
+        vector = self._vectors[(doc.id, number, config)] = revision_vector(doc, config)
+        if len(self._vectors) > self._memo_size:
+            self._vectors.popitem(last=False)
+        return vector
 
     @staticmethod
     async def _documents(uow: UnitOfWork, since: datetime, ids: list[int]) -> list[Document]:
@@ -289,48 +299,118 @@ class EventService:
         assert record is not None
         articles = await uow.articles.list_event_articles(event_id)
         new = self.refreshed(record, articles, now=now)
+        signature = self._signature(articles)
         # Through the session (not put_many): a revision reads the event again in this session.
         await uow.events.update(
             event_id,
             headline=new.headline,
             last_updated=new.last_updated,
-            changed_at=new.changed_at,
-            signature=new.signature,
+            changed_at=now if signature != record.signature else record.changed_at,
+            signature=signature,
             reported=(new.first_reported, new.last_reported)
             if new.first_reported is not None and new.last_reported is not None
             else None,
             counts=(new.article_count, new.source_count),
+            analysed=True,
         )
 
     def refreshed(
         self, record: EventRecord, articles: Sequence[Article], *, now: datetime
     ) -> EventRecord:
-        """Return an event re-analysed with these articles, changed now if its substance did."""
-        # No summary here: only what decides "changed in substance", from memoised parts.
-        analysis = analyse_event(articles, claims_of=self._claims, changes_of=self._changes)
-        signature = analysis.signature
-        reported = event_times(analysis.articles)
+        """Return an event with these articles, placed at ``now``; its analysis left due.
+
+        Only what is cheap is followed here (headline, times, counts): the claims and edits
+        that decide "changed in substance" wait until the event is read or alerted
+        (``analysed``), which dates the change by the placement that made it.
+        """
+        ordered = in_order(articles)
+        reported = event_times(ordered)
         first, last = reported or (record.first_reported, record.last_reported)
         return replace(
             record,
-            headline=analysis.headline or record.headline,
+            headline=choose_headline(ordered) or record.headline,
             last_updated=now,
-            changed_at=now if signature != record.signature else record.changed_at,
-            signature=signature,
             first_reported=first,
             last_reported=last,
             article_count=len(articles),
             source_count=len({a.source for a in articles}),
+            analysis_due=record.analysis_due or now,
         )
+
+    def _signature(self, articles: Sequence[Article]) -> str:
+        """Return the signature of an event's analysis with these articles (claims, edits)."""
+        analysis = analyse_event(
+            articles, claims_of=self._claims, changes_of=self._changes, with_headline=False
+        )
+        return analysis.signature
+
+    def analysis(self, record: EventRecord, articles: Sequence[Article]) -> tuple[str, datetime]:
+        """Return an event's signature and when it last changed in substance, placements included.
+
+        Each placement since ``analysis_due`` is a moment of the event's articles (an article's
+        first version, or a later one, was fetched then; the last is ``last_updated``). The
+        change time is the last moment at which the signature differs from the moment before,
+        found walking back from the latest: usually the last placement or the one before it.
+        """
+        due = record.analysis_due
+        if due is None:
+            return record.signature, record.changed_at
+        moments = {record.last_updated}
+        if len(articles) <= ANALYSE_EACH_UP_TO:
+            moments |= {
+                v.fetched
+                for a in articles
+                for v in a.versions
+                if v.fetched is not None and due <= v.fetched < record.last_updated
+            }
+        ordered = sorted(moments)
+        final = later = self._signature(articles)
+        for i in range(len(ordered) - 1, -1, -1):
+            earlier = self._signature(as_of(articles, ordered[i - 1])) if i else record.signature
+            if earlier != later:
+                return final, ordered[i]
+            later = earlier
+        return final, record.changed_at
+
+    async def analysed(
+        self, uow: UnitOfWork, event_id: int, articles: Sequence[Article] | None = None
+    ) -> EventRecord | None:
+        """Return the event with its due analysis done and written (``articles``: its own)."""
+        record = await uow.events.get_event(event_id)
+        if record is None or record.analysis_due is None:
+            return record
+        if articles is None:
+            articles = await uow.articles.list_event_articles(event_id)
+        # In a thread: the first analysis of a big event reads the claims of thousands.
+        signature, changed_at = await asyncio.to_thread(self.analysis, record, articles)
+        if await uow.events.put_analysis(record, signature=signature, changed_at=changed_at):
+            return replace(record, signature=signature, changed_at=changed_at, analysis_due=None)
+        return record  # a placement came in between: its own analysis is due now
+
+    async def analyse_due(
+        self, uow: UnitOfWork, *, since: datetime | None = None, min_sources: int = 1
+    ) -> int:
+        """Analyse the events with placements not analysed yet; return how many.
+
+        ``since`` leaves out events last placed into before it (their change time cannot come
+        after it), ``min_sources`` events with fewer sources.
+        """
+        due = await uow.events.list_due_events(since=since, min_sources=min_sources)
+        for record in due:
+            try:
+                await self.analysed(uow, record.id)
+            except Exception:  # its readers fail on it as they always did; the others go on
+                log.exception("event %s could not be analysed", record.id)
+        return len(due)
 
     async def briefing(self, uow: UnitOfWork, event_id: int) -> Briefing:
         """Return the current briefing of an event."""
         # An event merged away by a revision lives on in the one that absorbed it.
         event_id = await uow.events.resolve(event_id)
-        record = await uow.events.get_event(event_id)
-        if record is None:
-            raise LookupError(f"no event {event_id}")
         articles = await uow.articles.list_event_articles(event_id)
+        # Read means analysed: the event's stored signature and change time are brought up to date.
+        if await self.analysed(uow, event_id, articles) is None:
+            raise LookupError(f"no event {event_id}")
         # First reported and last updated come from the articles' own times (build_briefing).
         # In a thread: an event of thousands of articles takes seconds to brief, and the bot
         # must keep answering meanwhile.
@@ -385,19 +465,19 @@ def _or_none(analyse: Callable[[Article], Sequence[T]]) -> Callable[[Article], S
 
 @dataclass(slots=True)
 class _Touched:
-    """An event a unit of work placed articles into: its state as the batch left it."""
+    """An event a unit of work placed articles into: when, and whether the batch created it."""
 
-    record: EventRecord
-    articles: dict[int, Article]
-    # The moment of the last placement not analysed yet (a big event waits for the flush).
-    pending: datetime | None = None
+    first: datetime
+    last: datetime
+    created: EventRecord | None = None
 
 
 class Placement:
-    """Place one unit of work's articles; each touched event is written once, by ``flush``.
+    """Place one unit of work's articles; each touched event is read and written once, by ``flush``.
 
-    An event is read at most once per batch, before any of the batch's articles join it, and
-    followed in memory after that: nothing the batch wrote is read back.
+    Only the index is followed article by article; the events' cheap fields (headline, times,
+    counts) need only their final state, read for every touched event at once when the batch's
+    articles are written. Their analysis is left due (``EventService.analysis``).
     """
 
     def __init__(self, service: EventService, uow: UnitOfWork) -> None:
@@ -415,35 +495,38 @@ class Placement:
         if event_id is None:
             event_id = await self._uow.events.create(headline=doc.title, now=now)
             record = EventRecord(event_id, doc.title, now, now, now, 0, 0, "", now, now)
-            self._touched[event_id] = _Touched(record, {})
-        elif event_id not in self._touched:
-            found = await self._uow.events.get_event(event_id)
-            assert found is not None, f"event {event_id} vanished"
-            articles = await self._uow.articles.list_event_articles(event_id)
-            self._touched[event_id] = _Touched(found, {a.id: a for a in articles})
+            self._touched[event_id] = _Touched(now, now, record)
         return event_id
 
     def placed(self, article: Article, doc: Document, event_id: int, *, now: datetime) -> None:
-        """Record ``article`` in ``event_id`` (from ``event_for``) and follow the event's state."""
-        self._service.index.add(doc, event_id, arrived=article.first_seen or now)
-        self._service._changed.add(article.id)
-        touched = self._touched[event_id]
-        touched.articles[article.id] = article
-        if len(touched.articles) <= ANALYSE_EACH_UP_TO:
-            touched.record = self._service.refreshed(
-                touched.record, list(touched.articles.values()), now=now
-            )
-            touched.pending = None
+        """Record ``article`` in ``event_id`` (from ``event_for``)."""
+        service = self._service
+        service.index.add(doc, event_id, arrived=article.first_seen or now)
+        service._changed.add(article.id)
+        # Now, while its features are at hand: the next revision pass reads it.
+        service._vector(doc, article.latest.number, DEFAULT_REVISE)
+        touched = self._touched.get(event_id)
+        if touched is None:
+            self._touched[event_id] = _Touched(now, now)
         else:
-            touched.pending = now
+            touched.last = now
 
     async def flush(self) -> None:
-        """Write every touched event once (analysing the big ones now)."""
-        for touched in self._touched.values():
-            if touched.pending is not None:
-                touched.record = self._service.refreshed(
-                    touched.record, list(touched.articles.values()), now=touched.pending
-                )
-                touched.pending = None
-        await self._uow.events.put_many([self._touched[e].record for e in sorted(self._touched)])
+        """Write every touched event once, from its articles as the batch left them."""
+        if not self._touched:
+            return
+        ids = sorted(self._touched)
+        stored = await self._uow.events.get_events(
+            [e for e in ids if self._touched[e].created is None]
+        )
+        articles = await self._uow.articles.list_events_articles(ids)
+        records = []
+        for event_id in ids:
+            touched = self._touched[event_id]
+            record = touched.created or stored.get(event_id)
+            assert record is not None, f"event {event_id} vanished"
+            if record.analysis_due is None:
+                record = replace(record, analysis_due=touched.first)
+            records.append(self._service.refreshed(record, articles[event_id], now=touched.last))
+        await self._uow.events.put_many(records)
         self._touched.clear()

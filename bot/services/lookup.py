@@ -130,6 +130,7 @@ class LookupService:
             since = sub.last_digest_at
             filters = await uow.subscriptions.list_keywords(sub.id)
             # As many candidates as the digest weighs: each costs two briefings.
+            await self.events.analyse_due(uow, since=since)
             records = await uow.events.list_recent_events(limit=limit * 5, since=since)
             found: list[tuple[Briefing | None, Briefing]] = []
             for record in records:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Table, bindparam, delete, func, insert, update
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
@@ -354,6 +355,60 @@ class ArticleRepository:
             .order_by(col(ArticleRow.first_seen), col(ArticleRow.id))
         )
         return await self._assemble((await self._session.exec(query)).all())
+
+    async def list_events_articles(self, event_ids: Sequence[int]) -> dict[int, list[Article]]:
+        """Return the articles of many events with their versions, oldest first, by event.
+
+        Core statements (two, however many events): a batch's placements read them at once.
+        """
+        unique = sorted(set(event_ids))
+        out: dict[int, list[Article]] = {event_id: [] for event_id in unique}
+        if not unique:
+            return out
+        sources: Table = SourceRow.metadata.tables["sources"]
+        query = (
+            sa_select(
+                _ARTICLES.c.id,
+                _ARTICLES.c.event_id,
+                _ARTICLES.c.location,
+                _ARTICLES.c.first_seen,
+                sources.c.name,
+            )
+            .join(sources, sources.c.id == _ARTICLES.c.source_id)
+            .where(_ARTICLES.c.event_id.in_(unique))
+            .order_by(_ARTICLES.c.first_seen, _ARTICLES.c.id)
+        )
+        connection = await self._session.connection()
+        rows = (await connection.execute(query)).all()
+        versions: dict[int, list[Version]] = defaultdict(list)
+        v = _VERSIONS.c
+        version_query = (
+            sa_select(v.article_id, v.number, v.title, v.text, v.published, v.updated, v.fetched)
+            .where(v.article_id.in_([row.id for row in rows]))
+            .order_by(v.article_id, v.number)
+        )
+        for vrow in (await connection.execute(version_query)).all():
+            versions[vrow.article_id].append(
+                Version(
+                    number=vrow.number,
+                    title=vrow.title,
+                    text=vrow.text,
+                    published=vrow.published,
+                    updated=vrow.updated,
+                    fetched=vrow.fetched,
+                )
+            )
+        for row in rows:
+            out[row.event_id].append(
+                Article(
+                    id=row.id,
+                    source=row.name,
+                    location=row.location,
+                    versions=tuple(versions[row.id]),
+                    first_seen=row.first_seen,
+                )
+            )
+        return out
 
     async def list_documents_since(self, since: datetime) -> list[tuple[Document, int]]:
         """Return (latest document, event id) of every article of events updated since ``since``."""

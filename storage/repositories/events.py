@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Table, bindparam, exists, func, insert, update
+from sqlalchemy import Table, bindparam, exists, func, insert, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -60,6 +61,7 @@ class EventRepository:
             "article_count",
             "source_count",
             "signature",
+            "analysis_due",
         )
         statement = (
             update(_EVENTS)
@@ -91,6 +93,15 @@ class EventRepository:
         row = await self._session.get(EventAliasRow, event_id)
         return event_id if row is None else row.target_id
 
+    async def get_events(self, event_ids: Sequence[int]) -> dict[int, EventRecord]:
+        """Return the events with these ids, by id (one Core statement)."""
+        if not event_ids:
+            return {}
+        query = sa_select(_EVENTS).where(_EVENTS.c.id.in_(sorted(set(event_ids))))
+        connection = await self._session.connection()
+        rows = (await connection.execute(query)).all()
+        return {row.id: EventRecord(**row._mapping) for row in rows}
+
     async def get_event(self, event_id: int) -> EventRecord | None:
         """Return the event with this id, or None."""
         row = await self._session.get(EventRow, event_id)
@@ -106,11 +117,13 @@ class EventRepository:
         signature: str | None = None,
         reported: tuple[datetime, datetime] | None = None,
         counts: tuple[int, int] | None = None,
+        analysed: bool = False,
     ) -> EventRecord:
         """Refresh an event's counts and set the given fields.
 
         ``reported`` is when its articles say it was first reported and last updated;
-        ``counts`` (articles, sources) saves counting them again when the caller just read them.
+        ``counts`` (articles, sources) saves counting them again when the caller just read them;
+        ``analysed`` says the signature and change time given are up to date (no analysis due).
         """
         row = await self._session.get(EventRow, event_id)
         assert row is not None
@@ -135,9 +148,47 @@ class EventRepository:
             row.signature = signature
         if reported is not None:
             row.first_reported, row.last_reported = reported
+        if analysed:
+            row.analysis_due = None
         self._session.add(row)
         await self._session.flush()
         return row.to_record()
+
+    async def list_due_events(
+        self, *, since: datetime | None = None, min_sources: int = 1
+    ) -> list[EventRecord]:
+        """Return the events whose analysis is due (last placed into after ``since``)."""
+        query = select(EventRow).where(
+            col(EventRow.analysis_due).is_not(None),
+            EventRow.source_count >= min_sources,
+            _not_merged(),
+        )
+        if since is not None:
+            query = query.where(col(EventRow.last_updated) > since)
+        query = query.order_by(col(EventRow.analysis_due), col(EventRow.id))
+        return [r.to_record() for r in (await self._session.exec(query)).all()]
+
+    async def put_analysis(
+        self, seen: EventRecord, *, signature: str, changed_at: datetime
+    ) -> bool:
+        """Write an event's analysis unless a placement changed it since ``seen``; True if written.
+
+        The analysis was made from the articles read after ``seen``; a placement committed in
+        between moved ``last_updated`` on, and its analysis stays due.
+        """
+        statement = (
+            update(EventRow)
+            .where(
+                col(EventRow.id) == seen.id,
+                col(EventRow.last_updated) == seen.last_updated,
+                col(EventRow.analysis_due) == seen.analysis_due,
+            )
+            .values(signature=signature, changed_at=changed_at, analysis_due=None)
+            # Rows of this session's identity map follow the statement.
+            .execution_options(synchronize_session="evaluate")
+        )
+        result = await self._session.exec(statement)
+        return bool(result.rowcount)
 
     async def list_recent_events(
         self, *, limit: int = 10, since: datetime | None = None, min_sources: int = 1

@@ -26,10 +26,11 @@ def parsed(name: str, url: str) -> ParsedArticle:
     )
 
 
-async def changed_at(db: Database, event_id: int) -> datetime:
-    async with db.unit_of_work() as uow:
-        record = await uow.events.get_event(event_id)
-    assert record is not None
+async def changed_at(pipeline: Pipeline, event_id: int) -> datetime:
+    """Read when the event last changed in substance, as a reader does (analysing it first)."""
+    async with pipeline.db.unit_of_work() as uow:
+        record = await pipeline.events.analysed(uow, event_id)
+    assert record is not None and record.analysis_due is None
     return record.changed_at
 
 
@@ -41,26 +42,56 @@ async def test_substance_moves_changed_at_and_cosmetic_edits_do_not(database: Da
     [first] = await pipeline.ingest([parsed("strike_outlet_a.txt", a)])
     assert first.event_id is not None
     event = first.event_id
-    t1 = await changed_at(database, event)
+    t1 = await changed_at(pipeline, event)
 
     [second] = await pipeline.ingest([parsed("strike_outlet_b_v1.txt", b)])
     assert second.event_id == event  # the same strike, another outlet
-    t2 = await changed_at(database, event)
+    t2 = await changed_at(pipeline, event)
     assert t2 > t1  # a new source with conflicting figures
 
     [update] = await pipeline.ingest([parsed("strike_outlet_b_v2.txt", b)])
     assert update.outcome is Outcome.VERSION
-    t3 = await changed_at(database, event)
+    t3 = await changed_at(pipeline, event)
     assert t3 > t2  # new headline, statement and figure
 
     tram = "https://harbourdaily.example/tram"
     [v1] = await pipeline.ingest([parsed("cosmetic_v1.txt", tram)])
     assert v1.event_id is not None and v1.event_id != event
-    t_tram = await changed_at(database, v1.event_id)
+    t_tram = await changed_at(pipeline, v1.event_id)
     [v2] = await pipeline.ingest([parsed("cosmetic_v2.txt", tram)])
     assert v2.outcome is Outcome.VERSION and v2.event_id == v1.event_id
-    assert await changed_at(database, v1.event_id) == t_tram  # cosmetic: never news
-    assert await changed_at(database, event) == t3
+    assert await changed_at(pipeline, v1.event_id) == t_tram  # cosmetic: never news
+    assert await changed_at(pipeline, event) == t3
+
+
+async def test_reading_dates_a_change_by_the_placement_that_made_it(database: Database) -> None:
+    """Storing leaves the analysis due; read later, the change is dated by its own placement."""
+    pipeline = Pipeline(database, EventService(), clock=five_minute_clock())
+    a = "https://northgate.example/strike"
+    b = "https://harbourdaily.example/strike"
+    tram = "https://harbourdaily.example/tram"
+    results = await pipeline.ingest(
+        [
+            parsed("strike_outlet_a.txt", a),
+            parsed("strike_outlet_b_v1.txt", b),
+            parsed("strike_outlet_b_v2.txt", b),
+            parsed("cosmetic_v1.txt", tram),
+            parsed("cosmetic_v2.txt", tram),
+        ]
+    )
+    event, tram_event = results[0].event_id, results[3].event_id
+    assert event is not None and tram_event is not None and event != tram_event
+    async with database.unit_of_work() as uow:
+        stored = await uow.events.get_event(event)
+    assert stored is not None and stored.analysis_due == START + timedelta(minutes=5)
+    # The clock read 06:05 ... 06:25: the strike changed with its third article (06:15), the
+    # tram at its first (06:20) and never with its cosmetic edit.
+    assert await changed_at(pipeline, event) == START + timedelta(minutes=15)
+    assert await changed_at(pipeline, tram_event) == START + timedelta(minutes=20)
+    async with database.unit_of_work() as uow:
+        briefed = await pipeline.events.briefing(uow, event)
+        again = await uow.events.get_event(event)
+    assert briefed.event_id == event and again is not None and again.analysis_due is None
 
 
 async def test_restart_replays_the_index_and_keeps_clustering(database: Database) -> None:
