@@ -1,7 +1,7 @@
 """events.analysis_due: placements whose analysis (signature, changed_at) is still to do
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-02 08:00:00
 
 Storing an article no longer analyses its event's claims and edits: the event is marked with
