@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from bot.briefing.model import Document
-from bot.briefing.revise import apply_revision, average_link, revise
+from bot.briefing.revise import ReviseConfig, apply_revision, average_link, revise
 
 FERRY = [
     (
@@ -101,3 +101,23 @@ def test_blocks_without_a_change_are_left_alone() -> None:
     after = apply_revision(events, revise(docs(), events, changed=[4]), next_id=7)
     assert {after[1], after[2], after[3]} == {1, 2, 3}
     assert after[4] == after[5] == after[6] == 4
+
+
+def test_a_block_past_the_bound_is_grouped_again_by_its_closer_links() -> None:
+    # A roundup shares a few words with both stories: by any shared word the seven articles
+    # are one block, past the bound of three; by their closer links they are three blocks.
+    roundup = Document(
+        id=7,
+        title="Weekend roundup from the coast and the valley",
+        text="Anglers at the lake reported record pike catches, the orchard fair drew crowds "
+        "to taste cider and honey, a choir sang in the old chapel, and farmers sold lambs at "
+        "the market. The coast guard at Port Ellis and the Dunmore council both met.",
+    )
+    articles = [*docs(), roundup]
+    events = {n: n for n in range(1, 8)}
+    loose = ReviseConfig(neighbour=0.0, max_block=3, stricter=(0.5,))
+    after = apply_revision(events, revise(articles, events, range(1, 8), loose), next_id=8)
+    assert after == {1: 1, 2: 1, 3: 1, 4: 4, 5: 4, 6: 4, 7: 7}
+    # Without a stricter bar the block is left as it was.
+    unbounded = ReviseConfig(neighbour=0.0, max_block=3, stricter=())
+    assert revise(articles, events, range(1, 8), unbounded).moves == {}
