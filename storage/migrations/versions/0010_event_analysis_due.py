@@ -33,5 +33,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index(op.f("ix_events_analysis_due"), table_name="events")
-    with op.batch_alter_table("events") as batch:
-        batch.drop_column("analysis_due")
+    # A plain DROP COLUMN: a batch copy of events would break the foreign keys of stored rows
+    op.drop_column("events", "analysis_due")
