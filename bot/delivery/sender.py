@@ -10,6 +10,7 @@ import logging
 import re
 import time
 import warnings
+from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
@@ -151,10 +152,14 @@ class RateLimiter:
     """Space sends: at most ``per_second`` overall, one per ``chat_interval`` per private chat
     and one per ``group_interval`` per group or channel.
 
-    Sends start one at a time, each at least ``1 / per_second`` after the one before, measured
-    from when it really started: a slot is never handed out ahead of time, so a pause or a late
-    wake-up wastes none, and sends held up by a busy event loop never go out in a burst that
-    would overrun Telegram's one-second window. That lets the pace sit just under the limit.
+    Sends start one at a time on a schedule of slots ``1 / per_second`` apart. A send that was
+    waiting for its slot and got it late (a busy event loop woke it late) does not push the
+    schedule back: the next slot stays where it was, so the pace catches up, by at most
+    ``catch_up`` seconds of slots. A send that came when no one was waiting starts a fresh
+    schedule (idle time is not saved up). Whatever the catching up, at most ``window_sends``
+    sends start within any ``window`` seconds (Telegram counts a sliding second; the margin
+    covers sends reaching it a little apart from when they started here), so a late wake-up
+    costs no slot and still never releases a burst that would overrun Telegram's window.
 
     A 429 holds back its own chat for exactly ``retry_after``; every other chat goes on (Telegram
     limits each chat on its own). 429s for ``flood_chats`` chats within ``flood_window``
@@ -173,8 +178,15 @@ class RateLimiter:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         flood_window: float = 1.0,
         flood_chats: int = 3,
+        catch_up: float = 0.1,
+        window_sends: int = 30,
+        window: float = 1.01,
     ) -> None:
         self.base_interval = 1.0 / per_second
+        self.catch_up = catch_up
+        self.window = window
+        # When the latest ``window_sends`` sends started, oldest first.
+        self._starts: deque[float] = deque(maxlen=window_sends)
         self.flood_window = flood_window
         self.flood_chats = flood_chats
         self._limited_chats: dict[int | str, float] = {}
@@ -184,7 +196,7 @@ class RateLimiter:
         self.group_interval = max(group_interval, chat_interval)
         self._clock = clock
         self._sleep = sleep
-        self._last = float("-inf")  # when the latest send was let through
+        self._next = float("-inf")  # when the next send's slot opens
         self._turn = asyncio.Lock()  # senders wait their turn in arrival order
         self._paused_until = 0.0
         self._chat_next: dict[int | str, float] = {}
@@ -200,14 +212,21 @@ class RateLimiter:
             if wait <= 0:
                 break
             await self._sleep(wait)
+        arrived = self._clock()
         async with self._turn:
             while True:
                 now = self._clock()
-                at = max(self._last + self.interval, self._paused_until)
+                at = max(self._next, self._paused_until)
+                if len(self._starts) == self._starts.maxlen:
+                    at = max(at, self._starts[0] + self.window)
                 if at <= now:
                     break
                 await self._sleep(at - now)
-            self._last = now
+            # Waiting for this slot: the next one is due a slot after it, even if this one was
+            # taken late (within ``catch_up``); not waiting: a slot after now.
+            slot = max(at, now - self.catch_up) if arrived < at else now
+            self._next = slot + self.interval
+            self._starts.append(now)
         is_group = isinstance(chat_id, int) and chat_id < 0
         self._chat_next[chat_id] = now + (self.group_interval if is_group else self.chat_interval)
         if len(self._chat_next) > 20_000:

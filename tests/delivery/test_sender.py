@@ -130,3 +130,48 @@ async def test_shared_limiter_gives_up_on_long_waits_and_passes_paced_sends() ->
     # A call to no chat (answerCallbackQuery) waits the pause out, nothing more.
     assert await shared.process_request(sent, (), {}, "answerCallbackQuery", {}, None)
     assert time.now == pytest.approx(600.0)
+
+
+class LateTime(FakeTime):
+    """A clock whose sleeps end ``late`` seconds after they should, as on a busy machine."""
+
+    def __init__(self, late: float) -> None:
+        super().__init__()
+        self.late = late
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds + self.late
+
+
+async def test_a_late_wake_up_does_not_lose_its_slot() -> None:
+    time = LateTime(0.05)
+    limiter = _limiter(time, per_second=10, chat_interval=0.0)
+    starts = []
+    for chat in range(1, 21):
+        await limiter.acquire(chat)
+        starts.append(time.now)
+    # Every wake-up is half a slot late, yet twenty sends take twenty slots, not thirty.
+    assert starts[-1] == pytest.approx(1.95)
+
+
+async def test_catching_up_never_puts_more_sends_in_a_window_than_allowed() -> None:
+    time = LateTime(0.0)
+    limiter = _limiter(time, per_second=10, chat_interval=0.0, window_sends=10, window=1.0)
+    starts = []
+    for chat in range(1, 101):
+        time.late = 0.3 if chat % 7 == 0 else 0.0  # now and then a long stall
+        await limiter.acquire(chat)
+        starts.append(time.now)
+    assert all(b - a >= 1.0 - 1e-9 for a, b in zip(starts, starts[10:], strict=False))
+    # Each 0.3 s stall costs 0.2 s, not 0.3: its first 0.1 s of slots is caught up.
+    assert starts[-1] == pytest.approx(9.9 + 14 * 0.2)
+
+
+async def test_idle_time_is_not_saved_up_for_a_burst() -> None:
+    time = FakeTime()
+    limiter = _limiter(time, per_second=10, chat_interval=0.0)
+    await limiter.acquire(1)
+    time.now = 5.0  # nothing to send for a while
+    await limiter.acquire(2)
+    await limiter.acquire(3)
+    assert time.now == pytest.approx(5.1)
