@@ -6,13 +6,16 @@ it rebuilds its clustering index over the last 7 days, places them and runs revi
 and a chat asks for /events and /summary. The process's peak resident memory (VmHWM) is read
 from /proc.
 
-Environment: BENCH_MEMORY_ARTICLES (default 100000), BENCH_MEMORY_NEW (default 600).
+Environment: BENCH_MEMORY_ARTICLES (default 100000), BENCH_MEMORY_NEW (default 600);
+BENCH_MEMORY_BEFORE, another checkout's root: its bot runs first over a copy of the same history,
+so before and after are measured in one run.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import sqlite3
 import sys
@@ -69,18 +72,29 @@ def _count(db: Path, sql: str) -> int:
         return int(conn.execute(sql).fetchone()[0])
 
 
-async def _measure(work: Path, articles: int, new: int) -> dict[str, float]:
+async def _seed(work: Path, articles: int) -> dict[str, float]:
     from storage.db import upgrade
-    from tests.fakes.telegram import TOKEN, FakeTelegram
 
-    db = work / "bot.db"
+    db = work / "seed.db"
     url = f"sqlite:///{db}"
     started = time.perf_counter()
     await asyncio.to_thread(upgrade, url)
     history = await asyncio.to_thread(
         write_history, url, articles=articles, now=datetime.now(UTC), days=DAYS
     )
-    seeding = time.perf_counter() - started
+    return {
+        "articles": history.articles,
+        "undated": history.undated,
+        "in_window": history.in_window,
+        "seeding": time.perf_counter() - started,
+    }
+
+
+async def _measure(work: Path, root: str, articles: int, new: int) -> dict[str, float]:
+    from tests.fakes.telegram import TOKEN, FakeTelegram
+
+    db = work / "bot.db"
+    url = f"sqlite:///{db}"
     fake = await FakeTelegram().start()
     inbox = work / "inbox"
     inbox.mkdir()
@@ -91,8 +105,7 @@ async def _measure(work: Path, articles: int, new: int) -> dict[str, float]:
         "BRIEFBOT_DATABASE_URL": url,
         "BRIEFBOT_INBOX_DIR": str(inbox),
         "BRIEFBOT_LOG_LEVEL": "INFO",
-        # BENCH_BOT_ROOT runs another checkout's bot over the same history (before / after).
-        "PYTHONPATH": os.environ.get("BENCH_BOT_ROOT", str(REPO_ROOT)),
+        "PYTHONPATH": root,
     }
     log_file = (work / "bot.log").open("wb")
     proc = await asyncio.create_subprocess_exec(
@@ -101,12 +114,7 @@ async def _measure(work: Path, articles: int, new: int) -> dict[str, float]:
     )  # fmt: skip
     sampler = _Sampler(proc.pid)
     sampler.start()
-    figures: dict[str, float] = {
-        "articles": history.articles,
-        "undated": history.undated,
-        "in_window": history.in_window,
-        "seeding": seeding,
-    }
+    figures: dict[str, float] = {}
     try:
         await fake.wait_for(lambda: "setMyCommands" in fake.methods(), within=120)
         await fake.command(1, "/start")
@@ -151,22 +159,38 @@ async def _measure(work: Path, articles: int, new: int) -> dict[str, float]:
 def run() -> str:
     articles = int(os.environ.get("BENCH_MEMORY_ARTICLES", "100000"))
     new = int(os.environ.get("BENCH_MEMORY_NEW", "600"))
+    roots = [("this checkout", str(REPO_ROOT))]
+    if before := os.environ.get("BENCH_MEMORY_BEFORE"):
+        roots.insert(0, ("before", before))
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        f = asyncio.run(_measure(Path(tmp), articles, new))
+        h = asyncio.run(_seed(Path(tmp), articles))
+        for n, (label, root) in enumerate(roots):
+            work = Path(tmp) / f"bot{n}"
+            work.mkdir()
+            for suffix in ("", "-wal", "-shm"):  # every bot starts from the same history
+                if (seed := Path(tmp) / f"seed.db{suffix}").exists():
+                    shutil.copyfile(seed, work / f"bot.db{suffix}")
+            f = asyncio.run(_measure(work, root, articles, new))
+            rows.append(
+                f"| {label} | {f['at_start']:.0f} MiB | **{f['peak']:.0f} MiB** "
+                f"| {f['at_end']:.0f} MiB | {int(f['index_loaded']):,} articles "
+                f"| {f['ingest']:.0f} s |"
+            )
     return "\n".join(
         [
             "## Memory of the running bot (100k stored articles)",
             "",
-            f"{int(f['articles']):,} made-up articles stored over the past {DAYS:.0f} days "
-            f"({int(f['undated']):,} undated, {int(f['in_window']):,} arrived in the last 7 days), "
-            f"written in bulk ({f['seeding']:.0f} s); then `briefbot run` starts against the fake "
-            f"Bot API, {new} new articles arrive in its inbox (placed in {f['ingest']:.0f} s, the "
-            "clustering index rebuilt over the last 7 days, revision passes), and a chat asks for "
-            "/events and /summary. Resident memory of the bot's process, from /proc:",
+            f"{int(h['articles']):,} made-up articles stored over the past {DAYS:.0f} days "
+            f"({int(h['undated']):,} undated, {int(h['in_window']):,} arrived in the last 7 days), "
+            f"written in bulk ({h['seeding']:.0f} s); then `briefbot run` starts against the fake "
+            f"Bot API, {new} new articles arrive in its inbox (the clustering index rebuilt over "
+            "the last 7 days, revision passes), and a chat asks for /events and /summary. Each "
+            "bot runs over its own copy of the same history. Resident memory of the bot's "
+            "process, from /proc:",
             "",
-            "| at start | peak (VmHWM) | at the end | index rebuilt from |",
-            "|---:|---:|---:|---:|",
-            f"| {f['at_start']:.0f} MiB | **{f['peak']:.0f} MiB** | {f['at_end']:.0f} MiB "
-            f"| {int(f['index_loaded']):,} articles |",
+            "| bot | at start | peak (VmHWM) | at the end | index rebuilt from | new placed in |",
+            "|---|---:|---:|---:|---:|---:|",
+            *rows,
         ]
     )

@@ -20,11 +20,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from sys import intern
 
+import numpy as np
+
 from bot.briefing.features import Features, extract
 from bot.briefing.model import Document
+from bot.briefing.sparse import Centroid, Vocabulary, encode
 
 # Channel name and the prefix that keeps its keys apart in the shared index and counts.
+# A key's id tells its channel by its place here (see sparse.Vocabulary).
 _CHANNELS = (("terms", "t:"), ("names", "n:"), ("numbers", "#:"))
+_NAMES = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,52 +65,17 @@ class ClusterConfig:
     """Index and look up this many of an article's strongest words, besides its names/numbers."""
 
 
-class _Centroid:
-    """The sum of member vectors in one channel, with its length cached between changes."""
-
-    __slots__ = ("_norm", "sums")
-
-    def __init__(self) -> None:
-        self.sums: dict[str, float] = {}
-        self._norm: float | None = None
-
-    def add(self, vector: dict[str, float], sign: float) -> None:
-        sums = self.sums
-        for key, weight in vector.items():
-            value = sums.get(key, 0.0) + sign * weight
-            if value > 1e-9:
-                sums[key] = value
-            else:
-                sums.pop(key, None)
-        self._norm = None
-
-    @property
-    def norm(self) -> float:
-        if self._norm is None:
-            self._norm = math.sqrt(sum(w * w for w in self.sums.values()))
-        return self._norm
-
-    def cosine(self, query: dict[str, float]) -> float:
-        """Return the cosine with a unit-length query vector."""
-        sums = self.sums
-        dot = 0.0
-        for key, weight in query.items():
-            other = sums.get(key)
-            if other is not None:
-                dot += weight * other
-        return dot / self.norm if dot else 0.0
-
-
 class _Event:
-    """One event: its channel centroids, members, dated span, arrival and index keys."""
+    """One event: its centroid, members, dated span, arrival and index keys."""
 
-    __slots__ = ("arrived", "centroids", "first", "keys", "last", "members")
+    __slots__ = ("arrived", "centroid", "first", "keys", "last", "members")
 
     def __init__(self) -> None:
-        self.centroids = {channel: _Centroid() for channel, _ in _CHANNELS}
+        self.centroid = Centroid()
         # Member id -> (its date, or None when undated; when it arrived, when known).
         self.members: dict[int, tuple[datetime | None, datetime | None]] = {}
-        self.keys: set[str] = set()
+        self.keys: list[str] = []
+        """Its index keys (distinct): where its postings are."""
         self.first: datetime | None = None
         self.last: datetime | None = None
         self.arrived: datetime | None = None
@@ -114,12 +84,11 @@ class _Event:
     def include(
         self,
         doc_id: int,
-        vectors: dict[str, dict[str, float]],
+        vector: tuple[np.ndarray, np.ndarray],
         published: datetime | None,
         arrived: datetime | None,
     ) -> None:
-        for channel, _ in _CHANNELS:
-            self.centroids[channel].add(vectors[channel], 1.0)
+        self.centroid.add(*vector, 1.0)
         self.members[doc_id] = (published, arrived)
         if published is not None:
             self.first = published if self.first is None else min(self.first, published)
@@ -128,9 +97,8 @@ class _Event:
         if seen is not None:
             self.arrived = seen if self.arrived is None else max(self.arrived, seen)
 
-    def exclude(self, doc_id: int, vectors: dict[str, dict[str, float]]) -> None:
-        for channel, _ in _CHANNELS:
-            self.centroids[channel].add(vectors[channel], -1.0)
+    def exclude(self, doc_id: int, vector: tuple[np.ndarray, np.ndarray]) -> None:
+        self.centroid.add(*vector, -1.0)
         self.members.pop(doc_id, None)
         dates = [d for d, _ in self.members.values() if d is not None]
         self.first = min(dates, default=None)
@@ -142,40 +110,30 @@ class _Event:
 class _Held:
     """What the index keeps of a member article: only what taking it out again needs.
 
-    Its channel vectors as one tuple of prefixed keys (interned, so shared with the document
-    frequencies and the other articles) and one array of weights, instead of three dicts of
-    its own: a few hundred bytes an article instead of several kilobytes.
+    Its key ids and its weights, compact (an index into a small table of its distinct
+    weights): a few hundred bytes an article instead of several kilobytes of dicts.
     """
 
-    __slots__ = ("arrived", "bounds", "event_id", "keys", "weights")
+    __slots__ = ("arrived", "codes", "event_id", "ids", "table")
 
-    def __init__(self, event_id: int, features: Features, arrived: datetime | None) -> None:
+    def __init__(
+        self, event_id: int, ids: np.ndarray, weights: np.ndarray, arrived: datetime | None
+    ) -> None:
         self.event_id = event_id
         self.arrived = arrived
-        keys: list[str] = []
-        weights = array("d")
-        bounds = []
-        for channel, prefix in _CHANNELS:
-            vector: dict[str, float] = getattr(features, channel)
-            keys += [intern(prefix + key) for key in vector]
-            weights.extend(vector.values())
-            bounds.append(len(keys))
-        self.keys = tuple(keys)
-        self.weights = weights
-        self.bounds = tuple(bounds)
+        # Bytes: an array's own header would cost as much as a short article's entries.
+        self.ids = ids.astype(np.int32).tobytes()
+        table, codes = encode(weights)
+        self.table = table.tobytes()
+        self.codes = codes.tobytes() if codes.dtype == np.uint8 else codes
 
-    def vectors(self) -> dict[str, dict[str, float]]:
-        """Return the channel vectors as they were added (the same keys, order and weights)."""
-        out: dict[str, dict[str, float]] = {}
-        start = 0
-        for (channel, prefix), end in zip(_CHANNELS, self.bounds, strict=True):
-            cut = len(prefix)
-            out[channel] = {
-                intern(key[cut:]): self.weights[n]
-                for n, key in enumerate(self.keys[start:end], start)
-            }
-            start = end
-        return out
+    def vector(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return the key ids and weights as they were added."""
+        codes = self.codes
+        if isinstance(codes, bytes):
+            codes = np.frombuffer(codes, dtype=np.uint8)
+        table = np.frombuffer(self.table, dtype=np.float64)
+        return np.frombuffer(self.ids, dtype=np.int32), table[codes]
 
 
 def _keys(features: Features, key_terms: int) -> list[str]:
@@ -187,14 +145,6 @@ def _keys(features: Features, key_terms: int) -> list[str]:
     return keys
 
 
-def _interned(features: Features) -> dict[str, dict[str, float]]:
-    """Return the channel vectors with interned keys: the centroids share one copy of each."""
-    return {
-        channel: {intern(key): w for key, w in getattr(features, channel).items()}
-        for channel, _ in _CHANNELS
-    }
-
-
 class EventIndex:
     """Hold recent events and tell which one a new article belongs to."""
 
@@ -202,9 +152,10 @@ class EventIndex:
         self.config = config or ClusterConfig()
         self._events: dict[int, _Event] = {}
         self._docs: dict[int, _Held] = {}
-        self._df: dict[str, int] = {}
+        # Key ids, and how many held articles have each key (document frequencies).
+        self._vocabulary = Vocabulary()
         # Event ids per key, least recently extended first; at most config.posting_cap each.
-        self._postings: dict[str, dict[int, None]] = {}
+        self._postings: dict[str, array[int]] = {}
 
     def __len__(self) -> int:
         return len(self._events)
@@ -213,7 +164,7 @@ class EventIndex:
         """Return the id of the event doc belongs to, or None when it starts a new event."""
         cfg = self.config
         features = extract(doc)
-        query = self._weighted(features)
+        query = self._query(features)
         best: tuple[float, int] | None = None
         for event_id in self._candidates(features, doc.published):
             score, shared_names = self._similarity(query, self._events[event_id])
@@ -238,19 +189,22 @@ class EventIndex:
         event = self._events.get(event_id)
         if event is None:
             event = self._events[event_id] = _Event()
-        event.include(doc.id, _interned(features), doc.published, arrived)
-        held = self._docs[doc.id] = _Held(event_id, features, arrived)
-        for key in held.keys:
-            self._df[key] = self._df.get(key, 0) + 1
+        vector = self._acquire(features)
+        event.include(doc.id, vector, doc.published, arrived)
+        self._docs[doc.id] = _Held(event_id, *vector, arrived)
         cap = self.config.posting_cap
         for key in _keys(features, self.config.key_terms):
             key = intern(key)
-            event.keys.add(key)
-            posting = self._postings.setdefault(key, {})
-            posting.pop(event_id, None)
-            posting[event_id] = None
+            posting = self._postings.get(key)
+            if posting is None:
+                posting = self._postings[key] = array("q")
+            elif event_id in posting:
+                posting.remove(event_id)
+            if key not in event.keys:
+                event.keys.append(key)
+            posting.append(event_id)
             if len(posting) > cap:
-                del posting[next(iter(posting))]
+                del posting[0]
 
     def evict_before(self, cutoff: datetime) -> int:
         """Forget events whose latest member is older than cutoff; return how many.
@@ -265,14 +219,14 @@ class EventIndex:
         ]
         for event_id in stale:
             for doc_id in self._events[event_id].members:
-                self._uncount(self._docs.pop(doc_id))
+                self._vocabulary.release(self._docs.pop(doc_id).vector()[0])
             self._drop_event(event_id)
         return len(stale)
 
     # --- scoring --------------------------------------------------------------------------
 
     def _idf(self, key: str) -> float:
-        return math.log((len(self._docs) + 1) / (self._df.get(key, 0) + 1)) + 1.0
+        return math.log((len(self._docs) + 1) / (self._vocabulary.count(key) + 1)) + 1.0
 
     def _weighted(self, features: Features) -> dict[str, dict[str, float]]:
         """Return the article's channel vectors weighted by IDF and scaled to unit length."""
@@ -283,14 +237,39 @@ class EventIndex:
             weighted[channel] = {k: w / norm for k, w in vector.items()} if norm else {}
         return weighted
 
-    def _similarity(self, query: dict[str, dict[str, float]], event: _Event) -> tuple[float, int]:
+    def _query(self, features: Features) -> tuple[np.ndarray, np.ndarray]:
+        """Return the weighted vectors as ids and weights, in order; unheld keys left out."""
+        ids: list[int] = []
+        weights: list[float] = []
+        weighted = self._weighted(features)
+        for channel, prefix in _CHANNELS:
+            for key, weight in weighted[channel].items():
+                found = self._vocabulary.id_of(prefix + key)
+                if found is not None:
+                    ids.append(found)
+                    weights.append(weight)
+        return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float64)
+
+    def _similarity(self, query: tuple[np.ndarray, np.ndarray], event: _Event) -> tuple[float, int]:
         """Return the channel-weighted cosine with an event, and how many names they share."""
         cfg = self.config
-        weights = {"terms": cfg.term_weight, "names": cfg.name_weight, "numbers": cfg.number_weight}
-        score = sum(weights[ch] * event.centroids[ch].cosine(query[ch]) for ch, _ in _CHANNELS)
-        names = event.centroids["names"].sums
-        shared_names = sum(1 for name in query["names"] if name in names)
-        return score / sum(weights.values()), shared_names
+        weights = (cfg.term_weight, cfg.name_weight, cfg.number_weight)
+        dots, found = event.centroid.dots(*query)
+        norms = event.centroid.norms()
+        cosines = [float(dots[n] / norms[n]) if dots[n] else 0.0 for n in range(len(_CHANNELS))]
+        score = sum(weight * cosine for weight, cosine in zip(weights, cosines, strict=True))
+        shared_names = int(np.count_nonzero(query[0][found] & 3 == _NAMES))
+        return score / sum(weights), shared_names
+
+    def _acquire(self, features: Features) -> tuple[np.ndarray, np.ndarray]:
+        """Return an article's channel vectors as key ids and weights, counted in."""
+        ids = []
+        weights = []
+        for n, (channel, prefix) in enumerate(_CHANNELS):
+            vector: dict[str, float] = getattr(features, channel)
+            ids.append(self._vocabulary.acquire([intern(prefix + k) for k in vector], n))
+            weights.append(np.fromiter(vector.values(), dtype=np.float64, count=len(vector)))
+        return np.concatenate(ids), np.concatenate(weights)
 
     def _candidates(self, features: Features, published: datetime | None) -> list[int]:
         """Return the events sharing the most IDF-weighted keys, within the time window."""
@@ -323,26 +302,20 @@ class EventIndex:
         held = self._docs.pop(doc_id, None)
         if held is None:
             return
-        self._uncount(held)
+        vector = held.vector()
+        self._vocabulary.release(vector[0])
         event = self._events[held.event_id]
-        event.exclude(doc_id, held.vectors())
+        event.exclude(doc_id, vector)
         if not event.members:
             self._drop_event(held.event_id)
-
-    def _uncount(self, held: _Held) -> None:
-        for key in held.keys:
-            left = self._df[key] - 1
-            if left:
-                self._df[key] = left
-            else:
-                del self._df[key]
 
     def _drop_event(self, event_id: int) -> None:
         event = self._events.pop(event_id)
         for key in event.keys:
             posting = self._postings.get(key)
             if posting is not None:
-                posting.pop(event_id, None)
+                if event_id in posting:
+                    posting.remove(event_id)
                 if not posting:
                     del self._postings[key]
 

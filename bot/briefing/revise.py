@@ -21,6 +21,7 @@ from scipy import sparse
 
 from bot.briefing.features import extract
 from bot.briefing.model import Document
+from bot.briefing.sparse import SparseVector, csr_parts, distinct, scaled_entries
 from bot.briefing.text import content_stems
 
 
@@ -64,13 +65,9 @@ class Revision:
     """Event id -> how many new parts were split off it."""
 
 
-@dataclass(frozen=True, slots=True)
-class RevisionVector:
-    """An article's weighted words, word pairs and names, before IDF, as arrays."""
-
-    keys: np.ndarray
-    """Hashes of the distinct keys (a key is a word, a pair or a name, each marked by kind)."""
-    weights: np.ndarray
+# An article's weighted words, word pairs and names, before IDF: key hashes (a key is a word, a
+# pair or a name, each marked by kind) and their weights, compact (see sparse.py).
+RevisionVector = SparseVector
 
 
 def revision_vector(doc: Document, config: ReviseConfig) -> RevisionVector:
@@ -87,27 +84,24 @@ def revision_vector(doc: Document, config: ReviseConfig) -> RevisionVector:
         vector[f"n:{name}"] = config.name_weight * w * 3.0
     # Hashes, so a pass over thousands of held articles is array work, not a loop over strings.
     return RevisionVector(
-        keys=np.fromiter((hash(k) for k in vector), dtype=np.int64, count=len(vector)),
-        weights=np.fromiter(vector.values(), dtype=np.float64, count=len(vector)),
+        np.fromiter((hash(k) for k in vector), dtype=np.int64, count=len(vector)),
+        np.fromiter(vector.values(), dtype=np.float64, count=len(vector)),
     )
 
 
 def _matrix(vectors: Sequence[RevisionVector]) -> sparse.csr_matrix:
     """Return sparse TF-IDF rows (IDF over these articles only), scaled to unit length."""
     total = len(vectors)
-    lengths = np.fromiter((len(v.keys) for v in vectors), dtype=np.int64, count=total)
     keys = np.concatenate([v.keys for v in vectors] + [np.zeros(0, dtype=np.int64)])
-    weights = np.concatenate([v.weights for v in vectors] + [np.zeros(0)])
-    _, inverse, df = np.unique(keys, return_inverse=True, return_counts=True)
+    inverse, df = distinct(keys)
+    del keys
     kept = df > 1  # a key one article has cannot link it to another
-    column = np.cumsum(kept) - 1
     idf = np.log((1 + total) / (1 + df)) + 1.0
-    entry = kept[inverse]
-    rows = np.repeat(np.arange(total), lengths)
-    data = (weights * idf[inverse])[entry].astype(np.float32)
-    matrix = sparse.csr_matrix(
-        (data, (rows[entry], column[inverse][entry])), shape=(total, int(kept.sum()))
-    )
+    data = scaled_entries(list(vectors), inverse, kept, idf)
+    # Built as rows directly (each vector's keys are sorted, so are its columns): the same
+    # matrix as from (row, column) pairs, without their copies.
+    indptr, indices = csr_parts(list(vectors), kept, inverse)
+    matrix = sparse.csr_matrix((data, indices, indptr), shape=(total, int(kept.sum())))
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     result: sparse.csr_matrix = sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
@@ -174,7 +168,8 @@ def _blocks(
         by_event[events[doc_id]].append(index[doc_id])
     seen: set[int] = set()
     blocks: list[list[int]] = []
-    transposed = matrix.T.tocsc()
+    # Once, as rows: a product with a column matrix would convert it at every step.
+    transposed = matrix.T.tocsr()
     for start in (index[d] for d in changed if d in index):
         if start in seen:
             continue
