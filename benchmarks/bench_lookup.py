@@ -29,6 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from benchmarks.shared import reset_postgres
+
 # Keyword queries are words of stored headlines: of a recent event, of one 1,500 events back,
 # of an old one (50,000 back, or nine tenths of the way with fewer events), and words nobody
 # wrote; then a syllable in one title of seven and a two-letter string (too short for trigrams).
@@ -39,18 +41,6 @@ SEARCHES = 15
 PG_ENV = "BRIEFBOT_BENCH_DATABASE_URL"
 HERE = Path(__file__).resolve()
 REPO_ROOT = HERE.parents[1]
-
-
-def _reset_postgres(url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    from storage.db import sync_url
-
-    engine = create_engine(sync_url(url))
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 def _queries(url: str, events: int) -> dict[str, str]:
@@ -131,7 +121,7 @@ def measure(events: int, backend: str, code: Path) -> dict[str, Any]:
             url = f"sqlite:///{Path(tmp) / 'lookup.db'}"
         else:
             url = os.environ[PG_ENV]
-            _reset_postgres(url)
+            reset_postgres(url)
         env = {
             **os.environ,
             "PYTHONPATH": f"{code}{os.pathsep}{REPO_ROOT}",

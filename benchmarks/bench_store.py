@@ -25,11 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-
 from benchmarks.bench_ingest import ARTICLES_PER_EVENT, SOURCES, _write_files
-from benchmarks.shared import REPO_ROOT
-from storage.db import sync_url
+from benchmarks.shared import REPO_ROOT, reset_postgres
 
 PG_ENV = "BRIEFBOT_BENCH_DATABASE_URL"
 SIZES = (10_000, 50_000)
@@ -54,14 +51,6 @@ def write_flood(root: Path, count: int) -> None:
         )
 
 
-def _reset_postgres(url: str) -> None:
-    engine = create_engine(sync_url(url))
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
 def ingest_run(folder: Path, database_url: str, *, code: Path) -> dict[str, Any]:
     """Run ``briefbot ingest folder`` with the ``bot`` package of ``code``; time it."""
     env = {
@@ -72,7 +61,7 @@ def ingest_run(folder: Path, database_url: str, *, code: Path) -> dict[str, Any]
         "BRIEFBOT_LOG_LEVEL": "WARNING",
     }
     if database_url.startswith("postgresql"):
-        _reset_postgres(database_url)
+        reset_postgres(database_url)
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "ingest", str(folder)],
