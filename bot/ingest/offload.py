@@ -7,6 +7,9 @@ import functools
 import logging
 import multiprocessing
 import os
+import select
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -30,6 +33,37 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def _exit_with(owner: int) -> None:
+    """In a worker: end this process once ``owner`` (the bot's process) has ended.
+
+    A pool's workers wait on its queue forever, and one killed outright (``kill -9``, the
+    kernel out of memory) never tells them: without this they would stay, holding its
+    output pipes open, after every such death.
+    """
+
+    def watch() -> None:
+        try:
+            pidfd = os.pidfd_open(owner)
+        except (AttributeError, OSError):  # not Linux 5.3+: ask once a second
+            while _alive(owner):
+                time.sleep(1.0)
+        else:
+            select.select([pidfd], [], [])  # readable once the process has ended
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-owner", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class ParsePool:
     """A process pool sized to the machine's cores, started on first use.
 
@@ -48,7 +82,12 @@ class ParsePool:
         if self.workers <= 0:
             return await asyncio.to_thread(call)
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=_context())
+            self._pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=_context(),
+                initializer=_exit_with,
+                initargs=(os.getpid(),),
+            )
         pool = self._pool
         try:
             return await asyncio.get_running_loop().run_in_executor(pool, call)

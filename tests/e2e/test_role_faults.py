@@ -23,9 +23,7 @@ pytestmark = [
 CHATS = 150
 
 
-# The digests holder's variant (killed mid-sweep) does not finish yet: it waits for the
-# sweep job's tick and overran the test timeout in its first run; left out until fixed.
-@pytest.mark.parametrize("role", [r for r in ROLES if r != "digests"])
+@pytest.mark.parametrize("role", ROLES)
 async def test_kill_9_of_one_role_holder_mid_work_loses_nothing(tmp_path: Path, role: str) -> None:
     base = os.environ[PG_ENV]
     scratch = f"{make_url(base).database}_role_{role}"

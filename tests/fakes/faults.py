@@ -257,7 +257,13 @@ async def bot_process(cwd: Path, env: dict[str, str], *args: str) -> AsyncIterat
             _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
         except TimeoutError:
             proc.kill()
-            _, err = await proc.communicate()
+            try:
+                _, err = await asyncio.wait_for(proc.communicate(), timeout=10)
+            except TimeoutError:
+                # Its output stays open after it ended: something it started outlived it.
+                raise AssertionError(
+                    f"process {proc.pid} ended but a process it started still holds its output"
+                ) from None
         running.stderr = err.decode(errors="replace")
 
 
