@@ -24,7 +24,15 @@ from sqlalchemy.engine import make_url
 from bot.times import utcnow
 from storage.db import sync_url, upgrade
 from storage.unit_of_work import Database
-from tests.fakes.faults import BotProcess, bot_process, cli, process_env, scratch_postgres
+from tests.fakes.faults import (
+    BotProcess,
+    bot_process,
+    cli,
+    process_env,
+    process_roles,
+    scratch_postgres,
+    wait_until,
+)
 from tests.fakes.feeds import FakeFeedServer, Reply, Request, rss
 from tests.fakes.telegram import FakeTelegram
 
@@ -55,28 +63,6 @@ def _scratch(suffix: str) -> str:
 
 def _env(fake: FakeTelegram, url: str, folder: Path, **extra: str) -> dict[str, str]:
     return process_env(fake.api_url, url, folder, **extra)
-
-
-def _roles(url: str) -> dict[int, set[str]]:
-    """Return the roles each live process reports holding, by OS pid."""
-    engine = create_engine(sync_url(url))
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(text("SELECT pid, roles FROM processes")).all()
-    finally:
-        engine.dispose()
-    return {int(pid): {r for r in roles.split(",") if r} for pid, roles in rows}
-
-
-async def _until(predicate: Callable[[], bool], *, within: float, what: str) -> float:
-    """Wait until ``predicate()``; return how long it took."""
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    while not predicate():
-        if loop.time() - started > within:
-            raise AssertionError(f"not within {within:.0f}s: {what}")
-        await asyncio.sleep(0.1)
-    return loop.time() - started
 
 
 async def _queue(url: str, chats: range) -> None:
@@ -139,12 +125,14 @@ async def _holder_and_standby(
     the keys recorded as sent once Telegram got ``sent`` messages."""
     async with bot_process(tmp_path, _env(fake, url, tmp_path / "a")) as first:
         pid_a = first.proc.pid
-        await _until(lambda: _roles(url).get(pid_a) == SINGLE, within=60, what="A holds all")
+        await wait_until(
+            lambda: process_roles(url).get(pid_a) == SINGLE, within=60, what="A holds all"
+        )
         async with bot_process(tmp_path, _env(fake, url, tmp_path / "b")) as second:
             pid_b = second.proc.pid
-            await _until(lambda: pid_b in _roles(url), within=60, what="B beats")
+            await wait_until(lambda: pid_b in process_roles(url), within=60, what="B beats")
             await _queue(url, chats)
-            await _until(lambda: len(fake.sent) >= sent, within=60, what=f"{sent} sent")
+            await wait_until(lambda: len(fake.sent) >= sent, within=60, what=f"{sent} sent")
             yield first, second, _sent_keys(url)
 
 
@@ -163,14 +151,14 @@ async def test_kill_9_of_the_role_holder_mid_delivery_moves_every_role(tmp_path:
                 os.kill(pid_a, signal.SIGKILL)
                 await asyncio.sleep(0.3)  # what A wrote before it died still arrives
                 at_kill = len(fake.sent)
-                takeover = await _until(
-                    lambda: _roles(url).get(pid_b) == SINGLE, within=15, what="B takes over"
+                takeover = await wait_until(
+                    lambda: process_roles(url).get(pid_b) == SINGLE, within=15, what="B takes over"
                 )
-                await _until(_all_sent(fake, chats), within=60, what="all delivered")
+                await wait_until(_all_sent(fake, chats), within=60, what="all delivered")
                 await asyncio.sleep(2)  # a duplicate would arrive by now
                 # Telegram's one consumer of updates is now B: a command is answered once.
                 await fake.command(42, "/start")
-                await _until(lambda: len(fake.to(42)) >= 1, within=30, what="an answer")
+                await wait_until(lambda: len(fake.to(42)) >= 1, within=30, what="an answer")
                 await asyncio.sleep(1)
                 env = _env(fake, url, tmp_path / "b")
                 _, out, _ = await cli(tmp_path, env, "status", "--json")
@@ -245,16 +233,16 @@ async def test_two_processes_started_at_once_share_feeds_and_roles(
                 pids = {first.proc.pid, second.proc.pid}
 
                 def split() -> bool:
-                    roles = _roles(url)
+                    roles = process_roles(url)
                     return set(roles) == pids and sorted(
                         r for held in roles.values() for r in held if r in SINGLE
                     ) == sorted(SINGLE)
 
-                await _until(split, within=60, what="every role held once")
-                await _until(lambda: len(hits) == 40, within=60, what="every feed polled")
-                await _until(_all_sent(fake, chats), within=60, what="all delivered")
+                await wait_until(split, within=60, what="every role held once")
+                await wait_until(lambda: len(hits) == 40, within=60, what="every feed polled")
+                await wait_until(_all_sent(fake, chats), within=60, what="all delivered")
                 await asyncio.sleep(3)
-                await _until(split, within=5, what="roles stay split")
+                await wait_until(split, within=5, what="roles stay split")
                 # Polls store as they finish, and placing goes in batches of one transaction
                 # each: wait for the last one.
                 for _ in range(300):
@@ -302,23 +290,23 @@ async def test_a_process_paused_past_its_lease_loses_its_roles_and_nothing_is_lo
                 await asyncio.sleep(0.5)  # what A wrote before it stopped still arrives
                 at_pause = len(fake.sent)
                 try:
-                    takeover = await _until(
-                        lambda: _roles(url).get(pid_b) == SINGLE,
+                    takeover = await wait_until(
+                        lambda: process_roles(url).get(pid_b) == SINGLE,
                         within=15,
                         what="B takes over from the paused A",
                     )
                     sent_before_resume = len(fake.sent)
                 finally:
                     os.kill(pid_a, signal.SIGCONT)
-                await _until(_all_sent(fake, chats), within=60, what="all delivered")
+                await wait_until(_all_sent(fake, chats), within=60, what="all delivered")
                 # A wakes up without its roles: it notices, and B keeps them.
-                await _until(
-                    lambda: not (_roles(url).get(pid_a, set()) & SINGLE),
+                await wait_until(
+                    lambda: not (process_roles(url).get(pid_a, set()) & SINGLE),
                     within=20,
                     what="A knows it lost its roles",
                 )
                 await asyncio.sleep(2)
-                assert _roles(url).get(pid_b) == SINGLE
+                assert process_roles(url).get(pid_b) == SINGLE
         finally:
             await fake.close()
     lost, duplicated = _counts(fake, chats)

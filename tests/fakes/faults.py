@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 import textwrap
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -218,6 +218,28 @@ def via_proxy(url: str, proxy: TcpProxy) -> str:
 class BotProcess:
     proc: asyncio.subprocess.Process
     stderr: str = ""
+
+
+def process_roles(url: str) -> dict[int, set[str]]:
+    """Return the roles each live briefbot process reports holding, by OS pid."""
+    engine = create_engine(sync_url(url))
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT pid, roles FROM processes")).all()
+    finally:
+        engine.dispose()
+    return {int(pid): {r for r in roles.split(",") if r} for pid, roles in rows}
+
+
+async def wait_until(predicate: Callable[[], bool], *, within: float, what: str) -> float:
+    """Wait until ``predicate()``; return how long it took, or fail naming ``what``."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    while not predicate():
+        if loop.time() - started > within:
+            raise AssertionError(f"not within {within:.0f}s: {what}")
+        await asyncio.sleep(0.1)
+    return loop.time() - started
 
 
 def process_env(api_url: str, url: str, folder: Path, **extra: str) -> dict[str, str]:

@@ -29,7 +29,7 @@ from bot.ingest.pipeline import Pipeline
 from bot.times import utcnow
 from storage.db import sync_url, upgrade
 from storage.unit_of_work import Database
-from tests.fakes.faults import bot_process, process_env, scratch_postgres
+from tests.fakes.faults import bot_process, process_env, process_roles, scratch_postgres, wait_until
 from tests.fakes.feeds import FakeFeedServer, Reply, Request, rss
 from tests.fakes.telegram import FakeTelegram
 
@@ -84,26 +84,6 @@ def _count(url: str, sql: str) -> int:
             return int(conn.execute(text(sql)).scalar_one())
     finally:
         engine.dispose()
-
-
-def _roles(url: str) -> dict[int, set[str]]:
-    engine = create_engine(sync_url(url))
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(text("SELECT pid, roles FROM processes")).all()
-    finally:
-        engine.dispose()
-    return {int(pid): {r for r in roles.split(",") if r} for pid, roles in rows}
-
-
-async def _until(predicate: Callable[[], bool], *, within: float, what: str) -> float:
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    while not predicate():
-        if loop.time() - started > within:
-            raise AssertionError(f"not within {within:.0f}s: {what}")
-        await asyncio.sleep(0.1)
-    return loop.time() - started
 
 
 def _words(n: int) -> list[str]:
@@ -256,13 +236,15 @@ async def kill_role_holder(
             others = {r for r in ROLES if r != role}
             async with bot_process(tmp, env_a, "run", "--role", role, "--role", "feeds") as a:
                 pid_a = a.proc.pid
-                await _until(lambda: role in _roles(url).get(pid_a, set()), within=60, what="A")
+                await wait_until(
+                    lambda: role in process_roles(url).get(pid_a, set()), within=60, what="A"
+                )
                 # A claims every feed at its first tick; they answer FEED_DELAY later.
-                await _until(lambda: len(hits) == 2 * FEED_STORIES, within=60, what="A polls")
+                await wait_until(lambda: len(hits) == 2 * FEED_STORIES, within=60, what="A polls")
                 async with bot_process(tmp, env_b) as b:
                     pid_b = b.proc.pid
-                    await _until(
-                        lambda: _roles(url).get(pid_b, set()) >= others, within=60, what="B"
+                    await wait_until(
+                        lambda: process_roles(url).get(pid_b, set()) >= others, within=60, what="B"
                     )
                     if role == "digests":  # A sweeps them at its next tick
                         await _digests_due(url, chats)
@@ -270,7 +252,7 @@ async def kill_role_holder(
                     _drop_stories(inbox, range(STORIES - FEED_STORIES - 1))
                     for chat in COMMAND_CHATS[:10]:
                         await fake.command(chat, "/help")
-                    await _until(_kill_when(role, url, fake, chats), within=60, what="mid-work")
+                    await wait_until(_kill_when(role, url, fake, chats), within=60, what="mid-work")
                     os.kill(pid_a, signal.SIGKILL)
                     out.at_kill = {
                         "digests_queued": _count(
@@ -282,8 +264,10 @@ async def kill_role_holder(
                         ),
                         "placed": _count(url, "SELECT count(event_id) FROM articles"),
                     }
-                    out.takeover = await _until(
-                        lambda: role in _roles(url).get(pid_b, set()), within=30, what="takeover"
+                    out.takeover = await wait_until(
+                        lambda: role in process_roles(url).get(pid_b, set()),
+                        within=30,
+                        what="takeover",
                     )
                     # Work that arrives after the kill: B does it all.
                     _drop_stories(inbox, range(STORIES - FEED_STORIES - 1, STORIES - FEED_STORIES))
@@ -301,7 +285,7 @@ async def kill_role_holder(
                         )
 
                     with contextlib.suppress(AssertionError):  # what is missing is counted
-                        out.done_after = await _until(done, within=90, what="all done")
+                        out.done_after = await wait_until(done, within=90, what="all done")
                     await asyncio.sleep(2)  # a duplicate would arrive by now
                     out.articles = _count(url, "SELECT count(*) FROM articles")
                     out.unplaced = _count(
