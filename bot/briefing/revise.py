@@ -154,6 +154,48 @@ def average_link(similarity: np.ndarray, threshold: float, lone: float | None = 
     return labels
 
 
+_LINK_ROWS = 512
+"""Rows of the window multiplied against it at once: few products, a bounded intermediate."""
+
+
+class _Links:
+    """Each article's near neighbours in the window, found once for many articles at a time.
+
+    A row's similarities do not depend on which other rows are multiplied with it, so links
+    taken from one product for many rows are the ones a product per row would give.
+    """
+
+    def __init__(self, matrix: sparse.csr_matrix, floor: float) -> None:
+        self._matrix = matrix
+        # Once, as rows: a product with a column matrix would convert it at every step.
+        self._transposed = matrix.T.tocsr()
+        self._floor = floor
+        self._near: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def fetch(self, rows: Iterable[int]) -> None:
+        """Find the links of ``rows`` not known yet, in as few products as the bound allows."""
+        missing = sorted({row for row in rows if row not in self._near})
+        for at in range(0, len(missing), _LINK_ROWS):
+            part = missing[at : at + _LINK_ROWS]
+            near = sparse.csr_matrix(self._matrix[part] @ self._transposed)
+            keep = near.data >= self._floor
+            cols, sims = near.indices[keep], near.data[keep]
+            # Where each row's kept entries start: kept entries before its first one.
+            bounds = np.concatenate(([0], np.cumsum(keep)))[near.indptr]
+            for n, row in enumerate(part):
+                lo, hi = bounds[n], bounds[n + 1]
+                self._near[row] = (cols[lo:hi], sims[lo:hi])
+
+    def linked(self, rows: Sequence[int], bar: float) -> set[int]:
+        """Return the articles at least ``bar`` (not below the floor) similar to one of ``rows``."""
+        self.fetch(rows)
+        out: set[int] = set()
+        for row in rows:
+            cols, sims = self._near[row]
+            out.update(cols[sims >= bar].tolist())
+        return out
+
+
 def _blocks(
     ids: Sequence[int],
     matrix: sparse.csr_matrix,
@@ -177,8 +219,11 @@ def _blocks(
         by_event[events[doc_id]].append(index[doc_id])
     seen: set[int] = set()
     blocks: list[list[int]] = []
-    # Once, as rows: a product with a column matrix would convert it at every step.
-    transposed = matrix.T.tocsr()
+    starts = [index[d] for d in changed if d in index]
+    # Every bar tried is at least ``neighbour``: links found once serve every bar.
+    links = _Links(matrix, neighbour)
+    # The changed articles' links in a few products, not one product per block and step.
+    links.fetch(starts)
 
     def grow(start: int, bar: float) -> tuple[set[int], bool]:
         """Return the group reached from ``start`` by links of at least ``bar``, and if whole."""
@@ -187,8 +232,7 @@ def _blocks(
         while frontier:
             rows = sorted(frontier)
             frontier = []
-            near = (matrix[rows] @ transposed).tocoo()
-            linked = set(near.col[near.data >= bar].tolist())
+            linked = links.linked(rows, bar)
             for row in rows:
                 linked.update(by_event[events[ids[row]]])
             # A whole event is in one group, so groups taken before are never reached again.
@@ -201,7 +245,7 @@ def _blocks(
 
     # Reached from a start whose group stayed too large at every bar: theirs is as large.
     dropped: set[int] = set()
-    for start in (index[d] for d in changed if d in index):
+    for start in starts:
         if start in seen or start in dropped:
             continue
         for bar in (neighbour, *(b for b in stricter if b > neighbour)):
