@@ -154,37 +154,60 @@ def average_link(similarity: np.ndarray, threshold: float, lone: float | None = 
     return labels
 
 
-_LINK_ROWS = 512
-"""Rows of the window multiplied against it at once: few products, a bounded intermediate."""
+_LINK_ROWS = 256
+"""Rows whose links are bounded at once: few products, a bounded dense intermediate."""
+_EXACT_ROWS = 32
+"""Rows whose candidate links are then computed exactly at once."""
+_COMMON = 0.05
+"""A key in more than this share of the window (and at least 32 articles) is a common one."""
 
 
 class _Links:
-    """Each article's near neighbours in the window, found once for many articles at a time.
+    """Each article's near neighbours in the window, found for many articles at a time.
 
-    A row's similarities do not depend on which other rows are multiplied with it, so links
-    taken from one product for many rows are the ones a product per row would give.
+    Multiplying an article with the whole window costs mostly a few keys nearly every article
+    has. So candidates are found first, from the other keys plus a bound on what the common
+    ones can add (their exact dot product, dense and small), and only candidates are then
+    multiplied exactly. A similarity is computed the same way whichever rows and columns are
+    multiplied with it (its terms in key order), so the links are the ones a product of each
+    article with the whole window gives, bit for bit.
     """
 
     def __init__(self, matrix: sparse.csr_matrix, floor: float) -> None:
         self._matrix = matrix
-        # Once, as rows: a product with a column matrix would convert it at every step.
-        self._transposed = matrix.T.tocsr()
         self._floor = floor
+        total = matrix.shape[0]
+        df = np.bincount(matrix.indices, minlength=matrix.shape[1])
+        common = df > max(32, _COMMON * total)
+        rare = sparse.csr_matrix(matrix @ sparse.diags((~common).astype(np.float64)))
+        rare.eliminate_zeros()
+        self._rare = rare
+        # Once, as rows: a product with a column matrix would convert it at every step.
+        self._rare_t = rare.T.tocsr()
+        self._common = matrix[:, np.flatnonzero(common)].toarray()
         self._near: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def fetch(self, rows: Iterable[int]) -> None:
-        """Find the links of ``rows`` not known yet, in as few products as the bound allows."""
+        """Find the links of ``rows`` not known yet."""
         missing = sorted({row for row in rows if row not in self._near})
         for at in range(0, len(missing), _LINK_ROWS):
             part = missing[at : at + _LINK_ROWS]
-            near = sparse.csr_matrix(self._matrix[part] @ self._transposed)
-            keep = near.data >= self._floor
-            cols, sims = near.indices[keep], near.data[keep]
-            # Where each row's kept entries start: kept entries before its first one.
-            bounds = np.concatenate(([0], np.cumsum(keep)))[near.indptr]
-            for n, row in enumerate(part):
-                lo, hi = bounds[n], bounds[n + 1]
-                self._near[row] = (cols[lo:hi], sims[lo:hi])
+            bound = self._common[part] @ self._common.T
+            bound += (self._rare[part] @ self._rare_t).toarray()
+            # Rounding in either sum is far below this margin.
+            candidates = bound >= self._floor - 1e-9
+            for sub in range(0, len(part), _EXACT_ROWS):
+                self._exact(part[sub : sub + _EXACT_ROWS], candidates[sub : sub + _EXACT_ROWS])
+
+    def _exact(self, part: list[int], candidates: np.ndarray) -> None:
+        columns = np.flatnonzero(candidates.any(axis=0))
+        near = sparse.csr_matrix(self._matrix[part] @ self._matrix[columns].T)
+        keep = near.data >= self._floor
+        cols, sims = columns[near.indices[keep]], near.data[keep]
+        # Where each row's kept entries start: kept entries before its first one.
+        bounds = np.concatenate(([0], np.cumsum(keep)))[near.indptr]
+        for n, row in enumerate(part):
+            self._near[row] = (cols[bounds[n] : bounds[n + 1]], sims[bounds[n] : bounds[n + 1]])
 
     def linked(self, rows: Sequence[int], bar: float) -> set[int]:
         """Return the articles at least ``bar`` (not below the floor) similar to one of ``rows``."""

@@ -206,7 +206,11 @@ def test_blocks_found_in_batches_are_the_ones_found_step_by_step(seed: int) -> N
         for n, doc_id in enumerate(ids)
     }
     changed = [d for d in ids if rng.random() < 0.6] + [count + 5]  # one not held
-    for neighbour, max_block, stricter in ((0.20, 60, (0.25, 0.40)), (0.15, 12, (0.3, 0.5)), (0.40, 400, ())):
+    for neighbour, max_block, stricter in (
+        (0.20, 60, (0.25, 0.40)),
+        (0.15, 12, (0.3, 0.5)),
+        (0.40, 400, ()),
+    ):
         old = _blocks_one_product_per_step(
             ids, matrix, events, changed, neighbour, max_block, stricter
         )
