@@ -154,8 +154,8 @@ def average_link(similarity: np.ndarray, threshold: float, lone: float | None = 
     return labels
 
 
-_LINK_ROWS = 256
-"""Rows whose links are bounded at once: few products, a bounded dense intermediate."""
+_BOUND_CELLS = 2_000_000
+"""Article pairs bounded at once (rows times the window): a few products, about 16 MB dense."""
 _EXACT_ROWS = 32
 """Rows whose candidate links are then computed exactly at once."""
 _COMMON = 0.05
@@ -190,8 +190,9 @@ class _Links:
     def fetch(self, rows: Iterable[int]) -> None:
         """Find the links of ``rows`` not known yet."""
         missing = sorted({row for row in rows if row not in self._near})
-        for at in range(0, len(missing), _LINK_ROWS):
-            part = missing[at : at + _LINK_ROWS]
+        step = max(_EXACT_ROWS, _BOUND_CELLS // max(1, self._matrix.shape[0]))
+        for at in range(0, len(missing), step):
+            part = missing[at : at + step]
             bound = self._common[part] @ self._common.T
             bound += (self._rare[part] @ self._rare_t).toarray()
             # Rounding in either sum is far below this margin.

@@ -190,7 +190,7 @@ def test_blocks_found_in_batches_are_the_ones_found_step_by_step(seed: int) -> N
     # A random stream past one batch of rows: words drawn from a few topics, events from an
     # imperfect online pass (some topics split, some merged), some articles changed.
     rng = np.random.default_rng(seed)
-    count, topics = 1300, 260
+    count, topics = 1600, 320
     topic = rng.integers(0, topics, count)
     vectors = []
     for n in range(count):
