@@ -154,8 +154,8 @@ def average_link(similarity: np.ndarray, threshold: float, lone: float | None = 
     return labels
 
 
-_BOUND_CELLS = 2_000_000
-"""Article pairs bounded at once (rows times the window): a few products, about 16 MB dense."""
+_BOUND_CELLS = 4_000_000
+"""Article pairs bounded at once (rows times the window): a few products, about 32 MB dense."""
 _EXACT_ROWS = 32
 """Rows whose candidate links are then computed exactly at once."""
 _COMMON = 0.05
@@ -176,25 +176,38 @@ class _Links:
     def __init__(self, matrix: sparse.csr_matrix, floor: float) -> None:
         self._matrix = matrix
         self._floor = floor
-        total = matrix.shape[0]
-        df = np.bincount(matrix.indices, minlength=matrix.shape[1])
-        common = df > max(32, _COMMON * total)
-        rare = sparse.csr_matrix(matrix @ sparse.diags((~common).astype(np.float64)))
-        rare.eliminate_zeros()
-        self._rare = rare
         # Once, as rows: a product with a column matrix would convert it at every step.
-        self._rare_t = rare.T.tocsr()
-        self._common = matrix[:, np.flatnonzero(common)].toarray()
+        self._transposed = matrix.T.tocsr()
+        self._split: tuple[sparse.csr_matrix, sparse.csr_matrix, np.ndarray] | None = None
         self._near: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def _parts(self) -> tuple[sparse.csr_matrix, sparse.csr_matrix, np.ndarray]:
+        """Return the window without its common keys (as rows and transposed), and those keys."""
+        if self._split is None:
+            matrix = self._matrix
+            df = np.bincount(matrix.indices, minlength=matrix.shape[1])
+            common = df > max(32, _COMMON * matrix.shape[0])
+            rare = sparse.csr_matrix(matrix @ sparse.diags((~common).astype(np.float64)))
+            rare.eliminate_zeros()
+            self._split = rare, rare.T.tocsr(), matrix[:, np.flatnonzero(common)].toarray()
+        return self._split
 
     def fetch(self, rows: Iterable[int]) -> None:
         """Find the links of ``rows`` not known yet."""
         missing = sorted({row for row in rows if row not in self._near})
-        step = max(_EXACT_ROWS, _BOUND_CELLS // max(1, self._matrix.shape[0]))
+        total = self._matrix.shape[0]
+        step = max(_EXACT_ROWS, _BOUND_CELLS // max(1, total))
+        if len(missing) <= max(_EXACT_ROWS, _COMMON * total):
+            # A few rows (a poll's changes, a block's next step): bounding costs what it saves.
+            for at in range(0, len(missing), step):
+                part = missing[at : at + step]
+                self._keep(part, sparse.csr_matrix(self._matrix[part] @ self._transposed), None)
+            return
+        rare, rare_t, common = self._parts()
         for at in range(0, len(missing), step):
             part = missing[at : at + step]
-            bound = self._common[part] @ self._common.T
-            bound += (self._rare[part] @ self._rare_t).toarray()
+            bound = common[part] @ common.T
+            bound += (rare[part] @ rare_t).toarray()
             # Rounding in either sum is far below this margin.
             candidates = bound >= self._floor - 1e-9
             for sub in range(0, len(part), _EXACT_ROWS):
@@ -202,9 +215,14 @@ class _Links:
 
     def _exact(self, part: list[int], candidates: np.ndarray) -> None:
         columns = np.flatnonzero(candidates.any(axis=0))
-        near = sparse.csr_matrix(self._matrix[part] @ self._matrix[columns].T)
+        self._keep(part, sparse.csr_matrix(self._matrix[part] @ self._matrix[columns].T), columns)
+
+    def _keep(self, part: list[int], near: sparse.csr_matrix, columns: np.ndarray | None) -> None:
+        """Keep each row's links at least the floor (``columns``: the window rows multiplied)."""
         keep = near.data >= self._floor
-        cols, sims = columns[near.indices[keep]], near.data[keep]
+        cols, sims = near.indices[keep], near.data[keep]
+        if columns is not None:
+            cols = columns[cols]
         # Where each row's kept entries start: kept entries before its first one.
         bounds = np.concatenate(([0], np.cumsum(keep)))[near.indptr]
         for n, row in enumerate(part):
