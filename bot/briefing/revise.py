@@ -157,7 +157,7 @@ def average_link(similarity: np.ndarray, threshold: float, lone: float | None = 
 _BOUND_CELLS = 4_000_000
 """Article pairs bounded at once (rows times the window): a few products, about 32 MB dense."""
 _EXACT_ROWS = 32
-"""Rows whose candidate links are then computed exactly at once."""
+"""Rows multiplied exactly at once (larger products are slower per row: their output is dense)."""
 _COMMON = 0.05
 """A key in more than this share of the window (and at least 32 articles) is a common one."""
 
@@ -196,14 +196,14 @@ class _Links:
         """Find the links of ``rows`` not known yet."""
         missing = sorted({row for row in rows if row not in self._near})
         total = self._matrix.shape[0]
-        step = max(_EXACT_ROWS, _BOUND_CELLS // max(1, total))
         if len(missing) <= max(_EXACT_ROWS, _COMMON * total):
             # A few rows (a poll's changes, a block's next step): bounding costs what it saves.
-            for at in range(0, len(missing), step):
-                part = missing[at : at + step]
+            for at in range(0, len(missing), _EXACT_ROWS):
+                part = missing[at : at + _EXACT_ROWS]
                 self._keep(part, sparse.csr_matrix(self._matrix[part] @ self._transposed), None)
             return
         rare, rare_t, common = self._parts()
+        step = max(_EXACT_ROWS, _BOUND_CELLS // max(1, total))
         for at in range(0, len(missing), step):
             part = missing[at : at + step]
             bound = common[part] @ common.T
