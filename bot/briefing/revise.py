@@ -154,6 +154,90 @@ def average_link(similarity: np.ndarray, threshold: float, lone: float | None = 
     return labels
 
 
+_BOUND_CELLS = 4_000_000
+"""Article pairs bounded at once (rows times the window): a few products, about 32 MB dense."""
+_EXACT_ROWS = 32
+"""Rows multiplied exactly at once (larger products are slower per row: their output is dense)."""
+_COMMON = 0.05
+"""A key in more than this share of the window (and at least 32 articles) is a common one."""
+
+
+class _Links:
+    """Each article's near neighbours in the window, found for many articles at a time.
+
+    Multiplying an article with the whole window costs mostly a few keys nearly every article
+    has. So candidates are found first, from the other keys plus a bound on what the common
+    ones can add (their exact dot product, dense and small), and only candidates are then
+    multiplied exactly. A similarity is computed the same way whichever rows and columns are
+    multiplied with it (its terms in key order), so the links are the ones a product of each
+    article with the whole window gives, bit for bit.
+    """
+
+    def __init__(self, matrix: sparse.csr_matrix, floor: float) -> None:
+        self._matrix = matrix
+        self._floor = floor
+        # Once, as rows: a product with a column matrix would convert it at every step.
+        self._transposed = matrix.T.tocsr()
+        self._split: tuple[sparse.csr_matrix, sparse.csr_matrix, np.ndarray] | None = None
+        self._near: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def _parts(self) -> tuple[sparse.csr_matrix, sparse.csr_matrix, np.ndarray]:
+        """Return the window without its common keys (as rows and transposed), and those keys."""
+        if self._split is None:
+            matrix = self._matrix
+            df = np.bincount(matrix.indices, minlength=matrix.shape[1])
+            common = df > max(32, _COMMON * matrix.shape[0])
+            rare = sparse.csr_matrix(matrix @ sparse.diags((~common).astype(np.float64)))
+            rare.eliminate_zeros()
+            self._split = rare, rare.T.tocsr(), matrix[:, np.flatnonzero(common)].toarray()
+        return self._split
+
+    def fetch(self, rows: Iterable[int]) -> None:
+        """Find the links of ``rows`` not known yet."""
+        missing = sorted({row for row in rows if row not in self._near})
+        total = self._matrix.shape[0]
+        if len(missing) <= max(_EXACT_ROWS, _COMMON * total):
+            # A few rows (a poll's changes, a block's next step): bounding costs what it saves.
+            for at in range(0, len(missing), _EXACT_ROWS):
+                part = missing[at : at + _EXACT_ROWS]
+                self._keep(part, sparse.csr_matrix(self._matrix[part] @ self._transposed), None)
+            return
+        rare, rare_t, common = self._parts()
+        step = max(_EXACT_ROWS, _BOUND_CELLS // max(1, total))
+        for at in range(0, len(missing), step):
+            part = missing[at : at + step]
+            bound = common[part] @ common.T
+            bound += (rare[part] @ rare_t).toarray()
+            # Rounding in either sum is far below this margin.
+            candidates = bound >= self._floor - 1e-9
+            for sub in range(0, len(part), _EXACT_ROWS):
+                self._exact(part[sub : sub + _EXACT_ROWS], candidates[sub : sub + _EXACT_ROWS])
+
+    def _exact(self, part: list[int], candidates: np.ndarray) -> None:
+        columns = np.flatnonzero(candidates.any(axis=0))
+        self._keep(part, sparse.csr_matrix(self._matrix[part] @ self._matrix[columns].T), columns)
+
+    def _keep(self, part: list[int], near: sparse.csr_matrix, columns: np.ndarray | None) -> None:
+        """Keep each row's links at least the floor (``columns``: the window rows multiplied)."""
+        keep = near.data >= self._floor
+        cols, sims = near.indices[keep], near.data[keep]
+        if columns is not None:
+            cols = columns[cols]
+        # Where each row's kept entries start: kept entries before its first one.
+        bounds = np.concatenate(([0], np.cumsum(keep)))[near.indptr]
+        for n, row in enumerate(part):
+            self._near[row] = (cols[bounds[n] : bounds[n + 1]], sims[bounds[n] : bounds[n + 1]])
+
+    def linked(self, rows: Sequence[int], bar: float) -> set[int]:
+        """Return the articles at least ``bar`` (not below the floor) similar to one of ``rows``."""
+        self.fetch(rows)
+        out: set[int] = set()
+        for row in rows:
+            cols, sims = self._near[row]
+            out.update(cols[sims >= bar].tolist())
+        return out
+
+
 def _blocks(
     ids: Sequence[int],
     matrix: sparse.csr_matrix,
@@ -177,8 +261,11 @@ def _blocks(
         by_event[events[doc_id]].append(index[doc_id])
     seen: set[int] = set()
     blocks: list[list[int]] = []
-    # Once, as rows: a product with a column matrix would convert it at every step.
-    transposed = matrix.T.tocsr()
+    starts = [index[d] for d in changed if d in index]
+    # Every bar tried is at least ``neighbour``: links found once serve every bar.
+    links = _Links(matrix, neighbour)
+    # The changed articles' links in a few products, not one product per block and step.
+    links.fetch(starts)
 
     def grow(start: int, bar: float) -> tuple[set[int], bool]:
         """Return the group reached from ``start`` by links of at least ``bar``, and if whole."""
@@ -187,8 +274,7 @@ def _blocks(
         while frontier:
             rows = sorted(frontier)
             frontier = []
-            near = (matrix[rows] @ transposed).tocoo()
-            linked = set(near.col[near.data >= bar].tolist())
+            linked = links.linked(rows, bar)
             for row in rows:
                 linked.update(by_event[events[ids[row]]])
             # A whole event is in one group, so groups taken before are never reached again.
@@ -201,7 +287,7 @@ def _blocks(
 
     # Reached from a start whose group stayed too large at every bar: theirs is as large.
     dropped: set[int] = set()
-    for start in (index[d] for d in changed if d in index):
+    for start in starts:
         if start in seen or start in dropped:
             continue
         for bar in (neighbour, *(b for b in stricter if b > neighbour)):

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import numpy as np
+import pytest
+from scipy import sparse
 
 from bot.briefing.model import Document
-from bot.briefing.revise import ReviseConfig, apply_revision, average_link, revise
+from bot.briefing.revise import (
+    ReviseConfig,
+    _blocks,
+    _matrix,
+    apply_revision,
+    average_link,
+    revise,
+)
+from bot.briefing.sparse import SparseVector
 
 FERRY = [
     (
@@ -121,3 +133,87 @@ def test_a_block_past_the_bound_is_grouped_again_by_its_closer_links() -> None:
     # Without a stricter bar the block is left as it was.
     unbounded = ReviseConfig(neighbour=0.0, max_block=3, stricter=())
     assert revise(articles, events, range(1, 8), unbounded).moves == {}
+
+
+def _blocks_one_product_per_step(
+    ids: list[int],
+    matrix: sparse.csr_matrix,
+    events: dict[int, int],
+    changed: list[int],
+    neighbour: float,
+    max_block: int,
+    stricter: tuple[float, ...],
+) -> list[list[int]]:
+    """The block discovery as it was: one product of the frontier with the window per step."""
+    index = {doc_id: n for n, doc_id in enumerate(ids)}
+    by_event: dict[int, list[int]] = defaultdict(list)
+    for doc_id in ids:
+        by_event[events[doc_id]].append(index[doc_id])
+    seen: set[int] = set()
+    blocks: list[list[int]] = []
+    transposed = matrix.T.tocsr()
+
+    def grow(start: int, bar: float) -> tuple[set[int], bool]:
+        block = {start}
+        frontier = [start]
+        while frontier:
+            rows = sorted(frontier)
+            frontier = []
+            near = (matrix[rows] @ transposed).tocoo()
+            linked = set(near.col[near.data >= bar].tolist())
+            for row in rows:
+                linked.update(by_event[events[ids[row]]])
+            for other in linked - block - seen:
+                block.add(other)
+                frontier.append(other)
+            if len(block) > max_block:
+                return block, False
+        return block, True
+
+    dropped: set[int] = set()
+    for start in (index[d] for d in changed if d in index):
+        if start in seen or start in dropped:
+            continue
+        for bar in (neighbour, *(b for b in stricter if b > neighbour)):
+            block, whole = grow(start, bar)
+            if whole:
+                seen |= block
+                blocks.append([ids[n] for n in sorted(block)])
+                break
+        else:
+            dropped |= block
+    return blocks
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_blocks_found_in_batches_are_the_ones_found_step_by_step(seed: int) -> None:
+    # A random stream past one batch of rows: words drawn from a few topics, events from an
+    # imperfect online pass (some topics split, some merged), some articles changed.
+    rng = np.random.default_rng(seed)
+    count, topics = 1600, 320
+    topic = rng.integers(0, topics, count)
+    vectors = []
+    for n in range(count):
+        own = rng.choice(14, size=10, replace=False) + 14 * topic[n]
+        common = rng.choice(30, size=int(rng.integers(0, 7)), replace=False) + 14 * topics
+        keys = np.concatenate([own, common]).astype(np.int64)
+        weights = rng.choice([1.0, 1.5, 2.0, 3.0], size=len(keys))
+        vectors.append(SparseVector(keys, weights))
+    matrix = _matrix(vectors)
+    ids = list(rng.permutation(np.arange(1, count + 1)).tolist())
+    events = {
+        doc_id: int(topic[n] if rng.random() < 0.98 else rng.integers(0, topics))
+        for n, doc_id in enumerate(ids)
+    }
+    changed = [d for d in ids if rng.random() < 0.6] + [count + 5]  # one not held
+    for neighbour, max_block, stricter in (
+        (0.20, 60, (0.25, 0.40)),
+        (0.15, 12, (0.3, 0.5)),
+        (0.40, 400, ()),
+    ):
+        old = _blocks_one_product_per_step(
+            ids, matrix, events, changed, neighbour, max_block, stricter
+        )
+        new = _blocks(ids, matrix, events, changed, neighbour, max_block, stricter)
+        assert new == old
+        assert len(old) > 100
