@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks.shared import reset_postgres
+from tests.fakes.faults import reset_postgres
 
 # Keyword queries are words of stored headlines: of a recent event, of one 1,500 events back,
 # of an old one (50,000 back, or nine tenths of the way with fewer events), and words nobody

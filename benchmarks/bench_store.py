@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.bench_ingest import ARTICLES_PER_EVENT, SOURCES, _write_files
-from benchmarks.shared import REPO_ROOT, reset_postgres
+from benchmarks.shared import REPO_ROOT
+from tests.fakes.faults import reset_postgres
 
 PG_ENV = "BRIEFBOT_BENCH_DATABASE_URL"
 SIZES = (10_000, 50_000)

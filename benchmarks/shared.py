@@ -19,16 +19,3 @@ def shared_path(*parts: str) -> Path | None:
 def peak_rss_mib() -> float:
     """Return this process's peak resident memory so far, in MiB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def reset_postgres(url: str) -> None:
-    """Empty a benchmark's own PostgreSQL database: drop and recreate its public schema."""
-    from sqlalchemy import create_engine, text
-
-    from storage.db import sync_url
-
-    engine = create_engine(sync_url(url))
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()

@@ -101,7 +101,8 @@ class Health:
                 log.warning("cannot remove the health file %s: %s", self.path, exc)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (one of another user counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -127,7 +128,7 @@ def assess(path: Path, now: datetime) -> dict[str, Any]:
         return {"running": False, "healthy": True, "problems": []}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return {"running": False, "healthy": True, "problems": [f"unreadable health file: {exc}"]}
-    if not _alive(pid):
+    if not process_alive(pid):
         return {"running": False, "healthy": True, "problems": [], "last_heartbeat": str(beat)}
     problems = []
     if now - beat > STALE_AFTER:

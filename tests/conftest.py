@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from bot.app import build_services
 from bot.config import Settings
@@ -18,6 +17,7 @@ from bot.services.container import Services
 from storage.db import upgrade
 from storage.unit_of_work import Database
 from tests.fakes.clock import StepClock
+from tests.fakes.faults import reset_postgres
 from tests.fakes.feeds import FakeFeedServer, running_server
 
 PG_ENV = "BRIEFBOT_TEST_DATABASE_URL"
@@ -46,17 +46,6 @@ def server() -> Iterator[FakeFeedServer]:
     """Serve feeds and article pages over HTTP on loopback for one test."""
     with running_server() as srv:
         yield srv
-
-
-def reset_postgres(url: str) -> None:
-    """Drop everything in the test database's public schema."""
-    from storage.db import sync_url
-
-    engine = create_engine(sync_url(url))
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 @pytest.fixture

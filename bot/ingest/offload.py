@@ -15,6 +15,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
+from bot.health import process_alive
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -45,23 +47,13 @@ def _exit_with(owner: int) -> None:
         try:
             pidfd = os.pidfd_open(owner)
         except (AttributeError, OSError):  # not Linux 5.3+: ask once a second
-            while _alive(owner):
+            while process_alive(owner):
                 time.sleep(1.0)
         else:
             select.select([pidfd], [], [])  # readable once the process has ended
         os._exit(0)
 
     threading.Thread(target=watch, name="exit-with-owner", daemon=True).start()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class ParsePool:

@@ -192,6 +192,15 @@ class TcpProxy:
             await self._server.wait_closed()
 
 
+def reset_postgres(url: str) -> None:
+    """Empty a PostgreSQL database: drop and recreate its public schema."""
+    engine = create_engine(sync_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
 @contextlib.contextmanager
 def scratch_postgres(base_url: str, name: str) -> Iterator[str]:
     """Create the PostgreSQL database ``name`` beside ``base_url``'s; drop it afterwards."""
