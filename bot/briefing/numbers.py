@@ -33,7 +33,9 @@ _OUTCOME_WORDS: dict[str, str] = {
     **dict.fromkeys(
         _split("killed dead died deaths death fatalities fatality lives bodies slain"), "killed"
     ),
-    **dict.fromkeys(_split("injured wounded hurt injuries injury wounds"), "injured"),
+    **dict.fromkeys(
+        _split("injured wounded hurt injuries injury wounds hospitalised hospitalized"), "injured"
+    ),
     **dict.fromkeys(_split("casualties casualty"), "casualties"),
     **dict.fromkeys(_split("missing unaccounted"), "missing"),
     **dict.fromkeys(_split("evacuated evacuees evacuee"), "evacuated"),
@@ -420,8 +422,10 @@ def _is_time_or_date(tokens: list[Token], first: int, after: int) -> bool:
     if previous is not None and previous.text[:1].isalpha():
         if previous.end == tokens[first].start:
             return True
+        # a number word is never a name's number: "gave Cheeks two extensions"
         if (
-            previous.text[0].isupper()
+            tokens[first].low[:1].isdigit()
+            and previous.text[0].isupper()
             and first > 1
             and previous.low not in _MODIFIER_STARTS
             and not _title_case(tokens)
@@ -617,8 +621,14 @@ def _continues_word(tokens: list[Token], k: int, first: int) -> bool:
     return spaced_hyphen and tokens[k - 1].text[:1].isalpha() and tokens[k + 1].text[:1].isalpha()
 
 
-def _outcome_after(tokens: list[Token], k: int) -> tuple[int, str] | None:
-    """Return the outcome a verb gives to what was counted: "80 people were killed"."""
+def _outcome_after(
+    tokens: list[Token], k: int, *, subject: bool = True
+) -> tuple[int, str] | None:
+    """Return the outcome a verb gives to what was counted: "80 people were killed".
+
+    ``subject`` is False when the figure stands inside a phrase ("refuge with hundreds of people
+    in a school were killed"): a verb after a place is then not its own.
+    """
     n = len(tokens)
     m = k + 1
     steps = 0
@@ -649,13 +659,39 @@ def _outcome_after(tokens: list[Token], k: int) -> tuple[int, str] | None:
                 if _OUTCOME_WORDS.get(tokens[x].low) == "injured":
                     return x, "injured"
             return None
+        # "19 patients were treated for broken bones", "300 others were given outpatient
+        # treatment": care for the hurt
+        if word in ("treated", "given") and steps > 1 and tokens[m - 1].low in _LINKING:
+            for x in range(m + 1, min(m + 7, n)):
+                if tokens[x].low in _TREATMENT or _OUTCOME_WORDS.get(tokens[x].low) == "injured":
+                    return x, "injured"
+                if tokens[x].low in (",", ";", "."):
+                    break
+            return None
+        # "two militants were among the dead"
+        if word == "among" and m + 2 < n and tokens[m + 1].low == "the":
+            kind = _OUTCOME_WORDS.get(tokens[m + 2].low)
+            return (m + 2, kind) if kind in ("killed", "injured", "missing", "arrested") else None
         if word in _OUTCOME_WORDS and word not in ("held",):
             # "one of the schools killed 40": the verb's object was hit, not its subject
             following = tokens[m + 1].low if m + 1 < n else ""
             transitive = word in _TRANSITIVE_OUTCOMES and steps == 1
             if transitive and (following[:1].isdigit() or following in _NUMBER_STARTS):
                 return None
-            return m, _OUTCOME_WORDS[word]
+            return _either_outcome(tokens, m)
+        # "two officers involved in the shooting were arrested": a participle's phrase stands
+        # between the counted and their verb; skip to that verb
+        if steps == 1 and _participle(word) and m + 1 < n and tokens[m + 1].low in _PHRASE_HEADS:
+            verb = _linking_ahead(tokens, m + 2)
+            if verb is not None:
+                m = verb
+                continue
+        # "19 patients at the hospital were treated": a place between them and their verb
+        if subject and steps == 1 and word in ("at", "in", "from", "on", "inside"):
+            verb = _linking_ahead(tokens, m + 1, limit=5)
+            if verb is not None:
+                m = verb
+                continue
         # "3,000 villagers fled their homes", "were forced to flee the fighting"
         fled = _fled(tokens, m)
         if fled is not None:
@@ -693,6 +729,45 @@ def _outcome_after(tokens: list[Token], k: int) -> tuple[int, str] | None:
     return None
 
 
+_TREATMENT = frozenset(
+    _split("treatment injuries injury wounds burns fractures cuts bones hospital hospitals shock")
+)
+_PHRASE_HEADS = frozenset(_split("in of with at by from for on"))
+# Participles that open a phrase about the counted, not what happened to them
+_NOT_PARTICIPLES = frozenset(_split("need red bed hundred"))
+
+
+def _participle(word: str) -> bool:
+    return word.endswith("ed") and word.isalpha() and len(word) > 4 and word not in _NOT_PARTICIPLES
+
+
+def _linking_ahead(tokens: list[Token], m: int, limit: int = 8) -> int | None:
+    """Return the index of the linking verb ("were", "had been") that ends a short phrase at ``m``.
+
+    None when the phrase runs into punctuation, a figure or another verb first.
+    """
+    for x in range(m, min(m + limit, len(tokens))):
+        word = tokens[x].low
+        if word in ("were", "was", "are", "is", "have", "has", "had"):
+            return x
+        figure = word in _NUMBER_STARTS and word not in ("a", "half")
+        if not word[:1].isalpha() or figure or word in _OUTCOME_WORDS:
+            return None
+        if word in ("who", "which", "that", "and", "or", "but"):
+            return None
+    return None
+
+
+def _either_outcome(tokens: list[Token], m: int) -> tuple[int, str]:
+    """Return the outcome at ``m``, or casualties for "killed or injured", "dead or wounded"."""
+    kind = _OUTCOME_WORDS[tokens[m].low]
+    if kind in ("killed", "injured") and m + 2 < len(tokens) and tokens[m + 1].low in ("or", "and"):
+        other = _OUTCOME_WORDS.get(tokens[m + 2].low)
+        if other in ("killed", "injured") and other != kind and tokens[m + 1].low == "or":
+            return m + 2, "casualties"
+    return m, kind
+
+
 _FLEE = frozenset(_split("fled flee fleeing"))
 _FLED_FROM = frozenset(
     _split("homes home fighting violence area village villages town region city camps shelters")
@@ -715,6 +790,7 @@ def _fled(tokens: list[Token], m: int) -> int | None:
     return None
 
 
+_PREPOSITIONS = frozenset(_split("with of among to for from by in at on including than into"))
 _TRANSITIVE_OUTCOMES = frozenset(_split("killed injured wounded hurt"))
 _ASIDE_STARTS = frozenset(_split("who including all most among mostly many some aged"))
 _LOST_LIVES = (["their", "lives"], ["his", "life"], ["her", "life"])
@@ -916,7 +992,7 @@ def _classify(
                 tokens[noun_index].end,
             )
         if kind in ("people", "generic"):
-            outcome = _outcome_after(tokens, noun_index)
+            outcome = _outcome_after(tokens, noun_index, subject=leading not in _PREPOSITIONS)
             if outcome is not None:
                 noun_index, about = outcome
             elif leading in _LEADING_VERBS:

@@ -25,6 +25,8 @@ _EVENT_NOUNS = (
     r"(?:quake|earthquake|temblor|tremor|tsunami|storm|hurricane|typhoon|flood|eruption|attack"
     r"|bombing|shooting|disaster|war|conflict|riot)s?\b"
 )
+# "in an earlier airstrike": other happenings an earlier one may be
+_STRIKE_NOUNS = r"(?:airstrike|air\s+strike|strike|raid|blast|explosion|fire|crash|incident|shelling)s?\b"
 _YEAR = re.compile(r"(?<![\d$£€.,])\b(?:18|19|20)\d\d\b(?![\d,.]\d)(?!\s*-\s*(?:year|month))")
 _PAST = re.compile(
     r"""\b(?:last\s+(?:year|month|decade|century|time)
@@ -35,6 +37,10 @@ _PAST = re.compile(
       | \b(?:the|a|an)\s+(?:last|previous|earlier|prior)\s+(?:\w+\s+){0,2}?"""
     + _EVENT_NOUNS
     + r"""
+      | \b(?:an|the)\s+(?:earlier|previous|prior)\s+(?:\w+\s+)?"""
+    + _STRIKE_NOUNS
+    + r"""
+      | ^\W*(?:\w+\s+)?(?:years|months|decades|a\s+year|a\s+decade)\s+later\b
     )
     | ^\W*on\s+"""
     + _MONTH
@@ -99,6 +105,12 @@ _PART_AFTER = re.compile(
     r"(?!\s+(?:world|nation|country|region)['’]s\b|(?:\s+other)?\s+(?:\w+est|most)\b)",
     re.IGNORECASE,
 )
+# ... or among the dead after it ("two militants were among the dead")
+_AMONG_AFTER = re.compile(
+    r"^[\w\s'’-]{0,40}?\b(?:were|was|are|is)\s+among\s+(?:the|those)\s+(?:\w+\s+)?"
+    r"(?:dead|killed|injured|wounded|victims|casualties|missing|arrested)\b",
+    re.IGNORECASE,
+)
 # ... or anywhere in its clause ("in one village", "in a separate incident", "another school").
 _PART_CLAUSE = re.compile(
     r"""\b(?:(?:the|his|her|their|one|a|that|this)\s+(?:\w+\s+)?
@@ -145,6 +157,22 @@ def _segment(sentence: str, start: int, end: int) -> str:
     return sentence[segment_start:segment_end]
 
 
+# "..., sparking panic in a region devastated by the tsunami of 2004", "..., which rekindled
+# memories of deadly quakes that hit the town in 2002": past a clause break, a year dates the
+# event named just before it, not the figure
+_BREAK_BEFORE_YEAR = re.compile(r"[,;:(]|\s[-—–]\s|\bwhich\b", re.IGNORECASE)
+
+
+def _dates_another_event(between: str) -> bool:
+    """Tell whether the text from a figure to a later year names another event past a break.
+
+    The year's own stretch (after the last break) must name the event: in "two civil wars ...,
+    and 2 million died in the latest war, from 1983" the year dates the figure's own clause.
+    """
+    breaks = list(_BREAK_BEFORE_YEAR.finditer(between))
+    return bool(breaks) and _EVENT_NOUN.search(between[breaks[-1].end() :]) is not None
+
+
 def _mentions_past(
     text: str,
     year: int | None,
@@ -174,6 +202,7 @@ def _mentions_past(
             not _SINCE_COMPARISON.search(between)
             and not _CHARGE.search(text[: match.start()])
             and not _OTHER_EVENT.search(between)
+            and not _dates_another_event(between)
         ):
             return True
     return False
@@ -244,7 +273,7 @@ def figure_scope(
         return "background"
     if _PART_BEFORE.search(sentence[max(0, start - 40) : start]):
         return "partial"
-    if _PART_AFTER.match(sentence[end : end + 40]):
+    if _PART_AFTER.match(sentence[end : end + 40]) or _AMONG_AFTER.match(sentence[end : end + 80]):
         return "partial"
     if _AFTERSHOCK.search(sentence[max(0, start - 40) : start]):
         return "partial"
