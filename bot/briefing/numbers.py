@@ -212,6 +212,8 @@ def _word_number(tokens: list[Token], i: int) -> tuple[float, int] | None:
         return float(scale), i + 2
     if low == "half" and i + 2 < n and tokens[i + 1].low == "a" and tokens[i + 2].low == "dozen":
         return 6.0, i + 3
+    if low == "half-a-dozen":
+        return 6.0, i + 1
     # "his dozen rounds": a dozen after a determiner
     if low == "dozen" and i > 0 and tokens[i - 1].low in _DOZEN_DETERMINERS:
         return 12.0, i + 1
@@ -326,7 +328,7 @@ _MODIFIERS: tuple[tuple[tuple[str, ...], str], ...] = (
 _MODIFIER_STARTS = frozenset(words_[0] for words_, _ in _MODIFIERS)
 _DOZEN_DETERMINERS = frozenset(_split("the his her their its our my your these those"))
 _NUMBER_STARTS = frozenset(
-    {*_UNITS_WORDS, *_TENS_WORDS, *_VAGUE, *_ZERO_WORDS, "a", "half", "dozen"}
+    {*_UNITS_WORDS, *_TENS_WORDS, *_VAGUE, *_ZERO_WORDS, "a", "half", "dozen", "half-a-dozen"}
     | {f"{tens}-{unit}" for tens in _TENS_WORDS for unit in _UNITS_WORDS}
 )
 
@@ -517,6 +519,15 @@ def _plural_noun(word: str) -> bool:
     )
 
 
+def _compound_people(word: str) -> bool:
+    """Tell whether a word is a compound plural of people: "schoolchildren", "gunmen"."""
+    if not word.isalpha() or len(word) < 6:
+        return False
+    return word.endswith(("children", "women")) or (
+        word.endswith("men") and not word.endswith(("imen", "omen", "umen", "yemen"))
+    )
+
+
 def lemma(word: str) -> str:
     """Return a rough singular form of a plural noun ("bases" -> "base")."""
     word = word.lower()
@@ -534,6 +545,8 @@ def lemma(word: str) -> str:
     }
     if word in irregular:
         return irregular[word]
+    if _compound_people(word):
+        return word[:-3] if word.endswith("children") else word[:-3] + "man"
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
     if word.endswith(("ches", "shes", "xes", "sses", "zzes")):
@@ -566,7 +579,7 @@ def _noun_after(tokens: list[Token], j: int) -> tuple[int, str] | None:
             return k, _OUTCOME_WORDS[word]
         if word in _MISSILE_NOUNS:
             return k, "missiles"
-        if word in _PERSON_NOUNS:
+        if word in _PERSON_NOUNS or _compound_people(word):
             return k, "people"
         if word in _CURRENCY_WORDS:
             return k, "money"
@@ -592,7 +605,15 @@ def _noun_after(tokens: list[Token], j: int) -> tuple[int, str] | None:
             # "plainclothes NYPD officers"
             if k + 1 < n and tokens[k + 1].low in _PERSON_NOUNS:
                 return k + 1, "people"
-            if k + 2 < n and tokens[k + 1].text.isupper() and tokens[k + 2].low in _PERSON_NOUNS:
+            # "plainclothes NYPD officers", "plainclothes police officers"
+            if (
+                k + 2 < n
+                and (tokens[k + 1].text.isupper() or tokens[k + 1].text.islower())
+                and tokens[k + 1].text.isalpha()
+                and tokens[k + 1].low not in _STOP_AFTER
+                and tokens[k + 1].low not in _LINKING
+                and tokens[k + 2].low in _PERSON_NOUNS
+            ):
                 return k + 2, "people"
             return (k, "generic") if words_seen <= _MODIFIERS_BEFORE_NOUN + 1 else None
     return None
@@ -821,15 +842,30 @@ def _magnitude(tokens: list[Token], first: int, after: int, low: float) -> bool:
     before = [t.low for t in tokens[max(0, first - 3) : first]]
     if before[-1:] == ["magnitude"] or before[-2:] in (["magnitude", "-"], ["magnitude", "of"]):
         return True
+    if not tokens[first].low[:1].isdigit():
+        return False  # "two quakes": a count
+    # "two quakes, measuring 7.6 and 7.4"
+    if before[-1:] in (["measuring"], ["measured"]) and any(
+        t.low in _QUAKE_NOUNS for t in tokens[max(0, first - 6) : first]
+    ):
+        return True
+    if (
+        before[-1:] in (["and"], ["or"], ["to"])
+        and first > 1
+        and "." in tokens[first - 2].text
+        and _magnitude(tokens, first - 2, first - 1, _digits(tokens[first - 2].text) or 0.0)
+    ):
+        return True
     following = [t.low for t in tokens[after : after + 4]]
     # "7.6 and 7.5 magnitude quakes"
     if following[:1] in (["and"], ["or"], ["to"]) and len(following) > 2:
         following = following[2:]
     if following[:1] == ["-"]:
         following = following[1:]
-    return bool(following) and (
-        following[0] in ("magnitude", "richter") or following[0] in _QUAKE_NOUNS
-    )
+    if following[:1] and following[0] in _QUAKE_NOUNS:
+        # "3 earthquakes": a whole number before a plural counts quakes
+        return not (following[0].endswith("s") and "." not in tokens[first].text)
+    return bool(following) and following[0] in ("magnitude", "richter")
 
 
 def _toll_before(tokens: list[Token], first: int) -> str | None:
@@ -1001,7 +1037,7 @@ def _classify(
                 about = "troops"
             elif not is_zero and not single:
                 # "one woman", "one of the bases": an article, not a figure
-                about = lemma(word)
+                about = "earthquake" if word in _QUAKE_NOUNS else lemma(word)
         elif not single or kind in _CASUALTIES:
             # "one rocket": an article, not a count; "one armed militant dead" is a toll
             about = kind
