@@ -407,8 +407,13 @@ def _is_time_or_date(tokens: list[Token], first: int, after: int) -> bool:
         and tokens[first - 3].low.rstrip(".") in _MONTHS
     ):
         return True
-    # "10News", "7Eleven": a figure glued to the word after it is part of a name
-    if after < len(tokens) and tokens[after].start == tokens[after - 1].end and nxt[:1].isalpha():
+    # "10News", "7Eleven": a figure glued to the word after it is part of a name ("12KOs" counts)
+    if (
+        after < len(tokens)
+        and tokens[after].start == tokens[after - 1].end
+        and nxt[:1].isalpha()
+        and not _PLURAL_ABBREVIATION.fullmatch(tokens[after].text)
+    ):
         return True
     if nxt in (":", "%") or nxt in ("percent", "pc") or (nxt == "per" and nxt2 == "cent"):
         return True
@@ -508,8 +513,14 @@ def _title_case(tokens: list[Token]) -> bool:
     return len(long_words) >= 3 and capitals >= 0.8 * len(long_words)
 
 
+_PLURAL_ABBREVIATION = re.compile(r"[A-Z]{2,}s")
+
+
 def _plural_noun(word: str) -> bool:
-    # "Gazans", "Palestinians": a capitalised plural counts people too; "NATO", "USS" do not.
+    # "Gazans", "Palestinians": a capitalised plural counts people too; "NATO", "USS" do not;
+    # "KOs", "MPs", "SUVs" do.
+    if _PLURAL_ABBREVIATION.fullmatch(word):
+        return True
     return (
         word.isalpha()
         and word[1:].islower()
@@ -562,7 +573,7 @@ def _noun_after(tokens: list[Token], j: int) -> tuple[int, str] | None:
     # "dozens of missiles", "none of their troops"
     if j < n and tokens[j].low == "of":
         j += 1
-        if j < n and tokens[j].low in ("the", "their", "its", "his", "her", "our", "those"):
+        if j < n and tokens[j].low in ("the", "their", "its", "his", "her", "our", "those", "these"):
             j += 1
     words_seen = 0
     for k in range(j, min(j + 9, n)):
@@ -699,6 +710,10 @@ def _outcome_after(
             transitive = word in _TRANSITIVE_OUTCOMES and steps == 1
             if transitive and (following[:1].isdigit() or following in _NUMBER_STARTS):
                 return None
+            # "two officers shot and killed a teenager": they killed, nobody killed them
+            passive = any(tokens[x].low in _LINKING for x in range(k + 1, m))
+            if word in _TRANSITIVE_OUTCOMES and not passive and following in _OBJECT_STARTS:
+                return None
             return _either_outcome(tokens, m)
         # "two officers involved in the shooting were arrested": a participle's phrase stands
         # between the counted and their verb; skip to that verb
@@ -811,6 +826,7 @@ def _fled(tokens: list[Token], m: int) -> int | None:
     return None
 
 
+_OBJECT_STARTS = frozenset(_split("a an the his her their its him them us me"))
 _PREPOSITIONS = frozenset(_split("with of among to for from by in at on including than into"))
 _TRANSITIVE_OUTCOMES = frozenset(_split("killed injured wounded hurt"))
 _ASIDE_STARTS = frozenset(_split("who including all most among mostly many some aged"))
@@ -996,6 +1012,9 @@ def _classify(
     if _is_time_or_date(tokens, first, after) or _score(tokens, first, after):
         return None
     is_zero = high == 0
+    following = [t.low for t in tokens[after : after + 2]]
+    if len(following) == 2 and following[1] in ("later", "ago") and following[0].endswith("s"):
+        return None  # "Two trips later", "three games ago": when, not how many
     # "killing all 176 people": the verb before a determiner still leads the figure
     lead_at = first - 2 if first > 1 and tokens[first - 1].low in ("all", "another") else first - 1
     leading = tokens[lead_at].low if lead_at >= 0 else ""
@@ -1005,6 +1024,16 @@ def _classify(
     about: str | None = None
     noun_index = after - 1
     single = low == 1 and high == 1
+    if (
+        is_zero
+        and noun is not None
+        and tokens[noun[0]].low in ("reports", "report", "word", "sign", "signs")
+        and noun[0] + 2 < len(tokens)
+        and tokens[noun[0] + 1].low == "of"
+        and _OUTCOME_WORDS.get(tokens[noun[0] + 2].low) in _CASUALTIES
+    ):
+        # "There were no reports of injuries"
+        noun = (noun[0] + 2, _OUTCOME_WORDS[tokens[noun[0] + 2].low])
     if noun is None and is_zero and tokens[after - 1].low in ("one", "nobody", "none"):
         # "no one was killed", "nobody was hurt"
         outcome = _outcome_after(tokens, after - 1)
@@ -1041,6 +1070,8 @@ def _classify(
         elif not single or kind in _CASUALTIES:
             # "one rocket": an article, not a count; "one armed militant dead" is a toll
             about = kind
+    elif following[:1] == ["times"] and leading in ("arrested", "detained"):
+        about = "arrested"  # "had been arrested four times"
     elif after < len(tokens) and tokens[after].low in _UNITS:
         return None  # "arrested 12 days later": a measure, not a count
     elif not is_zero and leading in _LEADING_VERBS:

@@ -95,7 +95,8 @@ _EARLIER_EVENT = re.compile(
 # Cues for a part of the total, before the figure ("including 6 children") ...
 _PART_BEFORE = re.compile(
     r"(?:\b(?:including|of\s+which|among\s+them|among\s+whom|among\s+the\s+\w+\s+(?:were|was)"
-    r"|of\s+whom|of\s+them)|(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten))\s+of\s+the)\s*$",
+    r"|of\s+whom|of\s+them|the\s+other|the\s+remaining)"
+    r"|(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten))\s+of\s+the)\s*$",
     re.IGNORECASE,
 )
 # ... right after it ("eight of the jurors", "25 of the injured") ...
@@ -113,7 +114,7 @@ _AMONG_AFTER = re.compile(
 )
 # ... or anywhere in its clause ("in one village", "in a separate incident", "another school").
 _PART_CLAUSE = re.compile(
-    r"""\b(?:(?:the|his|her|their|one|a|that|this)\s+(?:\w+\s+)?
+    r"""\b(?:(?:the|his|her|their|one|a|that|this)\s+(?:\w+\s+){0,2}?
         (?:village|district|neighbou?rhood|mosque)s?
       | in\s+(?:neighbou?ring\s+)?(?-i:[A-Z][\w'’]+\s+){1,3}(?:village|district)
       | (?:of|in)\s+(?:one|a\s+single|the\s+same)\s+family
@@ -123,6 +124,7 @@ _PART_CLAUSE = re.compile(
           (?:capital|town|city|village)\s+of
       | (?:a|one)\s+separate\s+\w+
       | separately
+      | elsewhere
       | another\s+(?:\w+\s+)?(?:school|village|town|building|house|home|mosque|church|hospital
           |attack|incident|strike|bombing|raid|area|camp)
     )\b""",
