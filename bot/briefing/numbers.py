@@ -226,6 +226,11 @@ def _word_number(tokens: list[Token], i: int) -> tuple[float, int] | None:
         parts = word.split("-")
         if len(parts) == 2 and parts[0] in _TENS_WORDS and parts[1] in _UNITS_WORDS:
             current += _TENS_WORDS[parts[0]] + _UNITS_WORDS[parts[1]]
+        elif len(parts) == 2 and parts[1] in ("thousand", "million", "billion") and (
+            parts[0] in _UNITS_WORDS or parts[0] in _TENS_WORDS
+        ):
+            # "one-million dollars"
+            total += {**_UNITS_WORDS, **_TENS_WORDS}[parts[0]] * _SCALES[parts[1]]
         elif word in _UNITS_WORDS and word != "zero":
             current += _UNITS_WORDS[word]
         elif word in _TENS_WORDS:
@@ -334,7 +339,12 @@ _NUMBER_STARTS = frozenset(
 
 
 def _may_start_figure(token: Token) -> bool:
-    return token.low[0].isdigit() or token.low in _NUMBER_STARTS or token.low in _MODIFIER_STARTS
+    return (
+        token.low[0].isdigit()
+        or token.low in _NUMBER_STARTS
+        or token.low in _MODIFIER_STARTS
+        or token.low.split("-")[0] in _NUMBER_STARTS
+    )
 
 
 def _apply_modifier(kind: str, low: float, high: float | None) -> tuple[float, float | None]:
@@ -585,6 +595,20 @@ def _noun_after(tokens: list[Token], j: int) -> tuple[int, str] | None:
         figure_next = word in _NUMBER_STARTS and not compound_start
         if words_seen >= 4 or word in _NOT_COUNTED or word in _LINKING or figure_next:
             return None  # a verb or another figure ends what this figure counts
+        # "hundreds of government and private buildings": two modifiers joined
+        joined = (
+            word in ("and", "or")
+            and words_seen >= 1
+            and k + 2 < n
+            and tokens[k + 1].text.isalpha()
+            and tokens[k + 1].low not in _NUMBER_STARTS
+            and tokens[k + 1].low not in _STOP_AFTER
+            and not _plural_noun(tokens[k - 1].text)
+            and tokens[k - 1].low not in _PERSON_NOUNS
+            and _plural_noun(tokens[k + 2].text)
+        )
+        if joined:
+            continue
         words_seen += 1
         if word in _OUTCOME_WORDS:
             return k, _OUTCOME_WORDS[word]
@@ -722,6 +746,10 @@ def _outcome_after(
             if verb is not None:
                 m = verb
                 continue
+        # "dozens of men and women were killed": one group named in two words
+        if steps == 1 and word in ("and", "or") and m + 1 < n and tokens[m + 1].low in _PERSON_NOUNS:
+            m += 2
+            continue
         # "19 patients at the hospital were treated": a place between them and their verb
         if subject and steps == 1 and word in ("at", "in", "from", "on", "inside"):
             verb = _linking_ahead(tokens, m + 1, limit=5)
@@ -959,9 +987,19 @@ def _elided(
 ) -> Quantity | None:
     """Read a figure whose noun is left out as the toll before it: "and thousands more", "over
     170,000 of them"."""
+    following = [t.low for t in tokens[after : after + 2]]
+    # "seven bridges, two of which collapsed", "three of them from the rear": a part of the
+    # things just counted
+    of_them = following in (["of", "which"], ["of", "them"], ["of", "those"])
+    if of_them and previous.about not in _CASUALTIES and high != 0 and previous.noun:
+        if not _is_time_or_date(tokens, first, after):
+            start, end = tokens[first].start, tokens[after - 1].end
+            return Quantity(
+                previous.about, sentence[start:end], sentence[start : tokens[after + 1].end],
+                low, high, start, end, "", tokens[after + 1].end,
+            )
     if previous.about not in _CASUALTIES or high == 0:
         return None
-    following = [t.low for t in tokens[after : after + 2]]
     if following[:1] != ["more"] and following != ["of", "them"]:
         return None
     if following == ["more", "than"]:
@@ -1030,10 +1068,12 @@ def _classify(
         and tokens[noun[0]].low in ("reports", "report", "word", "sign", "signs")
         and noun[0] + 2 < len(tokens)
         and tokens[noun[0] + 1].low == "of"
-        and _OUTCOME_WORDS.get(tokens[noun[0] + 2].low) in _CASUALTIES
     ):
-        # "There were no reports of injuries"
-        noun = (noun[0] + 2, _OUTCOME_WORDS[tokens[noun[0] + 2].low])
+        # "There were no reports of injuries", "no immediate reports of any casualties"
+        at = noun[0] + (3 if tokens[noun[0] + 2].low in ("any", "serious") else 2)
+        kind = _OUTCOME_WORDS.get(tokens[at].low) if at < len(tokens) else None
+        if kind in _CASUALTIES:
+            noun = (at, str(kind))
     if noun is None and is_zero and tokens[after - 1].low in ("one", "nobody", "none"):
         # "no one was killed", "nobody was hurt"
         outcome = _outcome_after(tokens, after - 1)
@@ -1097,7 +1137,8 @@ def _classify(
     if about is None:
         return None
     # "one person has been arrested": one with a singular noun is a count only for a casualty
-    if single and about not in _CASUALTIES and tokens[first].low in ("one", "a"):
+    one_word = low == 1 and high in (1, None) and any(t.low in ("one", "a") for t in tokens[first:after])
+    if one_word and about not in _CASUALTIES:
         return None
     if is_zero and about not in ("killed", "injured", "casualties", "missing"):
         return None

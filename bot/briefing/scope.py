@@ -101,7 +101,7 @@ _PART_BEFORE = re.compile(
 )
 # ... right after it ("eight of the jurors", "25 of the injured") ...
 _PART_AFTER = re.compile(
-    r"^\s*(?:of\s+(?:the|them|whom|those|its|his|her|their|my|our|your)\b)"
+    r"^\s*(?:of\s+(?:the|them|whom|which|those|its|his|her|their|my|our|your)\b)"
     # "two of the world's largest banks", "one of the biggest": members of a class
     r"(?!\s+(?:world|nation|country|region)['’]s\b|(?:\s+other)?\s+(?:\w+est|most)\b)",
     re.IGNORECASE,
