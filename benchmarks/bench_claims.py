@@ -106,9 +106,63 @@ def _entry(raw: list[Any]) -> Entry:
     return str(doc_id), int(index), gold
 
 
-def score(entries: list[Entry], sentences: dict[str, list[str]], errors: list[str]) -> Tally:
-    """Compare the extractor with the gold claims of ``entries``; collect readable errors."""
+# Error classes, in the order the table lists them.
+CLASSES = (
+    "missed figure (shape not read)",
+    "wrong quantity noun (value right)",
+    "wrong value or range (noun right)",
+    "spurious claim (not a count)",
+    "scope: background missed",
+    "scope: background wrongly",
+    "scope: part missed",
+    "scope: part wrongly",
+    "attribution missed",
+    "attribution wrong or invented",
+)
+
+
+def _classify_misses(predicted: list[Claim], gold: list[Gold], classes: Counter[str]) -> None:
+    """Count the unmatched claims of one sentence by what went wrong."""
+    left = list(gold)
+    for claim in list(predicted):
+        same_value = next((g for g in left if claim.low is not None and _close(claim.low, g.low)), None)
+        same_noun = next((g for g in left if g.about == claim.about), None)
+        if same_value is not None:
+            classes["wrong quantity noun (value right)"] += 1
+            left.remove(same_value)
+        elif same_noun is not None:
+            classes["wrong value or range (noun right)"] += 1
+            left.remove(same_noun)
+        else:
+            classes["spurious claim (not a count)"] += 1
+    classes["missed figure (shape not read)"] += len(left)
+
+
+def _classify_match(claim: Claim, gold: Gold, classes: Counter[str]) -> None:
+    if not _same_speaker(claim.attributed_to, gold.attributed_to):
+        missed = claim.attributed_to is None
+        classes["attribution missed" if missed else "attribution wrong or invented"] += 1
+    if claim.scope != gold.scope:
+        if gold.scope == "background" or claim.scope == "background":
+            wrong = claim.scope == "background"
+            classes["scope: background wrongly" if wrong else "scope: background missed"] += 1
+        else:
+            wrong = claim.scope == "partial"
+            classes["scope: part wrongly" if wrong else "scope: part missed"] += 1
+
+
+def score(
+    entries: list[Entry],
+    sentences: dict[str, list[str]],
+    errors: list[str],
+    classes: Counter[str] | None = None,
+) -> Tally:
+    """Compare the extractor with the gold claims of ``entries``; collect readable errors.
+
+    ``classes``, when given, counts the errors by class (``CLASSES``).
+    """
     tally = Tally()
+    classes = Counter() if classes is None else classes
     for doc_id, index, gold in entries:
         sentence = sentences[doc_id][index]
         # as on the user's path, a body sentence is read after the one before it
@@ -119,12 +173,15 @@ def score(entries: list[Entry], sentences: dict[str, list[str]], errors: list[st
         tally.gold += len(gold)
         tally.casualty_gold += sum(g.about in CASUALTIES for g in gold)
         left = list(gold)
+        unmatched = []
         for claim in predicted:
             match = next((g for g in left if _matches(claim, g)), None)
             if match is None:
                 errors.append(f"extra   {doc_id}:{index} {claim.about} {claim.value!r}")
+                unmatched.append(claim)
                 continue
             left.remove(match)
+            _classify_match(claim, match, classes)
             tally.matched += 1
             tally.casualty_matched += match.about in CASUALTIES
             if _same_speaker(claim.attributed_to, match.attributed_to):
@@ -138,6 +195,7 @@ def score(entries: list[Entry], sentences: dict[str, list[str]], errors: list[st
             else:
                 errors.append(f"scope   {doc_id}:{index} {_scope(claim)} != {match.scope}")
         errors += [f"missed  {doc_id}:{index} {g.about} {g.low} {g.high}" for g in left]
+        _classify_misses(unmatched, left, classes)
     return tally
 
 
@@ -221,11 +279,12 @@ def run() -> str:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     kinds: Counter[str] = Counter()
+    dev_classes: Counter[str] = Counter()
     for half in ("dev", "held_out"):
         total = Tally()
         for name, (gold, sentences) in corpora.items():
             errors: list[str] = []
-            tally = score(gold[half], sentences, errors)
+            tally = score(gold[half], sentences, errors, dev_classes if half == "dev" else None)
             total.add(tally)
             lines.append(tally.line(f"{name} | {half.replace('_', '-')}"))
             if half == "held_out":
@@ -234,6 +293,12 @@ def run() -> str:
     lines += [
         "",
         "Held-out errors by kind: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())),
+        "",
+        "Development-half errors by class (both corpora):",
+        "",
+        "| error class | errors |",
+        "|---|---|",
+        *(f"| {name} | {dev_classes[name]} |" for name in CLASSES),
         "",
     ]
     return "\n".join(lines)
@@ -247,13 +312,16 @@ def main() -> None:
     assert corpora, "no data found"
     half = sys.argv[1] if len(sys.argv) > 1 else "dev"
     wanted = sys.argv[2] if len(sys.argv) > 2 else ""
+    classes: Counter[str] = Counter()
     for name, (gold, sentences) in corpora.items():
         if wanted and not name.startswith(wanted):
             continue
         errors: list[str] = []
-        tally = score(gold[half], sentences, errors)
+        tally = score(gold[half], sentences, errors, classes)
         print("\n".join(errors))
         print(tally.line(f"{name} | {half}"))
+    for name in CLASSES:
+        print(f"| {name} | {classes[name]} |")
 
 
 if __name__ == "__main__":

@@ -29,7 +29,8 @@ _EVENT_NOUNS = (
 _STRIKE_NOUNS = r"(?:airstrike|air\s+strike|strike|raid|blast|explosion|fire|crash|incident|shelling)s?\b"
 _YEAR = re.compile(r"(?<![\d$£€.,])\b(?:18|19|20)\d\d\b(?![\d,.]\d)(?!\s*-\s*(?:year|month))")
 _PAST = re.compile(
-    r"""\b(?:last\s+(?:year|month|decade|century|time)
+    r"""\b(?:last\s+(?:year|month|decade|century|time|season)
+      | (?:the\s+)?(?:previous|past)\s+season
       | (?:years|decades|months|a\s+year|a\s+decade|a\s+century)\s+ago
       | earlier\s+this\s+(?:year|month)
       | (?:past|previous|last)\s+(?:\w+\s+)?(?:years|decades)
@@ -75,12 +76,21 @@ _OTHER_EVENT = re.compile(
 # "9,000 thefts are reported every year", "profits are usually around": general facts. Not
 # "annual" or "yearly": "annual profit rose to $2bn" is this year's result.
 _GENERAL = re.compile(
-    r"\b(?:usually|typically|normally|annually|(?:every|each|per)\s+(?:year|month))\b",
+    r"\b(?:usually|typically|normally|annually|often|routinely|regularly|traditionally"
+    r"|(?:every|each|per)\s+(?:year|month))\b",
     re.IGNORECASE,
 )
 _SEGMENT_BREAK = re.compile(r"[,;:()]|\s[-—–]\s")
 # "four prior arrests", "two previous convictions": counts of the past
 _EARLIER_COUNT = re.compile(r"\b(?:prior|previous|earlier|former|past)\b", re.IGNORECASE)
+# "had previously been arrested four times" (not "the previously reported 12 dead")
+_PREVIOUSLY = re.compile(
+    r"\bpreviously\s+(?!(?:reported|announced|said|stated|given|confirmed)\b)(?:\w+\s+){0,3}$",
+    re.IGNORECASE,
+)
+# "Klitschko, 58 - 3 with 51 knockouts", "(45-7-2, 36 KOs)": a record set beside a name is a
+# career's (not "the 76ers have opened 9-14 with eight losses")
+_RECORD_BEFORE = re.compile(r"[,(]\s*\d+\s*-\s*\d+(?:\s*-\s*\d+)?\s*(?:,|with)\s*$")
 # "she had lost two sons", "three relatives killed": one family's dead, a part of the toll
 _KIN = re.compile(
     r"\b(?:sons?|daughters?|relatives?|brothers?|sisters?|cousins?|grandchildren|grandsons?"
@@ -267,6 +277,10 @@ def figure_scope(
     ):
         return "background"
     if _EARLIER_COUNT.search(sentence[start:counted_end]):
+        return "background"
+    if _PREVIOUSLY.search(sentence[max(0, start - 40) : start]):
+        return "background"
+    if _RECORD_BEFORE.search(sentence[max(0, start - 24) : start]):
         return "background"
     if _GENERAL.search(_segment(sentence, start, counted_end)):
         return "background"
