@@ -593,6 +593,10 @@ def _noun_after(tokens: list[Token], j: int) -> tuple[int, str] | None:
         # "half - brothers": a number word opening a compound is part of the noun
         compound_start = k + 1 < n and tokens[k + 1].text in ("-", "–")
         figure_next = word in _NUMBER_STARTS and not compound_start
+        # "one English climber have fallen": a singular noun after "one" before its verb
+        if word in _LINKING and k > j and j > 0 and tokens[j - 1].low == "one":
+            if tokens[k - 1].text.isalpha() and tokens[k - 1].text.islower():
+                return k - 1, "generic"
         if words_seen >= 4 or word in _NOT_COUNTED or word in _LINKING or figure_next:
             return None  # a verb or another figure ends what this figure counts
         # "hundreds of government and private buildings": two modifiers joined
@@ -609,6 +613,19 @@ def _noun_after(tokens: list[Token], j: int) -> tuple[int, str] | None:
         )
         if joined:
             continue
+        # "one Australian and one English climber": two figures share the noun after the second
+        if word in ("and", "or") and words_seen >= 1 and k + 1 < n and tokens[k + 1].low in _UNITS_WORDS:
+            shared = _figure(tokens, k + 1)
+            if shared is None or any(_plural_noun(t.text) for t in tokens[j:k]):
+                return None
+            found = _noun_after(tokens, shared[3])
+            if found is not None:
+                return found
+            # a singular noun before the verb: "one English climber have fallen"
+            for x in range(shared[3], min(shared[3] + 3, n - 1)):
+                if tokens[x].text.isalpha() and tokens[x + 1].low in ("have", "were", "are", "had"):
+                    return x, "generic"
+            return None
         words_seen += 1
         if word in _OUTCOME_WORDS:
             return k, _OUTCOME_WORDS[word]
@@ -763,6 +780,10 @@ def _outcome_after(
         # "five soldiers lost their lives"
         if word == "lost" and [t.low for t in tokens[m + 1 : m + 3]] in _LOST_LIVES:
             return m + 2, "killed"
+        # "two climbers have fallen to their deaths"
+        if word in _FALLS and [t.low for t in tokens[m + 1 : m + 2]] == ["to"] and m + 3 < n:
+            if tokens[m + 2].low in ("his", "her", "their") and tokens[m + 3].low in ("death", "deaths"):
+                return m + 3, "killed"
         # "three young men who were cousins died"
         if word == "who" and steps == 1:
             inner = _outcome_in_clause(tokens, m + 1)
@@ -856,6 +877,7 @@ def _fled(tokens: list[Token], m: int) -> int | None:
 
 _OBJECT_STARTS = frozenset(_split("a an the his her their its him them us me"))
 _PREPOSITIONS = frozenset(_split("with of among to for from by in at on including than into"))
+_FALLS = frozenset(_split("fell fallen falling plunged plunging"))
 _TRANSITIVE_OUTCOMES = frozenset(_split("killed injured wounded hurt"))
 _ASIDE_STARTS = frozenset(_split("who including all most among mostly many some aged"))
 _LOST_LIVES = (["their", "lives"], ["his", "life"], ["her", "life"])

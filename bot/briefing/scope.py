@@ -231,6 +231,13 @@ _AFTERSHOCK = re.compile(r"\baftershocks?\s+(?:of|measuring|with\s+a\s+magnitude
 _BREAKDOWN_AFTER = re.compile(
     r"\b(?:women|men|children|girls|boys|man|woman|child)\s+and\s+$", re.IGNORECASE
 )
+# "one Australian and one English climber": people counted by where they are from
+_BREAKDOWN_NATIONS = re.compile(
+    r"^\w+\s+(?-i:[A-Z][a-z]+)\s+and\s+(?:a|an|one|\d+|\w+)\s+(?-i:[A-Z][a-z]+)\b", re.IGNORECASE
+)
+_BREAKDOWN_NATIONS_AFTER = re.compile(
+    r"\b(?:a|an|one|\d+|two|three|four|five|six)\s+(?-i:[A-Z][a-z]+)\s+and\s+$", re.IGNORECASE
+)
 
 
 # "It killed 612 people" after "The last major quake ... was in February": the pronoun carries
@@ -295,6 +302,10 @@ def figure_scope(
         return "partial"
     if _BREAKDOWN.match(sentence[start : start + 60]) or _BREAKDOWN_AFTER.search(
         sentence[max(0, start - 20) : start]
+    ):
+        return "partial"
+    if _BREAKDOWN_NATIONS.match(sentence[start : start + 60]) or _BREAKDOWN_NATIONS_AFTER.search(
+        sentence[max(0, start - 30) : start]
     ):
         return "partial"
     clause = _clause(sentence, start, counted_end)
