@@ -29,12 +29,12 @@ _EVENT_NOUNS = (
 _STRIKE_NOUNS = r"(?:airstrike|air\s+strike|strike|raid|blast|explosion|fire|crash|incident|shelling)s?\b"
 _YEAR = re.compile(r"(?<![\d$£€.,])\b(?:18|19|20)\d\d\b(?![\d,.]\d)(?!\s*-\s*(?:year|month))")
 _PAST = re.compile(
-    r"""\b(?:last\s+(?:year|month|decade|century|time|season)
+    r"""(?<!since\s)\b(?:last\s+(?:year|month|decade|century|time|season)
       | (?:the\s+)?(?:previous|past)\s+season
       | (?:years|decades|months|a\s+year|a\s+decade|a\s+century)\s+ago
       | earlier\s+this\s+(?:year|month)
       | (?:past|previous|last)\s+(?:\w+\s+)?(?:years|decades)
-      | in\s+(?:history|recent\s+memory)
+      | in\s+(?:history|recent\s+(?:memory|years|decades))
       | \b(?:the|a|an)\s+(?:last|previous|earlier|prior)\s+(?:\w+\s+){0,2}?"""
     + _EVENT_NOUNS
     + r"""
