@@ -125,7 +125,9 @@ def _classify_misses(predicted: list[Claim], gold: list[Gold], classes: Counter[
     """Count the unmatched claims of one sentence by what went wrong."""
     left = list(gold)
     for claim in list(predicted):
-        same_value = next((g for g in left if claim.low is not None and _close(claim.low, g.low)), None)
+        same_value = next(
+            (g for g in left if claim.low is not None and _close(claim.low, g.low)), None
+        )
         same_noun = next((g for g in left if g.about == claim.about), None)
         if same_value is not None:
             classes["wrong quantity noun (value right)"] += 1

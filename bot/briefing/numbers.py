@@ -80,7 +80,8 @@ _CURRENCY_WORDS: dict[str, str] = {
 _UNITS = frozenset(
     _split("""second seconds minute minutes hour hours day days week weeks month months year years
     decade decades century centuries mile miles km kilometre kilometres kilometer kilometers
-    metre metres meter meters foot feet inch inches yard yards kg kilogram kilograms pound-weight
+    metre metres meter meters centimetre centimetres centimeter centimeters cm mm millimetre
+    millimetres millimeter millimeters foot feet inch inches yard yards kg kilogram kilograms pound-weight
     night nights block blocks ton tons tonne tonnes pound pounds gallon gallons litre litres liter liters degree degrees percent
     per point points times time mph kph am pm a.m p.m gmt utc bst est edt pst cent cents
     percentage ft lb lbs acres acre hectares sq square mondays tuesdays wednesdays thursdays
@@ -226,8 +227,10 @@ def _word_number(tokens: list[Token], i: int) -> tuple[float, int] | None:
         parts = word.split("-")
         if len(parts) == 2 and parts[0] in _TENS_WORDS and parts[1] in _UNITS_WORDS:
             current += _TENS_WORDS[parts[0]] + _UNITS_WORDS[parts[1]]
-        elif len(parts) == 2 and parts[1] in ("thousand", "million", "billion") and (
-            parts[0] in _UNITS_WORDS or parts[0] in _TENS_WORDS
+        elif (
+            len(parts) == 2
+            and parts[1] in ("thousand", "million", "billion")
+            and (parts[0] in _UNITS_WORDS or parts[0] in _TENS_WORDS)
         ):
             # "one-million dollars"
             total += {**_UNITS_WORDS, **_TENS_WORDS}[parts[0]] * _SCALES[parts[1]]
@@ -583,7 +586,16 @@ def _noun_after(tokens: list[Token], j: int) -> tuple[int, str] | None:
     # "dozens of missiles", "none of their troops"
     if j < n and tokens[j].low == "of":
         j += 1
-        if j < n and tokens[j].low in ("the", "their", "its", "his", "her", "our", "those", "these"):
+        if j < n and tokens[j].low in (
+            "the",
+            "their",
+            "its",
+            "his",
+            "her",
+            "our",
+            "those",
+            "these",
+        ):
             j += 1
     words_seen = 0
     for k in range(j, min(j + 9, n)):
@@ -594,9 +606,10 @@ def _noun_after(tokens: list[Token], j: int) -> tuple[int, str] | None:
         compound_start = k + 1 < n and tokens[k + 1].text in ("-", "–")
         figure_next = word in _NUMBER_STARTS and not compound_start
         # "one English climber have fallen": a singular noun after "one" before its verb
-        if word in _LINKING and k > j and j > 0 and tokens[j - 1].low == "one":
-            if tokens[k - 1].text.isalpha() and tokens[k - 1].text.islower():
-                return k - 1, "generic"
+        after_one = k > j and j > 0 and tokens[j - 1].low == "one"
+        singular_before = tokens[k - 1].text.isalpha() and tokens[k - 1].text.islower()
+        if word in _LINKING and after_one and singular_before:
+            return k - 1, "generic"
         if words_seen >= 4 or word in _NOT_COUNTED or word in _LINKING or figure_next:
             return None  # a verb or another figure ends what this figure counts
         # "hundreds of government and private buildings": two modifiers joined
@@ -614,7 +627,12 @@ def _noun_after(tokens: list[Token], j: int) -> tuple[int, str] | None:
         if joined:
             continue
         # "one Australian and one English climber": two figures share the noun after the second
-        if word in ("and", "or") and words_seen >= 1 and k + 1 < n and tokens[k + 1].low in _UNITS_WORDS:
+        if (
+            word in ("and", "or")
+            and words_seen >= 1
+            and k + 1 < n
+            and tokens[k + 1].low in _UNITS_WORDS
+        ):
             shared = _figure(tokens, k + 1)
             if shared is None or any(_plural_noun(t.text) for t in tokens[j:k]):
                 return None
@@ -694,9 +712,7 @@ def _continues_word(tokens: list[Token], k: int, first: int) -> bool:
     return spaced_hyphen and tokens[k - 1].text[:1].isalpha() and tokens[k + 1].text[:1].isalpha()
 
 
-def _outcome_after(
-    tokens: list[Token], k: int, *, subject: bool = True
-) -> tuple[int, str] | None:
+def _outcome_after(tokens: list[Token], k: int, *, subject: bool = True) -> tuple[int, str] | None:
     """Return the outcome a verb gives to what was counted: "80 people were killed".
 
     ``subject`` is False when the figure stands inside a phrase ("refuge with hundreds of people
@@ -764,7 +780,12 @@ def _outcome_after(
                 m = verb
                 continue
         # "dozens of men and women were killed": one group named in two words
-        if steps == 1 and word in ("and", "or") and m + 1 < n and tokens[m + 1].low in _PERSON_NOUNS:
+        if (
+            steps == 1
+            and word in ("and", "or")
+            and m + 1 < n
+            and tokens[m + 1].low in _PERSON_NOUNS
+        ):
             m += 2
             continue
         # "19 patients at the hospital were treated": a place between them and their verb
@@ -781,9 +802,10 @@ def _outcome_after(
         if word == "lost" and [t.low for t in tokens[m + 1 : m + 3]] in _LOST_LIVES:
             return m + 2, "killed"
         # "two climbers have fallen to their deaths"
-        if word in _FALLS and [t.low for t in tokens[m + 1 : m + 2]] == ["to"] and m + 3 < n:
-            if tokens[m + 2].low in ("his", "her", "their") and tokens[m + 3].low in ("death", "deaths"):
-                return m + 3, "killed"
+        falls_to = [t.low for t in tokens[m + 1 : m + 4]]
+        to_death = falls_to[1:] in (["his", "death"], ["her", "death"], ["their", "deaths"])
+        if word in _FALLS and falls_to[:1] == ["to"] and to_death:
+            return m + 3, "killed"
         # "three young men who were cousins died"
         if word == "who" and steps == 1:
             inner = _outcome_in_clause(tokens, m + 1)
@@ -802,6 +824,10 @@ def _outcome_after(
             if rest is not None and tokens[rest].low not in (";", "."):
                 m = rest
                 continue
+        # "had so far been confirmed dead"
+        if word == "so" and m + 1 < n and tokens[m + 1].low == "far":
+            m += 2
+            continue
         shot_and = word == "and" and tokens[m - 1].low == "shot"  # "was shot and killed"
         if (
             word not in _LINKING
@@ -1013,13 +1039,20 @@ def _elided(
     # "seven bridges, two of which collapsed", "three of them from the rear": a part of the
     # things just counted
     of_them = following in (["of", "which"], ["of", "them"], ["of", "those"])
-    if of_them and previous.about not in _CASUALTIES and high != 0 and previous.noun:
-        if not _is_time_or_date(tokens, first, after):
-            start, end = tokens[first].start, tokens[after - 1].end
-            return Quantity(
-                previous.about, sentence[start:end], sentence[start : tokens[after + 1].end],
-                low, high, start, end, "", tokens[after + 1].end,
-            )
+    part_of_generic = of_them and previous.about not in _CASUALTIES and previous.noun
+    if part_of_generic and high != 0 and not _is_time_or_date(tokens, first, after):
+        start, end = tokens[first].start, tokens[after - 1].end
+        return Quantity(
+            previous.about,
+            sentence[start:end],
+            sentence[start : tokens[after + 1].end],
+            low,
+            high,
+            start,
+            end,
+            "",
+            tokens[after + 1].end,
+        )
     if previous.about not in _CASUALTIES or high == 0:
         return None
     if following[:1] != ["more"] and following != ["of", "them"]:
@@ -1159,7 +1192,9 @@ def _classify(
     if about is None:
         return None
     # "one person has been arrested": one with a singular noun is a count only for a casualty
-    one_word = low == 1 and high in (1, None) and any(t.low in ("one", "a") for t in tokens[first:after])
+    one_word = (
+        low == 1 and high in (1, None) and any(t.low in ("one", "a") for t in tokens[first:after])
+    )
     if one_word and about not in _CASUALTIES:
         return None
     if is_zero and about not in ("killed", "injured", "casualties", "missing"):

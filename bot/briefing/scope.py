@@ -26,7 +26,9 @@ _EVENT_NOUNS = (
     r"|bombing|shooting|disaster|war|conflict|riot)s?\b"
 )
 # "in an earlier airstrike": other happenings an earlier one may be
-_STRIKE_NOUNS = r"(?:airstrike|air\s+strike|strike|raid|blast|explosion|fire|crash|incident|shelling)s?\b"
+_STRIKE_NOUNS = (
+    r"(?:airstrike|air\s+strike|strike|raid|blast|explosion|fire|crash|incident|shelling)s?\b"
+)
 _YEAR = re.compile(r"(?<![\d$£€.,])\b(?:18|19|20)\d\d\b(?![\d,.]\d)(?!\s*-\s*(?:year|month))")
 _PAST = re.compile(
     r"""(?<!since\s)\b(?:last\s+(?:year|month|decade|century|time|season)
@@ -124,7 +126,7 @@ _AMONG_AFTER = re.compile(
 )
 # ... or anywhere in its clause ("in one village", "in a separate incident", "another school").
 _PART_CLAUSE = re.compile(
-    r"""\b(?:(?:the|his|her|their|one|a|that|this)\s+(?:\w+\s+){0,2}?
+    r"""\b(?:(?:the|his|her|their|one|a|that|this)\s+(?:\w+\s+)?
         (?:village|district|neighbou?rhood|mosque)s?
       | in\s+(?:neighbou?ring\s+)?(?-i:[A-Z][\w'’]+\s+){1,3}(?:village|district)
       | (?:of|in)\s+(?:one|a\s+single|the\s+same)\s+family
