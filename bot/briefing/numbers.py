@@ -442,9 +442,10 @@ def _is_time_or_date(tokens: list[Token], first: int, after: int) -> bool:
     if previous is not None and previous.text[:1].isalpha():
         if previous.end == tokens[first].start:
             return True
-        # a number word is never a name's number: "gave Cheeks two extensions"
+        # a number word is no name's number ("gave Cheeks two extensions"), unless capitalised
+        # too ("The Three Musketeers")
         if (
-            tokens[first].low[:1].isdigit()
+            (tokens[first].low[:1].isdigit() or tokens[first].text[:1].isupper())
             and previous.text[0].isupper()
             and first > 1
             and previous.low not in _MODIFIER_STARTS
@@ -934,7 +935,7 @@ def _magnitude(tokens: list[Token], first: int, after: int, low: float) -> bool:
     before = [t.low for t in tokens[max(0, first - 3) : first]]
     if before[-1:] == ["magnitude"] or before[-2:] in (["magnitude", "-"], ["magnitude", "of"]):
         return True
-    if not tokens[first].low[:1].isdigit():
+    if not any(t.low[:1].isdigit() for t in tokens[first:after]):
         return False  # "two quakes": a count
     # "two quakes, measuring 7.6 and 7.4"
     if before[-1:] in (["measuring"], ["measured"]) and any(
@@ -956,7 +957,8 @@ def _magnitude(tokens: list[Token], first: int, after: int, low: float) -> bool:
         following = following[1:]
     if following[:1] and following[0] in _QUAKE_NOUNS:
         # "3 earthquakes": a whole number before a plural counts quakes
-        return not (following[0].endswith("s") and "." not in tokens[first].text)
+        decimal = any("." in t.text for t in tokens[first:after])
+        return not (following[0].endswith("s") and not decimal)
     return bool(following) and following[0] in ("magnitude", "richter")
 
 
@@ -1162,6 +1164,8 @@ def _classify(
             elif not is_zero and not single:
                 # "one woman", "one of the bases": an article, not a figure
                 about = "earthquake" if word in _QUAKE_NOUNS else lemma(word)
+                if _PLURAL_ABBREVIATION.fullmatch(tokens[noun_index].text):
+                    about = word[:-1]  # "768 CPUs"
         elif not single or kind in _CASUALTIES:
             # "one rocket": an article, not a count; "one armed militant dead" is a toll
             about = kind

@@ -92,7 +92,10 @@ _PREVIOUSLY = re.compile(
 )
 # "Klitschko, 58 - 3 with 51 knockouts", "(45-7-2, 36 KOs)": a record set beside a name is a
 # career's (not "the 76ers have opened 9-14 with eight losses")
-_RECORD_BEFORE = re.compile(r"[,(]\s*\d+\s*-\s*\d+(?:\s*-\s*\d+)?\s*(?:,|with)\s*$")
+_RECORD_BEFORE = re.compile(
+    r"[,(]\s*\d+\s*-\s*\d+(?:\s*-\s*\d+)?\s*(?:,|with)\s*$"
+    r"|\b\d+\s*-\s*\d+(?:\s*-\s*\d+)?\s*\(\s*$"
+)
 # "she had lost two sons", "three relatives killed": one family's dead, a part of the toll
 _KIN = re.compile(
     r"\b(?:sons?|daughters?|relatives?|brothers?|sisters?|cousins?|grandchildren|grandsons?"
@@ -136,12 +139,13 @@ _PART_CLAUSE = re.compile(
           (?:capital|town|city|village)\s+of
       | (?:a|one)\s+separate\s+\w+
       | separately
-      | elsewhere
       | another\s+(?:\w+\s+)?(?:school|village|town|building|house|home|mosque|church|hospital
           |attack|incident|strike|bombing|raid|area|camp)
     )\b""",
     re.VERBOSE | re.IGNORECASE,
 )
+# "Elsewhere, five people were killed" (not "forced to flee elsewhere")
+_ELSEWHERE = re.compile(r"^\W*(?:\w+\s+)?elsewhere\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(
     r";|,\s*(?:but|while|whereas|adding|and|bringing|raising|taking)\b|\s—\s|\s-\s|:"
 )
@@ -174,7 +178,8 @@ def _segment(sentence: str, start: int, end: int) -> str:
 # "..., sparking panic in a region devastated by the tsunami of 2004", "..., which rekindled
 # memories of deadly quakes that hit the town in 2002": past a clause break, a year dates the
 # event named just before it, not the figure
-_BREAK_BEFORE_YEAR = re.compile(r"[,;:(]|\s[-—–]\s|\bwhich\b", re.IGNORECASE)
+# (a hyphen set apart, " - ", joins a compound in tokenized copy: "8. 7 - magnitude")
+_BREAK_BEFORE_YEAR = re.compile(r"[,;:(]|\s[—–]\s|\bwhich\b", re.IGNORECASE)
 
 
 def _dates_another_event(between: str) -> bool:
@@ -313,7 +318,7 @@ def figure_scope(
     clause = _clause(sentence, start, counted_end)
     if _KIN.search(sentence[start:counted_end]) and _DEATH.search(clause):
         return "partial"
-    if _PART_CLAUSE.search(clause):
+    if _PART_CLAUSE.search(clause) or _ELSEWHERE.match(sentence):
         return "partial"
     return "event"
 
