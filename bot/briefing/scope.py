@@ -90,8 +90,8 @@ _PREVIOUSLY = re.compile(
     r"\bpreviously\s+(?!(?:reported|announced|said|stated|given|confirmed)\b)(?:\w+\s+){0,3}$",
     re.IGNORECASE,
 )
-# "Klitschko, 58 - 3 with 51 knockouts", "(45-7-2, 36 KOs)": a record set beside a name is a
-# career's (not "the 76ers have opened 9-14 with eight losses")
+# "the champion, 40 - 2 with 30 knockouts", "(40-2, 30 KOs)": a record set beside a name is a
+# career's (not "the team has opened 8-12 with seven losses")
 _RECORD_BEFORE = re.compile(
     r"[,(]\s*\d+\s*-\s*\d+(?:\s*-\s*\d+)?\s*(?:,|with)\s*$"
     r"|\b\d+\s*-\s*\d+(?:\s*-\s*\d+)?\s*\(\s*$"
@@ -175,9 +175,9 @@ def _segment(sentence: str, start: int, end: int) -> str:
     return sentence[segment_start:segment_end]
 
 
-# "..., sparking panic in a region devastated by the tsunami of 2004", "..., which rekindled
-# memories of deadly quakes that hit the town in 2002": past a clause break, a year dates the
-# event named just before it, not the figure
+# "..., in a region still scarred by the flood of 1998", "..., which recalled the quakes that hit
+# the town in 1990": past a clause break, a year dates the event named just before it, not the
+# figure
 # (a hyphen set apart, " - ", joins a compound in tokenized copy: "8. 7 - magnitude")
 _BREAK_BEFORE_YEAR = re.compile(r"[,;:(]|\s[—–]\s|\bwhich\b", re.IGNORECASE)
 
@@ -185,8 +185,8 @@ _BREAK_BEFORE_YEAR = re.compile(r"[,;:(]|\s[—–]\s|\bwhich\b", re.IGNORECASE)
 def _dates_another_event(between: str) -> bool:
     """Tell whether the text from a figure to a later year names another event past a break.
 
-    The year's own stretch (after the last break) must name the event: in "two civil wars ...,
-    and 2 million died in the latest war, from 1983" the year dates the figure's own clause.
+    The year's own stretch (after the last break) must name the event: in "two wars ..., and
+    300,000 died in the second, from 1960" the year dates the figure's own clause.
     """
     breaks = list(_BREAK_BEFORE_YEAR.finditer(between))
     return bool(breaks) and _EVENT_NOUN.search(between[breaks[-1].end() :]) is not None
@@ -238,7 +238,7 @@ _AFTERSHOCK = re.compile(r"\baftershocks?\s+(?:of|measuring|with\s+a\s+magnitude
 _BREAKDOWN_AFTER = re.compile(
     r"\b(?:women|men|children|girls|boys|man|woman|child)\s+and\s+$", re.IGNORECASE
 )
-# "one Australian and one English climber": people counted by where they are from
+# "one German and one Italian skier": people counted by where they are from
 _BREAKDOWN_NATIONS = re.compile(
     r"^\w+\s+(?-i:[A-Z][a-z]+)\s+and\s+(?:a|an|one|\d+|\w+)\s+(?-i:[A-Z][a-z]+)\b", re.IGNORECASE
 )
