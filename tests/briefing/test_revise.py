@@ -12,6 +12,8 @@ from bot.briefing.model import Document
 from bot.briefing.revise import (
     ReviseConfig,
     _blocks,
+    _less_hubs,
+    _Links,
     _matrix,
     apply_revision,
     average_link,
@@ -85,6 +87,32 @@ def test_a_lone_article_joins_a_group_at_the_lower_bar_but_two_lone_ones_never_p
     labels = average_link(similarity, threshold=0.5, lone=0.3)
     assert labels[0] == labels[1] == labels[2]
     assert len({labels[0], labels[3], labels[4]}) == 3
+
+
+def test_a_hub_links_look_alike_stories_less_and_a_loner_its_own_story_more() -> None:
+    # Stories 0-2 and 3-5 on one subject; 2 is a hub, near all of 3-5 too, so average-link
+    # joins the stories through it. 6 belongs to 3-5 but is written in other words: near them
+    # only below the bar, and near nothing else.
+    similarity = np.full((7, 7), 0.05)
+    similarity[:3, 3:6] = similarity[3:6, :3] = 0.1
+    similarity[:3, :3] = similarity[3:6, 3:6] = 0.5
+    similarity[2, 3:6] = similarity[3:6, 2] = 0.45
+    similarity[6, 3:6] = similarity[3:6, 6] = 0.17
+    np.fill_diagonal(similarity, 1.0)
+    plain = average_link(similarity, threshold=0.2)
+    assert len({plain[n] for n in range(6)}) == 1
+    assert plain[6] != plain[3]
+    # Closeness: each one's mean similarity with its four nearest others.
+    closeness = np.sort(similarity - np.eye(7), axis=1)[:, -4:].mean(axis=1)
+    labels = average_link(_less_hubs(similarity, closeness, 1.0), threshold=0.2)
+    assert labels[0] == labels[1] == labels[2] != labels[3] == labels[4] == labels[5] == labels[6]
+
+
+def test_closeness_is_the_mean_of_the_nearest_links_at_the_floor_or_above() -> None:
+    rows = np.array([[1.0, 0.0, 0.0], [0.8, 0.6, 0.0], [0.6, 0.8, 0.0], [0.0, 0.0, 1.0]])
+    links = _Links(sparse.csr_matrix(rows), floor=0.3)
+    # Row 0 is near 1 (0.8) and 2 (0.6), not 3 (0.0); itself does not count.
+    assert links.closeness([0, 1, 3], 2) == pytest.approx([0.7, 0.88, 0.0])
 
 
 def test_a_merge_keeps_the_older_id_and_a_split_keeps_the_larger_part() -> None:
