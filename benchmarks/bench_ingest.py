@@ -371,17 +371,19 @@ def _markdown(results: list[dict[str, Any]]) -> str:
             "gets 304 for every feed. Peak memory is the process's after each cycle "
             f"({r['rss_before_mib']:.0f} MiB after setup).",
             "",
-            "*CPU s* is the benchmark process's and its parsing workers' (the feed server's "
-            "threads included): on a shared machine the wall clock mostly measures the others.",
+            "*bot CPU s* is the polling process's, *workers CPU s* its parsing workers' (feed "
+            "parsing, page extraction); the feed server runs in a process of its own (*server "
+            "CPU s*). On a shared machine the wall clock mostly measures the others.",
             "",
-            "| cycle | seconds | CPU s | feeds ok | not modified | new articles | peak MiB |",
-            "|---|---:|---:|---:|---:|---:|---:|",
+            "| cycle | seconds | bot CPU s | workers CPU s | server CPU s | feeds ok "
+            "| not modified | new articles | peak MiB |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for c in r["cycles"]:
             lines.append(
-                f"| {c['label']} | {c['seconds']:.1f} | {c.get('cpu_seconds', 0):.1f} "
-                f"| {c['ok']} | {c['not_modified']} "
-                f"| {c['new']} | {c['peak_rss_mib']:.0f} |"
+                f"| {c['label']} | {c['seconds']:.1f} | {c['bot_cpu_seconds']:.2f} "
+                f"| {c['workers_cpu_seconds']:.2f} | {c['server_cpu_seconds']:.2f} "
+                f"| {c['ok']} | {c['not_modified']} | {c['new']} | {c['peak_rss_mib']:.0f} |"
             )
     return "\n".join([*lines, ""])
 
