@@ -42,6 +42,9 @@ REFETCH_BATCH = 50
 WRITE_BATCH_FEEDS = 64
 WRITE_BATCH_ENTRIES = 256
 MAX_WAITING_POLLS = 128
+# Polls asking meanwhile which of their entries are stored share one query, up to this many
+# identities.
+KNOWN_BATCH_IDENTITIES = 500
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, application/feed+json, "
     "application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
@@ -188,6 +191,8 @@ class FeedPoller:
         self._waiting: list[_Polled] = []
         self._room = asyncio.Semaphore(MAX_WAITING_POLLS)
         self._writer: asyncio.Task[None] | None = None
+        self._asks: list[tuple[list[str], asyncio.Future[set[str]]]] = []
+        self._asker: asyncio.Task[None] | None = None
         # Polls started by start_due and not finished yet, by feed id.
         self._running: dict[int, asyncio.Task[FeedReport]] = {}
 
@@ -196,8 +201,8 @@ class FeedPoller:
         for task in self._running.values():
             task.cancel()
         await asyncio.gather(*self._running.values(), return_exceptions=True)
-        if self._writer is not None:
-            await asyncio.gather(self._writer, return_exceptions=True)
+        helpers = [t for t in (self._writer, self._asker) if t is not None]
+        await asyncio.gather(*helpers, return_exceptions=True)
         await self.fetcher.close()
         await self.parsers.close()
         if running:  # polls cut short are due at once for whoever polls next
@@ -347,8 +352,7 @@ class FeedPoller:
     ) -> list[ParsedArticle | IngestResult]:
         """Turn entries into articles, fetching the page of each new teaser-only entry."""
         identities = [entry_identity(e, feed.url) for e in entries]
-        async with self.db.unit_of_work() as uow:
-            known = await uow.articles.list_known_identities([i for i in identities if i])
+        known = await self._known([i for i in identities if i])
         deadline = asyncio.get_running_loop().time() + self.pages_budget
         tasks = []
         for entry, identity in zip(entries, identities, strict=True):
@@ -356,6 +360,40 @@ class FeedPoller:
                 self._guarded_article(feed, entry, identity, known=identity in known, by=deadline)
             )
         return list(await asyncio.gather(*tasks))
+
+    async def _known(self, identities: list[str]) -> set[str]:
+        """Return which of ``identities`` are stored, asked together with the other polls'."""
+        if not identities:
+            return set()
+        asked: asyncio.Future[set[str]] = asyncio.get_running_loop().create_future()
+        self._asks.append((identities, asked))
+        if self._asker is None or self._asker.done():
+            self._asker = asyncio.create_task(self._ask_waiting(), name="known-identities")
+        return await asked
+
+    async def _ask_waiting(self) -> None:
+        """Look up the identities the polls asked about meanwhile, a batch at a time."""
+        while self._asks:
+            batch: list[tuple[list[str], asyncio.Future[set[str]]]] = []
+            wanted: set[str] = set()
+            while self._asks and (not batch or len(wanted) < KNOWN_BATCH_IDENTITIES):
+                identities, asked = self._asks.pop(0)
+                if not asked.done():  # not cancelled meanwhile
+                    batch.append((identities, asked))
+                    wanted.update(identities)
+            if not batch:
+                continue
+            try:
+                async with self.db.unit_of_work() as uow:
+                    known = await uow.articles.list_known_identities(sorted(wanted))
+            except Exception as exc:  # each poll that asked fails as it did alone
+                for _, asked in batch:
+                    if not asked.done():
+                        asked.set_exception(exc)
+                continue
+            for identities, asked in batch:
+                if not asked.done():
+                    asked.set_result(known.intersection(identities))
 
     async def _guarded_article(
         self, feed: FeedRecord, entry: FeedEntry, identity: str | None, *, known: bool, by: float

@@ -534,3 +534,38 @@ async def test_teaser_without_text_whose_page_failed_is_retried(
     assert result.outcome is Outcome.REJECTED and result.retry
     assert "HTTP 503" in result.reason
     assert (await get_feed(database, report.feed_id)).etag is None
+
+
+async def test_polls_that_run_together_ask_for_their_known_entries_together(
+    server: FakeFeedServer, poller: FeedPoller, database: Database
+) -> None:
+    count = 12
+    feeds = []
+    for n in range(count):
+        page = server.static(f"/known/{n}.html", article_page(f"Story {n}", PARAGRAPHS))
+        feeds.append(rss([{"title": f"Story {n}", "link": page, "description": "Read on."}]))
+        server.feed(f"/known/{n}.xml", feeds[n], etag="v1")
+        await add_feed(database, server.url(f"/known/{n}.xml"), f"Feed {n}")
+    assert [r.status for r in await poller.poll_due(NOW)] == ["ok"] * count
+    gate = Gate(count - 1, hold=2.0)  # the feeds answer together
+    for n in range(count):
+        path = f"/known/{n}.xml"
+        server.update_feed(path, feeds[n], etag="v2")  # the same entries, not a 304
+        server.routes[path] = gate(server.routes[path])
+    lookups: list[str] = []
+
+    def watch(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT ARTICLES.IDENTITY"):
+            lookups.append(statement)
+
+    engine = database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", watch)
+    try:
+        reports = await poller.poll_due(NOW + timedelta(hours=1))
+    finally:
+        event.remove(engine, "before_cursor_execute", watch)
+    # Each teaser is known from the first poll: no page fetched again, nothing stored.
+    assert [r.counts[Outcome.UNCHANGED] for r in reports] == [1] * count
+    assert all(server.hits[f"/known/{n}.html"] == 1 for n in range(count))
+    # One lookup per feed before; the polls waiting meanwhile share one now.
+    assert 1 <= len(lookups) < count
