@@ -100,10 +100,18 @@ _SHARE_WORDS = frozenset(
 )
 
 
+_SHARE_TOKEN = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?|\d+")
+
+
 def _is_share_bar(line: str) -> bool:
     """Tell a row of share buttons ("Share · Tweet · Email") from a sentence."""
-    tokens = re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)?|\d+", line.lower())
-    return bool(tokens) and len(tokens) <= 12 and all(t in _SHARE_WORDS for t in tokens)
+    # At most 12 tokens, all share words: reading stops at the first that says otherwise.
+    count = 0
+    for match in _SHARE_TOKEN.finditer(line.lower()):
+        count += 1
+        if count > 12 or match.group() not in _SHARE_WORDS:
+            return False
+    return count > 0
 
 
 def is_furniture(sentence: str) -> bool:
@@ -137,6 +145,12 @@ def sentence_key(sentence: str) -> str:
     return "".join(_KEY_TOKEN.findall(text))
 
 
+def _has_key(sentence: str) -> bool:
+    """Tell whether ``sentence_key(sentence)`` is not empty, without building the key."""
+    text = _COPYRIGHT_TAIL.sub("", _URL.sub(" ", sentence))
+    return _KEY_TOKEN.search(_fold(text)) is not None
+
+
 def is_boilerplate(sentence: str) -> bool:
     """Tell whether a sentence or line is a dateline, stamp, link, promotion, caption or byline."""
     stripped = sentence.strip()
@@ -148,7 +162,7 @@ def is_boilerplate(sentence: str) -> bool:
         return True
     if "utm_" in stripped.lower() and len(stripped.split()) < 25:
         return True
-    return not sentence_key(stripped)
+    return not _has_key(stripped)
 
 
 def content_sentences(text: str) -> list[str]:
