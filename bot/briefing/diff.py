@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
@@ -23,7 +23,7 @@ from rapidfuzz.process import cdist
 from bot.briefing.changes import summarize_diff
 from bot.briefing.model import FigureChange, HeadlineChange, Reworded, Version, VersionDiff
 from bot.briefing.numbers import CATEGORIES, Quantity, find_quantities
-from bot.briefing.text import normalize_space, split_sentences
+from bot.briefing.text import iter_sentences, normalize_space, split_sentences
 
 
 def _split(words: str) -> list[str]:
@@ -100,10 +100,18 @@ _SHARE_WORDS = frozenset(
 )
 
 
+_SHARE_TOKEN = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?|\d+")
+
+
 def _is_share_bar(line: str) -> bool:
     """Tell a row of share buttons ("Share · Tweet · Email") from a sentence."""
-    tokens = re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)?|\d+", line.lower())
-    return bool(tokens) and len(tokens) <= 12 and all(t in _SHARE_WORDS for t in tokens)
+    # At most 12 tokens, all share words: reading stops at the first that says otherwise.
+    count = 0
+    for match in _SHARE_TOKEN.finditer(line.lower()):
+        count += 1
+        if count > 12 or match.group() not in _SHARE_WORDS:
+            return False
+    return count > 0
 
 
 def is_furniture(sentence: str) -> bool:
@@ -124,6 +132,8 @@ def is_related_link(sentence: str) -> bool:
 
 
 def _fold(text: str) -> str:
+    if text.isascii():  # nothing to decompose, and casefold is lower there
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
@@ -133,6 +143,12 @@ def sentence_key(sentence: str) -> str:
     text = _COPYRIGHT_TAIL.sub("", _URL.sub(" ", sentence))
     text = _THOUSANDS_COMMA.sub("", _fold(text))
     return "".join(_KEY_TOKEN.findall(text))
+
+
+def _has_key(sentence: str) -> bool:
+    """Tell whether ``sentence_key(sentence)`` is not empty, without building the key."""
+    text = _COPYRIGHT_TAIL.sub("", _URL.sub(" ", sentence))
+    return _KEY_TOKEN.search(_fold(text)) is not None
 
 
 def is_boilerplate(sentence: str) -> bool:
@@ -146,19 +162,34 @@ def is_boilerplate(sentence: str) -> bool:
         return True
     if "utm_" in stripped.lower() and len(stripped.split()) < 25:
         return True
-    return not sentence_key(stripped)
+    return not _has_key(stripped)
 
 
 def content_sentences(text: str) -> list[str]:
     """Split text into sentences, leaving out boilerplate lines and sentences."""
-    kept_lines = [line for line in text.splitlines() if not is_boilerplate(line)]
-    # Lines were dropped whole, so paragraphs keep their breaks for the sentence splitter.
-    body = "\n\n".join(kept_lines)
-    sentences = [s for s in split_sentences(body) if not is_boilerplate(s)]
-    if sentences:
-        # A dateline opens an article; elsewhere capitals and a dash are ordinary text.
-        sentences[0] = _DATELINE_PREFIX.sub("", sentences[0], count=1) or sentences[0]
-    return sentences
+    return list(_content_sentences(text, split_sentences))
+
+
+def iter_content_sentences(text: str) -> Iterator[str]:
+    """Yield ``content_sentences(text)`` one by one, splitting only as far as they are read."""
+    return _content_sentences(text, iter_sentences)
+
+
+def _content_sentences(text: str, split: Callable[[str], Iterable[str]]) -> Iterator[str]:
+    # Boilerplate lines are dropped whole and each kept line is a paragraph of its own for the
+    # sentence splitter (a blank line between them): the same as splitting them joined.
+    first = True
+    for line in text.splitlines():
+        if is_boilerplate(line):
+            continue
+        for sentence in split(line):
+            if is_boilerplate(sentence):
+                continue
+            if first:
+                # A dateline opens an article; elsewhere capitals and a dash are ordinary text.
+                sentence = _DATELINE_PREFIX.sub("", sentence, count=1) or sentence
+                first = False
+            yield sentence
 
 
 def _resplit_length(keys_old: Sequence[str], keys_new: Sequence[str]) -> tuple[int, int] | None:

@@ -15,8 +15,9 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
+from itertools import islice
 
-from bot.briefing.diff import content_sentences, is_boilerplate
+from bot.briefing.diff import is_boilerplate, iter_content_sentences
 from bot.briefing.model import Article
 from bot.briefing.text import content_stems, normalize_space, words
 
@@ -52,8 +53,9 @@ def is_dateline(title: str) -> bool:
 
 
 def _lead(article: Article) -> list[str]:
-    sentences = [s for s in content_sentences(article.latest.text) if not _URL_LIKE.match(s)]
-    return sentences[:_LEAD_SENTENCES]
+    # Only the first sentences are split: the rest of a long article is never read here.
+    sentences = (s for s in iter_content_sentences(article.latest.text) if not _URL_LIKE.match(s))
+    return list(islice(sentences, _LEAD_SENTENCES))
 
 
 def display_title(article: Article) -> str | None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 import snowballstemmer
 from syntok import segmenter
+from syntok.tokenizer import Token
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 _SPACE = re.compile(r"\s+")
@@ -70,20 +72,32 @@ def _leaves_quotation_open(text: str) -> bool:
     return curly > 0 or _INCH.sub("", text).count('"') % 2 == 1
 
 
-def _reattach_closing_quotes(sentences: list[str]) -> list[str]:
+def _reattach_closing_quotes(sentences: Iterable[str]) -> Iterator[str]:
     """Give a closing quote that starts a sentence back to the quotation it closes."""
-    out: list[str] = []
+    last: str | None = None
     for sentence in sentences:
         mark = sentence[:1]
         # A mark standing alone ("… ” Then") closes; one touching a word ("“Then) opens.
         alone = sentence[1:2] in ("", " ")
-        if out and alone and mark in _CLOSE_QUOTES + '"' and _leaves_quotation_open(out[-1]):
-            out[-1] = f"{out[-1]} {mark}"  # syntok splits there only after a space
+        if (
+            last is not None
+            and alone
+            and mark in _CLOSE_QUOTES + '"'
+            and _leaves_quotation_open(last)
+        ):
+            last = f"{last} {mark}"  # syntok splits there only after a space
             sentence = sentence[1:].lstrip()
             if not sentence:
                 continue
-        out.append(sentence)
-    return out
+        if last is not None:
+            yield last
+        if _leaves_quotation_open(sentence):
+            last = sentence  # the next sentence may close its quotation
+        else:
+            last = None
+            yield sentence
+    if last is not None:
+        yield last
 
 
 def _ends_quotation(sentence: str) -> bool:
@@ -94,28 +108,55 @@ def _ends_quotation(sentence: str) -> bool:
     return _leaves_quotation_open(stripped) and stripped[-1:] in "!?.…"
 
 
-def _keep_quotations(sentences: list[str]) -> list[str]:
-    """Join a quotation running over several sentences, and a quotation with its speaker."""
-    sentences = _reattach_closing_quotes(sentences)
-    joined: list[str] = []
+class _Ahead:
+    """The items of an iterator, drawn from it only as far as they are looked at."""
+
+    def __init__(self, items: Iterator[str]) -> None:
+        self._items = items
+        self._seen: list[str] = []
+
+    def has(self, index: int) -> bool:
+        """Tell whether there is an item at ``index``, drawing up to it."""
+        while len(self._seen) <= index:
+            item = next(self._items, None)
+            if item is None:
+                return False
+            self._seen.append(item)
+        return True
+
+    def __getitem__(self, index: int) -> str:
+        return self._seen[index]
+
+    def between(self, start: int, stop: int) -> list[str]:
+        """Return the items from ``start`` up to ``stop`` (all drawn already)."""
+        return self._seen[start:stop]
+
+
+def _keep_quotations(pieces: Iterator[str]) -> Iterator[str]:
+    """Join a quotation running over several sentences, and a quotation with its speaker.
+
+    Lazily: a sentence is given as soon as the few after it that could join it are read.
+    """
+    sentences = _Ahead(_reattach_closing_quotes(pieces))
     i = 0
-    while i < len(sentences):
+    while sentences.has(i):
         current = sentences[i]
         i += 1
         if _leaves_quotation_open(current):
             # Join up to the sentence that closes the quotation, if one closes it soon.
-            for k in range(i, min(i + _MAX_QUOTED_SENTENCES, len(sentences))):
-                candidate = " ".join([current, *sentences[i : k + 1]])
+            k = i
+            while k < i + _MAX_QUOTED_SENTENCES and sentences.has(k):
+                candidate = " ".join([current, *sentences.between(i, k + 1)])
                 if len(candidate) > _MAX_QUOTED_CHARS:
                     break
                 if not _leaves_quotation_open(candidate):
                     current, i = candidate, k + 1
                     break
-        if i < len(sentences) and _ends_quotation(current) and _SPEAKER_TAIL.match(sentences[i]):
+                k += 1
+        if _ends_quotation(current) and sentences.has(i) and _SPEAKER_TAIL.match(sentences[i]):
             current = f"{current} {sentences[i]}"
             i += 1
-        joined.append(current)
-    return joined
+        yield current
 
 
 def split_sentences(text: str) -> list[str]:
@@ -126,25 +167,38 @@ def split_sentences(text: str) -> list[str]:
     return list(_sentences(text))
 
 
+def iter_sentences(text: str) -> Iterator[str]:
+    """Yield the sentences ``split_sentences`` gives, splitting the text only as far as read.
+
+    The headline reads an article's first sentences only: syntok is most of its cost.
+    """
+    for paragraph in segmenter.analyze(text):
+        yield from _keep_quotations(_glue_titles(paragraph))
+
+
+def _glue_titles(paragraph: Iterable[list[Token]]) -> Iterator[str]:
+    """Yield a paragraph's syntok sentences, a sentence ending on a title joined to the next."""
+    piece: str | None = None
+    for sentence in paragraph:
+        joined = normalize_space("".join(t.spacing + t.value for t in sentence))
+        if not joined:
+            continue
+        if piece is not None:
+            joined = f"{piece} {joined}"
+        if _TITLE_END.search(joined):
+            piece = joined  # the next sentence goes on from this one
+        else:
+            piece = None
+            yield joined
+    if piece is not None:
+        yield piece
+
+
 # An article just stored is split for its claims and again for its headline profile; syntok
 # is most of the cost of either, so the last few texts' sentences are kept.
 @lru_cache(maxsize=1024)
 def _sentences(text: str) -> tuple[str, ...]:
-    sentences: list[str] = []
-    for paragraph in segmenter.analyze(text):
-        glue = False
-        pieces: list[str] = []
-        for sentence in paragraph:
-            joined = normalize_space("".join(t.spacing + t.value for t in sentence))
-            if not joined:
-                continue
-            if glue and pieces:
-                pieces[-1] = f"{pieces[-1]} {joined}"
-            else:
-                pieces.append(joined)
-            glue = bool(_TITLE_END.search(pieces[-1]))
-        sentences += _keep_quotations(pieces)
-    return tuple(sentences)
+    return tuple(iter_sentences(text))
 
 
 def words(text: str) -> list[str]:

@@ -217,6 +217,10 @@ class StoreBatch:
         self._written: dict[int, Article] = {}
         self._versions: list[dict[str, object]] = []
         self._prints: list[tuple[int, bytes]] = []
+        # New articles after the first, with the ids the database gives next (SQLite only,
+        # see ``ids_follow_on``): written together, before anything that refers to them.
+        self._articles: list[dict[str, object]] = []
+        self._next_id: int | None = None
         # Sources whose fingerprints were caught up with the database in this unit of work.
         self._fresh: set[int] = set()
 
@@ -230,8 +234,14 @@ class StoreBatch:
             [i for i in identities if i not in self._stored]
         )
 
+    async def _write_articles(self) -> None:
+        """Write the new articles not written yet (a statement about to name them needs them)."""
+        await self._uow.articles.add_many(self._articles)
+        self._articles = []
+
     async def flush(self) -> None:
-        """Write the batch's versions and fingerprint changes."""
+        """Write the batch's new articles, versions and fingerprint changes."""
+        await self._write_articles()
         await self._uow.articles.insert_versions(self._versions)
         await self._uow.articles.set_fingerprints(self._prints)
         self._versions, self._prints = [], []
@@ -297,6 +307,7 @@ class StoreBatch:
             closest = _closest(print_, candidates)
             if closest is not None and closest[2] >= DUPLICATE_JACCARD:
                 article_id, location, score = closest
+                await self._write_articles()  # the alias names its article
                 # Remembered for good: the window and the candidate limit only bound the search.
                 await self._uow.articles.add_alias(
                     identity=item.identity, article_id=article_id, content_hash=digest, now=now
@@ -329,15 +340,33 @@ class StoreBatch:
         if self._placer is not None:
             # Placed before it is written, so the article goes in with its event in one statement.
             event_id = await self._placer.event_for(document_of(draft), None, now=now)
-        article_id = await self._uow.articles.add(
-            identity=item.identity,
-            source_id=source_id,
-            location=item.location,
-            fingerprint=print_,
-            now=now,
-            event_id=event_id,
-            refetch_at=now + FIRST_REFETCH if item.refetch else None,
-        )
+        refetch_at = now + FIRST_REFETCH if item.refetch else None
+        if self._next_id is not None:
+            article_id, self._next_id = self._next_id, self._next_id + 1
+            self._articles.append(
+                {
+                    "id": article_id,
+                    "identity": item.identity,
+                    "source_id": source_id,
+                    "location": item.location,
+                    "fingerprint": print_,
+                    "first_seen": now,
+                    "event_id": event_id,
+                    "next_refetch_at": refetch_at,
+                }
+            )
+        else:
+            article_id = await self._uow.articles.add(
+                identity=item.identity,
+                source_id=source_id,
+                location=item.location,
+                fingerprint=print_,
+                now=now,
+                event_id=event_id,
+                refetch_at=refetch_at,
+            )
+            if self._uow.articles.ids_follow_on():
+                self._next_id = article_id + 1
         article = replace(draft, id=article_id)
         self._version_row(article_id, version, digest)
         self._stored[item.identity] = StoredArticle(
@@ -388,6 +417,7 @@ class StoreBatch:
             doc = document_of(article)
             placed = await self._placer.event_for(doc, event_id, now=now)
             if event_id is None:
+                await self._write_articles()  # it may be one of this batch's
                 await self._uow.articles.set_event(old.id, placed)
             event_id = placed
             self._placer.placed(article, doc, event_id, now=now)

@@ -106,6 +106,23 @@ class ArticleRepository:
         connection = await self._session.connection()
         return int((await connection.execute(statement)).scalar_one())
 
+    def ids_follow_on(self) -> bool:
+        """Tell whether, after this unit of work adds an article, the next ids are the following.
+
+        True on SQLite: one writer holds the database from its first write to its commit, and a
+        new row's id is the highest one plus one; so a batch can name the ids of the articles it
+        adds after its first and write them together (``add_many``). Not on PostgreSQL, where
+        other processes draw ids from the same sequence meanwhile.
+        """
+        bind = self._session.bind
+        return bind is not None and bind.dialect.name == "sqlite"
+
+    async def add_many(self, articles: Sequence[dict[str, object]]) -> None:
+        """Insert many new articles with their ids in one statement (keys: the table's columns)."""
+        if articles:
+            connection = await self._session.connection()
+            await connection.execute(insert(_ARTICLES), list(articles))
+
     async def insert_versions(self, versions: Sequence[dict[str, object]]) -> None:
         """Insert many versions in one statement (keys are the version table's columns)."""
         if versions:

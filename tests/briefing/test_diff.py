@@ -289,3 +289,110 @@ def test_capitals_and_a_dash_inside_an_article_are_not_a_dateline() -> None:
     new = plain("T", "The vote passed. And so did rents.")
 
     assert diff_versions(old, new).substantive
+
+
+# Quotations over several sentences, closing quotes, speakers, titles and boilerplate lines:
+# every look-ahead of the sentence splitter.
+_LAZY_CASES = [
+    "“All is well!” Trump said. He left.\nThe talks ended.",
+    "He said “yes. No. Maybe.” Then he left. South Dakota Gov. Kristi Noem said so.",
+    '"The pier is open. Boats are back. The season starts." the mayor said. Crews left.',
+    '“We will rebuild. ” Then the crowd cheered.\n\nFollow us on Twitter\nA 17" screen broke.',
+    "WASHINGTON — The talks ended.\nUpdated 5 May 2013, 10:00\nClick here to subscribe.\nMore.",
+    "Officials said “the bridge is safe.\n” Engineers checked it. (Photo: Reuters)\nIt held.",
+    "Rev. Smith spoke. Lt. Col. Jones agreed. Sen.\nDoe left.",
+]
+
+# What the splitter gave before it read lazily: (split_sentences, content_sentences) of each.
+_LAZY_EXPECTED = [
+    (
+        ["“All is well!” Trump said.", "He left.", "The talks ended."],
+        ["“All is well!” Trump said.", "He left.", "The talks ended."],
+    ),
+    (
+        ["He said “yes. No. Maybe.”", "Then he left.", "South Dakota Gov. Kristi Noem said so."],
+        ["He said “yes. No. Maybe.”", "Then he left.", "South Dakota Gov. Kristi Noem said so."],
+    ),
+    (
+        ['"The pier is open. Boats are back. The season starts." the mayor said.', "Crews left."],
+        ['"The pier is open. Boats are back. The season starts." the mayor said.', "Crews left."],
+    ),
+    (
+        [
+            "“We will rebuild. ”",
+            "Then the crowd cheered.",
+            'Follow us on Twitter A 17" screen broke.',
+        ],
+        ["“We will rebuild. ”", "Then the crowd cheered.", 'A 17" screen broke.'],
+    ),
+    (
+        [
+            "WASHINGTON — The talks ended.",
+            "Updated 5 May 2013, 10:00 Click here to subscribe.",
+            "More.",
+        ],
+        ["The talks ended.", "More."],
+    ),
+    (
+        [
+            "Officials said “the bridge is safe. ”",
+            "Engineers checked it.",
+            "(Photo: Reuters)",
+            "It held.",
+        ],
+        ["Officials said “the bridge is safe.", "It held."],
+    ),
+    (
+        ["Rev. Smith spoke.", "Lt. Col. Jones agreed.", "Sen. Doe left."],
+        ["Rev. Smith spoke.", "Lt. Col. Jones agreed.", "Sen.", "Doe left."],
+    ),
+]
+
+
+def _corpus_texts() -> list[str]:
+    path = shared_path("ecbplus", "ecbplus_docs.jsonl")  # skips when the corpora are absent
+    texts = []
+    for line in path.read_text(encoding="utf-8").splitlines()[:100]:
+        sentences = json.loads(line)["sentences"]
+        texts += [" ".join(sentences), "\n".join(sentences)]
+    return texts
+
+
+def _split_joined(text: str) -> list[str]:
+    """content_sentences as defined: kept lines joined as paragraphs, then split once."""
+    from bot.briefing.diff import _DATELINE_PREFIX, is_boilerplate
+    from bot.briefing.text import split_sentences
+
+    kept = [line for line in text.splitlines() if not is_boilerplate(line)]
+    sentences = [s for s in split_sentences("\n\n".join(kept)) if not is_boilerplate(s)]
+    if sentences:
+        sentences[0] = _DATELINE_PREFIX.sub("", sentences[0], count=1) or sentences[0]
+    return sentences
+
+
+def _check_lazy(texts: list[str], counts: range | None = None) -> None:
+    from itertools import islice
+
+    from bot.briefing.diff import iter_content_sentences
+    from bot.briefing.text import iter_sentences, split_sentences
+
+    for text in texts:
+        whole = content_sentences(text)
+        assert whole == _split_joined(text), text
+        for count in counts or range(len(whole) + 1):
+            assert list(islice(iter_content_sentences(text), count)) == whole[:count], text
+        split = split_sentences(text)
+        for count in counts or range(len(split) + 1):
+            assert list(islice(iter_sentences(text), count)) == split[:count], text
+
+
+def test_sentences_read_lazily_are_the_sentences_of_the_whole_split() -> None:
+    from bot.briefing.text import split_sentences
+
+    for text, (split, content) in zip(_LAZY_CASES, _LAZY_EXPECTED, strict=True):
+        assert (split_sentences(text), content_sentences(text)) == (split, content)
+    _check_lazy(_LAZY_CASES)
+
+
+def test_sentences_read_lazily_are_those_of_the_whole_split_on_ecbplus() -> None:
+    _check_lazy(_corpus_texts(), range(1, 4))
