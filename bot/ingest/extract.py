@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import lxml.html
-import trafilatura
 from charset_normalizer import from_bytes
 from lxml import etree
 
@@ -173,6 +172,10 @@ def extract_page(html: str, *, url: str | None = None) -> ExtractedPage:
     title, canonical, date = _page_facts(html)
     text = ""
     guessed_date: str | None = None
+    # Imported when a page is first extracted: a bot that reads no pages (files, feeds'
+    # own text) does not hold it (about 8 MB).
+    import trafilatura
+
     try:
         doc = trafilatura.bare_extraction(
             html, url=url, with_metadata=True, include_comments=False, include_tables=False
