@@ -20,23 +20,46 @@ def encode(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 class SparseVector:
-    """An article's weighted keys: sorted key hashes, each weight an index into a small table."""
+    """An article's weighted keys: sorted key hashes, each weight an index into a small table.
 
-    __slots__ = ("_codes", "_table", "keys")
+    All in one bytes object (the keys, the table, the codes): a window of tens of thousands
+    of these pays one object header each, not an array's header per part.
+    """
+
+    __slots__ = ("_blob", "_count", "_distinct")
 
     def __init__(self, keys: np.ndarray, weights: np.ndarray) -> None:
         order = np.argsort(keys, kind="stable")
-        self.keys: np.ndarray = np.ascontiguousarray(keys[order], dtype=np.int64)
-        """The key hashes, ascending (distinct)."""
-        self._table, self._codes = encode(weights[order])
+        table, codes = encode(weights[order])
+        self._count = len(keys)
+        self._distinct = len(table)
+        self._blob = b"".join(
+            (
+                np.ascontiguousarray(keys[order], dtype=np.int64).tobytes(),
+                table.tobytes(),
+                codes.tobytes(),
+            )
+        )
 
     def __len__(self) -> int:
-        return len(self.keys)
+        return self._count
+
+    @property
+    def keys(self) -> np.ndarray:
+        """Return the key hashes, ascending (distinct)."""
+        return np.frombuffer(self._blob, dtype=np.int64, count=self._count)
 
     @property
     def weights(self) -> np.ndarray:
         """Return the weights in key order (float64, exactly as given)."""
-        result: np.ndarray = self._table[self._codes]
+        count, distinct = self._count, self._distinct
+        table = np.frombuffer(self._blob, dtype=np.float64, count=distinct, offset=8 * count)
+        codes = np.frombuffer(
+            self._blob,
+            dtype=np.uint8 if distinct <= 256 else np.uint16,
+            offset=8 * (count + distinct),
+        )
+        result: np.ndarray = table[codes]
         return result
 
 
@@ -50,16 +73,17 @@ def shared_keys(
     gathered and sorted at once, where one sort of every key would hold two copies of them all.
     """
     edges = np.array([-(2**63) + (2**64 * n) // parts for n in range(1, parts)], dtype=np.int64)
+    every = [v.keys for v in vectors]
     cuts = np.empty((len(vectors), parts + 1), dtype=np.int64)
     cuts[:, 0] = 0
-    for n, vector in enumerate(vectors):
-        cuts[n, 1:parts] = np.searchsorted(vector.keys, edges)
-        cuts[n, parts] = len(vector)
+    for n, keys in enumerate(every):
+        cuts[n, 1:parts] = np.searchsorted(keys, edges)
+        cuts[n, parts] = len(keys)
     found: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
     counts: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
     for part in range(parts):
         ranked = np.concatenate(
-            [v.keys[c[part] : c[part + 1]] for v, c in zip(vectors, cuts.tolist(), strict=True)]
+            [k[c[part] : c[part + 1]] for k, c in zip(every, cuts.tolist(), strict=True)]
             + [np.zeros(0, dtype=np.int64)]
         )
         ranked.sort()
