@@ -21,6 +21,7 @@ from bot.delivery.alerts import AlertService
 from bot.delivery.digests import DigestService
 from bot.delivery.outbox import OutboxWorker
 from bot.delivery.sender import RateLimiter, SharedRateLimiter
+from bot.events.heap import map_large_blocks
 from bot.events.service import EventService
 from bot.health import Health
 from bot.ingest.inbox import InboxWatcher
@@ -262,6 +263,8 @@ async def running(app: AnyApp, *, poll_timeout: int = 30) -> AsyncIterator[AnyAp
 
 async def run_bot(settings: Settings) -> None:
     """Run the bot until SIGINT or SIGTERM: migrate, start everything, stop cleanly."""
+    # Before the index and the revision passes allocate their arrays (bot/events/heap.py).
+    map_large_blocks()
     with single_process(settings.database_url):
         await _run_services(settings)
 

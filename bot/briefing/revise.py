@@ -21,7 +21,7 @@ from scipy import sparse
 
 from bot.briefing.features import extract
 from bot.briefing.model import Document
-from bot.briefing.sparse import SparseVector, csr_parts, distinct, scaled_entries
+from bot.briefing.sparse import SparseVector, groups, reversed_rows, shared_keys
 from bot.briefing.text import content_stems
 
 
@@ -111,22 +111,55 @@ def revision_vector(doc: Document, config: ReviseConfig) -> RevisionVector:
     )
 
 
-def _matrix(vectors: Sequence[RevisionVector]) -> sparse.csr_matrix:
-    """Return sparse TF-IDF rows (IDF over these articles only), scaled to unit length."""
+_GROUP_ENTRIES = 1 << 18
+"""Vector entries turned into rows at once: the temporaries of a group, not of the window."""
+
+
+def _matrix(vectors: Sequence[RevisionVector], *, group: int = _GROUP_ENTRIES) -> sparse.csr_matrix:
+    """Return sparse TF-IDF rows (IDF over these articles only), scaled to unit length.
+
+    Written straight into the matrix's own arrays, a group of rows at a time, so a pass over a
+    large window holds the matrix and one group's temporaries, not several copies of every
+    entry. Each row is the one ``diags(1 / norms) @ rows`` gives, bit for bit: the same float32
+    products, its norm summed by the same call, its columns in the (descending) order that
+    product leaves them in.
+    """
     total = len(vectors)
-    keys = np.concatenate([v.keys for v in vectors] + [np.zeros(0, dtype=np.int64)])
-    inverse, df = distinct(keys)
-    del keys
-    kept = df > 1  # a key one article has cannot link it to another
+    keys, df = shared_keys(vectors)  # a key one article has cannot link it to another
     idf = np.log((1 + total) / (1 + df)) + 1.0
-    data = scaled_entries(list(vectors), inverse, kept, idf)
-    # Built as rows directly (each vector's keys are sorted, so are its columns): the same
-    # matrix as from (row, column) pairs, without their copies.
-    indptr, indices = csr_parts(list(vectors), kept, inverse)
-    matrix = sparse.csr_matrix((data, indices, indptr), shape=(total, int(kept.sum())))
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    result: sparse.csr_matrix = sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
+    count = int(df.sum())
+    index = np.int32 if max(count, len(keys)) < 2**31 else np.int64
+    data = np.empty(count, dtype=np.float32)
+    indices = np.empty(count, dtype=index)
+    indptr = np.zeros(total + 1, dtype=index)
+    row = at = 0
+    last = max(len(keys) - 1, 0)
+    for rows_of in groups(vectors, group):
+        entries = np.concatenate([v.keys for v in rows_of])
+        rank = np.minimum(np.searchsorted(keys, entries), last)
+        kept = keys[rank] == entries if len(keys) else np.zeros(len(entries), dtype=bool)
+        del entries
+        column = rank[kept]
+        weights = np.concatenate([v.weights for v in rows_of])[kept]
+        values = (weights * idf[column]).astype(np.float32)
+        lengths = np.fromiter((len(v) for v in rows_of), dtype=np.int64, count=len(rows_of))
+        rows = np.repeat(np.arange(len(rows_of)), lengths)[kept]
+        bounds = np.r_[0, np.cumsum(np.bincount(rows, minlength=len(rows_of)))]
+        del rank, kept, weights, rows
+        part = sparse.csr_matrix((values, column, bounds), shape=(len(rows_of), len(keys)))
+        norms = np.sqrt(np.asarray(part.multiply(part).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        values *= np.repeat(1.0 / norms, np.diff(bounds))
+        turned = reversed_rows(bounds)
+        size = len(values)
+        data[at : at + size] = values[turned]
+        indices[at : at + size] = column[turned]
+        indptr[row + 1 : row + len(rows_of) + 1] = at + bounds[1:]
+        row += len(rows_of)
+        at += size
+    result = sparse.csr_matrix((data, indices, indptr), shape=(total, len(keys)))
+    if not data.all():  # the product drops entries that come out zero
+        result.eliminate_zeros()
     return result
 
 

@@ -8,6 +8,8 @@ so it has only a few distinct values). The weights read back are the same floats
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+
 import numpy as np
 
 
@@ -18,63 +20,102 @@ def encode(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 class SparseVector:
-    """An article's weighted keys: sorted key hashes, each weight an index into a small table."""
+    """An article's weighted keys: sorted key hashes, each weight an index into a small table.
 
-    __slots__ = ("_codes", "_table", "keys")
+    All in one bytes object (the keys, the table, the codes): a window of tens of thousands
+    of these pays one object header each, not an array's header per part.
+    """
+
+    __slots__ = ("_blob", "_count", "_distinct")
 
     def __init__(self, keys: np.ndarray, weights: np.ndarray) -> None:
         order = np.argsort(keys, kind="stable")
-        self.keys: np.ndarray = np.ascontiguousarray(keys[order], dtype=np.int64)
-        """The key hashes, ascending (distinct)."""
-        self._table, self._codes = encode(weights[order])
+        table, codes = encode(weights[order])
+        self._count = len(keys)
+        self._distinct = len(table)
+        self._blob = b"".join(
+            (
+                np.ascontiguousarray(keys[order], dtype=np.int64).tobytes(),
+                table.tobytes(),
+                codes.tobytes(),
+            )
+        )
 
     def __len__(self) -> int:
-        return len(self.keys)
+        return self._count
+
+    @property
+    def keys(self) -> np.ndarray:
+        """Return the key hashes, ascending (distinct)."""
+        return np.frombuffer(self._blob, dtype=np.int64, count=self._count)
 
     @property
     def weights(self) -> np.ndarray:
         """Return the weights in key order (float64, exactly as given)."""
-        result: np.ndarray = self._table[self._codes]
+        count, distinct = self._count, self._distinct
+        table = np.frombuffer(self._blob, dtype=np.float64, count=distinct, offset=8 * count)
+        codes = np.frombuffer(
+            self._blob,
+            dtype=np.uint8 if distinct <= 256 else np.uint16,
+            offset=8 * (count + distinct),
+        )
+        result: np.ndarray = table[codes]
         return result
 
 
-def csr_parts(
-    vectors: list[SparseVector], kept: np.ndarray, inverse: np.ndarray
+def shared_keys(
+    vectors: Sequence[SparseVector], *, parts: int = 8
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Return (indptr, column) of the kept entries of the concatenated vectors' rows.
+    """Return the keys more than one of the vectors has (ascending), and how many have each.
 
-    ``kept`` marks each distinct key (ascending) as a column or not; ``inverse`` gives each
-    concatenated entry its distinct key. The columns of a row come out ascending, since each
-    vector's keys are sorted and columns follow key order.
+    The key space is cut into ``parts`` ranges counted one after another (a vector's keys are
+    sorted, so its keys in a range are one slice): only a share of the window's keys is ever
+    gathered and sorted at once, where one sort of every key would hold two copies of them all.
     """
-    lengths = np.fromiter((len(v) for v in vectors), dtype=np.int64, count=len(vectors))
-    entry = kept[inverse]
-    rows = np.repeat(np.arange(len(vectors), dtype=np.int32), lengths)
-    per_row = np.bincount(rows[entry], minlength=len(vectors))
-    indptr = np.r_[0, np.cumsum(per_row)].astype(np.int32)
-    column = (np.cumsum(kept) - 1).astype(np.int32)
-    return indptr, column[inverse[entry]]
+    edges = np.array([-(2**63) + (2**64 * n) // parts for n in range(1, parts)], dtype=np.int64)
+    every = [v.keys for v in vectors]
+    cuts = np.empty((len(vectors), parts + 1), dtype=np.int64)
+    cuts[:, 0] = 0
+    for n, keys in enumerate(every):
+        cuts[n, 1:parts] = np.searchsorted(keys, edges)
+        cuts[n, parts] = len(keys)
+    found: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    counts: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    for part in range(parts):
+        ranked = np.concatenate(
+            [k[c[part] : c[part + 1]] for k, c in zip(every, cuts.tolist(), strict=True)]
+            + [np.zeros(0, dtype=np.int64)]
+        )
+        ranked.sort()
+        first = np.ones(len(ranked), dtype=bool)
+        np.not_equal(ranked[1:], ranked[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        many = np.diff(np.append(starts, len(ranked)))
+        shared = many > 1
+        found.append(ranked[starts[shared]])
+        counts.append(many[shared])
+        del ranked, first, starts
+    return np.concatenate(found), np.concatenate(counts)
 
 
-def distinct(keys: np.ndarray, *, chunk: int = 1 << 20) -> tuple[np.ndarray, np.ndarray]:
-    """Return (inverse, counts) of ``np.unique(keys)``, with 32-bit indices and fewer copies.
+def groups(vectors: Sequence[SparseVector], entries: int) -> Iterator[Sequence[SparseVector]]:
+    """Yield consecutive runs of the vectors holding about ``entries`` keys each."""
+    start = size = 0
+    for n, vector in enumerate(vectors):
+        size += len(vector)
+        if size >= entries:
+            yield vectors[start : n + 1]
+            start, size = n + 1, 0
+    if start < len(vectors):
+        yield vectors[start:]
 
-    ``inverse[i]`` is the rank of ``keys[i]`` among the distinct keys, ascending; ``counts``
-    how often each distinct key occurs. Over a whole held window these arrays are the biggest
-    things a revision pass builds.
-    """
-    ranked = np.sort(keys, kind="stable")  # each vector's keys are sorted runs already
-    first = np.ones(len(ranked), dtype=bool)
-    np.not_equal(ranked[1:], ranked[:-1], out=first[1:])
-    starts = np.flatnonzero(first)
-    unique = ranked[starts]
-    del ranked, first
-    counts = np.diff(np.append(starts, len(keys)))
-    inverse = np.empty(len(keys), dtype=np.int32)
-    for start in range(0, len(keys), chunk):
-        part = slice(start, start + chunk)
-        inverse[part] = np.searchsorted(unique, keys[part])
-    return inverse, counts
+
+def reversed_rows(indptr: np.ndarray) -> np.ndarray:
+    """Return the permutation that reverses the order of entries within each CSR row."""
+    lengths = np.diff(indptr)
+    last = np.repeat(indptr[:-1] + indptr[1:] - 1, lengths)
+    result: np.ndarray = last - np.arange(int(indptr[-1]), dtype=np.int64)
+    return result
 
 
 CHANNELS = 4
@@ -186,34 +227,3 @@ class Centroid:
         found, where = self._find(ids)
         products = weights[found] * self.sums[where]
         return np.bincount(ids[found] & 3, weights=products, minlength=CHANNELS), found
-
-
-def scaled_entries(
-    vectors: list[SparseVector],
-    inverse: np.ndarray,
-    kept: np.ndarray,
-    scale: np.ndarray,
-    *,
-    chunk: int = 1 << 20,
-) -> np.ndarray:
-    """Return, as float32, each kept entry's weight times its distinct key's ``scale``.
-
-    The concatenated vectors' entries in order, as ``(weights * scale[inverse])[kept[inverse]]``
-    would give them, computed about ``chunk`` entries at a time: a whole window's worth of
-    float64 temporaries would be the pass's largest allocation.
-    """
-    parts: list[np.ndarray] = []
-    start = 0
-    group: list[np.ndarray] = []
-    size = 0
-    for vector in [*vectors, None]:
-        if vector is not None:
-            group.append(vector.weights)
-            size += len(vector)
-        if group and (vector is None or size >= chunk):
-            weights = np.concatenate(group)
-            rank = inverse[start : start + size]
-            parts.append((weights * scale[rank])[kept[rank]].astype(np.float32))
-            start += size
-            group, size = [], 0
-    return np.concatenate([*parts, np.zeros(0, dtype=np.float32)])

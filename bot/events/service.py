@@ -22,6 +22,7 @@ from bot.briefing.cluster import ClusterConfig, EventIndex
 from bot.briefing.headline import choose_headline
 from bot.briefing.model import Article, Briefing, Change, Claim, Document
 from bot.briefing.revise import ReviseConfig, Revision, RevisionVector, revise, revision_vector
+from bot.events.heap import trim
 from bot.events.memo import Memo
 from storage.records import EventRecord
 from storage.unit_of_work import UnitOfWork
@@ -158,6 +159,8 @@ class EventService:
         except BaseException:
             self._changed |= changed  # the next pass tries them again
             raise
+        finally:
+            trim()  # the pass's arrays are freed: hand their memory back
         return revision
 
     async def _apply(

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import lxml.html
-import trafilatura
 from charset_normalizer import from_bytes
 from lxml import etree
-from trafilatura.settings import Extractor
 
 from bot.briefing.text import normalize_space
 from bot.ingest.dates import parse_date
+
+if TYPE_CHECKING:
+    from trafilatura.settings import Extractor
 
 log = logging.getLogger(__name__)
 
@@ -170,18 +173,20 @@ def _readability_text(html: str) -> str:
     return html_to_text(summary)
 
 
-# Built once per process (reading the configuration each time cost 7% of an extraction);
-# each page gets a copy with its own address.
-_OPTIONS = {
-    with_metadata: Extractor(
+# Built once per process, on the first page (reading the configuration each time cost 7% of an
+# extraction; importing trafilatura at start cost about 8 MB a bot that reads no pages never
+# needs); each page gets a copy with its own address.
+@functools.cache
+def _base_options(with_metadata: bool) -> Extractor:
+    from trafilatura.settings import Extractor
+
+    return Extractor(
         output_format="python", comments=False, tables=False, with_metadata=with_metadata
     )
-    for with_metadata in (False, True)
-}
 
 
 def _options(url: str | None, *, with_metadata: bool) -> Extractor:
-    options = copy.copy(_OPTIONS[with_metadata])
+    options = copy.copy(_base_options(with_metadata))
     options.url = url
     options.source = url and url.encode("utf-8", "replace").decode("utf-8")
     return options
@@ -196,6 +201,10 @@ def extract_page(html: str, *, url: str | None = None) -> ExtractedPage:
     # trafilatura's metadata (a third of its time) only fills in a headline or a date the
     # page's head lacks; it reads the page without changing what the text extraction sees.
     with_metadata = not (title and published is not None and url)
+    # Imported when a page is first extracted: a bot that reads no pages (files, feeds'
+    # own text) does not hold it (about 8 MB).
+    import trafilatura
+
     try:
         doc = trafilatura.bare_extraction(html, options=_options(url, with_metadata=with_metadata))
     except Exception as exc:  # trafilatura may raise from deep in lxml on odd markup

@@ -245,3 +245,45 @@ def test_blocks_found_in_batches_are_the_ones_found_step_by_step(seed: int) -> N
         new = _blocks(ids, matrix, events, changed, neighbour, max_block, stricter)
         assert new == old
         assert len(old) > 100
+
+
+def _matrix_of_the_whole_window(vectors: list[SparseVector]) -> sparse.csr_matrix:
+    """The TF-IDF rows as built from every entry at once: (row, column) pairs, then diags @."""
+    keys = np.concatenate([v.keys for v in vectors] + [np.zeros(0, dtype=np.int64)])
+    weights = np.concatenate([v.weights for v in vectors] + [np.zeros(0)])
+    _, inverse, df = np.unique(keys, return_inverse=True, return_counts=True)
+    kept = (df > 1)[inverse]
+    idf = np.log((1 + len(vectors)) / (1 + df)) + 1.0
+    rows = np.repeat(np.arange(len(vectors)), [len(v) for v in vectors])[kept]
+    columns = (np.cumsum(df > 1) - 1)[inverse][kept]
+    data = (weights * idf[inverse])[kept].astype(np.float32)
+    shape = (len(vectors), int((df > 1).sum()))
+    matrix = sparse.csr_matrix((data, (rows, columns)), shape=shape)
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
+
+
+@pytest.mark.parametrize("group", [1, 7, 100, 1 << 18])
+def test_the_matrix_built_group_by_group_is_the_whole_window_s_bit_for_bit(group: int) -> None:
+    # Words of a few topics, common words, names weighted up, and an article sharing no key.
+    rng = np.random.default_rng(group)
+    vectors = []
+    for n in range(300):
+        own = rng.choice(40, size=12, replace=False) + 40 * (n % 9)
+        common = rng.choice(20, size=int(rng.integers(0, 6)), replace=False) + 1000
+        keys = np.concatenate([own, common]).astype(np.int64) * 7_919_000_000_003
+        weights = rng.choice([1.0, 1.0 + np.log(2), 1.0 + np.log(3), 3.0, 0.7], size=len(keys))
+        vectors.append(SparseVector(keys, weights))
+    vectors.append(SparseVector(np.array([-5, 5], dtype=np.int64), np.array([1.0, 2.0])))
+    vectors.append(SparseVector(np.zeros(0, dtype=np.int64), np.zeros(0)))
+    expected = _matrix_of_the_whole_window(vectors)
+    built = _matrix(vectors, group=group)
+    assert built.shape == expected.shape
+    for got, want in (
+        (built.indptr, expected.indptr),
+        (built.indices, expected.indices),
+        (built.data, expected.data),
+    ):
+        assert got.dtype == want.dtype
+        assert got.tobytes() == want.tobytes()

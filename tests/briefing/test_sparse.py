@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
-from scipy import sparse
 
 from bot.briefing.sparse import (
     Centroid,
     SparseVector,
     Vocabulary,
-    csr_parts,
-    distinct,
-    scaled_entries,
+    groups,
+    reversed_rows,
+    shared_keys,
 )
 
 # Distinct keys with weights like an article's: sublinear counts, and a few arbitrary floats.
@@ -44,37 +44,39 @@ def test_a_vector_with_many_distinct_weights_keeps_them_all() -> None:
     assert _vector(items).weights.tolist() == list(items.values())
 
 
-@given(st.lists(st.integers(-5, 5), max_size=80), st.integers(1, 90))
-def test_distinct_ranks_and_counts_keys_as_unique_does(values: list[int], chunk: int) -> None:
-    keys = np.array(values, dtype=np.int64)
-    inverse, counts = distinct(keys, chunk=chunk)
-    _, expected_inverse, expected_counts = np.unique(keys, return_inverse=True, return_counts=True)
-    assert inverse.dtype == np.int32
-    assert inverse.tolist() == expected_inverse.tolist()
-    assert counts.tolist() == expected_counts.tolist()
-
-
-@given(st.lists(_VECTOR, max_size=12), st.integers(1, 200))
-def test_rows_are_those_built_from_row_and_column_pairs(
-    rows: list[dict[int, float]], chunk: int
+@given(st.lists(_VECTOR, max_size=12), st.integers(1, 9))
+def test_shared_keys_are_the_keys_several_vectors_have_with_their_counts(
+    rows: list[dict[int, float]], parts: int
 ) -> None:
+    # Small keys too, so that vectors share some and every range of the key space is tried.
+    rows += [{k % 7 - 3: w for k, w in items.items()} for items in rows]
     vectors = [_vector(items) for items in rows]
-    keys = np.concatenate([v.keys for v in vectors] + [np.zeros(0, dtype=np.int64)])
-    inverse, counts = distinct(keys)
-    kept = counts > 1
-    weights = np.concatenate([v.weights for v in vectors] + [np.zeros(0)])[kept[inverse]]
-    scale = np.linspace(0.5, 2.0, len(counts))
-    scaled = scaled_entries(vectors, inverse, kept, scale, chunk=chunk)
-    expected_scaled = np.concatenate([v.weights for v in vectors] + [np.zeros(0)]) * scale[inverse]
-    assert scaled.tolist() == expected_scaled[kept[inverse]].astype(np.float32).tolist()
-    indptr, indices = csr_parts(vectors, kept, inverse)
-    built = sparse.csr_matrix((weights, indices, indptr), shape=(len(rows), int(kept.sum())))
-    row_of = np.repeat(np.arange(len(rows)), [len(v) for v in vectors])[kept[inverse]]
-    column = (np.cumsum(kept) - 1)[inverse][kept[inverse]]
-    expected = sparse.csr_matrix((weights, (row_of, column)), shape=built.shape)
-    assert built.indptr.tolist() == expected.indptr.tolist()
-    assert built.indices.tolist() == expected.indices.tolist()
-    assert built.data.tolist() == expected.data.tolist()
+    keys, counts = shared_keys(vectors, parts=parts)
+    every = np.concatenate([v.keys for v in vectors] + [np.zeros(0, dtype=np.int64)])
+    expected_keys, expected_counts = np.unique(every, return_counts=True)
+    assert keys.tolist() == expected_keys[expected_counts > 1].tolist()
+    assert counts.tolist() == expected_counts[expected_counts > 1].tolist()
+
+
+@given(st.lists(st.integers(0, 5), max_size=20))
+def test_reversed_rows_turns_each_row_around_in_place(lengths: list[int]) -> None:
+    indptr = np.r_[0, np.cumsum(lengths, dtype=np.int64)]
+    values = np.arange(int(indptr[-1]))
+    turned = values[reversed_rows(indptr)]
+    for start, end in itertools.pairwise(indptr.tolist()):
+        assert turned[start:end].tolist() == values[start:end][::-1].tolist()
+
+
+@given(st.lists(st.integers(0, 30), max_size=30), st.integers(1, 200))
+def test_groups_cut_the_vectors_in_order_into_runs_of_about_the_entries(
+    lengths: list[int], entries: int
+) -> None:
+    vectors = [_vector({k: 1.0 for k in range(n)}) for n in lengths]
+    runs = list(groups(vectors, entries))
+    assert [v for run in runs for v in run] == vectors
+    assert all(sum(map(len, run[:-1])) < entries for run in runs)
+    assert all(sum(map(len, run)) >= entries for run in runs[:-1])
+    assert all(run for run in runs)
 
 
 def test_the_vocabulary_frees_the_ids_of_keys_no_held_vector_has() -> None:
