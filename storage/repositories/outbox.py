@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, or_, update
+from sqlalchemy import and_, bindparam, delete, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -140,6 +140,22 @@ class OutboxRepository:
                 state=SENT, sent_at=now, telegram_message_id=telegram_message_id, last_error=None
             )
         )
+
+    async def mark_sent_many(self, sent: Sequence[tuple[int, int]], *, now: datetime) -> None:
+        """Record messages as delivered: (message id, its Telegram id) pairs, one statement."""
+        if not sent:
+            return
+        table = OutboxRow.__table__  # type: ignore[attr-defined]
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("message_id"))
+            .values(
+                state=SENT, sent_at=now, telegram_message_id=bindparam("telegram_id"),
+                last_error=None,
+            )
+        )  # fmt: skip
+        connection = await self._session.connection()
+        await connection.execute(statement, [{"message_id": m, "telegram_id": t} for m, t in sent])
 
     async def release(
         self, message_ids: Sequence[int], *, at: datetime, owner: str | None = None
