@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import itertools
 import json
 import os
 import statistics
@@ -224,6 +225,8 @@ async def _broadcast(chats: int, work: Path) -> dict[str, float]:
         "seconds": elapsed,
         "rate": (len(sent) - duplicated) / elapsed,
         "busiest_second": _busiest_second([at for _, _, at in seen["sent"]]),
+        "idle": _idle([at for _, _, at in seen["sent"] + seen["refused"]], after=0.2),
+        "pauses": getattr(limiter, "pauses", float("nan")),
         "refused_429": sum(1 for r in seen["refused"] if r[1] == 429),
         "refused_500": sum(1 for r in seen["refused"] if r[1] == 500),
         "sweep": sweep,
@@ -234,6 +237,12 @@ async def _broadcast(chats: int, work: Path) -> dict[str, float]:
         "runnable_waiting": wait1 - wait0,
         **lags,
     }
+
+
+def _idle(times: list[float], *, after: float) -> float:
+    """Return the seconds in gaps longer than ``after`` between requests reaching the fake."""
+    times = sorted(times)
+    return sum(b - a for a, b in itertools.pairwise(times) if b - a > after)
 
 
 def _busiest_second(times: list[float]) -> int:
@@ -317,6 +326,8 @@ def table(rows: dict[str, dict[str, float]]) -> str:
         ("achieved rate of 30/s", "{rate:.2f} msg/s = {share:.3f}"),
         ("most accepted in any 1 s", "{busiest_second:.0f}"),
         ("refused 429 / 500", "{refused_429:.0f} / {refused_500:.0f}"),
+        ("pauses of every send (429s of several chats)", "{pauses:.0f}"),
+        ("gaps of over 0.2 s between sends, in all", "{idle:.1f} s"),
         ("wall time of the broadcast", "{seconds:.0f} s"),
         ("bot process CPU (per 1,000 messages)", "{cpu:.1f} s ({cpu_per_1000:.2f} s)"),
         ("bot runnable but waiting for a CPU", "{runnable_waiting:.1f} s"),

@@ -200,6 +200,7 @@ class RateLimiter:
         self._turn = asyncio.Lock()  # senders wait their turn in arrival order
         self._paused_until = 0.0
         self._chat_next: dict[int | str, float] = {}
+        self.pauses = 0  # how often every send stopped (a flood of 429s), for the figures
 
     async def acquire(self, chat_id: int | str, *, wait_for_chat: bool = True) -> None:
         """Wait for this chat's turn (unless ``wait_for_chat`` is false), then for a global slot.
@@ -257,6 +258,7 @@ class RateLimiter:
         """
         now = self._clock()
         if now >= self._paused_until:
+            self.pauses += 1
             self.interval = min(self.interval * 1.2, self.base_interval * 4)
         self._paused_until = max(self._paused_until, now + seconds)
 
