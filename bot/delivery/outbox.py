@@ -421,6 +421,7 @@ class OutboxWorker:
     async def _stop_lanes(self) -> None:
         """Let sends under way finish; put messages not yet sent back in the queue."""
         self._stopping = True
+        self._acks_full.set()  # store the acknowledgements waiting for their batch now
         lanes = list(self._lanes.values())
         for lane in lanes:
             if lane.task and not lane.sending:
