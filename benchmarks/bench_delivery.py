@@ -159,7 +159,6 @@ async def _fake_process() -> tuple[asyncio.subprocess.Process, str]:
 
 async def _broadcast(chats: int, work: Path) -> dict[str, float]:
     from telegram import Bot
-    from telegram.request import HTTPXRequest
 
     from bot.delivery.digests import DigestService
     from bot.delivery.outbox import OutboxWorker
@@ -184,7 +183,11 @@ async def _broadcast(chats: int, work: Path) -> dict[str, float]:
     sweep = time.perf_counter() - started
 
     fake, api_url = await _fake_process()
-    bot = Bot(TOKEN, base_url=f"{api_url}/bot", request=HTTPXRequest(connection_pool_size=64))
+    try:  # the bot's own connection where the code has one
+        from bot.delivery.sender import JSONRequest as Request
+    except ImportError:
+        from telegram.request import HTTPXRequest as Request  # type: ignore[assignment]
+    bot = Bot(TOKEN, base_url=f"{api_url}/bot", request=Request(connection_pool_size=64))
     limiter = RateLimiter()  # the bot's own pace
     worker = OutboxWorker(db, bot, limiter=limiter, backoff_base=1.0)
     lag = _LoopLag()

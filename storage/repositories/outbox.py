@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, bindparam, delete, func, or_, update
@@ -111,12 +112,27 @@ class OutboxRepository:
         if exclude_chats:
             query = query.where(col(OutboxRow.chat_id).not_in(list(exclude_chats)))
         rows = list((await self._session.exec(query)).all())
-        for row in rows:
-            row.state, row.next_attempt_at, row.claimed_by = SENDING, lease_until, owner
-            row.attempts += 1
-            self._session.add(row)
-        await self._session.flush()
-        return [r.to_record() for r in rows]
+        if not rows:
+            return []
+        claimed = [
+            replace(
+                r.to_record(), state=SENDING, next_attempt_at=lease_until, attempts=r.attempts + 1
+            )
+            for r in rows
+        ]
+        # One statement for the batch: the ORM's flush wrote one UPDATE per row.
+        await self._session.exec(
+            update(OutboxRow)
+            .where(col(OutboxRow.id).in_([r.id for r in claimed]))
+            .values(
+                state=SENDING,
+                next_attempt_at=lease_until,
+                claimed_by=owner,
+                attempts=OutboxRow.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return claimed
 
     async def still_claimed(self, message_id: int, *, owner: str) -> bool:
         """Tell whether ``owner`` still holds its claim on a message (none took it over)."""
