@@ -212,13 +212,16 @@ class OutboxWorker:
         try:
             while lane.messages and not self._stopping:
                 msg = lane.messages[0]
-                await self.limiter.acquire(chat_id)
-                if self.owner is not None and not await self._still_mine(msg):
-                    lane.messages.clear()  # taken over: the new claimer sends them, in order
-                    break
-                lane.sending = True
-                target = await self._target(msg)
-                delivery = await self._send(msg, target=target)
+                slot = await self.limiter.acquire(chat_id, in_flight=True)
+                try:
+                    if self.owner is not None and not await self._still_mine(msg):
+                        lane.messages.clear()  # taken over: the new claimer sends them, in order
+                        break
+                    lane.sending = True
+                    target = await self._target(msg)
+                    delivery = await self._send(msg, target=target)
+                finally:
+                    slot.done()
                 if delivery.result is Result.BAD_MARKUP:
                     self.stats.plain_fallbacks += 1
                     log.error(
@@ -227,8 +230,11 @@ class OutboxWorker:
                         msg.idempotency_key,
                         delivery.error,
                     )
-                    await self.limiter.acquire(chat_id)
-                    delivery = await self._send(msg, plain=True, target=target)
+                    slot = await self.limiter.acquire(chat_id, in_flight=True)
+                    try:
+                        delivery = await self._send(msg, plain=True, target=target)
+                    finally:
+                        slot.done()
                 if delivery.result is Result.RATE_LIMITED:
                     lane.sending = False
                     self.stats.rate_limited += 1

@@ -7,6 +7,7 @@ import enum
 import html
 import json
 import logging
+import math
 import re
 import time
 import warnings
@@ -153,6 +154,23 @@ async def send_message(
     return Delivery(Result.SENT, message_id=sent.message_id)
 
 
+class Slot:
+    """One send's turn: when it started, and by when its request had reached Telegram."""
+
+    __slots__ = ("_clock", "reached", "started")
+
+    def __init__(self, started: float, clock: Callable[[], float], *, in_flight: bool) -> None:
+        self.started = started
+        self._clock = clock
+        # Until answered, the request may still be on its way (a busy loop writes it late).
+        self.reached = math.inf if in_flight else started
+
+    def done(self) -> None:
+        """Mark the send answered: its request reached Telegram before now."""
+        if self.reached == math.inf:
+            self.reached = self._clock()
+
+
 class RateLimiter:
     """Space sends: at most ``per_second`` overall, one per ``chat_interval`` per private chat
     and one per ``group_interval`` per group or channel.
@@ -162,9 +180,12 @@ class RateLimiter:
     schedule back: the next slot stays where it was, so the pace catches up, by at most
     ``catch_up`` seconds of slots. A send that came when no one was waiting starts a fresh
     schedule (idle time is not saved up). Whatever the catching up, at most ``window_sends``
-    sends start within any ``window`` seconds (Telegram counts a sliding second; the margin
-    covers sends reaching it a little apart from when they started here), so a late wake-up
+    sends start within any ``window`` seconds (Telegram counts a sliding second), so a late wake-up
     costs no slot and still never releases a burst that would overrun Telegram's window.
+    A send acquired ``in_flight`` counts from when it was answered (``Slot.done``) instead:
+    Telegram counts a request when it arrives, and a loop that is late writes it late, so
+    the send ``window_sends`` later must start a window after that answer (at most
+    ``max_flight`` seconds after its start) to be sure of never overrunning.
 
     A 429 holds back its own chat for exactly ``retry_after``; every other chat goes on (Telegram
     limits each chat on its own). 429s for ``flood_chats`` chats within ``flood_window``
@@ -185,13 +206,15 @@ class RateLimiter:
         flood_chats: int = 3,
         catch_up: float = 0.1,
         window_sends: int = 30,
-        window: float = 1.01,
+        window: float = 1.002,
+        max_flight: float = 5.0,
     ) -> None:
         self.base_interval = 1.0 / per_second
         self.catch_up = catch_up
         self.window = window
-        # When the latest ``window_sends`` sends started, oldest first.
-        self._starts: deque[float] = deque(maxlen=window_sends)
+        # The latest ``window_sends`` sends, oldest first.
+        self._starts: deque[Slot] = deque(maxlen=window_sends)
+        self.max_flight = max_flight
         self.flood_window = flood_window
         self.flood_chats = flood_chats
         self._limited_chats: dict[int | str, float] = {}
@@ -207,10 +230,13 @@ class RateLimiter:
         self._chat_next: dict[int | str, float] = {}
         self.pauses = 0  # how often every send stopped (a flood of 429s), for the figures
 
-    async def acquire(self, chat_id: int | str, *, wait_for_chat: bool = True) -> None:
+    async def acquire(
+        self, chat_id: int | str, *, wait_for_chat: bool = True, in_flight: bool = False
+    ) -> Slot:
         """Wait for this chat's turn (unless ``wait_for_chat`` is false), then for a global slot.
 
-        Either way the chat's next turn moves ``chat_interval`` on from now.
+        Either way the chat's next turn moves ``chat_interval`` on from now. With
+        ``in_flight``, call ``done()`` on the slot returned once the send was answered.
         """
         while wait_for_chat:
             # Looked at again after the wait: a 429 meanwhile may have pushed the turn back.
@@ -224,7 +250,9 @@ class RateLimiter:
                 now = self._clock()
                 at = max(self._next, self._paused_until)
                 if len(self._starts) == self._starts.maxlen:
-                    at = max(at, self._starts[0] + self.window)
+                    first = self._starts[0]
+                    reached = min(first.reached, first.started + self.max_flight)
+                    at = max(at, reached + self.window)
                 if at <= now:
                     break
                 await self._sleep(at - now)
@@ -232,11 +260,13 @@ class RateLimiter:
             # taken late (within ``catch_up``); not waiting: a slot after now.
             slot = max(at, now - self.catch_up) if arrived < at else now
             self._next = slot + self.interval
-            self._starts.append(now)
+            turn = Slot(now, self._clock, in_flight=in_flight)
+            self._starts.append(turn)
         is_group = isinstance(chat_id, int) and chat_id < 0
         self._chat_next[chat_id] = now + (self.group_interval if is_group else self.chat_interval)
         if len(self._chat_next) > 20_000:
             self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
+        return turn
 
     async def resume(self) -> None:
         """Wait until a pause after a 429 is over (for calls that send nothing to a chat)."""
