@@ -240,7 +240,11 @@ class OutboxWorker:
                     self.stats.rate_limited += 1
                     self.limiter.pause_chat(chat_id, delivery.retry_after)
                     continue  # the same message again, after the pause
-                keep_going = await asyncio.shield(self._record_until_stored(msg, delivery))
+                # The chat's next message should not wait for a batch of acknowledgements.
+                urgent = len(lane.messages) > 1
+                keep_going = await asyncio.shield(
+                    self._record_until_stored(msg, delivery, urgent=urgent)
+                )
                 lane.sending = False
                 lane.messages.pop(0)
                 if not keep_going:
@@ -289,7 +293,9 @@ class OutboxWorker:
             log.exception("sending %s raised", msg.idempotency_key)
             return Delivery(Result.TRANSIENT, error=f"{type(exc).__name__}: {exc}"[:300])
 
-    async def _record_until_stored(self, msg: OutboxRecord, delivery: Delivery) -> bool:
+    async def _record_until_stored(
+        self, msg: OutboxRecord, delivery: Delivery, *, urgent: bool = False
+    ) -> bool:
         """Store a send's outcome, retrying while the database fails; return whether the
         chat's next message may follow.
 
@@ -302,7 +308,7 @@ class OutboxWorker:
         try:
             if delivery.result is Result.SENT:
                 assert delivery.message_id is not None
-                return await self._acknowledge(msg, delivery.message_id)
+                return await self._acknowledge(msg, delivery.message_id, urgent=urgent)
             return await self._until_stored(
                 lambda: self._record(msg, delivery),
                 f"recording {msg.idempotency_key}",
@@ -338,11 +344,12 @@ class OutboxWorker:
                 self.health.running("outbox")
             return keep_going
 
-    async def _acknowledge(self, msg: OutboxRecord, telegram_id: int) -> bool:
-        """Mark ``msg`` sent in the next batch; return once that batch is stored."""
+    async def _acknowledge(self, msg: OutboxRecord, telegram_id: int, *, urgent: bool) -> bool:
+        """Mark ``msg`` sent in the next batch (stored at once when ``urgent``); return once
+        that batch is stored."""
         done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._acks.append((msg, telegram_id, done))
-        if len(self._acks) >= self.ack_batch:
+        if urgent or len(self._acks) >= self.ack_batch:
             self._acks_full.set()
         if self._ack_writer is None or self._ack_writer.done():
             self._ack_writer = asyncio.create_task(self._write_acks())

@@ -157,18 +157,20 @@ async def send_message(
 class Slot:
     """One send's turn: when it started, and by when its request had reached Telegram."""
 
-    __slots__ = ("_clock", "reached", "started")
+    __slots__ = ("_answered", "reached", "started")
 
-    def __init__(self, started: float, clock: Callable[[], float], *, in_flight: bool) -> None:
+    def __init__(
+        self, started: float, answered: Callable[[Slot], None], *, in_flight: bool
+    ) -> None:
         self.started = started
-        self._clock = clock
+        self._answered = answered
         # Until answered, the request may still be on its way (a busy loop writes it late).
         self.reached = math.inf if in_flight else started
 
     def done(self) -> None:
         """Mark the send answered: its request reached Telegram before now."""
         if self.reached == math.inf:
-            self.reached = self._clock()
+            self._answered(self)
 
 
 class RateLimiter:
@@ -260,13 +262,26 @@ class RateLimiter:
             # taken late (within ``catch_up``); not waiting: a slot after now.
             slot = max(at, now - self.catch_up) if arrived < at else now
             self._next = slot + self.interval
-            turn = Slot(now, self._clock, in_flight=in_flight)
+            turn = Slot(
+                now, lambda slot: self._answered(slot, chat_id), in_flight=in_flight
+            )  # fmt: skip
             self._starts.append(turn)
-        is_group = isinstance(chat_id, int) and chat_id < 0
-        self._chat_next[chat_id] = now + (self.group_interval if is_group else self.chat_interval)
+        self._chat_next[chat_id] = now + self._chat_gap(chat_id)
         if len(self._chat_next) > 20_000:
             self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
         return turn
+
+    def _chat_gap(self, chat_id: int | str) -> float:
+        # Groups and channels have negative ids.
+        is_group = isinstance(chat_id, int) and chat_id < 0
+        return self.group_interval if is_group else self.chat_interval
+
+    def _answered(self, slot: Slot, chat_id: int | str) -> None:
+        """Count an answered send from its answer: in the window, and for its chat's next turn
+        (a request written late must not reach Telegram close behind the chat's next one)."""
+        slot.reached = self._clock()
+        turn = slot.reached + self._chat_gap(chat_id)
+        self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), turn)
 
     async def resume(self) -> None:
         """Wait until a pause after a 429 is over (for calls that send nothing to a chat)."""

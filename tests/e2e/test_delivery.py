@@ -57,7 +57,8 @@ async def bot(fake: FakeTelegram) -> AsyncIterator[Bot]:
 
 
 def _worker(db: Database, bot: Bot, **kwargs: object) -> OutboxWorker:
-    limiter = RateLimiter(per_second=1000, chat_interval=0.0)
+    # Fast, and no Telegram window: these fakes enforce none.
+    limiter = RateLimiter(per_second=1000, chat_interval=0.0, window_sends=1000)
     return OutboxWorker(db, bot, limiter=limiter, backoff_base=0.01, **kwargs)  # type: ignore[arg-type]
 
 
