@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, delete, func, or_, update
+from sqlalchemy import and_, bindparam, case, delete, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -214,7 +214,16 @@ class OutboxRepository:
                     mine, and_(col(OutboxRow.state) == PENDING, col(OutboxRow.next_attempt_at) < at)
                 ),
             )
-            .values(state=PENDING, next_attempt_at=at)
+            .values(
+                state=PENDING,
+                next_attempt_at=at,
+                # The later ones claimed with it were not tried: their claim counts no attempt
+                # (else each failure of an earlier message doubled their backoff too).
+                attempts=case(
+                    (and_(col(OutboxRow.id) > message_id, mine), OutboxRow.attempts - 1),
+                    else_=OutboxRow.attempts,
+                ),
+            )
         )
         await self._session.exec(
             update(OutboxRow).where(col(OutboxRow.id) == message_id).values(last_error=error[:1000])
