@@ -14,13 +14,12 @@ from urllib.parse import urlsplit
 
 import httpx
 from telegram.ext import Application, ApplicationBuilder
-from telegram.request import HTTPXRequest
 
 from bot.config import ConfigError, Settings
 from bot.delivery.alerts import AlertService
 from bot.delivery.digests import DigestService
 from bot.delivery.outbox import OutboxWorker
-from bot.delivery.sender import RateLimiter, SharedRateLimiter
+from bot.delivery.sender import JSONRequest, RateLimiter, SharedRateLimiter
 from bot.events.heap import map_large_blocks
 from bot.events.service import EventService
 from bot.health import Health
@@ -128,7 +127,7 @@ def build_runtime(
 _SENDS = ("send", "edit", "forward", "copy")
 
 
-def _guarded_request(roles: Roles) -> HTTPXRequest:
+def _guarded_request(roles: Roles) -> JSONRequest:
     """Return the Bot API connection of one of several processes: it refuses to send while
     the process's heartbeat is too old (it was paused; another may hold its claims now).
 
@@ -141,7 +140,7 @@ def _guarded_request(roles: Roles) -> HTTPXRequest:
         if method.startswith(_SENDS) and not roles.alive():
             raise httpx.ConnectError("not sent: this process was paused past its heartbeat")
 
-    return HTTPXRequest(
+    return JSONRequest(
         connection_pool_size=128,
         pool_timeout=30.0,
         httpx_kwargs={"event_hooks": {"request": [guard]}},
@@ -202,7 +201,7 @@ def build_application(services: Services, *, timings: Timings | None = None) -> 
     if roles.shared:
         builder = builder.request(_guarded_request(roles))
     else:
-        builder = builder.connection_pool_size(128).pool_timeout(30.0)
+        builder = builder.request(JSONRequest(connection_pool_size=128, pool_timeout=30.0))
     app = (
         builder.rate_limiter(SharedRateLimiter(limiter))
         .post_init(_post_init)

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -76,6 +77,8 @@ class OutboxWorker:
         may_claim: Callable[[], bool] = lambda: True,
         dead_after: timedelta = timedelta(seconds=10),
         alive: Callable[[], bool] = lambda: True,
+        ack_delay: float = 0.25,
+        ack_batch: int = 32,
     ) -> None:
         self.db = db
         # Several processes on one database: claims carry ``owner``, only the process that
@@ -99,7 +102,16 @@ class OutboxWorker:
         self.stop_grace = stop_grace
         self.health = health
         self.stats = WorkerStats()
-        # Outcomes Telegram gave that are not stored yet (the database failed): by message id.
+        # Sent messages are marked in batches: the first waits up to ``ack_delay`` seconds for
+        # others (at most ``ack_batch``), then one transaction marks them all. A database write
+        # per message cost more of the event loop than the send itself.
+        self.ack_delay = ack_delay
+        self.ack_batch = ack_batch
+        self._acks: list[tuple[OutboxRecord, int, asyncio.Future[bool]]] = []
+        self._acks_full = asyncio.Event()
+        self._ack_writer: asyncio.Task[None] | None = None
+        # Outcomes Telegram gave that are not stored yet (waiting for their batch, or the
+        # database failed): by message id.
         self._unrecorded: dict[int, OutboxRecord] = {}
         self._wake = asyncio.Event()
         self._lanes: dict[int, _Lane] = {}
@@ -200,13 +212,16 @@ class OutboxWorker:
         try:
             while lane.messages and not self._stopping:
                 msg = lane.messages[0]
-                await self.limiter.acquire(chat_id)
-                if self.owner is not None and not await self._still_mine(msg):
-                    lane.messages.clear()  # taken over: the new claimer sends them, in order
-                    break
-                lane.sending = True
-                target = await self._target(msg)
-                delivery = await self._send(msg, target=target)
+                slot = await self.limiter.acquire(chat_id, in_flight=True)
+                try:
+                    if self.owner is not None and not await self._still_mine(msg):
+                        lane.messages.clear()  # taken over: the new claimer sends them, in order
+                        break
+                    lane.sending = True
+                    target = await self._target(msg)
+                    delivery = await self._send(msg, target=target)
+                finally:
+                    slot.done()
                 if delivery.result is Result.BAD_MARKUP:
                     self.stats.plain_fallbacks += 1
                     log.error(
@@ -215,14 +230,21 @@ class OutboxWorker:
                         msg.idempotency_key,
                         delivery.error,
                     )
-                    await self.limiter.acquire(chat_id)
-                    delivery = await self._send(msg, plain=True, target=target)
+                    slot = await self.limiter.acquire(chat_id, in_flight=True)
+                    try:
+                        delivery = await self._send(msg, plain=True, target=target)
+                    finally:
+                        slot.done()
                 if delivery.result is Result.RATE_LIMITED:
                     lane.sending = False
                     self.stats.rate_limited += 1
                     self.limiter.pause_chat(chat_id, delivery.retry_after)
                     continue  # the same message again, after the pause
-                keep_going = await asyncio.shield(self._record_until_stored(msg, delivery))
+                # The chat's next message should not wait for a batch of acknowledgements.
+                urgent = len(lane.messages) > 1
+                keep_going = await asyncio.shield(
+                    self._record_until_stored(msg, delivery, urgent=urgent)
+                )
                 lane.sending = False
                 lane.messages.pop(0)
                 if not keep_going:
@@ -271,8 +293,11 @@ class OutboxWorker:
             log.exception("sending %s raised", msg.idempotency_key)
             return Delivery(Result.TRANSIENT, error=f"{type(exc).__name__}: {exc}"[:300])
 
-    async def _record_until_stored(self, msg: OutboxRecord, delivery: Delivery) -> bool:
-        """Store a send's outcome, retrying while the database fails.
+    async def _record_until_stored(
+        self, msg: OutboxRecord, delivery: Delivery, *, urgent: bool = False
+    ) -> bool:
+        """Store a send's outcome, retrying while the database fails; return whether the
+        chat's next message may follow.
 
         Until it is stored, the message is kept in memory (its chat is not claimed again), so
         a message Telegram accepted is not sent twice. On stop, the retries end after
@@ -280,44 +305,87 @@ class OutboxWorker:
         documented window).
         """
         self._unrecorded[msg.id] = msg
-        failures = 0
-        gave_up_at: float | None = None
-        loop = asyncio.get_running_loop()
         try:
-            while True:
-                try:
-                    keep_going = await self._record(msg, delivery)
-                except Exception as exc:
-                    failures += 1
-                    wait = self._db_failed(f"recording {msg.idempotency_key}", exc, failures)
-                    if self._stopping:
-                        gave_up_at = gave_up_at or loop.time() + self.stop_grace
-                        if loop.time() >= gave_up_at:
-                            log.error(
-                                "stopping without recording that %s was %s; it may be sent "
-                                "again after a restart",
-                                msg.idempotency_key,
-                                delivery.result.value,
-                            )
-                            return False
-                    await asyncio.sleep(wait)
-                    continue
-                if failures and self.health is not None:
-                    self.health.running("outbox")
-                return keep_going
+            if delivery.result is Result.SENT:
+                assert delivery.message_id is not None
+                return await self._acknowledge(msg, delivery.message_id, urgent=urgent)
+            return await self._until_stored(
+                lambda: self._record(msg, delivery),
+                f"recording {msg.idempotency_key}",
+                f"that {msg.idempotency_key} was {delivery.result.value}",
+            )
         finally:
             self._unrecorded.pop(msg.id, None)
 
-    async def _record(self, msg: OutboxRecord, delivery: Delivery) -> bool:
-        """Store one send's outcome; return whether the chat's next message may follow."""
+    async def _until_stored(
+        self, write: Callable[[], Awaitable[bool]], what: str, lost: str
+    ) -> bool:
+        """Run ``write`` until the database takes it (on stop, for ``stop_grace`` seconds)."""
+        failures = 0
+        gave_up_at: float | None = None
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                keep_going = await write()
+            except Exception as exc:
+                failures += 1
+                wait = self._db_failed(what, exc, failures)
+                if self._stopping:
+                    gave_up_at = gave_up_at or loop.time() + self.stop_grace
+                    if loop.time() >= gave_up_at:
+                        log.error(
+                            "stopping without recording %s; it may be sent again after a restart",
+                            lost,
+                        )
+                        return False
+                await asyncio.sleep(wait)
+                continue
+            if failures and self.health is not None:
+                self.health.running("outbox")
+            return keep_going
+
+    async def _acknowledge(self, msg: OutboxRecord, telegram_id: int, *, urgent: bool) -> bool:
+        """Mark ``msg`` sent in the next batch (stored at once when ``urgent``); return once
+        that batch is stored."""
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._acks.append((msg, telegram_id, done))
+        if urgent or len(self._acks) >= self.ack_batch:
+            self._acks_full.set()
+        if self._ack_writer is None or self._ack_writer.done():
+            self._ack_writer = asyncio.create_task(self._write_acks())
+        return await done
+
+    async def _write_acks(self) -> None:
+        """Store the waiting acknowledgements, a batch at a time, until none is left."""
+        while self._acks:
+            if len(self._acks) < self.ack_batch and not self._stopping:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._acks_full.wait(), self.ack_delay)
+            batch, self._acks = self._acks[: self.ack_batch], self._acks[self.ack_batch :]
+            if len(self._acks) < self.ack_batch:
+                self._acks_full.clear()
+            stored = await self._until_stored(
+                functools.partial(self._mark_sent, batch),
+                f"recording {len(batch)} sent message(s)",
+                f"that {len(batch)} message(s) were sent",
+            )
+            for _, _, done in batch:
+                if not done.done():
+                    done.set_result(stored)
+
+    async def _mark_sent(self, batch: list[tuple[OutboxRecord, int, asyncio.Future[bool]]]) -> bool:
         now = self.clock()
-        if delivery.result is Result.SENT:
-            assert delivery.message_id is not None
-            async with self.db.unit_of_work() as uow:
-                await uow.outbox.mark_sent(msg.id, telegram_message_id=delivery.message_id, now=now)
-            self.stats.sent += 1
+        async with self.db.unit_of_work() as uow:
+            await uow.outbox.mark_sent_many([(m.id, t) for m, t, _ in batch], now=now)
+        self.stats.sent += len(batch)
+        for _ in batch:
             self.limiter.succeeded()
-            return True
+        return True
+
+    async def _record(self, msg: OutboxRecord, delivery: Delivery) -> bool:
+        """Store the outcome of a send that failed; return whether the chat's next message may
+        follow."""
+        now = self.clock()
         async with self.db.unit_of_work() as uow:
             if delivery.result is Result.TRANSIENT:
                 self.stats.retried += 1
@@ -366,6 +434,7 @@ class OutboxWorker:
     async def _stop_lanes(self) -> None:
         """Let sends under way finish; put messages not yet sent back in the queue."""
         self._stopping = True
+        self._acks_full.set()  # store the acknowledgements waiting for their batch now
         lanes = list(self._lanes.values())
         for lane in lanes:
             if lane.task and not lane.sending:

@@ -7,6 +7,7 @@ import enum
 import html
 import json
 import logging
+import math
 import re
 import time
 import warnings
@@ -16,7 +17,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
+from telegram._utils.defaultvalue import DefaultValue
+from telegram._utils.types import ODVInput
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -24,8 +28,10 @@ from telegram.error import (
     NetworkError,
     RetryAfter,
     TelegramError,
+    TimedOut,
 )
 from telegram.ext import BaseRateLimiter, ExtBot
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
 from telegram.warnings import PTBDeprecationWarning
 
 from storage.records import OutboxRecord
@@ -148,6 +154,25 @@ async def send_message(
     return Delivery(Result.SENT, message_id=sent.message_id)
 
 
+class Slot:
+    """One send's turn: when it started, and by when its request had reached Telegram."""
+
+    __slots__ = ("_answered", "reached", "started")
+
+    def __init__(
+        self, started: float, answered: Callable[[Slot], None], *, in_flight: bool
+    ) -> None:
+        self.started = started
+        self._answered = answered
+        # Until answered, the request may still be on its way (a busy loop writes it late).
+        self.reached = math.inf if in_flight else started
+
+    def done(self) -> None:
+        """Mark the send answered: its request reached Telegram before now."""
+        if self.reached == math.inf:
+            self._answered(self)
+
+
 class RateLimiter:
     """Space sends: at most ``per_second`` overall, one per ``chat_interval`` per private chat
     and one per ``group_interval`` per group or channel.
@@ -157,9 +182,12 @@ class RateLimiter:
     schedule back: the next slot stays where it was, so the pace catches up, by at most
     ``catch_up`` seconds of slots. A send that came when no one was waiting starts a fresh
     schedule (idle time is not saved up). Whatever the catching up, at most ``window_sends``
-    sends start within any ``window`` seconds (Telegram counts a sliding second; the margin
-    covers sends reaching it a little apart from when they started here), so a late wake-up
+    sends start within any ``window`` seconds (Telegram counts a sliding second), so a late wake-up
     costs no slot and still never releases a burst that would overrun Telegram's window.
+    A send acquired ``in_flight`` counts from when it was answered (``Slot.done``) instead:
+    Telegram counts a request when it arrives, and a loop that is late writes it late, so
+    the send ``window_sends`` later must start a window after that answer (at most
+    ``max_flight`` seconds after its start) to be sure of never overrunning.
 
     A 429 holds back its own chat for exactly ``retry_after``; every other chat goes on (Telegram
     limits each chat on its own). 429s for ``flood_chats`` chats within ``flood_window``
@@ -180,13 +208,15 @@ class RateLimiter:
         flood_chats: int = 3,
         catch_up: float = 0.1,
         window_sends: int = 30,
-        window: float = 1.01,
+        window: float = 1.002,
+        max_flight: float = 5.0,
     ) -> None:
         self.base_interval = 1.0 / per_second
         self.catch_up = catch_up
         self.window = window
-        # When the latest ``window_sends`` sends started, oldest first.
-        self._starts: deque[float] = deque(maxlen=window_sends)
+        # The latest ``window_sends`` sends, oldest first.
+        self._starts: deque[Slot] = deque(maxlen=window_sends)
+        self.max_flight = max_flight
         self.flood_window = flood_window
         self.flood_chats = flood_chats
         self._limited_chats: dict[int | str, float] = {}
@@ -200,11 +230,15 @@ class RateLimiter:
         self._turn = asyncio.Lock()  # senders wait their turn in arrival order
         self._paused_until = 0.0
         self._chat_next: dict[int | str, float] = {}
+        self.pauses = 0  # how often every send stopped (a flood of 429s), for the figures
 
-    async def acquire(self, chat_id: int | str, *, wait_for_chat: bool = True) -> None:
+    async def acquire(
+        self, chat_id: int | str, *, wait_for_chat: bool = True, in_flight: bool = False
+    ) -> Slot:
         """Wait for this chat's turn (unless ``wait_for_chat`` is false), then for a global slot.
 
-        Either way the chat's next turn moves ``chat_interval`` on from now.
+        Either way the chat's next turn moves ``chat_interval`` on from now. With
+        ``in_flight``, call ``done()`` on the slot returned once the send was answered.
         """
         while wait_for_chat:
             # Looked at again after the wait: a 429 meanwhile may have pushed the turn back.
@@ -218,7 +252,9 @@ class RateLimiter:
                 now = self._clock()
                 at = max(self._next, self._paused_until)
                 if len(self._starts) == self._starts.maxlen:
-                    at = max(at, self._starts[0] + self.window)
+                    first = self._starts[0]
+                    reached = min(first.reached, first.started + self.max_flight)
+                    at = max(at, reached + self.window)
                 if at <= now:
                     break
                 await self._sleep(at - now)
@@ -226,11 +262,26 @@ class RateLimiter:
             # taken late (within ``catch_up``); not waiting: a slot after now.
             slot = max(at, now - self.catch_up) if arrived < at else now
             self._next = slot + self.interval
-            self._starts.append(now)
-        is_group = isinstance(chat_id, int) and chat_id < 0
-        self._chat_next[chat_id] = now + (self.group_interval if is_group else self.chat_interval)
+            turn = Slot(
+                now, lambda slot: self._answered(slot, chat_id), in_flight=in_flight
+            )  # fmt: skip
+            self._starts.append(turn)
+        self._chat_next[chat_id] = now + self._chat_gap(chat_id)
         if len(self._chat_next) > 20_000:
             self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
+        return turn
+
+    def _chat_gap(self, chat_id: int | str) -> float:
+        # Groups and channels have negative ids.
+        is_group = isinstance(chat_id, int) and chat_id < 0
+        return self.group_interval if is_group else self.chat_interval
+
+    def _answered(self, slot: Slot, chat_id: int | str) -> None:
+        """Count an answered send from its answer: in the window, and for its chat's next turn
+        (a request written late must not reach Telegram close behind the chat's next one)."""
+        slot.reached = self._clock()
+        turn = slot.reached + self._chat_gap(chat_id)
+        self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), turn)
 
     async def resume(self) -> None:
         """Wait until a pause after a 429 is over (for calls that send nothing to a chat)."""
@@ -257,6 +308,7 @@ class RateLimiter:
         """
         now = self._clock()
         if now >= self._paused_until:
+            self.pauses += 1
             self.interval = min(self.interval * 1.2, self.base_interval * 4)
         self._paused_until = max(self._paused_until, now + seconds)
 
@@ -318,3 +370,58 @@ class SharedRateLimiter(BaseRateLimiter[dict[str, Any]]):
                 if attempt > self.max_retries or wait > self.max_wait:
                     raise
                 log.info("%s hit Telegram's rate limit; retrying in %.1fs", endpoint, wait)
+
+
+class JSONRequest(HTTPXRequest):
+    """The Bot API connection, sending calls without files as a JSON body.
+
+    PTB form-encodes them, and urllib quotes a long message byte by byte in Python: about a
+    quarter of the bot's CPU per delivered digest. Telegram takes either form.
+    """
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        """Post ``request_data`` as JSON (with files, as PTB does); see BaseRequest.do_request."""
+        if request_data is None or request_data.contains_files:
+            return await super().do_request(
+                url, method, request_data, read_timeout, write_timeout, connect_timeout,
+                pool_timeout,
+            )  # fmt: skip
+        client = self._client
+        if client.is_closed:
+            raise RuntimeError("This HTTPXRequest is not initialized!")
+
+        def given(value: ODVInput[float], default: float | None) -> float | None:
+            return default if isinstance(value, DefaultValue) else value
+
+        timeout = httpx.Timeout(
+            connect=given(connect_timeout, client.timeout.connect),
+            read=given(read_timeout, client.timeout.read),
+            write=given(write_timeout, client.timeout.write),
+            pool=given(pool_timeout, client.timeout.pool),
+        )
+        try:
+            response = await client.request(
+                method=method,
+                url=url,
+                headers={"User-Agent": self.USER_AGENT, "Content-Type": "application/json"},
+                timeout=timeout,
+                content=json.dumps(request_data.parameters).encode(),
+            )
+        except httpx.TimeoutException as err:
+            if isinstance(err, httpx.PoolTimeout):
+                raise TimedOut(
+                    "Pool timeout: all connections in the pool are busy; the request was not sent"
+                ) from err
+            raise TimedOut from err
+        except httpx.HTTPError as err:  # the base class last, as PTB does
+            raise NetworkError(f"httpx.{err.__class__.__name__}: {err}") from err
+        return response.status_code, response.content

@@ -11,6 +11,7 @@ from bot.briefing.model import Briefing
 from bot.delivery.alerts import matches
 from bot.events.service import EventService
 from bot.render.news import has_news
+from storage.records import SubscriberRecord
 from storage.repositories.subscribers import join_ids
 from storage.unit_of_work import Database, UnitOfWork
 
@@ -37,7 +38,9 @@ class LookupService:
         self.default_zone = default_zone
 
     async def _zone(self, uow: UnitOfWork, chat_id: int) -> tzinfo:
-        sub = await uow.subscribers.get_subscriber(chat_id)
+        return self._zone_of(await uow.subscribers.get_subscriber(chat_id))
+
+    def _zone_of(self, sub: SubscriberRecord | None) -> tzinfo:
         return ZoneInfo(sub.timezone) if sub is not None and sub.active else self.default_zone
 
     async def latest(self, *, limit: int) -> list[Briefing]:
@@ -88,8 +91,8 @@ class LookupService:
         """
         query = query.strip()
         async with self.db.unit_of_work() as uow:
-            zone = await self._zone(uow, chat_id)
             sub = await uow.subscribers.get_subscriber(chat_id)
+            zone = self._zone_of(sub)
             if sub is not None and sub.listed_events:
                 listed = sub.listed_events
             # isascii: "²".isdigit() is true but int() refuses it.

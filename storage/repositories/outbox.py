@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, or_, update
+from sqlalchemy import and_, bindparam, case, delete, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -111,12 +112,27 @@ class OutboxRepository:
         if exclude_chats:
             query = query.where(col(OutboxRow.chat_id).not_in(list(exclude_chats)))
         rows = list((await self._session.exec(query)).all())
-        for row in rows:
-            row.state, row.next_attempt_at, row.claimed_by = SENDING, lease_until, owner
-            row.attempts += 1
-            self._session.add(row)
-        await self._session.flush()
-        return [r.to_record() for r in rows]
+        if not rows:
+            return []
+        claimed = [
+            replace(
+                r.to_record(), state=SENDING, next_attempt_at=lease_until, attempts=r.attempts + 1
+            )
+            for r in rows
+        ]
+        # One statement for the batch: the ORM's flush wrote one UPDATE per row.
+        await self._session.exec(
+            update(OutboxRow)
+            .where(col(OutboxRow.id).in_([r.id for r in claimed]))
+            .values(
+                state=SENDING,
+                next_attempt_at=lease_until,
+                claimed_by=owner,
+                attempts=OutboxRow.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return claimed
 
     async def still_claimed(self, message_id: int, *, owner: str) -> bool:
         """Tell whether ``owner`` still holds its claim on a message (none took it over)."""
@@ -140,6 +156,22 @@ class OutboxRepository:
                 state=SENT, sent_at=now, telegram_message_id=telegram_message_id, last_error=None
             )
         )
+
+    async def mark_sent_many(self, sent: Sequence[tuple[int, int]], *, now: datetime) -> None:
+        """Record messages as delivered: (message id, its Telegram id) pairs, one statement."""
+        if not sent:
+            return
+        table = OutboxRow.__table__  # type: ignore[attr-defined]
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("message_id"))
+            .values(
+                state=SENT, sent_at=now, telegram_message_id=bindparam("telegram_id"),
+                last_error=None,
+            )
+        )  # fmt: skip
+        connection = await self._session.connection()
+        await connection.execute(statement, [{"message_id": m, "telegram_id": t} for m, t in sent])
 
     async def release(
         self, message_ids: Sequence[int], *, at: datetime, owner: str | None = None
@@ -182,7 +214,16 @@ class OutboxRepository:
                     mine, and_(col(OutboxRow.state) == PENDING, col(OutboxRow.next_attempt_at) < at)
                 ),
             )
-            .values(state=PENDING, next_attempt_at=at)
+            .values(
+                state=PENDING,
+                next_attempt_at=at,
+                # The later ones claimed with it were not tried: their claim counts no attempt
+                # (else each failure of an earlier message doubled their backoff too).
+                attempts=case(
+                    (and_(col(OutboxRow.id) > message_id, mine), OutboxRow.attempts - 1),
+                    else_=OutboxRow.attempts,
+                ),
+            )
         )
         await self._session.exec(
             update(OutboxRow).where(col(OutboxRow.id) == message_id).values(last_error=error[:1000])

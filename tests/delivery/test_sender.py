@@ -175,3 +175,26 @@ async def test_idle_time_is_not_saved_up_for_a_burst() -> None:
     await limiter.acquire(2)
     await limiter.acquire(3)
     assert time.now == pytest.approx(5.1)
+
+
+async def test_a_send_answered_late_holds_back_the_send_a_window_after_it() -> None:
+    """Telegram counts a request when it arrives: one that may have arrived late (answered
+    late) moves the send ``window_sends`` after it back, so the window is never overrun."""
+    time = FakeTime()
+    limiter = _limiter(time, per_second=10, chat_interval=0.0, window_sends=10, window=1.0)
+    slots = [await limiter.acquire(chat, in_flight=True) for chat in range(1, 11)]
+    assert time.now == pytest.approx(0.9)
+    time.now = 0.95
+    for slot in slots[1:]:
+        slot.done()
+    time.now = 0.97
+    slots[0].done()  # the first send's answer came 0.97 s after it started
+    await limiter.acquire(11, in_flight=True)
+    assert time.now == pytest.approx(1.97)
+    # Never answered (lost on the way): it counts for at most ``max_flight`` seconds.
+    limiter = _limiter(time, per_second=10, chat_interval=0.0, window_sends=2, max_flight=3.0)
+    start = time.now
+    await limiter.acquire(1, in_flight=True)
+    (await limiter.acquire(2, in_flight=True)).done()
+    await limiter.acquire(3, in_flight=True)
+    assert time.now == pytest.approx(start + 3.0 + 1.002)

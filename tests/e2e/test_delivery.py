@@ -57,7 +57,8 @@ async def bot(fake: FakeTelegram) -> AsyncIterator[Bot]:
 
 
 def _worker(db: Database, bot: Bot, **kwargs: object) -> OutboxWorker:
-    limiter = RateLimiter(per_second=1000, chat_interval=0.0)
+    # Fast, and no Telegram window: these fakes enforce none.
+    limiter = RateLimiter(per_second=1000, chat_interval=0.0, window_sends=1000)
     return OutboxWorker(db, bot, limiter=limiter, backoff_base=0.01, **kwargs)  # type: ignore[arg-type]
 
 
@@ -347,3 +348,56 @@ async def test_old_sent_and_dead_messages_are_purged(bot_factory: Any) -> None:
             while "old" in await keys():  # noqa: ASYNC110  (polls the database)
                 await asyncio.sleep(0.05)
         assert await keys() == ["waiting", "new"]
+
+
+def _sent_marks(db: Database) -> list[int]:
+    """Count, per statement that marks messages sent, how many it marked (listening on the
+    engine, as SQLAlchemy lets any caller)."""
+    from sqlalchemy import event
+
+    marks: list[int] = []
+
+    @event.listens_for(db.engine.sync_engine, "before_cursor_execute")
+    def count(_conn: Any, _cursor: Any, sql: str, params: Any, _ctx: Any, many: bool) -> None:
+        if sql.lstrip().upper().startswith("UPDATE OUTBOX") and "telegram_message_id" in sql:
+            marks.append(len(params) if many else 1)
+
+    return marks
+
+
+async def test_sent_messages_are_marked_in_batches_with_their_own_ids(
+    fake: FakeTelegram, bot: Bot, database: Database
+) -> None:
+    """One statement marks many sent messages, each with the id Telegram gave it."""
+    texts = await _enqueue(database, chats=40, per_chat=2)
+    marks = _sent_marks(database)
+    worker = _worker(database, bot)
+    await _deliver_all(worker, database, within=20)
+    _assert_exactly_once_in_order(fake, texts, 40)
+    assert sum(marks) == len(texts)
+    assert len(marks) <= len(texts) // 4, f"{len(marks)} statements marked {len(texts)} sent"
+    given = {(s.chat_id, s.text): s.message_id for s in fake.sent}
+    async with database.unit_of_work() as uow:
+        stored = await uow.outbox.list_messages()
+    assert {(m.chat_id, m.text): m.telegram_message_id for m in stored} == given
+
+
+async def test_stop_stores_every_acknowledgement_waiting_for_its_batch(
+    fake: FakeTelegram, bot: Bot, database: Database
+) -> None:
+    """Sends Telegram accepted are marked sent before the worker stops: none goes twice."""
+    texts = await _enqueue(database, chats=30, per_chat=2)
+    limiter = RateLimiter(per_second=100, chat_interval=0.0)
+    worker = OutboxWorker(database, bot, limiter=limiter, ack_delay=5.0, ack_batch=1000)
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    await fake.wait_for(lambda: len(fake.sent) >= 10)
+    stop.set()
+    await asyncio.wait_for(task, 3)  # well before the batch's 5 s were up
+    async with database.unit_of_work() as uow:
+        stored = await uow.outbox.list_messages()
+    sent = {(s.chat_id, s.text) for s in fake.sent}
+    assert {(m.chat_id, m.text) for m in stored if m.state == "sent"} == sent
+    assert all(m.state == "pending" for m in stored if (m.chat_id, m.text) not in sent)
+    await _deliver_all(_worker(database, bot), database)
+    _assert_exactly_once_in_order(fake, texts, 30)
