@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -44,6 +45,23 @@ PARAGRAPHS = [
     "Opponents argued that fares should have been frozen instead, and said they would bring the "
     "question back to the council before the summer.",
 ]
+
+
+@contextmanager
+def statements_starting(database: Database, prefix: str) -> Iterator[list[str]]:
+    """Collect the SQL statements beginning with ``prefix`` run while the block runs."""
+    seen: list[str] = []
+
+    def watch(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith(prefix):
+            seen.append(statement)
+
+    engine = database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", watch)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", watch)
 
 
 @pytest.fixture
@@ -412,18 +430,8 @@ async def test_polls_that_end_together_share_their_write(
     gate = Gate(count - 1, hold=2.0)  # the answers wait until all twelve were asked for
     for n in range(count):
         server.routes[f"/together/{n}.xml"] = gate(server.routes[f"/together/{n}.xml"])
-    updates: list[str] = []
-
-    def watch(conn: object, cursor: object, statement: str, *args: object) -> None:
-        if statement.lstrip().upper().startswith("UPDATE FEEDS"):
-            updates.append(statement)
-
-    engine = database.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", watch)
-    try:
+    with statements_starting(database, "UPDATE FEEDS") as updates:
         reports = await poller.poll_due(NOW + timedelta(hours=1))
-    finally:
-        event.remove(engine, "before_cursor_execute", watch)
     assert [r.status for r in reports] == ["not-modified"] * count, [r.error for r in reports]
     # One write per feed before; the polls that finished meanwhile share one now (how many
     # finish together depends on the machine's load, so only "fewer" is certain).
@@ -552,18 +560,8 @@ async def test_polls_that_run_together_ask_for_their_known_entries_together(
         path = f"/known/{n}.xml"
         server.update_feed(path, feeds[n], etag="v2")  # the same entries, not a 304
         server.routes[path] = gate(server.routes[path])
-    lookups: list[str] = []
-
-    def watch(conn: object, cursor: object, statement: str, *args: object) -> None:
-        if statement.lstrip().upper().startswith("SELECT ARTICLES.IDENTITY"):
-            lookups.append(statement)
-
-    engine = database.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", watch)
-    try:
+    with statements_starting(database, "SELECT ARTICLES.IDENTITY") as lookups:
         reports = await poller.poll_due(NOW + timedelta(hours=1))
-    finally:
-        event.remove(engine, "before_cursor_execute", watch)
     # Each teaser is known from the first poll: no page fetched again, nothing stored.
     assert [r.counts[Outcome.UNCHANGED] for r in reports] == [1] * count
     assert all(server.hits[f"/known/{n}.html"] == 1 for n in range(count))
