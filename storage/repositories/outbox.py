@@ -147,16 +147,6 @@ class OutboxRepository:
         )
         return bool(result.rowcount)
 
-    async def mark_sent(self, message_id: int, *, telegram_message_id: int, now: datetime) -> None:
-        """Record a message as delivered, with its id in the chat."""
-        await self._session.exec(
-            update(OutboxRow)
-            .where(col(OutboxRow.id) == message_id)
-            .values(
-                state=SENT, sent_at=now, telegram_message_id=telegram_message_id, last_error=None
-            )
-        )
-
     async def mark_sent_many(self, sent: Sequence[tuple[int, int]], *, now: datetime) -> None:
         """Record messages as delivered: (message id, its Telegram id) pairs, one statement."""
         if not sent:
