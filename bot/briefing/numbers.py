@@ -160,6 +160,8 @@ _NOT_COUNTED = frozenset(_split("others ones times"))
 _QUAKE_NOUNS = frozenset(_split("quake quakes earthquake earthquakes temblor temblors tremor"))
 # Words between a toll and its figure: "the death toll rose to 19", "a toll of 12".
 _TOLL_LINKS = frozenset(_split("to at of reached hit is was stood stands now"))
+# "a crowd of 22,000": the figure counts people
+_CROWDS = frozenset(_split("crowd crowds audience audiences gathering turnout"))
 # "a mother of 12 killed": the figure counts her children, not the dead.
 _PARENT_NOUNS = frozenset(_split("mother father mom dad parent grandmother grandfather"))
 
@@ -432,6 +434,9 @@ def _is_time_or_date(tokens: list[Token], first: int, after: int) -> bool:
         return True
     if before in ("aged", "age", "page", "no.", "number", "no", "route", "article", "room"):
         return True
+    # "No. 10": the abbreviation's full stop is a token of its own
+    if before == "." and first > 1 and tokens[first - 2].low == "no":
+        return True
     # "42-year-old", "F-16", "COVID-19": a figure glued to a word by a hyphen
     if nxt == "-" and nxt2.startswith(("year", "month", "week", "day", "hour", "minute")):
         return True
@@ -528,6 +533,11 @@ def _title_case(tokens: list[Token]) -> bool:
 
 
 _PLURAL_ABBREVIATION = re.compile(r"[A-Z]{2,}s")
+# Adjectives and adverbs that end like plurals: "27 overseas booths", "a combination downstairs".
+_NOT_PLURAL = frozenset(
+    _split("""overseas downstairs upstairs indoors outdoors always perhaps sometimes afterwards
+    towards besides nowadays whereas various""")
+)
 
 
 def _plural_noun(word: str) -> bool:
@@ -536,7 +546,8 @@ def _plural_noun(word: str) -> bool:
     if _PLURAL_ABBREVIATION.fullmatch(word):
         return True
     return (
-        word.isalpha()
+        word.lower() not in _NOT_PLURAL
+        and word.isalpha()
         and word[1:].islower()
         and len(word) > 3
         and word.endswith("s")
@@ -598,6 +609,10 @@ def _noun_after(tokens: list[Token], j: int) -> tuple[int, str] | None:
             "these",
         ):
             j += 1
+            # "three of the eight casings": the part counts what the whole counts
+            whole = _figure(tokens, j) if j < n and _may_start_figure(tokens[j]) else None
+            if whole is not None:
+                j = whole[3]
     words_seen = 0
     for k in range(j, min(j + 9, n)):
         word = tokens[k].low
@@ -648,6 +663,8 @@ def _noun_after(tokens: list[Token], j: int) -> tuple[int, str] | None:
         words_seen += 1
         if word in _OUTCOME_WORDS:
             return k, _OUTCOME_WORDS[word]
+        if word == "ko" and k == j:
+            return k, "generic"  # "(36 - 3, 24 KO)": a boxer's knockouts
         if word in _MISSILE_NOUNS:
             return k, "missiles"
         if word in _PERSON_NOUNS or _compound_people(word):
@@ -1106,6 +1123,16 @@ def _classify(
         return Quantity("magnitude", value, value, low, high, value_start, value_end, "", value_end)
     if _is_time_or_date(tokens, first, after) or _score(tokens, first, after):
         return None
+    before = tokens[first - 1].low if first > 0 else ""
+    # "a three punch combination", "a 12 lap race": a number after an indefinite article
+    # modifies the noun after it ("a dozen", "a few hundred" are read from the article itself)
+    if before in ("a", "an"):
+        return None
+    # "one in every 500 users", "one in 50 homes": a rate, not a count
+    if before == "every" or (
+        before == "in" and first > 1 and tokens[first - 2].low in ("one", "1")
+    ):
+        return None
     is_zero = high == 0
     following = [t.low for t in tokens[after : after + 2]]
     if len(following) == 2 and following[1] in ("later", "ago") and following[0].endswith("s"):
@@ -1191,6 +1218,8 @@ def _classify(
         if outcome is not None and tokens[after - 1].low not in ("one",):
             noun_index, about = outcome
             noun = outcome
+        elif leading == "of" and first > 1 and tokens[first - 2].low in _CROWDS:
+            about = "people"  # "a crowd of 22,000"
         else:
             about = _toll_before(tokens, first)
     if about is None:

@@ -110,8 +110,7 @@ _EARLIER_EVENT = re.compile(
 # Cues for a part of the total, before the figure ("including 6 children") ...
 _PART_BEFORE = re.compile(
     r"(?:\b(?:including|of\s+which|among\s+them|among\s+whom|among\s+the\s+\w+\s+(?:were|was)"
-    r"|of\s+whom|of\s+them|the\s+other|the\s+remaining)"
-    r"|(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten))\s+of\s+the)\s*$",
+    r"|of\s+whom|of\s+them|the\s+other|the\s+remaining))\s*$",
     re.IGNORECASE,
 )
 # ... right after it ("eight of the jurors", "25 of the injured") ...
