@@ -160,7 +160,7 @@ _NOT_COUNTED = frozenset(_split("others ones times"))
 _QUAKE_NOUNS = frozenset(_split("quake quakes earthquake earthquakes temblor temblors tremor"))
 # Words between a toll and its figure: "the death toll rose to 19", "a toll of 12".
 _TOLL_LINKS = frozenset(_split("to at of reached hit is was stood stands now"))
-# "a crowd of 22,000": the figure counts people
+# "a crowd of 30,000": the figure counts people
 _CROWDS = frozenset(_split("crowd crowds audience audiences gathering turnout"))
 # "a mother of 12 killed": the figure counts her children, not the dead.
 _PARENT_NOUNS = frozenset(_split("mother father mom dad parent grandmother grandfather"))
@@ -434,7 +434,7 @@ def _is_time_or_date(tokens: list[Token], first: int, after: int) -> bool:
         return True
     if before in ("aged", "age", "page", "no.", "number", "no", "route", "article", "room"):
         return True
-    # "No. 10": the abbreviation's full stop is a token of its own
+    # "No. 7": the abbreviation's full stop is a token of its own
     if before == "." and first > 1 and tokens[first - 2].low == "no":
         return True
     # "42-year-old", "F-16", "COVID-19": a figure glued to a word by a hyphen
@@ -533,7 +533,7 @@ def _title_case(tokens: list[Token]) -> bool:
 
 
 _PLURAL_ABBREVIATION = re.compile(r"[A-Z]{2,}s")
-# Adjectives and adverbs that end like plurals: "27 overseas booths", "a combination downstairs".
+# Adjectives and adverbs that end like plurals: "14 overseas stations", "a combination indoors".
 _NOT_PLURAL = frozenset(
     _split("""overseas downstairs upstairs indoors outdoors always perhaps sometimes afterwards
     towards besides nowadays whereas various""")
@@ -664,7 +664,7 @@ def _noun_after(tokens: list[Token], j: int) -> tuple[int, str] | None:
         if word in _OUTCOME_WORDS:
             return k, _OUTCOME_WORDS[word]
         if word == "ko" and k == j:
-            return k, "generic"  # "(36 - 3, 24 KO)": a boxer's knockouts
+            return k, "generic"  # "(31 - 4, 20 KO)": a boxer's knockouts
         if word in _MISSILE_NOUNS:
             return k, "missiles"
         if word in _PERSON_NOUNS or _compound_people(word):
@@ -1124,11 +1124,11 @@ def _classify(
     if _is_time_or_date(tokens, first, after) or _score(tokens, first, after):
         return None
     before = tokens[first - 1].low if first > 0 else ""
-    # "a three punch combination", "a 12 lap race": a number after an indefinite article
+    # "a four punch combination", "a 12 lap race": a number after an indefinite article
     # modifies the noun after it ("a dozen", "a few hundred" are read from the article itself)
     if before in ("a", "an"):
         return None
-    # "one in every 500 users", "one in 50 homes": a rate, not a count
+    # "one in every 200 users", "one in 50 homes": a rate, not a count
     if before == "every" or (
         before == "in" and first > 1 and tokens[first - 2].low in ("one", "1")
     ):
@@ -1219,7 +1219,7 @@ def _classify(
             noun_index, about = outcome
             noun = outcome
         elif leading == "of" and first > 1 and tokens[first - 2].low in _CROWDS:
-            about = "people"  # "a crowd of 22,000"
+            about = "people"  # "a crowd of 30,000"
         else:
             about = _toll_before(tokens, first)
     if about is None:
