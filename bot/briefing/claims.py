@@ -41,7 +41,7 @@ _SPEECH_VERBS = frozenset(
     _split(
         """said says say told tells reported confirmed confirms claimed announced announces
         stated added estimated insisted insists acknowledged admitted admits denied suggested
-        showed warned warns indicated"""
+        showed warned warns indicated accused accuses"""
     )
 )
 # Speech verbs that are plural nouns too: only a speaker's verb when they close the sentence

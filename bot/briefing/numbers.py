@@ -609,7 +609,10 @@ def _noun_after(tokens: list[Token], j: int) -> tuple[int, str] | None:
             "these",
         ):
             j += 1
-            # "three of the eight casings": the part counts what the whole counts
+            # "three of the eight casings", "nine of its next 12 games": the part counts what
+            # the whole counts
+            if j < n and tokens[j].low in ("next", "first", "last", "past"):
+                j += 1
             whole = _figure(tokens, j) if j < n and _may_start_figure(tokens[j]) else None
             if whole is not None:
                 j = whole[3]
@@ -858,6 +861,26 @@ def _outcome_after(tokens: list[Token], k: int, *, subject: bool = True) -> tupl
     return None
 
 
+def _shared_outcome(tokens: list[Token], k: int) -> tuple[int, str] | None:
+    """Return the outcome of the verb after the aside or list a figure stands in.
+
+    "Nine villagers, including two boys caught in the crossfire, were killed"; "ten people, four
+    nurses, three guards and three patients, were hurt": the list ends at a comma and the verb of
+    the sentence's subject follows it.
+    """
+    for x in range(k + 1, min(k + 16, len(tokens) - 1)):
+        word = tokens[x].low
+        if word in (";", ".", ":") or word in _LINKING or word in _OUTCOME_WORDS:
+            return None
+        if word == ",":
+            m = x + 1
+            while m < len(tokens) and (tokens[m].low in _LINKING or _adverb(tokens[m].low)):
+                m += 1
+            if m > x + 1 and m < len(tokens) and tokens[m].low in _OUTCOME_WORDS:
+                return _either_outcome(tokens, m)
+    return None
+
+
 _TREATMENT = frozenset(
     _split("treatment injuries injury wounds burns fractures cuts bones hospital hospitals shock")
 )
@@ -1078,6 +1101,12 @@ def _elided(
         return None
     if following == ["more", "than"]:
         return None  # "one more than the police had reported": a difference, not a toll
+    # "hundreds more years": the noun after "more" is what is counted
+    counted_after = len(following) == 2 and (
+        following[1] in _UNITS or _plural_noun(tokens[after + 1].text)
+    )
+    if following[:1] == ["more"] and counted_after:
+        return None
     if _is_time_or_date(tokens, first, after):
         return None
     start, end = tokens[first].start, tokens[after - 1].end
@@ -1143,6 +1172,10 @@ def _classify(
     if leading == "of" and first > 1 and tokens[first - 2].low in _PARENT_NOUNS:
         return None  # "a mother of 12"
     noun = _noun_after(tokens, after)
+    # "raising to 19 the number of people killed": the figure counts what follows it
+    number_of = [t.low for t in tokens[after : after + 3]] == ["the", "number", "of"]
+    if noun is None and leading == "to" and number_of:
+        noun = _noun_after(tokens, after + 3)
     about: str | None = None
     noun_index = after - 1
     single = low == 1 and high == 1
@@ -1182,6 +1215,14 @@ def _classify(
             )
         if kind in ("people", "generic"):
             outcome = _outcome_after(tokens, noun_index, subject=leading not in _PREPOSITIONS)
+            # "ten people, four nurses, ...": a figure heading a list of figures
+            listed = (
+                noun_index + 2 < len(tokens)
+                and tokens[noun_index + 1].low == ","
+                and _may_start_figure(tokens[noun_index + 2])
+            )
+            if outcome is None and (leading in ("including", ",", "and") or listed):
+                outcome = _shared_outcome(tokens, noun_index)
             if outcome is not None:
                 noun_index, about = outcome
             elif leading in _LEADING_VERBS:
@@ -1220,6 +1261,14 @@ def _classify(
             noun = outcome
         elif leading == "of" and first > 1 and tokens[first - 2].low in _CROWDS:
             about = "people"  # "a crowd of 30,000"
+        elif (
+            tokens[after - 1].low in ("dozens", "hundreds", "thousands")
+            and after < len(tokens)
+            and tokens[after].text.islower()
+            and tokens[after].text.endswith("ed")
+            and tokens[after].low not in _UNITS
+        ):
+            about = "people"  # "Hundreds marched", "dozens gathered"
         else:
             about = _toll_before(tokens, first)
     if about is None:

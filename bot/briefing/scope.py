@@ -234,6 +234,20 @@ _BREAKDOWN = re.compile(
 )
 # "two aftershocks of more than 5.0": a later, smaller quake's magnitude
 _AFTERSHOCK = re.compile(r"\baftershocks?\s+(?:of|measuring|with\s+a\s+magnitude\s+of)\s+$", re.I)
+# "ten people, four nurses aged over 50, three guards and two patients": the figures listed
+# after a figure and its comma break it down
+_LIST_NUMBER = r"(?:\d+(?:,\d{3})*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_LIST_PART = re.compile(
+    rf"\b{_LIST_NUMBER}\s+[^\W\d][^,;.]{{0,40}},\s*"
+    rf"(?:{_LIST_NUMBER}\s+[^\W\d][^,;.]{{0,40}}(?:,|\s+and)\s*)*$",
+    re.IGNORECASE,
+)
+# ... when the list ends with the verb they share (", were killed")
+_LIST_VERB = re.compile(
+    r"^[^;.]{0,100}?,\s*(?:were|was|have\s+been|had\s+been|are)\s+(?:\w+\s+)?"
+    r"(?:killed|injured|hurt|wounded|dead|arrested|missing|hospitali[sz]ed)\b",
+    re.IGNORECASE,
+)
 _BREAKDOWN_AFTER = re.compile(
     r"\b(?:women|men|children|girls|boys|man|woman|child)\s+and\s+$", re.IGNORECASE
 )
@@ -305,6 +319,9 @@ def figure_scope(
     if _PART_AFTER.match(sentence[end : end + 40]) or _AMONG_AFTER.match(sentence[end : end + 80]):
         return "partial"
     if _AFTERSHOCK.search(sentence[max(0, start - 40) : start]):
+        return "partial"
+    listed = _LIST_PART.search(sentence[max(0, start - 120) : start])
+    if listed and _LIST_VERB.match(sentence[end:]):
         return "partial"
     if _BREAKDOWN.match(sentence[start : start + 60]) or _BREAKDOWN_AFTER.search(
         sentence[max(0, start - 20) : start]

@@ -46,3 +46,62 @@ def test_reads_labels_rates_and_modifiers(
     sentence: str, expected: list[tuple[str, float | None, float | None, str]]
 ) -> None:
     assert claims(sentence) == expected
+
+
+def attributed(sentence: str) -> list[tuple[str, float | None, str | None]]:
+    return [(c.about, c.low, c.attributed_to) for c in sentence_claims(sentence, source="S")]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # the figures of an aside or a list share the verb after it
+        (
+            "Eight villagers, including two boys caught in the crossfire, were killed.",
+            [("killed", 8, 8, "event"), ("killed", 2, 2, "partial")],
+        ),
+        (
+            "Ten people, four nurses aged over 50, three guards and three patients, were hurt.",
+            [
+                ("injured", 10, 10, "event"),
+                ("injured", 4, 4, "partial"),
+                ("injured", 3, 3, "partial"),
+                ("injured", 3, 3, "partial"),
+            ],
+        ),
+        # "raising to N the number of X": the figure counts what follows it
+        (
+            "The blast raised to 31 the number of people who have been killed this week.",
+            [("killed", 31, 31, "event")],
+        ),
+        (
+            "The injuries brought to 9 the number of players on the list.",
+            [("player", 9, 9, "event")],
+        ),
+        # a vague plural that does something counts people
+        ("Hundreds marched to the town hall.", [("people", 200, 999, "event")]),
+        # "N more years" after a toll counts years, not more dead
+        (
+            "The man who killed two guards got 40 years and hundreds more years on appeal.",
+            [
+                ("killed", 2, 2, "event"),
+            ],
+        ),
+        # "N of its next M games": the part and the whole
+        (
+            "The club won nine of its next 12 games.",
+            [("game", 9, 9, "partial"), ("game", 12, 12, "event")],
+        ),
+    ],
+)
+def test_reads_shared_verbs_and_totals(
+    sentence: str, expected: list[tuple[str, float | None, float | None, str]]
+) -> None:
+    assert claims(sentence) == expected
+
+
+def test_an_accusation_attributes_its_figures() -> None:
+    sentence = (
+        "Mayor Ann Lee accused the militia of shelling a market, killing at least nine people."
+    )
+    assert attributed(sentence) == [("killed", 9, "Mayor Ann Lee")]
