@@ -1101,7 +1101,7 @@ def _elided(
         return None
     if following == ["more", "than"]:
         return None  # "one more than the police had reported": a difference, not a toll
-    # "hundreds more years": the noun after "more" is what is counted
+    # "thousands more homes": the noun after "more" is what is counted
     counted_after = len(following) == 2 and (
         following[1] in _UNITS or _plural_noun(tokens[after + 1].text)
     )
