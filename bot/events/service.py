@@ -40,6 +40,9 @@ VECTOR_MEMO_SIZE = 60_000
 # changed it; a bigger one is analysed as it is when read (the analysis reads every article,
 # and a flood of thousands must not cost quadratic time).
 ANALYSE_EACH_UP_TO = 100
+# Events of up to this many articles are briefed on the event loop (a few ms at most): handing
+# them to a thread cost more than the briefing on a loaded machine.
+INLINE_BRIEFING = 3
 DEFAULT_REVISE = ReviseConfig()
 
 
@@ -380,8 +383,17 @@ class EventService:
     ) -> EventRecord | None:
         """Return the event with its due analysis done and written (``articles``: its own)."""
         record = await uow.events.get_event(event_id)
-        if record is None or record.analysis_due is None:
+        if record is None:
+            return None
+        return await self._analysed(uow, record, articles)
+
+    async def _analysed(
+        self, uow: UnitOfWork, record: EventRecord, articles: Sequence[Article] | None = None
+    ) -> EventRecord:
+        """Do ``record``'s due analysis (if any) and write it; return the event as it is then."""
+        if record.analysis_due is None:
             return record
+        event_id = record.id
         if articles is None:
             articles = await uow.articles.list_event_articles(event_id)
         # In a thread: the first analysis of a big event reads the claims of thousands.
@@ -408,18 +420,32 @@ class EventService:
 
     async def briefing(self, uow: UnitOfWork, event_id: int) -> Briefing:
         """Return the current briefing of an event."""
-        # An event merged away by a revision lives on in the one that absorbed it.
-        event_id = await uow.events.resolve(event_id)
-        articles = await uow.articles.list_event_articles(event_id)
-        # Read means analysed: the event's stored signature and change time are brought up to date.
-        if await self.analysed(uow, event_id, articles) is None:
+        # An event merged away by a revision lives on in the one that absorbed it (read_event).
+        found = await uow.events.read_event(event_id)
+        if found is None:
             raise LookupError(f"no event {event_id}")
+        return await self._briefing(uow, *found)
+
+    async def recent_briefing(self, uow: UnitOfWork, rank: int) -> Briefing | None:
+        """Return the briefing of the ``rank``-th most recently reported event (1: the latest)."""
+        found = await uow.events.read_event(rank=rank)
+        return None if found is None else await self._briefing(uow, *found)
+
+    async def _briefing(
+        self, uow: UnitOfWork, record: EventRecord, articles: list[Article]
+    ) -> Briefing:
+        # Read means analysed: the event's stored signature and change time are brought up to date.
+        await self._analysed(uow, record, articles)
         # First reported and last updated come from the articles' own times (build_briefing).
+        if len(articles) <= INLINE_BRIEFING:
+            return build_briefing(
+                record.id, articles, claims_of=self._claims, changes_of=self._changes
+            )
         # In a thread: an event of thousands of articles takes seconds to brief, and the bot
         # must keep answering meanwhile.
         return await asyncio.to_thread(
             build_briefing,
-            event_id,
+            record.id,
             articles,
             claims_of=self._claims,
             changes_of=self._changes,

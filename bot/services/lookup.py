@@ -75,7 +75,7 @@ class LookupService:
 
     async def get(self, chat_id: int, event_id: int) -> tuple[Briefing | None, tzinfo]:
         """Return an event's briefing (None when unknown) and the chat's zone."""
-        async with self.db.unit_of_work() as uow:
+        async with self.db.reader() as uow:
             zone = await self._zone(uow, chat_id)
             try:
                 return await self.events.briefing(uow, event_id), zone
@@ -90,29 +90,24 @@ class LookupService:
         The last list is the one stored for the chat (its last /events or digest), else ``listed``.
         """
         query = query.strip()
-        async with self.db.unit_of_work() as uow:
+        async with self.db.reader() as uow:
             sub = await uow.subscribers.get_subscriber(chat_id)
             zone = self._zone_of(sub)
             if sub is not None and sub.listed_events:
                 listed = sub.listed_events
+            event_id: int | None = None
             # isascii: "²".isdigit() is true but int() refuses it.
             if query.isascii() and query.isdigit():
                 number = int(query) if len(query) <= 6 else 0
                 if 1 <= number <= len(listed):
-                    event_id: int | None = listed[number - 1]
+                    event_id = listed[number - 1]
                 elif 1 <= number <= MAX_NUMBER:
-                    recent = await uow.events.list_recent_events(limit=number)
-                    event_id = recent[number - 1].id if number <= len(recent) else None
-                else:
-                    event_id = None
+                    return await self.events.recent_briefing(uow, number), zone
             elif words := _search_words(query):
-                found = await uow.events.list_matching_events(words, limit=1)
-                event_id = found[0].id if found else None
-            elif query:
-                event_id = None
-            else:
-                latest = await uow.events.list_recent_events(limit=1)
-                event_id = latest[0].id if latest else None
+                found = await uow.events.list_matching_ids(words, limit=1)
+                event_id = found[0] if found else None
+            elif not query:
+                return await self.events.recent_briefing(uow, 1), zone
             if event_id is None:
                 return None, zone
             try:
