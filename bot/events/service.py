@@ -43,6 +43,8 @@ ANALYSE_EACH_UP_TO = 100
 # Events of up to this many articles are briefed on the event loop (a few ms at most): handing
 # them to a thread cost more than the briefing on a loaded machine.
 INLINE_BRIEFING = 3
+# Briefings kept (a few KB each): the events being read, alerted and digested at once.
+BRIEFING_MEMO_SIZE = 500
 DEFAULT_REVISE = ReviseConfig()
 
 
@@ -79,6 +81,8 @@ class EventService:
         # Claims and diffs: about 2.5 KB an article; enough for every event being refreshed or
         # briefed at once, not for the whole window (they are cheap to redo for an old event).
         self._memo = Memo(size=MEMO_SIZE)
+        # Briefings by event and what they were built from (see _briefing).
+        self._briefings: OrderedDict[tuple[object, ...], Briefing] = OrderedDict()
         # Revision vectors: every pass reads the vector of every held article.
         self._memo_size = VECTOR_MEMO_SIZE
         # Keyed by article id and version number (versions are append-only).
@@ -436,20 +440,32 @@ class EventService:
     ) -> Briefing:
         # Read means analysed: the event's stored signature and change time are brought up to date.
         await self._analysed(uow, record, articles)
+        # A briefing is a pure function of its event's articles, and an article's versions are
+        # append-only: the same articles with as many versions each make the same briefing,
+        # whichever process stored them. Its articles were just read, so it is never stale.
+        key = (record.id, *((a.id, len(a.versions), a.source, a.location) for a in articles))
+        if (found := self._briefings.get(key)) is not None:
+            self._briefings.move_to_end(key)
+            return found
         # First reported and last updated come from the articles' own times (build_briefing).
         if len(articles) <= INLINE_BRIEFING:
-            return build_briefing(
+            built = build_briefing(
                 record.id, articles, claims_of=self._claims, changes_of=self._changes
             )
-        # In a thread: an event of thousands of articles takes seconds to brief, and the bot
-        # must keep answering meanwhile.
-        return await asyncio.to_thread(
-            build_briefing,
-            record.id,
-            articles,
-            claims_of=self._claims,
-            changes_of=self._changes,
-        )
+        else:
+            # In a thread: an event of thousands of articles takes seconds to brief, and the
+            # bot must keep answering meanwhile.
+            built = await asyncio.to_thread(
+                build_briefing,
+                record.id,
+                articles,
+                claims_of=self._claims,
+                changes_of=self._changes,
+            )
+        self._briefings[key] = built
+        if len(self._briefings) > BRIEFING_MEMO_SIZE:
+            self._briefings.popitem(last=False)
+        return built
 
     async def briefing_as_of(
         self, uow: UnitOfWork, event_id: int, moment: datetime

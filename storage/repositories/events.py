@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Table, bindparam, exists, func, insert, literal, update
+from sqlalchemy import Integer, Select, Table, bindparam, exists, func, insert, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
@@ -34,6 +36,40 @@ _ARTICLE_COLUMNS = (
     _SOURCES.c.name,
     *(_VERSIONS.c[n] for n in ("number", "title", "text", "published", "updated", "fetched")),
 )
+
+
+@functools.cache
+def _event_query(*, by_rank: bool) -> Select[Any]:
+    """Return read_event's statement (built once: building it cost more than running it)."""
+    wanted: ColumnElement[int]
+    if by_rank:
+        wanted = (
+            sa_select(_EVENTS.c.id)
+            .where(
+                _EVENTS.c.source_count >= 1,
+                ~exists().where(_ALIASES.c.event_id == _EVENTS.c.id),
+            )
+            .order_by(_EVENTS.c.last_reported.desc(), _EVENTS.c.id.desc())
+            .limit(1)
+            .offset(bindparam("offset", type_=Integer))
+            .scalar_subquery()
+        )
+    else:
+        wanted = bindparam("event_id", type_=Integer)
+    ref = sa_select(wanted.label("id")).cte("ref")
+    alias = sa_select(_ALIASES.c.target_id).where(_ALIASES.c.event_id == ref.c.id)
+    target = sa_select(func.coalesce(alias.scalar_subquery(), ref.c.id).label("id")).cte("target")
+    a, v, e = _ARTICLES.c, _VERSIONS.c, _EVENTS.c
+    return (
+        sa_select(*(e[name].label(f"e_{name}") for name in _EVENT_FIELDS), *_ARTICLE_COLUMNS)
+        .select_from(
+            target.join(_EVENTS, e.id == target.c.id)
+            .outerjoin(_ARTICLES, a.event_id == e.id)
+            .outerjoin(_SOURCES, _SOURCES.c.id == a.source_id)
+            .outerjoin(_VERSIONS, v.article_id == a.id)
+        )
+        .order_by(a.first_seen, a.id, v.number)
+    )
 
 
 class EventRepository:
@@ -115,38 +151,12 @@ class EventRepository:
         more for its round trips (alias, event, articles, versions) than for their SQL.
         """
         if event_id is not None:
-            wanted: ColumnElement[int] = literal(event_id)
+            query, params = _event_query(by_rank=False), {"event_id": event_id}
         else:
             assert rank is not None and rank >= 1
-            wanted = (
-                sa_select(_EVENTS.c.id)
-                .where(
-                    _EVENTS.c.source_count >= 1,
-                    ~exists().where(_ALIASES.c.event_id == _EVENTS.c.id),
-                )
-                .order_by(_EVENTS.c.last_reported.desc(), _EVENTS.c.id.desc())
-                .limit(1)
-                .offset(rank - 1)
-                .scalar_subquery()
-            )
-        ref = sa_select(wanted.label("id")).cte("ref")
-        alias = sa_select(_ALIASES.c.target_id).where(_ALIASES.c.event_id == ref.c.id)
-        target = sa_select(func.coalesce(alias.scalar_subquery(), ref.c.id).label("id")).cte(
-            "target"
-        )
-        a, v, e = _ARTICLES.c, _VERSIONS.c, _EVENTS.c
-        query = (
-            sa_select(*(e[name].label(f"e_{name}") for name in _EVENT_FIELDS), *_ARTICLE_COLUMNS)
-            .select_from(
-                target.join(_EVENTS, e.id == target.c.id)
-                .outerjoin(_ARTICLES, a.event_id == e.id)
-                .outerjoin(_SOURCES, _SOURCES.c.id == a.source_id)
-                .outerjoin(_VERSIONS, v.article_id == a.id)
-            )
-            .order_by(a.first_seen, a.id, v.number)
-        )
+            query, params = _event_query(by_rank=True), {"offset": rank - 1}
         connection = await self._session.connection()
-        rows = (await connection.execute(query)).all()
+        rows = (await connection.execute(query, params)).all()
         if not rows:
             return None
         first = rows[0]._mapping
