@@ -45,7 +45,7 @@ class LookupService:
 
     async def latest(self, *, limit: int) -> list[Briefing]:
         """Return the briefings of the most recently updated events."""
-        async with self.db.unit_of_work() as uow:
+        async with self.db.reader() as uow:
             return await self._latest(uow, limit)
 
     async def _latest(self, uow: UnitOfWork, limit: int) -> list[Briefing]:
@@ -54,7 +54,7 @@ class LookupService:
 
     async def recent(self, chat_id: int, *, limit: int = 10) -> tuple[list[Briefing], tzinfo]:
         """Return the briefings of the most recently updated events, and the chat's zone."""
-        async with self.db.unit_of_work() as uow:
+        async with self.db.reader() as uow:
             return await self._latest(uow, limit), await self._zone(uow, chat_id)
 
     async def page(
@@ -65,7 +65,7 @@ class LookupService:
         Pages reach back MAX_NUMBER events at most (numbers beyond it mean nothing).
         """
         end = min((page + 1) * per_page, MAX_NUMBER)
-        async with self.db.unit_of_work() as uow:
+        async with self.db.reader() as uow:
             records = await uow.events.list_recent_events(limit=end + 1)
             shown = records[page * per_page : end]
             briefings = [await self.events.briefing(uow, r.id) for r in shown]
@@ -147,7 +147,7 @@ class LookupService:
 
     async def headline(self, event_id: int) -> str | None:
         """Return an event's headline, or None when there is no such event."""
-        async with self.db.unit_of_work() as uow:
+        async with self.db.reader() as uow:
             record = await uow.events.get_event(event_id)
             return None if record is None else record.headline
 
