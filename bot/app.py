@@ -127,9 +127,9 @@ def build_runtime(
 _SENDS = ("send", "edit", "forward", "copy")
 
 
-def _guarded_request(roles: Roles) -> JSONRequest:
-    """Return the Bot API connection of one of several processes: it refuses to send while
-    the process's heartbeat is too old (it was paused; another may hold its claims now).
+def _bot_request(roles: Roles) -> JSONRequest:
+    """Return the Bot API connection; one of several processes' refuses to send while its
+    heartbeat is too old (it was paused; another may hold its claims now).
 
     Checked by httpx just before the request goes out, the last moment we can: a send the
     outbox worker checked before a pause is stopped here after it, not sent twice.
@@ -140,11 +140,8 @@ def _guarded_request(roles: Roles) -> JSONRequest:
         if method.startswith(_SENDS) and not roles.alive():
             raise httpx.ConnectError("not sent: this process was paused past its heartbeat")
 
-    return JSONRequest(
-        connection_pool_size=128,
-        pool_timeout=30.0,
-        httpx_kwargs={"event_hooks": {"request": [guard]}},
-    )
+    hooks = {"event_hooks": {"request": [guard]}} if roles.shared else None
+    return JSONRequest(connection_pool_size=128, pool_timeout=30.0, httpx_kwargs=hooks)
 
 
 async def _lag(uow: UnitOfWork, clock: Clock) -> dict[str, float]:
@@ -192,18 +189,13 @@ def build_application(services: Services, *, timings: Timings | None = None) -> 
         lag=lambda uow: _lag(uow, services.clock),
     )
     api = settings.telegram_api_url
-    builder = (
+    app = (
         ApplicationBuilder()
         .token(settings.telegram_token.get_secret_value())
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
-    )
-    if roles.shared:
-        builder = builder.request(_guarded_request(roles))
-    else:
-        builder = builder.request(JSONRequest(connection_pool_size=128, pool_timeout=30.0))
-    app = (
-        builder.rate_limiter(SharedRateLimiter(limiter))
+        .request(_bot_request(roles))
+        .rate_limiter(SharedRateLimiter(limiter))
         .post_init(_post_init)
         .post_stop(_post_stop)
         .build()

@@ -62,9 +62,22 @@ class Database:
         self.url = url
         self.engine: AsyncEngine = create_engine_for(url)
         self._factory = session_factory(self.engine)
+        self._reads = self._factory
+        if self.engine.dialect.name == "postgresql":
+            # READ COMMITTED gives each statement its own snapshot inside a transaction too.
+            reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            self._reads = session_factory(reads)
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self._factory)
+
+    def reader(self) -> UnitOfWork:
+        """Return a unit of work for reads (and writes that stand alone, committed each).
+
+        On PostgreSQL its statements run outside a transaction: no BEGIN and COMMIT, two of
+        the round trips of a /summary's four. SQLite keeps one transaction (one snapshot).
+        """
+        return UnitOfWork(self._reads)
 
     def migrate(self) -> None:
         """Apply every pending migration (synchronously, before the event loop needs the DB)."""

@@ -40,6 +40,11 @@ VECTOR_MEMO_SIZE = 60_000
 # changed it; a bigger one is analysed as it is when read (the analysis reads every article,
 # and a flood of thousands must not cost quadratic time).
 ANALYSE_EACH_UP_TO = 100
+# Events of up to this many articles are briefed on the event loop (6-12 ms cold, then
+# memoised): handing them to a thread cost more than the briefing on a loaded machine.
+INLINE_BRIEFING = 1
+# Briefings kept (a few KB each): the events being read, alerted and digested at once.
+BRIEFING_MEMO_SIZE = 500
 DEFAULT_REVISE = ReviseConfig()
 
 
@@ -76,6 +81,8 @@ class EventService:
         # Claims and diffs: about 2.5 KB an article; enough for every event being refreshed or
         # briefed at once, not for the whole window (they are cheap to redo for an old event).
         self._memo = Memo(size=MEMO_SIZE)
+        # Briefings by event and what they were built from (see _briefing).
+        self._briefings: OrderedDict[tuple[object, ...], Briefing] = OrderedDict()
         # Revision vectors: every pass reads the vector of every held article.
         self._memo_size = VECTOR_MEMO_SIZE
         # Keyed by article id and version number (versions are append-only).
@@ -380,8 +387,17 @@ class EventService:
     ) -> EventRecord | None:
         """Return the event with its due analysis done and written (``articles``: its own)."""
         record = await uow.events.get_event(event_id)
-        if record is None or record.analysis_due is None:
+        if record is None:
+            return None
+        return await self._analysed(uow, record, articles)
+
+    async def _analysed(
+        self, uow: UnitOfWork, record: EventRecord, articles: Sequence[Article] | None = None
+    ) -> EventRecord:
+        """Do ``record``'s due analysis (if any) and write it; return the event as it is then."""
+        if record.analysis_due is None:
             return record
+        event_id = record.id
         if articles is None:
             articles = await uow.articles.list_event_articles(event_id)
         # In a thread: the first analysis of a big event reads the claims of thousands.
@@ -408,22 +424,48 @@ class EventService:
 
     async def briefing(self, uow: UnitOfWork, event_id: int) -> Briefing:
         """Return the current briefing of an event."""
-        # An event merged away by a revision lives on in the one that absorbed it.
-        event_id = await uow.events.resolve(event_id)
-        articles = await uow.articles.list_event_articles(event_id)
-        # Read means analysed: the event's stored signature and change time are brought up to date.
-        if await self.analysed(uow, event_id, articles) is None:
+        # An event merged away by a revision lives on in the one that absorbed it (read_event).
+        found = await uow.events.read_event(event_id)
+        if found is None:
             raise LookupError(f"no event {event_id}")
+        return await self._briefing(uow, *found)
+
+    async def recent_briefing(self, uow: UnitOfWork, rank: int) -> Briefing | None:
+        """Return the briefing of the ``rank``-th most recently reported event (1: the latest)."""
+        found = await uow.events.read_event(rank=rank)
+        return None if found is None else await self._briefing(uow, *found)
+
+    async def _briefing(
+        self, uow: UnitOfWork, record: EventRecord, articles: list[Article]
+    ) -> Briefing:
+        # Read means analysed: the event's stored signature and change time are brought up to date.
+        await self._analysed(uow, record, articles)
+        # A briefing is a pure function of its event's articles, and an article's versions are
+        # append-only: the same articles with as many versions each make the same briefing,
+        # whichever process stored them. Its articles were just read, so it is never stale.
+        key = (record.id, *((a.id, len(a.versions), a.source, a.location) for a in articles))
+        if (found := self._briefings.get(key)) is not None:
+            self._briefings.move_to_end(key)
+            return found
         # First reported and last updated come from the articles' own times (build_briefing).
-        # In a thread: an event of thousands of articles takes seconds to brief, and the bot
-        # must keep answering meanwhile.
-        return await asyncio.to_thread(
-            build_briefing,
-            event_id,
-            articles,
-            claims_of=self._claims,
-            changes_of=self._changes,
-        )
+        if len(articles) <= INLINE_BRIEFING:
+            built = build_briefing(
+                record.id, articles, claims_of=self._claims, changes_of=self._changes
+            )
+        else:
+            # In a thread: an event of thousands of articles takes seconds to brief, and the
+            # bot must keep answering meanwhile.
+            built = await asyncio.to_thread(
+                build_briefing,
+                record.id,
+                articles,
+                claims_of=self._claims,
+                changes_of=self._changes,
+            )
+        self._briefings[key] = built
+        if len(self._briefings) > BRIEFING_MEMO_SIZE:
+            self._briefings.popitem(last=False)
+        return built
 
     async def briefing_as_of(
         self, uow: UnitOfWork, event_id: int, moment: datetime

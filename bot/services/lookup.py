@@ -45,7 +45,7 @@ class LookupService:
 
     async def latest(self, *, limit: int) -> list[Briefing]:
         """Return the briefings of the most recently updated events."""
-        async with self.db.unit_of_work() as uow:
+        async with self.db.reader() as uow:
             return await self._latest(uow, limit)
 
     async def _latest(self, uow: UnitOfWork, limit: int) -> list[Briefing]:
@@ -54,7 +54,7 @@ class LookupService:
 
     async def recent(self, chat_id: int, *, limit: int = 10) -> tuple[list[Briefing], tzinfo]:
         """Return the briefings of the most recently updated events, and the chat's zone."""
-        async with self.db.unit_of_work() as uow:
+        async with self.db.reader() as uow:
             return await self._latest(uow, limit), await self._zone(uow, chat_id)
 
     async def page(
@@ -65,7 +65,7 @@ class LookupService:
         Pages reach back MAX_NUMBER events at most (numbers beyond it mean nothing).
         """
         end = min((page + 1) * per_page, MAX_NUMBER)
-        async with self.db.unit_of_work() as uow:
+        async with self.db.reader() as uow:
             records = await uow.events.list_recent_events(limit=end + 1)
             shown = records[page * per_page : end]
             briefings = [await self.events.briefing(uow, r.id) for r in shown]
@@ -75,7 +75,7 @@ class LookupService:
 
     async def get(self, chat_id: int, event_id: int) -> tuple[Briefing | None, tzinfo]:
         """Return an event's briefing (None when unknown) and the chat's zone."""
-        async with self.db.unit_of_work() as uow:
+        async with self.db.reader() as uow:
             zone = await self._zone(uow, chat_id)
             try:
                 return await self.events.briefing(uow, event_id), zone
@@ -90,29 +90,24 @@ class LookupService:
         The last list is the one stored for the chat (its last /events or digest), else ``listed``.
         """
         query = query.strip()
-        async with self.db.unit_of_work() as uow:
+        async with self.db.reader() as uow:
             sub = await uow.subscribers.get_subscriber(chat_id)
             zone = self._zone_of(sub)
             if sub is not None and sub.listed_events:
                 listed = sub.listed_events
+            event_id: int | None = None
             # isascii: "²".isdigit() is true but int() refuses it.
             if query.isascii() and query.isdigit():
                 number = int(query) if len(query) <= 6 else 0
                 if 1 <= number <= len(listed):
-                    event_id: int | None = listed[number - 1]
+                    event_id = listed[number - 1]
                 elif 1 <= number <= MAX_NUMBER:
-                    recent = await uow.events.list_recent_events(limit=number)
-                    event_id = recent[number - 1].id if number <= len(recent) else None
-                else:
-                    event_id = None
+                    return await self.events.recent_briefing(uow, number), zone
             elif words := _search_words(query):
-                found = await uow.events.list_matching_events(words, limit=1)
-                event_id = found[0].id if found else None
-            elif query:
-                event_id = None
-            else:
-                latest = await uow.events.list_recent_events(limit=1)
-                event_id = latest[0].id if latest else None
+                found = await uow.events.list_matching_ids(words, limit=1)
+                event_id = found[0] if found else None
+            elif not query:
+                return await self.events.recent_briefing(uow, 1), zone
             if event_id is None:
                 return None, zone
             try:
@@ -152,7 +147,7 @@ class LookupService:
 
     async def headline(self, event_id: int) -> str | None:
         """Return an event's headline, or None when there is no such event."""
-        async with self.db.unit_of_work() as uow:
+        async with self.db.reader() as uow:
             record = await uow.events.get_event(event_id)
             return None if record is None else record.headline
 

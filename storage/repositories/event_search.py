@@ -106,12 +106,15 @@ class SearchSQL:
             f" WHERE lower(v.title) LIKE :{name} ESCAPE '\\'))"
         )
 
-    def count(self, n: int) -> TextClause:
-        """Return a statement counting word ``n``'s headlines and titles, up to RARE + 1 each."""
-        return text(
-            f"SELECT (SELECT count(*) FROM ({self._headlines(n)} LIMIT {RARE + 1}) h)"
-            f" + (SELECT count(*) FROM ({self._titles(n)} LIMIT {RARE + 1}) t)"
+    def counts(self) -> TextClause:
+        """Return one statement counting each indexed word's headlines and titles, up to
+        RARE + 1 each (a column a word, in the order of ``indexed``)."""
+        columns = ", ".join(
+            f"(SELECT count(*) FROM ({self._headlines(n)} LIMIT {RARE + 1}) h{n})"
+            f" + (SELECT count(*) FROM ({self._titles(n)} LIMIT {RARE + 1}) t{n})"
+            for n in range(len(self.indexed))
         )
+        return text(f"SELECT {columns}")
 
     def search(self, *, driver: int | None, limit: int) -> TextClause:
         """Return the search among word ``driver``'s events, or among the newest WINDOW events.

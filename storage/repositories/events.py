@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Table, bindparam, exists, func, insert, update
+from sqlalchemy import Integer, Select, Table, bindparam, exists, func, insert, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.briefing.model import Article, Version
 from storage.records import EventRecord
 from storage.repositories.event_search import RARE, SearchSQL, rarest
-from storage.tables import ArticleRow, EventAliasRow, EventRow
+from storage.tables import ArticleRow, ArticleVersionRow, EventAliasRow, EventRow, SourceRow
 
 
 def _not_merged() -> ColumnElement[bool]:
@@ -22,6 +25,51 @@ def _not_merged() -> ColumnElement[bool]:
 
 
 _EVENTS: Table = EventRow.metadata.tables["events"]
+_ALIASES: Table = EventAliasRow.metadata.tables["event_aliases"]
+_ARTICLES: Table = ArticleRow.metadata.tables["articles"]
+_VERSIONS: Table = ArticleVersionRow.metadata.tables["article_versions"]
+_SOURCES: Table = SourceRow.metadata.tables["sources"]
+_EVENT_FIELDS = tuple(EventRecord.__dataclass_fields__)
+# What read_event reads of each article and version, beside the event.
+_ARTICLE_COLUMNS = (
+    *(_ARTICLES.c[name] for name in ("id", "location", "first_seen")),
+    _SOURCES.c.name,
+    *(_VERSIONS.c[n] for n in ("number", "title", "text", "published", "updated", "fetched")),
+)
+
+
+@functools.cache
+def _event_query(*, by_rank: bool) -> Select[Any]:
+    """Return read_event's statement (built once: building it cost more than running it)."""
+    wanted: ColumnElement[int]
+    if by_rank:
+        wanted = (
+            sa_select(_EVENTS.c.id)
+            .where(
+                _EVENTS.c.source_count >= 1,
+                ~exists().where(_ALIASES.c.event_id == _EVENTS.c.id),
+            )
+            .order_by(_EVENTS.c.last_reported.desc(), _EVENTS.c.id.desc())
+            .limit(1)
+            .offset(bindparam("offset", type_=Integer))
+            .scalar_subquery()
+        )
+    else:
+        wanted = bindparam("event_id", type_=Integer)
+    ref = sa_select(wanted.label("id")).cte("ref")
+    alias = sa_select(_ALIASES.c.target_id).where(_ALIASES.c.event_id == ref.c.id)
+    target = sa_select(func.coalesce(alias.scalar_subquery(), ref.c.id).label("id")).cte("target")
+    a, v, e = _ARTICLES.c, _VERSIONS.c, _EVENTS.c
+    return (
+        sa_select(*(e[name].label(f"e_{name}") for name in _EVENT_FIELDS), *_ARTICLE_COLUMNS)
+        .select_from(
+            target.join(_EVENTS, e.id == target.c.id)
+            .outerjoin(_ARTICLES, a.event_id == e.id)
+            .outerjoin(_SOURCES, _SOURCES.c.id == a.source_id)
+            .outerjoin(_VERSIONS, v.article_id == a.id)
+        )
+        .order_by(a.first_seen, a.id, v.number)
+    )
 
 
 class EventRepository:
@@ -92,6 +140,55 @@ class EventRepository:
         """Return the id an event lives on: its own, or the survivor's when it was merged away."""
         row = await self._session.get(EventAliasRow, event_id)
         return event_id if row is None else row.target_id
+
+    async def read_event(
+        self, event_id: int | None = None, *, rank: int | None = None
+    ) -> tuple[EventRecord, list[Article]] | None:
+        """Return an event with its articles and their versions (oldest first), or None.
+
+        The event is ``event_id`` (or the one it was merged into), else the ``rank``-th of
+        ``list_recent_events`` (1: the latest). One statement: a /summary on PostgreSQL paid
+        more for its round trips (alias, event, articles, versions) than for their SQL.
+        """
+        if event_id is not None:
+            query, params = _event_query(by_rank=False), {"event_id": event_id}
+        else:
+            assert rank is not None and rank >= 1
+            query, params = _event_query(by_rank=True), {"offset": rank - 1}
+        connection = await self._session.connection()
+        rows = (await connection.execute(query, params)).all()
+        if not rows:
+            return None
+        first = rows[0]._mapping
+        record = EventRecord(**{name: first[f"e_{name}"] for name in _EVENT_FIELDS})
+        articles: list[Article] = []
+        versions: list[Version] = []
+        for n, row in enumerate(rows):
+            if row.id is None:
+                break  # an event without articles: one row, of the event alone
+            if row.number is not None:
+                versions.append(
+                    Version(
+                        number=row.number,
+                        title=row.title,
+                        text=row.text,
+                        published=row.published,
+                        updated=row.updated,
+                        fetched=row.fetched,
+                    )
+                )
+            if n + 1 == len(rows) or rows[n + 1].id != row.id:
+                articles.append(
+                    Article(
+                        id=row.id,
+                        source=row.name,
+                        location=row.location,
+                        versions=tuple(versions),
+                        first_seen=row.first_seen,
+                    )
+                )
+                versions = []
+        return record, articles
 
     async def get_events(self, event_ids: Sequence[int]) -> dict[int, EventRecord]:
         """Return the events with these ids, by id (one Core statement)."""
@@ -211,13 +308,18 @@ class EventRepository:
         Words match as case-insensitive substrings, through the text index (event_search.py);
         a search of words shorter than three characters only looks through the newest events.
         """
+        ids = await self.list_matching_ids(words, limit=limit)
+        found = await self.get_events(ids)
+        return [found[event_id] for event_id in ids]
+
+    async def list_matching_ids(self, words: Sequence[str], *, limit: int = 10) -> list[int]:
+        """Return the ids of ``list_matching_events``, newest first (two or three statements)."""
         search = SearchSQL(self._session.get_bind().dialect.name, tuple(words))
         params = search.params()
         connection = await self._session.connection()
-        counts = [
-            int((await connection.execute(search.count(n), params)).scalar_one())
-            for n in range(len(search.indexed))
-        ]
+        counts: Sequence[int] = ()
+        if search.indexed:
+            counts = [int(n) for n in (await connection.execute(search.counts(), params)).one()]
         driver = rarest(counts)
         ids: Sequence[int] = []
         if driver is None or counts[driver] > RARE:
@@ -227,9 +329,4 @@ class EventRepository:
         if driver is not None and len(ids) < limit:
             statement = search.search(driver=driver, limit=limit)
             ids = (await connection.execute(statement, params)).scalars().all()
-        found = []
-        for event_id in ids:
-            row = await self._session.get(EventRow, event_id)
-            assert row is not None
-            found.append(row.to_record())
-        return found
+        return [int(event_id) for event_id in ids]

@@ -9,13 +9,19 @@ Words match headlines and titles as case-insensitive substrings, found through t
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
+from bot.app import build_services
 from bot.ingest.files import read_paths
+from bot.runtime import Timings
 from tests.e2e.conftest import FAST
 from tests.e2e.test_revise import write_story
 
@@ -130,3 +136,62 @@ async def test_words_of_a_merged_away_event_lead_to_its_survivor(
         for words in ("Cracked gate shuts", "varnholt lock"):
             reply = await _found(bot, words)
             assert "4 sources" in reply and "No event" not in reply
+
+
+# Statements of the bot's own background work, which may run while a /summary is answered.
+_BACKGROUND = ("outbox", "processes", "placements", "pg_advisory", "pg_try_advisory")
+
+
+@contextlib.contextmanager
+def lookup_statements(bot: Any) -> Iterator[list[str]]:
+    """Collect the SQL statements the bot runs meanwhile, its background jobs' left out."""
+    seen: list[str] = []
+
+    def watch(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not any(name in statement for name in _BACKGROUND):
+            seen.append(statement)
+
+    engine = bot.services.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", watch)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", watch)
+
+
+QUIET = Timings(inbox=False, feeds=False, alert_check=3600, digest_sweep=3600, revise=False)
+
+
+async def test_a_summary_reads_its_event_in_one_statement(
+    bot_factory: Any, database_url: str, tmp_path: Path
+) -> None:
+    async with bot_factory(QUIET, database_url=database_url) as bot:
+        folder = tmp_path / "articles"
+        await _ingest(bot, folder, _write(folder, STORIES))
+        queries = [("", 2), ("2", 2), ("Ostrava", 4)]  # words: + their counts, the search
+        for query, _ in queries:  # the first reads analyse the events, and the chat's language
+            await _found(bot, query)
+        # The chat (its zone, its numbered list), then the event with its articles and versions.
+        for query, most in queries:
+            with lookup_statements(bot) as seen:
+                reply = await _found(bot, query)
+            assert "No event" not in reply and "There is no" not in reply
+            assert len(seen) <= most, (query, [s[:90] for s in seen])
+
+
+async def test_an_event_another_process_changed_is_briefed_anew(
+    bot_factory: Any, database_url: str, tmp_path: Path
+) -> None:
+    async with bot_factory(QUIET, database_url=database_url) as bot:
+        folder = tmp_path / "articles"
+        await _ingest(bot, folder, _write(folder, STORIES))
+        assert "quarantine" not in await _found(bot, "Ostrava")
+        # Another process (its own engine and memos) stores a new version of the article.
+        other = build_services(bot.services.settings, clock=bot.clock)
+        try:
+            name, _, date, body = STORIES[2]
+            changed = (name, "Ostrava quarantine: 1000 flee the flood", date, body + " Later.")
+            await _ingest(SimpleNamespace(services=other), folder, _write(folder, [changed]))
+        finally:
+            await other.close()
+        assert "quarantine" in await _found(bot, "Ostrava")
