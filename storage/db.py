@@ -191,7 +191,7 @@ _REVISION = re.compile(r'^(down_)?revision(?:: [^=]+)? = (?:"([^"]+)"|None)$', r
 def head_revision() -> str:
     """Return the newest migration's id, read from the files (Alembic not imported).
 
-    Alembic and its script machinery cost about 12 MiB that a running bot keeps; a bot whose
+    Alembic and its script machinery cost about 10 MiB that a running bot keeps; a bot whose
     schema is current only needs to know the head.
     """
     revisions: set[str] = set()

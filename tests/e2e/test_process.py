@@ -85,7 +85,7 @@ async def test_a_second_run_on_the_same_sqlite_file_is_refused(tmp_path: Path) -
 
 
 async def test_run_on_a_current_schema_does_not_import_alembic(tmp_path: Path) -> None:
-    """A bot whose schema is current checks its version; Alembic (about 12 MiB) stays unloaded."""
+    """A bot whose schema is current checks its version; Alembic (about 10 MiB) stays unloaded."""
     from storage.db import upgrade
 
     url = f"sqlite:///{tmp_path / 'bot.db'}"
