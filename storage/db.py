@@ -5,19 +5,22 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import time
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import create_engine, event, pool, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -173,6 +176,8 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 def alembic_config(url: str) -> Config:
     """Build the Alembic configuration for ``url`` without an ini file."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", sync_url(url).render_as_string(hide_password=False))
@@ -195,6 +200,8 @@ def upgrade(url: str, revision: str = "head") -> None:
     """Apply migrations up to ``revision`` (creating a SQLite file's folder if needed)."""
     _prepare_sqlite_file(make_url(url))
     _refuse_read_only_sqlite(make_url(url), safe_url(url))
+    from alembic import command
+
     try:
         command.upgrade(alembic_config(url), revision)
     except DatabaseError:
@@ -205,7 +212,56 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def downgrade(url: str, revision: str) -> None:
     """Revert migrations down to ``revision``."""
+    from alembic import command
+
     command.downgrade(alembic_config(url), revision)
+
+
+_REVISION = re.compile(r'^(down_)?revision(?:: [^=]+)? = (?:"([^"]+)"|None)$', re.MULTILINE)
+
+
+@cache
+def head_revision() -> str:
+    """Return the newest migration's id, read from the files (Alembic not imported).
+
+    Alembic and its script machinery cost about 10 MiB that a running bot keeps; a bot whose
+    schema is current only needs to know the head.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        for down, value in _REVISION.findall(path.read_text(encoding="utf-8")):
+            if value:
+                (parents if down else revisions).add(value)
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise DatabaseError(f"the migrations have {len(heads)} heads: {sorted(heads)}")
+    return heads.pop()
+
+
+def current_revision(url: str) -> str | None:
+    """Return the schema version a database records, or None (no schema, or unreadable)."""
+    parsed = sync_url(url)
+    if _is_memory(parsed) or (
+        parsed.get_backend_name() == "sqlite"
+        and not (parsed.database and Path(parsed.database).expanduser().is_file())
+    ):
+        return None
+    engine = create_engine(parsed, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    except Exception:
+        return None  # upgrade() reports what is wrong, or creates the schema
+    finally:
+        engine.dispose()
+    return found[0] if len(found) == 1 else None
+
+
+def migrate(url: str) -> None:
+    """Bring the schema to the head: a version check when it is current, else ``upgrade``."""
+    if current_revision(url) != head_revision():
+        upgrade(url)
 
 
 # Messages of database errors that go away by themselves (a lock, a full disk being cleared).

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import create_engine_for, session_factory, upgrade
+from storage.db import create_engine_for, migrate, session_factory
 from storage.repositories.alerts import EventAlertRepository
 from storage.repositories.articles import ArticleRepository
 from storage.repositories.events import EventRepository
@@ -81,7 +81,7 @@ class Database:
 
     def migrate(self) -> None:
         """Apply every pending migration (synchronously, before the event loop needs the DB)."""
-        upgrade(self.url)
+        migrate(self.url)
 
     async def check_writable(self) -> None:
         """Raise DatabaseError when the database takes no writes (a read-only file, a replica)."""

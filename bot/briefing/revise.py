@@ -115,45 +115,67 @@ _GROUP_ENTRIES = 1 << 18
 """Vector entries turned into rows at once: the temporaries of a group, not of the window."""
 
 
+def _weighting(vectors: Sequence[RevisionVector]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the keys several vectors share (the columns, ascending), their counts and IDF."""
+    keys, df = shared_keys(vectors)  # a key one article has cannot link it to another
+    idf = np.log((1 + len(vectors)) / (1 + df)) + 1.0
+    return keys, df, idf
+
+
+def _rows_of(
+    rows_of: Sequence[RevisionVector], keys: np.ndarray, idf: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (values, columns, bounds): the TF-IDF rows of some vectors, unit length, as CSR.
+
+    Each row is the one ``diags(1 / norms) @ rows`` gives, bit for bit: the same float32
+    products, its norm summed by the same call, its columns in the (descending) order that
+    product leaves them in. A row depends on its vector and the window's keys only, so rows
+    built in any grouping are the same.
+    """
+    last = max(len(keys) - 1, 0)
+    entries = np.concatenate([v.keys for v in rows_of] + [np.zeros(0, dtype=np.int64)])
+    rank = np.minimum(np.searchsorted(keys, entries), last)
+    kept = keys[rank] == entries if len(keys) else np.zeros(len(entries), dtype=bool)
+    del entries
+    column = rank[kept]
+    weights = np.concatenate([v.weights for v in rows_of] + [np.zeros(0)])[kept]
+    values = (weights * idf[column]).astype(np.float32)
+    lengths = np.fromiter((len(v) for v in rows_of), dtype=np.int64, count=len(rows_of))
+    rows = np.repeat(np.arange(len(rows_of)), lengths)[kept]
+    bounds = np.r_[0, np.cumsum(np.bincount(rows, minlength=len(rows_of)))]
+    del rank, kept, weights, rows
+    part = sparse.csr_matrix((values, column, bounds), shape=(len(rows_of), len(keys)))
+    norms = np.sqrt(np.asarray(part.multiply(part).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    values *= np.repeat(1.0 / norms, np.diff(bounds))
+    turned = reversed_rows(bounds)
+    return values[turned], column[turned], bounds
+
+
+def _index_dtype(*sizes: int) -> type[np.signedinteger]:
+    return np.int32 if max(sizes, default=0) < 2**31 else np.int64
+
+
 def _matrix(vectors: Sequence[RevisionVector], *, group: int = _GROUP_ENTRIES) -> sparse.csr_matrix:
     """Return sparse TF-IDF rows (IDF over these articles only), scaled to unit length.
 
     Written straight into the matrix's own arrays, a group of rows at a time, so a pass over a
     large window holds the matrix and one group's temporaries, not several copies of every
-    entry. Each row is the one ``diags(1 / norms) @ rows`` gives, bit for bit: the same float32
-    products, its norm summed by the same call, its columns in the (descending) order that
-    product leaves them in.
+    entry (rows as ``_rows_of`` builds them).
     """
     total = len(vectors)
-    keys, df = shared_keys(vectors)  # a key one article has cannot link it to another
-    idf = np.log((1 + total) / (1 + df)) + 1.0
+    keys, df, idf = _weighting(vectors)
     count = int(df.sum())
-    index = np.int32 if max(count, len(keys)) < 2**31 else np.int64
+    index = _index_dtype(count, len(keys))
     data = np.empty(count, dtype=np.float32)
     indices = np.empty(count, dtype=index)
     indptr = np.zeros(total + 1, dtype=index)
     row = at = 0
-    last = max(len(keys) - 1, 0)
     for rows_of in groups(vectors, group):
-        entries = np.concatenate([v.keys for v in rows_of])
-        rank = np.minimum(np.searchsorted(keys, entries), last)
-        kept = keys[rank] == entries if len(keys) else np.zeros(len(entries), dtype=bool)
-        del entries
-        column = rank[kept]
-        weights = np.concatenate([v.weights for v in rows_of])[kept]
-        values = (weights * idf[column]).astype(np.float32)
-        lengths = np.fromiter((len(v) for v in rows_of), dtype=np.int64, count=len(rows_of))
-        rows = np.repeat(np.arange(len(rows_of)), lengths)[kept]
-        bounds = np.r_[0, np.cumsum(np.bincount(rows, minlength=len(rows_of)))]
-        del rank, kept, weights, rows
-        part = sparse.csr_matrix((values, column, bounds), shape=(len(rows_of), len(keys)))
-        norms = np.sqrt(np.asarray(part.multiply(part).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        values *= np.repeat(1.0 / norms, np.diff(bounds))
-        turned = reversed_rows(bounds)
+        values, column, bounds = _rows_of(rows_of, keys, idf)
         size = len(values)
-        data[at : at + size] = values[turned]
-        indices[at : at + size] = column[turned]
+        data[at : at + size] = values
+        indices[at : at + size] = column
         indptr[row + 1 : row + len(rows_of) + 1] = at + bounds[1:]
         row += len(rows_of)
         at += size
@@ -161,6 +183,75 @@ def _matrix(vectors: Sequence[RevisionVector], *, group: int = _GROUP_ENTRIES) -
     if not data.all():  # the product drops entries that come out zero
         result.eliminate_zeros()
     return result
+
+
+class _Window:
+    """The TF-IDF rows of a window (``_matrix``), held only by key: rows are rebuilt when asked.
+
+    Finding links multiplies rows with the window by key (its transpose); the rows themselves
+    are needed a few at a time (a poll's changes, one block), so holding them as well doubled
+    a pass's largest arrays. The transpose is written group by group, straight into its arrays,
+    each key's entries in row order, as ``_matrix(vectors).T.tocsr()`` has them, bit for bit;
+    a row rebuilt from its vector is that matrix's row, bit for bit.
+    """
+
+    def __init__(self, vectors: Sequence[RevisionVector], *, group: int = _GROUP_ENTRIES) -> None:
+        self._vectors = vectors
+        keys, df, idf = _weighting(vectors)
+        self._keys, self._idf = keys, idf
+        self.shape = (len(vectors), len(keys))
+        count = int(df.sum())
+        self._index = index = _index_dtype(count, len(vectors), len(keys))
+        data = np.empty(count, dtype=np.float32)
+        indices = np.empty(count, dtype=index)
+        indptr = np.zeros(len(keys) + 1, dtype=index)
+        np.cumsum(df, out=indptr[1:])
+        free = indptr[:-1].astype(np.int64)  # each key's next free entry
+        row = 0
+        for rows_of in groups(vectors, group):
+            values, column, bounds = _rows_of(rows_of, keys, idf)
+            rows = np.repeat(np.arange(row, row + len(rows_of), dtype=np.int64), np.diff(bounds))
+            order = np.argsort(column, kind="stable")  # by key, rows ascending within a key
+            column = column[order]
+            first = np.ones(len(column), dtype=bool)
+            np.not_equal(column[1:], column[:-1], out=first[1:])
+            starts = np.flatnonzero(first)
+            lengths = np.diff(np.append(starts, len(column)))
+            at = free[column] + (np.arange(len(column)) - np.repeat(starts, lengths))
+            indices[at] = rows[order]
+            data[at] = values[order]
+            free[column[starts]] += lengths
+            row += len(rows_of)
+            del values, column, bounds, rows, order, first, starts, lengths, at
+        self._zeros = not data.all()
+        self._rows: sparse.csr_matrix | None = None
+        self.transposed = sparse.csr_matrix(
+            (data, indices, indptr), shape=(len(keys), len(vectors))
+        )
+        if self._zeros:  # as the matrix drops entries that come out zero
+            self.transposed.eliminate_zeros()
+
+    def __getitem__(self, rows: Sequence[int] | np.ndarray) -> sparse.csr_matrix:
+        """Return the given rows of the matrix, as ``_matrix(vectors)[rows]`` does."""
+        if self._rows is not None:
+            result: sparse.csr_matrix = self._rows[rows]
+            return result
+        values, column, bounds = _rows_of([self._vectors[r] for r in rows], self._keys, self._idf)
+        index = self._index
+        result = sparse.csr_matrix(
+            (values, column.astype(index), bounds.astype(index)), shape=(len(rows), self.shape[1])
+        )
+        if self._zeros:
+            result.eliminate_zeros()
+        return result
+
+    def keep_rows(self) -> None:
+        """Hold the rows too, for a pass that reads most of them (many articles changed)."""
+        if self._rows is None:
+            rows = self.transposed.T.tocsr()  # each row's columns ascending: turn them
+            turned = reversed_rows(rows.indptr)
+            rows.data, rows.indices = rows.data[turned], rows.indices[turned]
+            self._rows = rows
 
 
 def average_link(similarity: np.ndarray, threshold: float, lone: float | None = None) -> list[int]:
@@ -221,23 +312,30 @@ class _Links:
     article with the whole window gives, bit for bit.
     """
 
-    def __init__(self, matrix: sparse.csr_matrix, floor: float) -> None:
+    def __init__(self, matrix: sparse.csr_matrix | _Window, floor: float) -> None:
         self._matrix = matrix
         self._floor = floor
         # Once, as rows: a product with a column matrix would convert it at every step.
-        self._transposed = matrix.T.tocsr()
-        self._split: tuple[sparse.csr_matrix, sparse.csr_matrix, np.ndarray] | None = None
+        self._transposed: sparse.csr_matrix = (
+            matrix.transposed if isinstance(matrix, _Window) else matrix.T.tocsr()
+        )
+        self._split: tuple[np.ndarray, sparse.csr_matrix, np.ndarray] | None = None
         self._near: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
-    def _parts(self) -> tuple[sparse.csr_matrix, sparse.csr_matrix, np.ndarray]:
-        """Return the window without its common keys (as rows and transposed), and those keys."""
+    def _parts(self) -> tuple[np.ndarray, sparse.csr_matrix, np.ndarray]:
+        """Return the rare keys' mask, the window by rare key, and its rows over the common keys.
+
+        From the transpose only: a copy of the rows without the common keys is built for the
+        rows bounded at a time, not for the whole window.
+        """
         if self._split is None:
-            matrix = self._matrix
-            df = np.bincount(matrix.indices, minlength=matrix.shape[1])
-            common = df > max(32, _COMMON * matrix.shape[0])
-            rare = sparse.csr_matrix(matrix @ sparse.diags((~common).astype(np.float64)))
-            rare.eliminate_zeros()
-            self._split = rare, rare.T.tocsr(), matrix[:, np.flatnonzero(common)].toarray()
+            transposed = self._transposed
+            df = np.diff(transposed.indptr)
+            common = df > max(32, _COMMON * self._matrix.shape[0])
+            rare_t = sparse.csr_matrix(sparse.diags((~common).astype(np.float64)) @ transposed)
+            rare_t.eliminate_zeros()
+            dense = np.ascontiguousarray(transposed[np.flatnonzero(common)].toarray().T)
+            self._split = (~common).astype(np.float64), rare_t, dense
         return self._split
 
     def fetch(self, rows: Iterable[int]) -> None:
@@ -250,12 +348,16 @@ class _Links:
                 part = missing[at : at + _EXACT_ROWS]
                 self._keep(part, sparse.csr_matrix(self._matrix[part] @ self._transposed), None)
             return
-        rare, rare_t, common = self._parts()
+        if isinstance(self._matrix, _Window):
+            self._matrix.keep_rows()  # most rows are read again below
+        rare_keys, rare_t, common = self._parts()
         step = max(_EXACT_ROWS, _BOUND_CELLS // max(1, total))
         for at in range(0, len(missing), step):
             part = missing[at : at + step]
+            rare = sparse.csr_matrix(self._matrix[part] @ sparse.diags(rare_keys))
+            rare.eliminate_zeros()
             bound = common[part] @ common.T
-            bound += (rare[part] @ rare_t).toarray()
+            bound += (rare @ rare_t).toarray()
             # Rounding in either sum is far below this margin.
             candidates = bound >= self._floor - 1e-9
             for sub in range(0, len(part), _EXACT_ROWS):
@@ -298,7 +400,7 @@ class _Links:
 
 def _blocks(
     ids: Sequence[int],
-    matrix: sparse.csr_matrix,
+    matrix: sparse.csr_matrix | _Window,
     events: Mapping[int, int],
     changed: Iterable[int],
     neighbour: float,
@@ -436,7 +538,7 @@ def revise(
     by_id = {d.id: d for d in docs}
     ids = list(by_id)
     vector = vector_of or (lambda doc: revision_vector(doc, cfg))
-    matrix = _matrix([vector(by_id[d]) for d in ids])
+    matrix = _Window([vector(by_id[d]) for d in ids])
     moves: dict[int, int] = {}
     merged: dict[int, int] = {}
     split: dict[int, int] = {}

@@ -15,6 +15,7 @@ from bot.briefing.revise import (
     _less_hubs,
     _Links,
     _matrix,
+    _Window,
     apply_revision,
     average_link,
     revise,
@@ -287,3 +288,41 @@ def test_the_matrix_built_group_by_group_is_the_whole_window_s_bit_for_bit(group
     ):
         assert got.dtype == want.dtype
         assert got.tobytes() == want.tobytes()
+
+
+def _same(got: sparse.csr_matrix, want: sparse.csr_matrix) -> None:
+    assert got.shape == want.shape
+    for a, b in ((got.indptr, want.indptr), (got.indices, want.indices), (got.data, want.data)):
+        assert a.dtype == b.dtype
+        assert a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize("group", [1, 7, 100, 1 << 18])
+def test_the_window_held_by_key_is_the_matrix_s_transpose_and_its_rows_bit_for_bit(
+    group: int,
+) -> None:
+    rng = np.random.default_rng(group)
+    vectors = []
+    for n in range(300):
+        own = rng.choice(40, size=12, replace=False) + 40 * (n % 9)
+        common = rng.choice(20, size=int(rng.integers(0, 6)), replace=False) + 1000
+        keys = np.concatenate([own, common]).astype(np.int64) * 7_919_000_000_003
+        weights = rng.choice([1.0, 1.0 + np.log(2), 1.0 + np.log(3), 3.0, 0.7], size=len(keys))
+        vectors.append(SparseVector(keys, weights))
+    vectors.append(SparseVector(np.array([-5, 5], dtype=np.int64), np.array([1.0, 2.0])))
+    vectors.append(SparseVector(np.zeros(0, dtype=np.int64), np.zeros(0)))
+    matrix = _matrix(vectors)
+    window = _Window(vectors, group=group)
+    assert window.shape == matrix.shape
+    _same(window.transposed, matrix.T.tocsr())
+    picks = [
+        [0],
+        [5, 3, 301, 300],
+        list(range(len(vectors))),
+        [int(r) for r in rng.permutation(302)],
+    ]
+    for rows in picks:
+        _same(window[rows], matrix[rows])
+    window.keep_rows()  # held, not rebuilt: the same rows
+    for rows in picks:
+        _same(window[rows], matrix[rows])

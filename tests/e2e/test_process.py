@@ -82,3 +82,43 @@ async def test_a_second_run_on_the_same_sqlite_file_is_refused(tmp_path: Path) -
     assert str(tmp_path / "bot.db") in err and "PostgreSQL" in err
     assert "Traceback" not in err and TOKEN not in err
     assert first.proc.returncode == 0, first.stderr
+
+
+async def test_run_on_a_current_schema_does_not_import_alembic(tmp_path: Path) -> None:
+    """A bot whose schema is current checks its version; Alembic (about 10 MiB) stays unloaded."""
+    from storage.db import upgrade
+
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    upgrade(url)
+    fake = await FakeTelegram().start()
+    env = {
+        **os.environ,
+        "BRIEFBOT_TELEGRAM_TOKEN": TOKEN,
+        "BRIEFBOT_TELEGRAM_API_URL": fake.api_url,
+        "BRIEFBOT_DATABASE_URL": url,
+        "BRIEFBOT_INBOX_DIR": str(tmp_path / "inbox"),
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-X", "importtime", "-m", "bot", "run", env=env, cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        await fake.wait_for(lambda: "setMyCommands" in fake.methods(), within=60)
+        await fake.command(42, "/start")
+        await fake.wait_for(lambda: len(fake.to(42)) >= 1, within=30)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(proc.communicate(), timeout=30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        await fake.close()
+    log = stderr.decode()
+    assert proc.returncode == 0, log
+    imported = {
+        line.rsplit("|", 1)[1].strip()
+        for line in log.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    assert "sqlalchemy" in imported and "telegram" in imported  # the listing is read right
+    assert {m for m in imported if m.split(".")[0] in ("alembic", "mako")} == set()

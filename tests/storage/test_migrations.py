@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -12,7 +15,14 @@ from sqlalchemy import create_engine, inspect
 from sqlmodel import SQLModel
 
 import storage.tables  # noqa: F401
-from storage.db import alembic_config, downgrade, sync_url, upgrade
+from storage.db import (
+    alembic_config,
+    current_revision,
+    downgrade,
+    head_revision,
+    sync_url,
+    upgrade,
+)
 from storage.tables import include_name
 from storage.unit_of_work import Database
 
@@ -133,3 +143,46 @@ async def test_a_store_created_without_migrations_searches_too() -> None:
             assert [e.id for e in await uow.events.list_matching_events(["gatta"])] == [event]
     finally:
         await db.dispose()
+
+
+def test_the_head_read_from_the_files_is_alembics(sqlite_url: str) -> None:
+    script = ScriptDirectory.from_config(alembic_config(sqlite_url))
+    assert [head_revision()] == script.get_heads()
+
+
+def _migrate_in_a_fresh_process(url: str) -> str:
+    """Migrate ``url`` through Database.migrate in a new interpreter; return what it imported."""
+    program = (
+        "import sys\n"
+        "from storage.unit_of_work import Database\n"
+        f"Database({url!r}).migrate()\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True, timeout=120
+    )
+    return done.stdout.strip()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_a_current_schema_is_checked_without_alembic(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    url = request.getfixturevalue(f"{backend}_url")
+    upgrade(url, "0009")
+    # Behind the head: migrated, with Alembic.
+    assert _migrate_in_a_fresh_process(url) != ""
+    assert current_revision(url) == head_revision()
+    assert _diff(url) == []
+    # Current: only the version is read; Alembic is never imported.
+    assert _migrate_in_a_fresh_process(url) == ""
+    assert current_revision(url) == head_revision()
+
+
+def test_a_missing_sqlite_file_is_created_and_migrated(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'new' / 'bot.db'}"
+    assert current_revision(url) is None
+    Database(url).migrate()
+    assert current_revision(url) == head_revision()
