@@ -211,10 +211,9 @@ class KeptPool(httpcore.AsyncConnectionPool):
         for connection in list(self._connections):
             if connection.is_closed():
                 self._connections.remove(connection)
-            elif connection.has_expired():
-                self._connections.remove(connection)
-                closing.append(connection)
-            elif connection.is_idle() and len(self._connections) > self._max_keepalive_connections:
+            elif connection.has_expired() or (
+                connection.is_idle() and len(self._connections) > self._max_keepalive_connections
+            ):
                 self._connections.remove(connection)
                 closing.append(connection)
         for pool_request in [r for r in self._requests if r.is_queued()]:

@@ -108,10 +108,17 @@ _STATES = ("idle", "busy", "expired", "closed", "other-idle")
 
 
 def _sorted_pool(
-    pool_class: type[httpcore.AsyncConnectionPool], states: list[str], requests: int, **limits: int
+    pool_class: type[httpcore.AsyncConnectionPool],
+    states: list[str],
+    requests: int,
+    *,
+    max_connections: int,
+    max_keepalive_connections: int,
 ) -> tuple[httpcore.AsyncConnectionPool, list[str], list[str]]:
     """Sort a pool of connections in ``states`` with ``requests`` queued; return what it did."""
-    pool = pool_class(**limits)
+    pool = pool_class(
+        max_connections=max_connections, max_keepalive_connections=max_keepalive_connections
+    )
     other = httpcore.Request("GET", "http://127.0.0.2:1/").url.origin
     pool._connections = [
         _Connection(f"c{i}", other if state == "other-idle" else _ORIGIN, state)
@@ -134,12 +141,18 @@ async def test_the_pool_decides_as_httpcores_own_does() -> None:
     for _ in range(300):
         states = [rng.choice(_STATES) for _ in range(rng.randint(0, 12))]
         requests = rng.randint(0, 6)
-        limits = {
-            "max_connections": rng.randint(1, 14),
-            "max_keepalive_connections": rng.randint(0, 12),
-        }
-        ours = _sorted_pool(KeptPool, states, requests, **limits)
-        theirs = _sorted_pool(httpcore.AsyncConnectionPool, states, requests, **limits)
+        most, kept = rng.randint(1, 14), rng.randint(0, 12)
+        limits = (most, kept)
+        ours = _sorted_pool(
+            KeptPool, states, requests, max_connections=most, max_keepalive_connections=kept
+        )
+        theirs = _sorted_pool(
+            httpcore.AsyncConnectionPool,
+            states,
+            requests,
+            max_connections=most,
+            max_keepalive_connections=kept,
+        )
         assert ours[1:] == theirs[1:], (states, requests, limits)
         names = [[getattr(c, "name", "new") for c in p._connections] for p in (ours[0], theirs[0])]
         assert names[0] == names[1]
