@@ -4,13 +4,15 @@ server has closed meanwhile (it notices the close and connects again)."""
 from __future__ import annotations
 
 import asyncio
+import random
 import socket
 import threading
 from collections.abc import Iterator
 
+import httpcore
 import pytest
 
-from bot.ingest.fetch import Fetcher
+from bot.ingest.fetch import Fetcher, KeptPool
 
 _REPLY = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
 
@@ -72,3 +74,95 @@ async def test_a_connection_the_server_closed_is_not_used_again(
     finally:
         await fetcher.close()
     assert closing_server.answered == 3 and closing_server.connections == 3
+
+
+class _Connection(httpcore.AsyncConnectionInterface):
+    """A kept connection in a given state, counting how often the pool asks whether it is idle."""
+
+    def __init__(self, name: str, origin: httpcore.Origin, state: str) -> None:
+        self.name, self._origin, self.state = name, origin, state
+        self.idle_questions = 0
+
+    def can_handle_request(self, origin: httpcore.Origin) -> bool:
+        return origin == self._origin
+
+    def is_available(self) -> bool:
+        return self.state == "idle"
+
+    def has_expired(self) -> bool:
+        return self.state == "expired"
+
+    def is_idle(self) -> bool:
+        self.idle_questions += 1
+        return self.state in ("idle", "other-idle")
+
+    def is_closed(self) -> bool:
+        return self.state == "closed"
+
+    async def aclose(self) -> None:
+        self.state = "closed"
+
+
+_ORIGIN = httpcore.Request("GET", "http://127.0.0.1:1/").url.origin
+_STATES = ("idle", "busy", "expired", "closed", "other-idle")
+
+
+def _sorted_pool(
+    pool_class: type[httpcore.AsyncConnectionPool],
+    states: list[str],
+    requests: int,
+    *,
+    max_connections: int,
+    max_keepalive_connections: int,
+) -> tuple[httpcore.AsyncConnectionPool, list[str], list[str]]:
+    """Sort a pool of connections in ``states`` with ``requests`` queued; return what it did."""
+    pool = pool_class(
+        max_connections=max_connections, max_keepalive_connections=max_keepalive_connections
+    )
+    other = httpcore.Request("GET", "http://127.0.0.2:1/").url.origin
+    pool._connections = [
+        _Connection(f"c{i}", other if state == "other-idle" else _ORIGIN, state)
+        for i, state in enumerate(states)
+    ]
+    queued = [
+        httpcore._async.connection_pool.AsyncPoolRequest(
+            httpcore.Request("GET", "http://127.0.0.1:1/")
+        )
+        for _ in range(requests)
+    ]
+    pool._requests = list(queued)
+    closing = [c.name for c in pool._assign_requests_to_connections()]  # type: ignore[attr-defined]
+    given = [getattr(r.connection, "name", "new") if r.connection else "-" for r in queued]
+    return pool, closing, given
+
+
+async def test_the_pool_decides_as_httpcores_own_does() -> None:
+    rng = random.Random(5)
+    for _ in range(300):
+        states = [rng.choice(_STATES) for _ in range(rng.randint(0, 12))]
+        requests = rng.randint(0, 6)
+        most, kept = rng.randint(1, 14), rng.randint(0, 12)
+        limits = (most, kept)
+        ours = _sorted_pool(
+            KeptPool, states, requests, max_connections=most, max_keepalive_connections=kept
+        )
+        theirs = _sorted_pool(
+            httpcore.AsyncConnectionPool,
+            states,
+            requests,
+            max_connections=most,
+            max_keepalive_connections=kept,
+        )
+        assert ours[1:] == theirs[1:], (states, requests, limits)
+        names = [[getattr(c, "name", "new") for c in p._connections] for p in (ours[0], theirs[0])]
+        assert names[0] == names[1]
+
+
+async def test_sorting_the_pool_asks_each_connection_once_whether_it_is_idle() -> None:
+    # 20 kept connections, all idle, one request queued: httpcore's own pass asked 420 times.
+    pool, _, given = _sorted_pool(
+        KeptPool, ["idle"] * 20, 1, max_connections=100, max_keepalive_connections=20
+    )
+    assert given == ["c0"]
+    asked = sum(c.idle_questions for c in pool._connections)  # type: ignore[attr-defined]
+    assert asked <= 20
