@@ -105,15 +105,34 @@ def test_a_hub_links_look_alike_stories_less_and_a_loner_its_own_story_more() ->
     assert plain[6] != plain[3]
     # Closeness: each one's mean similarity with its four nearest others.
     closeness = np.sort(similarity - np.eye(7), axis=1)[:, -4:].mean(axis=1)
-    labels = average_link(_less_hubs(similarity, closeness, 1.0), threshold=0.2)
+    labels = average_link(_less_hubs(similarity, closeness, 1.0, closeness.mean()), threshold=0.2)
     assert labels[0] == labels[1] == labels[2] != labels[3] == labels[4] == labels[5] == labels[6]
 
 
-def test_closeness_is_the_mean_of_the_nearest_links_at_the_floor_or_above() -> None:
-    rows = np.array([[1.0, 0.0, 0.0], [0.8, 0.6, 0.0], [0.6, 0.8, 0.0], [0.0, 0.0, 1.0]])
-    links = _Links(sparse.csr_matrix(rows), floor=0.3)
-    # Row 0 is near 1 (0.8) and 2 (0.6), not 3 (0.0); itself does not count.
-    assert links.closeness([0, 1, 3], 2) == pytest.approx([0.7, 0.88, 0.0])
+def test_closeness_is_the_mean_of_the_nearest_others_in_the_whole_window() -> None:
+    far = np.sqrt(1 - 0.25**2)
+    rows = np.array(
+        [[1.0, 0.0, 0.0], [0.8, 0.6, 0.0], [0.6, 0.8, 0.0], [0.0, 0.0, 1.0], [0.25, 0.0, far]]
+    )
+    links = _Links(sparse.csr_matrix(rows), floor=0.3, k=2)
+    # Row 0 is near 1 (0.8) and 2 (0.6); itself does not count. Row 4 is near 3 (0.97) and 0
+    # (0.25): a link below the floor still counts in how close it is to the window.
+    assert links.closeness([0, 1, 3, 4]) == pytest.approx([0.7, 0.88, far / 2, (far + 0.25) / 2])
+
+
+def test_closeness_is_the_same_from_a_few_rows_and_from_the_whole_window() -> None:
+    rng = np.random.default_rng(5)
+    rows = sparse.random(300, 40, density=0.2, random_state=rng, format="csr")
+    rows = sparse.csr_matrix(sparse.diags(1 / np.sqrt(rows.multiply(rows).sum(axis=1).A1)) @ rows)
+    few = _Links(rows, floor=0.3, k=5)
+    many = _Links(rows, floor=0.3, k=5)
+    many.fetch(range(300))  # every row at once: the bounded, dense path
+    at = [0, 7, 150, 299]
+    dense = rows.toarray() @ rows.toarray().T
+    np.fill_diagonal(dense, -1)
+    expected = np.sort(dense[at], axis=1)[:, -5:].mean(axis=1)
+    assert few.closeness(at) == pytest.approx(expected, abs=1e-5)
+    assert many.closeness(at) == pytest.approx(expected, abs=1e-5)
 
 
 def test_a_merge_keeps_the_older_id_and_a_split_keeps_the_larger_part() -> None:
