@@ -175,6 +175,13 @@ class AlertService:
         now: datetime,
     ) -> int:
         """Queue the alerts about one event that are due; return how many."""
+        # The candidates were listed after the analysis pass, and a placement may have committed
+        # in between: decide on the event as analysed now. A mark recording the unanalysed
+        # signature made the next check tell a following chat the same news again.
+        analysed = await self.events.analysed(uow, event.id)
+        if analysed is None or analysed.analysis_due is not None:
+            return 0  # gone, or placed into again meanwhile: a later check alerts it analysed
+        event = analysed
         marks = await uow.alerts.get_marks_for_event(event.id)
         due = [
             s

@@ -62,10 +62,11 @@ async def test_a_burst_of_failing_commands_sends_admins_one_message(
 ) -> None:
     import asyncio
 
-    from tests.fakes.faults import writes_refused
+    from tests.fakes.faults import writes_refused_off_loop
 
     async with bot_factory() as bot:
-        with writes_refused(f"sqlite:///{tmp_path / 'bot.db'}", "subscribers", on="INSERT"):
+        url = f"sqlite:///{tmp_path / 'bot.db'}"
+        async with writes_refused_off_loop(url, "subscribers", on="INSERT"):
             await asyncio.gather(*(bot.fake.command(42, "/start") for _ in range(15)))
             await bot.fake.wait_for(lambda: len(bot.fake.to(42)) >= 15, within=30)
             await bot.say(43, "/help")

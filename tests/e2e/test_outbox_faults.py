@@ -31,7 +31,7 @@ from tests.fakes.faults import (
     hold_sqlite_lock,
     scratch_postgres,
     via_proxy,
-    writes_refused,
+    writes_refused_off_loop,
 )
 from tests.fakes.telegram import TOKEN, FakeTelegram, Sent
 
@@ -117,6 +117,12 @@ async def test_a_failed_sent_mark_is_retried_and_never_resends(
         db_path = tmp_path / "bot.db"
         url = f"sqlite:///{db_path}"
         faulted = asyncio.Event()
+        refusing: list[asyncio.Task[None]] = []
+
+        async def refuse_outbox_writes(refused: asyncio.Event) -> None:
+            async with writes_refused_off_loop(url, "outbox"):
+                refused.set()
+                await asyncio.sleep(8.0)
 
         async def break_the_database(sent: Sent) -> None:
             """After Telegram accepts the first message, the bot cannot record it for a while."""
@@ -126,14 +132,15 @@ async def test_a_failed_sent_mark_is_retried_and_never_resends(
             if fault == "lock":
                 await hold_sqlite_lock(db_path, 12.0)  # the busy timeout is 10 s
             else:
-                refusal = writes_refused(url, "outbox")
-                refusal.__enter__()
-                asyncio.get_running_loop().call_later(8.0, refusal.__exit__, None, None, None)
+                refused = asyncio.Event()
+                refusing.append(asyncio.create_task(refuse_outbox_writes(refused)))
+                await refused.wait()
 
         bot.fake.before_answer = break_the_database
         await _queue(url, chats)
         bot.runtime.worker.wake()
         await _delivered(bot.fake, chats, within=60)
+        await asyncio.gather(*refusing)  # the fault is over (and a failure to set it up shows)
         async with bot.services.db.unit_of_work() as uow:
             async with asyncio.timeout(30):
                 while (await uow.outbox.count_by_state()).get("sent", 0) < len(chats):

@@ -108,8 +108,12 @@ async def hold_sqlite_lock(path: Path, seconds: float) -> None:
 
 @contextlib.contextmanager
 def writes_refused(url: str, table: str, *, on: str = "UPDATE") -> Iterator[None]:
-    """Have SQLite refuse every ``on`` (INSERT/UPDATE) of ``table`` as a full disk would."""
-    engine = create_engine(sync_url(url))
+    """Have SQLite refuse every ``on`` (INSERT/UPDATE) of ``table`` as a full disk would.
+
+    Blocking: with a bot running on this event loop use ``writes_refused_off_loop``.
+    """
+    # The trigger's DDL waits for SQLite's write lock; a loaded machine can hold it for long.
+    engine = create_engine(sync_url(url), connect_args={"timeout": 60})
     name = f"refuse_{table}_{on.lower()}"
     with engine.begin() as conn:
         conn.execute(
@@ -124,6 +128,24 @@ def writes_refused(url: str, table: str, *, on: str = "UPDATE") -> Iterator[None
         with engine.begin() as conn:
             conn.execute(text(f"DROP TRIGGER {name}"))
         engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def writes_refused_off_loop(
+    url: str, table: str, *, on: str = "UPDATE"
+) -> AsyncIterator[None]:
+    """As ``writes_refused``, with the trigger made and dropped in a thread.
+
+    On the event loop the DDL would wait for a write lock that the bot on the same loop holds
+    in a transaction it can only end when the loop runs: both stall until SQLite gives up, and
+    the trigger is never made (or never dropped).
+    """
+    refusal = writes_refused(url, table, on=on)
+    await asyncio.to_thread(refusal.__enter__)
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(refusal.__exit__, None, None, None)
 
 
 @dataclass
