@@ -9,10 +9,8 @@ import os
 import signal
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings
 from bot.delivery.alerts import AlertService
@@ -144,7 +142,6 @@ def _guarded_request(roles: Roles) -> JSONRequest:
     import httpx
 
     from bot.delivery.sender import JSONRequest
-
 
     async def guard(request: httpx.Request) -> None:
         method = request.url.path.rsplit("/", 1)[-1]
