@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from bot.briefing.model import Briefing
 from bot.briefing.text import content_stems
+from bot.delivery.kinds import EDIT
 from bot.delivery.schedule import in_quiet_hours
-from bot.delivery.sender import EDIT
 from bot.events.service import EventService
 from bot.i18n import Translator, pick, translator
 from bot.render.html import alert_html

@@ -34,6 +34,7 @@ from telegram.ext import BaseRateLimiter, ExtBot
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.delivery.kinds import EDIT
 from storage.records import OutboxRecord
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,6 @@ def retry_seconds(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-EDIT = "edit"  # an outbox kind: replace the text of the message named by target_key
 # An edit Telegram will not make: the message is as it should be, or cannot be edited any more.
 _EDIT_DONE = ("message is not modified", "message can't be edited", "message to edit not found")
 

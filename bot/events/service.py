@@ -25,6 +25,7 @@ from bot.briefing.revise import ReviseConfig, Revision, RevisionVector, revise, 
 from bot.events.heap import trim
 from bot.events.memo import Memo
 from storage.records import EventRecord
+from storage.repositories.events import new_event
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -130,6 +131,7 @@ class EventService:
             doc = document_of(article)
             event_id = await placement.event_for(doc, current, now=now)
             if current is None:
+                await placement.write_events()
                 await uow.articles.set_event(article_id, event_id)
             placement.placed(article, doc, event_id, now=now)
         await placement.flush()
@@ -529,6 +531,10 @@ class Placement:
         self._service = service
         self._uow = uow
         self._touched: dict[int, _Touched] = {}
+        # Events created after the first, with the ids the database gives next (SQLite only,
+        # see ``EventRepository.ids_follow_on``): written together by ``write_events``.
+        self._new: list[dict[str, object]] = []
+        self._next_id: int | None = None
 
     async def event_for(self, doc: Document, current: int | None, *, now: datetime) -> int:
         """Return the event ``doc`` goes to (``current`` when it has one), creating it if new."""
@@ -538,10 +544,21 @@ class Placement:
         service._evict(now)
         event_id = current if current is not None else service.index.assign(doc)
         if event_id is None:
-            event_id = await self._uow.events.create(headline=doc.title, now=now)
+            if self._next_id is not None:
+                event_id, self._next_id = self._next_id, self._next_id + 1
+                self._new.append(new_event(doc.title, now, event_id))
+            else:
+                event_id = await self._uow.events.create(headline=doc.title, now=now)
+                if self._uow.events.ids_follow_on():
+                    self._next_id = event_id + 1
             record = EventRecord(event_id, doc.title, now, now, now, 0, 0, "", now, now)
             self._touched[event_id] = _Touched(now, now, record)
         return event_id
+
+    async def write_events(self) -> None:
+        """Write the events created and not written yet (an article about to name one needs it)."""
+        await self._uow.events.add_many(self._new)
+        self._new = []
 
     def placed(self, article: Article, doc: Document, event_id: int, *, now: datetime) -> None:
         """Record ``article`` in ``event_id`` (from ``event_for``)."""
@@ -558,6 +575,9 @@ class Placement:
 
     async def flush(self) -> None:
         """Write every touched event once, from its articles as the batch left them."""
+        await self.write_events()
+        # Whatever writes events after this (a revision pass) draws its own ids.
+        self._next_id = None
         if not self._touched:
             return
         ids = sorted(self._touched)

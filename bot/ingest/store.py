@@ -94,6 +94,10 @@ class Placer(Protocol):
         """Return the event ``doc`` goes to (``current`` when it has one), creating it if new."""
         ...
 
+    async def write_events(self) -> None:
+        """Write the events ``event_for`` created and has not written yet."""
+        ...
+
     def placed(self, article: Article, doc: Document, event_id: int, *, now: datetime) -> None:
         """Record that ``article`` (as ``doc``) is in ``event_id`` now."""
         ...
@@ -236,6 +240,8 @@ class StoreBatch:
 
     async def _write_articles(self) -> None:
         """Write the new articles not written yet (a statement about to name them needs them)."""
+        if self._placer is not None:
+            await self._placer.write_events()  # the articles name them
         await self._uow.articles.add_many(self._articles)
         self._articles = []
 
@@ -356,6 +362,8 @@ class StoreBatch:
                 }
             )
         else:
+            if self._placer is not None:
+                await self._placer.write_events()  # the article names its event
             article_id = await self._uow.articles.add(
                 identity=item.identity,
                 source_id=source_id,

@@ -72,29 +72,47 @@ def _event_query(*, by_rank: bool) -> Select[Any]:
     )
 
 
+def new_event(headline: str, now: datetime, event_id: int | None = None) -> dict[str, object]:
+    """Return the row of a new event, nothing placed in it yet (with ``event_id`` when given)."""
+    row: dict[str, object] = {} if event_id is None else {"id": event_id}
+    row.update(
+        headline=headline,
+        first_seen=now,
+        last_updated=now,
+        changed_at=now,
+        first_reported=now,
+        last_reported=now,
+        article_count=0,
+        source_count=0,
+        signature="",
+    )
+    return row
+
+
 class EventRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def create(self, *, headline: str, now: datetime) -> int:
         """Insert a new event and return its id."""
-        statement = (
-            insert(_EVENTS)
-            .values(
-                headline=headline,
-                first_seen=now,
-                last_updated=now,
-                changed_at=now,
-                first_reported=now,
-                last_reported=now,
-                article_count=0,
-                source_count=0,
-                signature="",
-            )
-            .returning(_EVENTS.c.id)
-        )
+        statement = insert(_EVENTS).values(new_event(headline, now)).returning(_EVENTS.c.id)
         connection = await self._session.connection()
         return int((await connection.execute(statement)).scalar_one())
+
+    def ids_follow_on(self) -> bool:
+        """Tell whether, after this unit of work creates an event, the next ids are the following.
+
+        True on SQLite, for the reason ``ArticleRepository.ids_follow_on`` gives: a batch can
+        name the events it creates after its first and write them together (``add_many``).
+        """
+        bind = self._session.bind
+        return bind is not None and bind.dialect.name == "sqlite"
+
+    async def add_many(self, events: Sequence[dict[str, object]]) -> None:
+        """Insert many new events with their ids in one statement (rows from ``new_event``)."""
+        if events:
+            connection = await self._session.connection()
+            await connection.execute(insert(_EVENTS), list(events))
 
     async def put_many(self, events: Sequence[EventRecord]) -> None:
         """Write many events' refreshed fields in one statement (not their first-seen time)."""
