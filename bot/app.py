@@ -179,7 +179,7 @@ def build_application(services: Services, *, timings: Timings | None = None) -> 
     """Build the PTB Application: handlers, jobs and the delivery worker, against the configured API."""
     from telegram.ext import ApplicationBuilder
 
-    from bot.delivery.sender import JSONRequest, RateLimiter, SharedRateLimiter
+    from bot.delivery.sender import RateLimiter, SharedRateLimiter
     from bot.roles import build_roles
     from bot.runtime import Timings
     from handlers.context import SERVICES
