@@ -14,7 +14,7 @@ from sqlmodel.sql.expression import Select
 
 from bot.briefing.model import Article, Document, Version
 from storage.records import AliasRecord, RefetchTarget, StoredArticle
-from storage.repositories.insert import insert_if_absent
+from storage.repositories.insert import ids_follow_on, insert_if_absent
 from storage.tables import (
     ArticleAliasRow,
     ArticleRow,
@@ -107,15 +107,9 @@ class ArticleRepository:
         return int((await connection.execute(statement)).scalar_one())
 
     def ids_follow_on(self) -> bool:
-        """Tell whether, after this unit of work adds an article, the next ids are the following.
-
-        True on SQLite: one writer holds the database from its first write to its commit, and a
-        new row's id is the highest one plus one; so a batch can name the ids of the articles it
-        adds after its first and write them together (``add_many``). Not on PostgreSQL, where
-        other processes draw ids from the same sequence meanwhile.
-        """
-        bind = self._session.bind
-        return bind is not None and bind.dialect.name == "sqlite"
+        """Tell whether the articles a batch adds after its first can be named and written
+        together (``add_many``): see ``insert.ids_follow_on``."""
+        return ids_follow_on(self._session)
 
     async def add_many(self, articles: Sequence[dict[str, object]]) -> None:
         """Insert many new articles with their ids in one statement (keys: the table's columns)."""

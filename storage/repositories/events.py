@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.briefing.model import Article, Version
 from storage.records import EventRecord
 from storage.repositories.event_search import RARE, SearchSQL, rarest
+from storage.repositories.insert import ids_follow_on
 from storage.tables import ArticleRow, ArticleVersionRow, EventAliasRow, EventRow, SourceRow
 
 
@@ -100,13 +101,9 @@ class EventRepository:
         return int((await connection.execute(statement)).scalar_one())
 
     def ids_follow_on(self) -> bool:
-        """Tell whether, after this unit of work creates an event, the next ids are the following.
-
-        True on SQLite, for the reason ``ArticleRepository.ids_follow_on`` gives: a batch can
-        name the events it creates after its first and write them together (``add_many``).
-        """
-        bind = self._session.bind
-        return bind is not None and bind.dialect.name == "sqlite"
+        """Tell whether the events a batch creates after its first can be named and written
+        together (``add_many``): see ``insert.ids_follow_on``."""
+        return ids_follow_on(self._session)
 
     async def add_many(self, events: Sequence[dict[str, object]]) -> None:
         """Insert many new events with their ids in one statement (rows from ``new_event``)."""

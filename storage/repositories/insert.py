@@ -11,6 +11,18 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
+def ids_follow_on(session: AsyncSession) -> bool:
+    """Tell whether, after a unit of work inserts a row, the next ids are the following.
+
+    True on SQLite: one writer holds the database from its first write to its commit, and a
+    new row's id is the highest one plus one; so a batch can name the ids of the rows it adds
+    after its first and write them together. Not on PostgreSQL, where other processes draw ids
+    from the same sequence meanwhile.
+    """
+    bind = session.bind
+    return bind is not None and bind.dialect.name == "sqlite"
+
+
 async def insert_if_absent(session: AsyncSession, row: SQLModel, *, unique: Sequence[str]) -> bool:
     """Insert ``row`` unless its ``unique`` columns are taken; True when it was inserted."""
     # Another process may insert the same key between a select and an insert. "Do nothing on

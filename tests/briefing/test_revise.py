@@ -284,10 +284,8 @@ def _matrix_of_the_whole_window(vectors: list[SparseVector]) -> sparse.csr_matri
     return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
 
 
-@pytest.mark.parametrize("group", [1, 7, 100, 1 << 18])
-def test_the_matrix_built_group_by_group_is_the_whole_window_s_bit_for_bit(group: int) -> None:
-    # Words of a few topics, common words, names weighted up, and an article sharing no key.
-    rng = np.random.default_rng(group)
+def _window_vectors(rng: np.random.Generator) -> list[SparseVector]:
+    """Words of a few topics, common words, names weighted up, and an article sharing no key."""
     vectors = []
     for n in range(300):
         own = rng.choice(40, size=12, replace=False) + 40 * (n % 9)
@@ -297,6 +295,13 @@ def test_the_matrix_built_group_by_group_is_the_whole_window_s_bit_for_bit(group
         vectors.append(SparseVector(keys, weights))
     vectors.append(SparseVector(np.array([-5, 5], dtype=np.int64), np.array([1.0, 2.0])))
     vectors.append(SparseVector(np.zeros(0, dtype=np.int64), np.zeros(0)))
+    return vectors
+
+
+@pytest.mark.parametrize("group", [1, 7, 100, 1 << 18])
+def test_the_matrix_built_group_by_group_is_the_whole_window_s_bit_for_bit(group: int) -> None:
+    rng = np.random.default_rng(group)
+    vectors = _window_vectors(rng)
     expected = _matrix_of_the_whole_window(vectors)
     built = _matrix(vectors, group=group)
     assert built.shape == expected.shape
@@ -321,15 +326,7 @@ def test_the_window_held_by_key_is_the_matrix_s_transpose_and_its_rows_bit_for_b
     group: int,
 ) -> None:
     rng = np.random.default_rng(group)
-    vectors = []
-    for n in range(300):
-        own = rng.choice(40, size=12, replace=False) + 40 * (n % 9)
-        common = rng.choice(20, size=int(rng.integers(0, 6)), replace=False) + 1000
-        keys = np.concatenate([own, common]).astype(np.int64) * 7_919_000_000_003
-        weights = rng.choice([1.0, 1.0 + np.log(2), 1.0 + np.log(3), 3.0, 0.7], size=len(keys))
-        vectors.append(SparseVector(keys, weights))
-    vectors.append(SparseVector(np.array([-5, 5], dtype=np.int64), np.array([1.0, 2.0])))
-    vectors.append(SparseVector(np.zeros(0, dtype=np.int64), np.zeros(0)))
+    vectors = _window_vectors(rng)
     matrix = _matrix(vectors)
     window = _Window(vectors, group=group)
     assert window.shape == matrix.shape

@@ -14,34 +14,28 @@ import pytest
 from tests.fakes.telegram import TOKEN, FakeTelegram
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-async def test_run_answers_start_and_stops_cleanly(
-    tmp_path: Path, stop_signal: signal.Signals
-) -> None:
+async def _start_reply_stop(
+    tmp_path: Path, url: str, stop_signal: signal.Signals, *python_flags: str, **env_extra: str
+) -> tuple[int, str, str]:
+    """Run ``python -m bot run``, send /start, stop it; return exit code, log and first reply."""
     fake = await FakeTelegram().start()
     env = {
         **os.environ,
         "BRIEFBOT_TELEGRAM_TOKEN": TOKEN,
         "BRIEFBOT_TELEGRAM_API_URL": fake.api_url,
-        "BRIEFBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        "BRIEFBOT_DATABASE_URL": url,
         "BRIEFBOT_INBOX_DIR": str(tmp_path / "inbox"),
-        "BRIEFBOT_LOG_LEVEL": "INFO",
+        **env_extra,
     }
     proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+        sys.executable, *python_flags, "-m", "bot", "run", env=env, cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
     try:
         await fake.wait_for(lambda: "setMyCommands" in fake.methods(), within=60)
         await fake.command(42, "/start")
         await fake.wait_for(lambda: len(fake.to(42)) >= 1, within=30)
-        assert "Welcome" in fake.to(42)[0].text
+        reply = fake.to(42)[0].text
         proc.send_signal(stop_signal)
         _, stderr = await asyncio.wait_for(proc.communicate(), timeout=30)
     finally:
@@ -49,8 +43,19 @@ async def test_run_answers_start_and_stops_cleanly(
             proc.kill()
             await proc.wait()
         await fake.close()
-    log = stderr.decode()
-    assert proc.returncode == 0, log
+    assert proc.returncode is not None
+    return proc.returncode, stderr.decode(), reply
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+async def test_run_answers_start_and_stops_cleanly(
+    tmp_path: Path, stop_signal: signal.Signals
+) -> None:
+    returncode, log, reply = await _start_reply_stop(
+        tmp_path, f"sqlite:///{tmp_path / 'bot.db'}", stop_signal, BRIEFBOT_LOG_LEVEL="INFO"
+    )
+    assert "Welcome" in reply
+    assert returncode == 0, log
     assert "stopping" in log and "Traceback" not in log
     assert TOKEN not in log  # the token never reaches the logs
 
@@ -90,31 +95,8 @@ async def test_run_on_a_current_schema_does_not_import_alembic(tmp_path: Path) -
 
     url = f"sqlite:///{tmp_path / 'bot.db'}"
     upgrade(url)
-    fake = await FakeTelegram().start()
-    env = {
-        **os.environ,
-        "BRIEFBOT_TELEGRAM_TOKEN": TOKEN,
-        "BRIEFBOT_TELEGRAM_API_URL": fake.api_url,
-        "BRIEFBOT_DATABASE_URL": url,
-        "BRIEFBOT_INBOX_DIR": str(tmp_path / "inbox"),
-    }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-X", "importtime", "-m", "bot", "run", env=env, cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        await fake.wait_for(lambda: "setMyCommands" in fake.methods(), within=60)
-        await fake.command(42, "/start")
-        await fake.wait_for(lambda: len(fake.to(42)) >= 1, within=30)
-        proc.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(proc.communicate(), timeout=30)
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-        await fake.close()
-    log = stderr.decode()
-    assert proc.returncode == 0, log
+    returncode, log, _ = await _start_reply_stop(tmp_path, url, signal.SIGTERM, "-X", "importtime")
+    assert returncode == 0, log
     imported = {
         line.rsplit("|", 1)[1].strip()
         for line in log.splitlines()
