@@ -188,16 +188,18 @@ class InboxWatcher:
         # Each real folder is watched on its own: a recursive watch would follow a link to
         # /usr and put an inotify watch on each of its thousands of folders before the first
         # event. A new folder restarts the watch with it included.
-        restarted = False
         while not stop.is_set():
             folders = await asyncio.to_thread(self._real_folders)
-            if restarted:
-                # What was written while no watch ran (a new folder's first files) is found by
-                # searching the inbox again once the new watch is up; unchanged files are skipped.
-                self._track(asyncio.create_task(self._rescan_soon()))
+            # Ends this watch: the bot stops, or a folder is found that the watch lacks.
+            until = asyncio.Event()
+            self._track(asyncio.create_task(_set_when(stop, until)))
+            # What was written while no watch ran (before the first one, or a new folder made
+            # while the folders were listed, and its first files) is found by searching the
+            # inbox again once the watch is up; unchanged files are skipped.
+            self._track(asyncio.create_task(self._recheck_soon(set(folders), until)))
             async for changes in awatch(
                 *folders,
-                stop_event=stop,
+                stop_event=until,
                 debounce=DEBOUNCE_MS,
                 recursive=False,
                 rust_timeout=RETRY_MS,
@@ -210,12 +212,19 @@ class InboxWatcher:
                     except Exception:  # one bad batch must not end the watcher
                         log.exception("inbox ingest failed for %d file(s)", len(paths))
                 if any(p not in folders and p.is_dir() and not p.is_symlink() for p in paths):
-                    restarted = True
                     break
+            until.set()  # ends this watch's helpers
 
-    async def _rescan_soon(self) -> None:
+    async def _recheck_soon(self, watched: set[Path], until: asyncio.Event) -> None:
+        """Once the watch is up, ingest what it missed; restart it on a folder it lacks."""
         await asyncio.sleep(DEBOUNCE_MS / 1000)
+        if until.is_set():
+            return
         try:
+            folders = await asyncio.to_thread(self._real_folders)
+            if any(folder not in watched for folder in folders):
+                log.debug("a folder appeared while the inbox watch started: watching it too")
+                until.set()
             await self._ingest([self.inbox_dir], settle=True)
         except Exception:
             log.exception("inbox rescan failed")
@@ -224,3 +233,14 @@ class InboxWatcher:
         # Keep a reference: the loop holds tasks only weakly.
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+async def _set_when(first: asyncio.Event, then: asyncio.Event) -> None:
+    """Set ``then`` once ``first`` is set, unless ``then`` is set sooner."""
+    waits = [asyncio.create_task(first.wait()), asyncio.create_task(then.wait())]
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
+    then.set()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -133,3 +135,37 @@ def _inotify_watches() -> int:
             with contextlib.suppress(OSError):
                 count += Path(f"/proc/self/fdinfo/{fd}").read_text().count("inotify wd:")
     return count
+
+
+async def test_a_folder_made_while_the_watch_restarts_is_watched_too(
+    tmp_path: Path, database: Database
+) -> None:
+    inbox = tmp_path / "watched"
+    for n in range(1500):  # enough folders that listing them takes a while
+        (inbox / "archive" / str(n)).mkdir(parents=True)
+    made = threading.Event()
+
+    def make_during_restart() -> None:
+        # The moment the watch on the old folders closes, the new folders are being listed:
+        # a folder made now lands after the inbox itself was listed, before any watch is up.
+        start = time.monotonic()
+        while time.monotonic() - start < 10:
+            if _inotify_watches() == 0:
+                (inbox / "Late").mkdir()
+                made.set()
+                return
+            time.sleep(0.0005)
+
+    async with watching(inbox, database) as got:
+        await asyncio.sleep(3)  # the watch is up on every folder
+        watcher = threading.Thread(target=make_during_restart)
+        watcher.start()
+        write(inbox / "Wire" / "pier.md", f"# Pier reopens\n\n{BODY}")  # a new folder: restart
+        first = await asyncio.wait_for(got.get(), timeout=10)
+        assert first.location.endswith("Wire/pier.md")
+        await asyncio.to_thread(watcher.join)
+        assert made.is_set()
+        await asyncio.sleep(3)  # long after the folder was made
+        write(inbox / "Late" / "quay.md", f"# Quay closes\n\n{BODY} The quay shut.")
+        second = await asyncio.wait_for(got.get(), timeout=10)
+        assert second.location.endswith("Late/quay.md")
