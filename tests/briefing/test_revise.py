@@ -67,7 +67,9 @@ def docs() -> list[Document]:
 def test_words_shared_headline_to_headline_link_more_than_the_same_words_in_a_body() -> None:
     # The second and third articles hold the same words, in the headline or in the body.
     docs = [
-        Document(id=1, title="harbour dredging plan unveiled", text="work on the quay starts soon."),
+        Document(
+            id=1, title="harbour dredging plan unveiled", text="work on the quay starts soon."
+        ),
         Document(id=2, title="harbour dredging delayed", text="the council met on friday."),
         Document(id=3, title="the council met on friday", text="harbour dredging delayed."),
     ]
