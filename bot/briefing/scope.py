@@ -115,7 +115,7 @@ _SERVING = re.compile(
     re.IGNORECASE,
 )
 # "37 of the candidates in the capital, 46 in Akhal region": a breakdown by place
-_PLACE_LIST_BEFORE = re.compile(r"\d[^;.]{0,100},\s*(?:and\s+)?$")
+_PLACE_LIST_BEFORE = re.compile(r"\d[^;.]{0,100}(?:,\s*(?:and\s+)?|\s+and\s+)$")
 _PLACE_AFTER = re.compile(r"^\s+in\s+(?:the\s+)?(?-i:[A-Z])")
 # Cues for a part of the total, before the figure ("including 6 children") ...
 _PART_BEFORE = re.compile(
