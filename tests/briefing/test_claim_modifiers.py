@@ -52,3 +52,12 @@ def test_reads_modified_nouns_places_and_earlier_sentences(
     sentence: str, expected: list[tuple[str, float | None, float | None, str]]
 ) -> None:
     assert claims(sentence) == expected
+
+
+def test_a_speaker_after_an_inverted_said_gives_the_figures_after_it() -> None:
+    sentence = (
+        "The van hit the wall and sped off, said witness Ann Lee, who was there with her two sons."
+    )
+    assert [(c.about, c.attributed_to) for c in sentence_claims(sentence, source="S")] == [
+        ("son", "witness Ann Lee")
+    ]
