@@ -323,8 +323,13 @@ def _speech_verbs(tokens: list[re.Match[str]]) -> list[int]:
     for k, token in enumerate(tokens):
         word = token.group().lower().rstrip(".")
         after = tokens[k + 1].group() if k + 1 < len(tokens) else "."
-        if word in _OBJECT_VERBS and (after[:1].isalnum() or after == "$") and after != "that":
+        inverted = k > 0 and tokens[k - 1].group() in (",", "”", '"')
+        has_object = (after[:1].isalnum() or after == "$") and after != "that"
+        if word in _OBJECT_VERBS and has_object and not inverted:
             continue  # "added 250,000 jobs": a verb with an object, not a speaker's
+        ahead = {t.group().lower().rstrip(".") for t in tokens[k + 1 : k + 6]}
+        if word == "claimed" and ahead & {"lives", "life", "victims"}:
+            continue  # "the blaze claimed 13 lives": the fire took them, it said nothing
         closing = all(not t.group()[:1].isalnum() for t in tokens[k + 1 :])
         if word in _SPEECH_VERBS or (word in _CLOSING_SPEECH_VERBS and closing):
             found.append(k)

@@ -39,7 +39,7 @@ _OUTCOME_WORDS: dict[str, str] = {
     **dict.fromkeys(_split("casualties casualty"), "casualties"),
     **dict.fromkeys(_split("missing unaccounted"), "missing"),
     **dict.fromkeys(_split("evacuated evacuees evacuee"), "evacuated"),
-    **dict.fromkeys(_split("displaced homeless refugees"), "displaced"),
+    **dict.fromkeys(_split("displaced uprooted homeless refugees"), "displaced"),
     **dict.fromkeys(_split("arrested detained arrests detentions detainees held"), "arrested"),
 }
 # Verbs that, just before a figure, say what happened to it ("killing 80", "wounded 12 people").
@@ -210,9 +210,15 @@ def _word_number(tokens: list[Token], i: int) -> tuple[float, int] | None:
     """Parse "twenty-two", "two hundred and five", "a dozen", "half a dozen" at ``i``."""
     n = len(tokens)
     low = tokens[i].low
-    if low == "a" and i + 1 < n and tokens[i + 1].low in ("dozen", "hundred", "thousand"):
-        scale = {"dozen": 12, "hundred": 100, "thousand": 1000}[tokens[i + 1].low]
-        return float(scale), i + 2
+    scales = {"dozen": 12.0, "hundred": 100.0, "thousand": 1e3, "million": 1e6, "billion": 1e9}
+    if low == "a" and i + 1 < n and tokens[i + 1].low in scales:
+        # "a million dollars" is money; "a million guys" is a manner of speaking
+        money = i + 2 < n and tokens[i + 2].low in _CURRENCY_WORDS
+        if scales[tokens[i + 1].low] < 1e6 or money:
+            return scales[tokens[i + 1].low], i + 2
+    # "a couple of children": two
+    if low == "a" and i + 2 < n and tokens[i + 1].low == "couple" and tokens[i + 2].low == "of":
+        return 2.0, i + 3
     if low == "half" and i + 2 < n and tokens[i + 1].low == "a" and tokens[i + 2].low == "dozen":
         return 6.0, i + 3
     if low == "half-a-dozen":
@@ -869,6 +875,13 @@ def _outcome_after(tokens: list[Token], k: int, *, subject: bool = True) -> tupl
         if word == "so" and m + 1 < n and tokens[m + 1].low == "far":
             m += 2
             continue
+        # "are reported to have been killed", "were believed to be trapped"
+        if word in _REPORTED and [t.low for t in tokens[m + 1 : m + 3]] in (
+            ["to", "have"],
+            ["to", "be"],
+        ):
+            m += 3
+            continue
         shot_and = word == "and" and tokens[m - 1].low == "shot"  # "was shot and killed"
         if (
             word not in _LINKING
@@ -901,6 +914,7 @@ def _shared_outcome(tokens: list[Token], k: int) -> tuple[int, str] | None:
     return None
 
 
+_REPORTED = frozenset(_split("reported said believed feared thought known confirmed presumed"))
 _TREATMENT = frozenset(
     _split("treatment injuries injury wounds burns fractures cuts bones hospital hospitals shock")
 )
@@ -1153,6 +1167,22 @@ def _elided(
     )
 
 
+def _listed_before(tokens: list[Token], first: int) -> str | None:
+    """Return what "two others" count after "one bomb hit ..., another bomb hit ...", if so.
+
+    The noun comes from the last "one X" or "another X" earlier in the sentence; people are left
+    to the outcome rules ("one man died and two others were hurt").
+    """
+    for k in range(first - 2, -1, -1):
+        word = tokens[k].low
+        if word in ("one", "another") and tokens[k + 1].text.isalpha():
+            noun = tokens[k + 1].low
+            if noun in _PERSON_NOUNS or noun in ("of", "more", "other") or noun in _STOP_AFTER:
+                return None
+            return lemma(noun)
+    return None
+
+
 def _modifier_before(tokens: list[Token], index: int) -> tuple[str, int] | None:
     """Return the modifier that ends just before ``index`` ("more than $2 million") and its start."""
     for words_, kind in _MODIFIERS:
@@ -1292,11 +1322,14 @@ def _classify(
         ]:
             subject = after + 1
         outcome = _outcome_after(tokens, subject)
+        listed_before = _listed_before(tokens, first) if subject == after else None
         if outcome is not None and tokens[after - 1].low not in ("one",):
             noun_index, about = outcome
             noun = outcome
-        elif leading == "of" and first > 1 and tokens[first - 2].low in _CROWDS:
-            about = "people"  # "a crowd of 30,000"
+        elif listed_before is not None:
+            about = listed_before  # "one bomb hit ..., another bomb ... and two others"
+        elif leading in ("of", "at") and first > 1 and tokens[first - 2].low in _CROWDS:
+            about = "people"  # "a crowd of 30,000", "estimated the crowd at 70"
         elif (
             tokens[after - 1].low in ("dozens", "hundreds", "thousands")
             and after < len(tokens)
@@ -1315,7 +1348,9 @@ def _classify(
     )
     if one_word and about not in _CASUALTIES:
         return None
-    if is_zero and about not in ("killed", "injured", "casualties", "missing"):
+    # "no arrests were made": nobody arrested, said in the noun itself (not "no suspects")
+    no_arrests = about == "arrested" and noun is not None and tokens[noun[0]].low == "arrests"
+    if is_zero and about not in ("killed", "injured", "casualties", "missing") and not no_arrests:
         return None
     value = sentence[value_start:value_end]
     phrase_end = max(value_end, tokens[noun_index].end)
