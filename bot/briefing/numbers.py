@@ -804,6 +804,11 @@ def _outcome_after(tokens: list[Token], k: int, *, subject: bool = True) -> tupl
                 if tokens[x].low in (",", ";", "."):
                     break
             return None
+        # "11 workers were taken to hospital", "rushed to a hospital": taken in hurt
+        if word in _TAKEN and steps > 1 and tokens[m - 1].low in _LINKING:
+            ahead = [t.low for t in tokens[m + 1 : m + 4]]
+            if ahead[:1] == ["to"] and any(w in ("hospital", "hospitals") for w in ahead[1:]):
+                return m, "injured"
         # "two guards were among the dead"
         if word == "among" and m + 2 < n and tokens[m + 1].low == "the":
             kind = _OUTCOME_WORDS.get(tokens[m + 2].low)
@@ -914,6 +919,7 @@ def _shared_outcome(tokens: list[Token], k: int) -> tuple[int, str] | None:
     return None
 
 
+_TAKEN = frozenset(_split("taken rushed admitted airlifted flown brought sent"))
 _REPORTED = frozenset(_split("reported said believed feared thought known confirmed presumed"))
 _TREATMENT = frozenset(
     _split("treatment injuries injury wounds burns fractures cuts bones hospital hospitals shock")
@@ -1235,6 +1241,11 @@ def _classify(
     # "killing all 176 people": the verb before a determiner still leads the figure
     lead_at = first - 2 if first > 1 and tokens[first - 1].low in ("all", "another") else first - 1
     leading = tokens[lead_at].low if lead_at >= 0 else ""
+    lead_kind = _LEADING_VERBS.get(leading)
+    before_lead = tokens[lead_at - 1].low if lead_at > 0 else ""
+    # "shot dead four guards", "claimed the lives of 15 people"
+    if (leading, before_lead) in (("dead", "shot"), ("of", "lives")):
+        lead_kind = "killed"
     if leading == "of" and first > 1 and tokens[first - 2].low in _PARENT_NOUNS:
         return None  # "a mother of 12"
     noun = _noun_after(tokens, after)
@@ -1291,8 +1302,8 @@ def _classify(
                 outcome = _shared_outcome(tokens, noun_index)
             if outcome is not None:
                 noun_index, about = outcome
-            elif leading in _LEADING_VERBS:
-                about = _LEADING_VERBS[leading]
+            elif lead_kind is not None:
+                about = lead_kind
             elif word in _TROOP_NOUNS:
                 about = "troops"
             elif not is_zero and not single:
@@ -1307,9 +1318,9 @@ def _classify(
         about = "arrested"  # "had been arrested five times"
     elif after < len(tokens) and tokens[after].low in _UNITS:
         return None  # "arrested 12 days later": a measure, not a count
-    elif not is_zero and leading in _LEADING_VERBS:
+    elif not is_zero and lead_kind is not None:
         # "killing 80", "wounded 12"
-        about = _LEADING_VERBS[leading]
+        about = lead_kind
     elif not is_zero:
         # "Dozens have been reported injured", "the death toll rose to 19"
         # "three others were hurt", "dozens of others were injured"
@@ -1354,7 +1365,7 @@ def _classify(
         return None
     value = sentence[value_start:value_end]
     phrase_end = max(value_end, tokens[noun_index].end)
-    phrase_start = tokens[lead_at].start if leading in _LEADING_VERBS else value_start
+    phrase_start = tokens[lead_at].start if lead_kind is not None else value_start
     phrase = sentence[phrase_start:phrase_end]
     return Quantity(
         about,

@@ -58,6 +58,11 @@ def claims(sentence: str) -> list[tuple[str, float | None, float | None, str]]:
             "The charity feeds 9,000 people daily, but its stores are running low.",
             [("people", 9000, 9000, "background")],
         ),
+        # the outcome said around the figure: shot dead, the lives of, taken to hospital
+        ("The gunmen shot dead four guards.", [("killed", 4, 4, "event")]),
+        ("The flood claimed the lives of 15 people.", [("killed", 15, 15, "event")]),
+        ("Eleven workers were taken to hospital.", [("injured", 11, 11, "event")]),
+        ("Six children were rushed to hospitals in the city.", [("injured", 6, 6, "event")]),
     ],
 )
 def test_reads_casualty_damage_and_crowd_shapes(
