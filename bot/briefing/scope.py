@@ -122,6 +122,9 @@ _PLACE_AFTER = re.compile(r"^\s+in\s+(?:the\s+)?(?-i:[A-Z])")
 # "one bomb hit the school, another bomb the market and two others the camp": the rest of a list
 _ANOTHER_BEFORE = re.compile(r"\banother\s+[a-z]+\b[^;.]*$")
 _OTHERS_AFTER = re.compile(r"^\s*others\b")
+# "another two people were killed": dead or hurt added to a toll told before
+_ANOTHER = re.compile(r"\banother\s+$", re.IGNORECASE)
+_HARMED = re.compile(r"\b(?:killed|died|dead|injured|wounded|hurt)\b", re.IGNORECASE)
 # "200 million euros of damage in Athens alone": one place's share of the total
 _ALONE = re.compile(r"\bin\s+(?:the\s+)?(?:\w+\s+){1,3}?alone\b", re.IGNORECASE)
 # Cues for a part of the total, before the figure ("including 6 children") ...
@@ -342,6 +345,10 @@ def figure_scope(
     if _AFTERSHOCK.search(sentence[max(0, start - 40) : start]):
         return "partial"
     if _OTHERS_AFTER.match(sentence[end:]) and _ANOTHER_BEFORE.search(sentence[:start]):
+        return "partial"
+    if _ANOTHER.search(sentence[max(0, start - 10) : start]) and _HARMED.search(
+        _clause(sentence, start, counted_end)
+    ):
         return "partial"
     if _PLACE_AFTER.match(sentence[end:]) and _PLACE_LIST_BEFORE.search(
         sentence[max(0, start - 120) : start]

@@ -63,6 +63,8 @@ def claims(sentence: str) -> list[tuple[str, float | None, float | None, str]]:
         ("The flood claimed the lives of 15 people.", [("killed", 15, 15, "event")]),
         ("Eleven workers were taken to hospital.", [("injured", 11, 11, "event")]),
         ("Six children were rushed to hospitals in the city.", [("injured", 6, 6, "event")]),
+        # "another N" dead or hurt add to a toll told before: a part of it
+        ("Another three people were killed in the south.", [("killed", 3, 3, "partial")]),
     ],
 )
 def test_reads_casualty_damage_and_crowd_shapes(
