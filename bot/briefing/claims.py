@@ -49,6 +49,7 @@ _SPEECH_VERBS = frozenset(
 _CLOSING_SPEECH_VERBS = frozenset(_split("reports claims"))
 # Speech verbs that also take a thing as object: "employers added 943,000 jobs" says nothing.
 _OBJECT_VERBS = frozenset(_split("added adds"))
+_BEFORE_ADJECTIVE = frozenset(_split("the a an previous previously unconfirmed widely other first"))
 _PASSIVE = frozenset(_split("was were is are be been being has have had"))
 _SUBJECT_STOP = frozenset(
     _split("""that but and or while which who whom as because after before when where if than so though
@@ -331,6 +332,14 @@ def _speech_verbs(tokens: list[re.Match[str]]) -> list[int]:
         if word == "claimed" and ahead & {"lives", "life", "victims"}:
             continue  # "the blaze claimed 13 lives": the fire took them, it said nothing
         closing = all(not t.group()[:1].isalnum() for t in tokens[k + 1 :])
+        # "according to local media reports": the reports are the speaker, not a verb
+        according = [t.group().lower() for t in tokens[max(0, k - 6) : k]]
+        if closing and "according" in according:
+            continue
+        # "previous reported abuses", "the reported attack": a participle before its noun
+        before = tokens[k - 1].group().lower() if k > 0 else ""
+        if word == "reported" and before in _BEFORE_ADJECTIVE and after[:1].islower():
+            continue
         if word in _SPEECH_VERBS or (word in _CLOSING_SPEECH_VERBS and closing):
             found.append(k)
     return found

@@ -1153,6 +1153,12 @@ def _elided(
         return Quantity(previous.about, value, value, low, high, start, end, previous.noun, end)
     if previous.about not in _CASUALTIES or high == 0:
         return None
+    # "55 wounded, 15 critically": the badly hurt among them
+    badly = following[:1] in (["critically"], ["seriously"], ["severely"], ["gravely"])
+    if badly and previous.about == "injured" and first > 0 and tokens[first - 1].low == ",":
+        start, end = tokens[first].start, tokens[after - 1].end
+        value = sentence[start:end]
+        return Quantity("injured", value, value, low, high, start, end, "", end)
     if following[:1] != ["more"] and following != ["of", "them"]:
         return None
     if following == ["more", "than"]:
@@ -1171,6 +1177,20 @@ def _elided(
     return Quantity(
         previous.about, value, sentence[start:phrase_end], low, high, start, end, "", phrase_end
     )
+
+
+def _lost_before(tokens: list[Token], first: int) -> bool:
+    """Tell whether "lost" leads the figure at ``first``, maybe across a list ("lost 7 X and 4 Y").
+
+    Not "lost 300 workers to rivals": the caller checks what follows the noun.
+    """
+    for k in range(first - 1, max(-1, first - 8), -1):
+        word = tokens[k].low
+        if word == "lost":
+            return True
+        if word in (",", ";", ".", "-") or word in _LINKING or word in _OUTCOME_WORDS:
+            return False
+    return False
 
 
 def _listed_before(tokens: list[Token], first: int) -> str | None:
@@ -1300,8 +1320,15 @@ def _classify(
             )
             if outcome is None and (leading in ("including", ",", "and") or listed):
                 outcome = _shared_outcome(tokens, noun_index)
+            after_noun = tokens[noun_index + 1].low if noun_index + 1 < len(tokens) else ""
             if outcome is not None:
                 noun_index, about = outcome
+            elif (
+                (word in _PERSON_NOUNS or _compound_people(word))
+                and after_noun != "to"
+                and _lost_before(tokens, first)
+            ):
+                about = "killed"  # "Israel has lost seven soldiers and four civilians"
             elif lead_kind is not None:
                 about = lead_kind
             elif word in _TROOP_NOUNS:

@@ -122,6 +122,8 @@ _PLACE_AFTER = re.compile(r"^\s+in\s+(?:the\s+)?(?-i:[A-Z])")
 # "one bomb hit the school, another bomb the market and two others the camp": the rest of a list
 _ANOTHER_BEFORE = re.compile(r"\banother\s+[a-z]+\b[^;.]*$")
 _OTHERS_AFTER = re.compile(r"^\s*others\b")
+# "55 wounded, 15 critically": the badly hurt among the wounded
+_BADLY_AFTER = re.compile(r"^\s*(?:critically|seriously|severely|gravely)\b", re.IGNORECASE)
 # "another two people were killed": dead or hurt added to a toll told before
 _ANOTHER = re.compile(r"\banother\s+$", re.IGNORECASE)
 _HARMED = re.compile(r"\b(?:killed|died|dead|injured|wounded|hurt)\b", re.IGNORECASE)
@@ -343,6 +345,8 @@ def figure_scope(
     if _PART_AFTER.match(sentence[end : end + 40]) or _AMONG_AFTER.match(sentence[end : end + 80]):
         return "partial"
     if _AFTERSHOCK.search(sentence[max(0, start - 40) : start]):
+        return "partial"
+    if _BADLY_AFTER.match(sentence[end:]) and sentence[:start].rstrip().endswith(","):
         return "partial"
     if _OTHERS_AFTER.match(sentence[end:]) and _ANOTHER_BEFORE.search(sentence[:start]):
         return "partial"

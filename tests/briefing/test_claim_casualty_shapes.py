@@ -65,6 +65,20 @@ def claims(sentence: str) -> list[tuple[str, float | None, float | None, str]]:
         ("Six children were rushed to hospitals in the city.", [("injured", 6, 6, "event")]),
         # "another N" dead or hurt add to a toll told before: a part of it
         ("Another three people were killed in the south.", [("killed", 3, 3, "partial")]),
+        # a side that "lost" soldiers or civilians lost them dead, the list sharing the verb
+        (
+            "The army has lost nine soldiers and two civilians in the fighting.",
+            [("killed", 9, 9, "event"), ("killed", 2, 2, "event")],
+        ),
+        # the badly hurt among the wounded: ", 12 critically"
+        (
+            "Officials counted 20 dead and 70 wounded, 12 critically.",
+            [
+                ("killed", 20, 20, "event"),
+                ("injured", 70, 70, "event"),
+                ("injured", 12, 12, "partial"),
+            ],
+        ),
     ],
 )
 def test_reads_casualty_damage_and_crowd_shapes(
@@ -83,3 +97,20 @@ def test_a_speaker_named_by_a_common_noun_after_added_gives_the_quoted_figure() 
 def test_a_fire_that_claimed_lives_is_no_speaker() -> None:
     found = sentence_claims("The blaze claimed 13 lives.", source="S")
     assert [(c.about, c.low, c.attributed_to) for c in found] == [("killed", 13, None)]
+
+
+def test_media_reports_closing_an_according_to_are_the_speaker() -> None:
+    found = sentence_claims(
+        "She was one of three hikers on the ridge, according to local media reports.", source="S"
+    )
+    assert [(c.about, c.low, c.attributed_to) for c in found] == [
+        ("hiker", 3, "local media reports")
+    ]
+
+
+def test_reported_as_an_adjective_names_no_speaker() -> None:
+    found = sentence_claims(
+        "Several marches followed as the guards involved faced previous reported abuses.",
+        source="S",
+    )
+    assert [(c.about, c.low, c.attributed_to) for c in found] == [("march", 3, None)]
