@@ -122,6 +122,13 @@ _PLACE_AFTER = re.compile(r"^\s+in\s+(?:the\s+)?(?-i:[A-Z])")
 # "one bomb hit the school, another bomb the market and two others the camp": the rest of a list
 _ANOTHER_BEFORE = re.compile(r"\banother\s+[a-z]+\b[^;.]*$")
 _OTHERS_AFTER = re.compile(r"^\s*others\b")
+# "Israel has so far lost seven soldiers and four civilians": one side's dead, a part of the toll
+_SIDE_LOST = re.compile(r"\b(?:has|have|had)\s+(?:\w+\s+){0,2}?lost\b[^,;.]*$", re.IGNORECASE)
+_LOST_PEOPLE = re.compile(
+    r"^\S+\s+(?:\w+\s+)?(?:soldiers|civilians|troops|people|men|women|children|officers"
+    r"|fighters|policemen|marines|personnel)\b",
+    re.IGNORECASE,
+)
 # "55 wounded, 15 critically": the badly hurt among the wounded
 _BADLY_AFTER = re.compile(r"^\s*(?:critically|seriously|severely|gravely)\b", re.IGNORECASE)
 # "another two people were killed": dead or hurt added to a toll told before
@@ -345,6 +352,10 @@ def figure_scope(
     if _PART_AFTER.match(sentence[end : end + 40]) or _AMONG_AFTER.match(sentence[end : end + 80]):
         return "partial"
     if _AFTERSHOCK.search(sentence[max(0, start - 40) : start]):
+        return "partial"
+    if _SIDE_LOST.search(sentence[max(0, start - 80) : start]) and _LOST_PEOPLE.match(
+        sentence[start:]
+    ):
         return "partial"
     if _BADLY_AFTER.match(sentence[end:]) and sentence[:start].rstrip().endswith(","):
         return "partial"

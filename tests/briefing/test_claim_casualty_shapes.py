@@ -65,10 +65,11 @@ def claims(sentence: str) -> list[tuple[str, float | None, float | None, str]]:
         ("Six children were rushed to hospitals in the city.", [("injured", 6, 6, "event")]),
         # "another N" dead or hurt add to a toll told before: a part of it
         ("Another three people were killed in the south.", [("killed", 3, 3, "partial")]),
-        # a side that "lost" soldiers or civilians lost them dead, the list sharing the verb
+        # a side that "has lost" soldiers or civilians lost them dead, the list sharing the verb;
+        # one side's dead are a part of the toll
         (
             "The army has lost nine soldiers and two civilians in the fighting.",
-            [("killed", 9, 9, "event"), ("killed", 2, 2, "event")],
+            [("killed", 9, 9, "partial"), ("killed", 2, 2, "partial")],
         ),
         # the badly hurt among the wounded: ", 12 critically"
         (
