@@ -809,6 +809,25 @@ def _outcome_after(tokens: list[Token], k: int, *, subject: bool = True) -> tupl
             ahead = [t.low for t in tokens[m + 1 : m + 4]]
             if ahead[:1] == ["to"] and any(w in ("hospital", "hospitals") for w in ahead[1:]):
                 return m, "injured"
+        # "four suspects were taken into custody"
+        if word in ("taken", "placed") and [t.low for t in tokens[m + 1 : m + 3]] == [
+            "into",
+            "custody",
+        ]:
+            return m + 2, "arrested"
+        # "nine people remain in hospital", "three were in critical condition"
+        if word in ("remain", "remains", "remained") and m + 1 < n and tokens[m + 1].low == "in":
+            m += 1
+            continue
+        if word == "in" and steps > 1 and tokens[m - 1].low in _IN_CARE:
+            ahead = [t.low for t in tokens[m + 1 : m + 4]]
+            if ahead[:1] == ["a"]:
+                ahead = ahead[1:]
+            if ahead[:1] in (["hospital"], ["hospitals"]) or (
+                ahead[:1] in (["critical"], ["serious"], ["stable"], ["grave"])
+                and ahead[1:2] == ["condition"]
+            ):
+                return m + 1, "injured"
         # "two guards were among the dead"
         if word == "among" and m + 2 < n and tokens[m + 1].low == "the":
             kind = _OUTCOME_WORDS.get(tokens[m + 2].low)
@@ -919,6 +938,7 @@ def _shared_outcome(tokens: list[Token], k: int) -> tuple[int, str] | None:
     return None
 
 
+_IN_CARE = frozenset(_split("remain remains remained were was are is still"))
 _TAKEN = frozenset(_split("taken rushed admitted airlifted flown brought sent"))
 _REPORTED = frozenset(_split("reported said believed feared thought known confirmed presumed"))
 _TREATMENT = frozenset(

@@ -63,6 +63,10 @@ def claims(sentence: str) -> list[tuple[str, float | None, float | None, str]]:
         ("The flood claimed the lives of 15 people.", [("killed", 15, 15, "event")]),
         ("Eleven workers were taken to hospital.", [("injured", 11, 11, "event")]),
         ("Six children were rushed to hospitals in the city.", [("injured", 6, 6, "event")]),
+        # taken into custody are arrested; in hospital or in a serious condition are hurt
+        ("Four suspects were taken into custody.", [("arrested", 4, 4, "event")]),
+        ("Nine people remain in hospital.", [("injured", 9, 9, "event")]),
+        ("Three pupils were in critical condition.", [("injured", 3, 3, "event")]),
         # "another N" dead or hurt add to a toll told before: a part of it
         ("Another three people were killed in the south.", [("killed", 3, 3, "partial")]),
         # a side that "has lost" soldiers or civilians lost them dead, the list sharing the verb;
