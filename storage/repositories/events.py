@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.briefing.model import Article, Version
 from storage.records import EventRecord
 from storage.repositories.event_search import SearchSQL, rarest
-from storage.repositories.insert import DrawnIds, drawn_ids, ids_follow_on
+from storage.repositories.insert import NewIds
 from storage.tables import ArticleRow, ArticleVersionRow, EventAliasRow, EventRow, SourceRow
 
 
@@ -100,14 +100,9 @@ class EventRepository:
         connection = await self._session.connection()
         return int((await connection.execute(statement)).scalar_one())
 
-    def ids_follow_on(self) -> bool:
-        """Tell whether the events a batch creates after its first can be named and written
-        together (``add_many``): see ``insert.ids_follow_on``."""
-        return ids_follow_on(self._session)
-
-    def drawn_ids(self) -> DrawnIds | None:
-        """Ids for a batch's new events, drawn ahead (PostgreSQL; None on SQLite)."""
-        return drawn_ids(self._session, _EVENTS.name)
+    def new_ids(self) -> NewIds:
+        """Ids for a batch's new events, named before they are written (``add_many``)."""
+        return NewIds(self._session, _EVENTS.name)
 
     async def add_many(self, events: Sequence[dict[str, object]]) -> None:
         """Insert many new events with their ids in one statement (rows from ``new_event``)."""
