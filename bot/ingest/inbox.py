@@ -53,6 +53,9 @@ class InboxWatcher:
         self._unsettled: set[Path] = set()
         self._settler: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        # One batch at a time: a rescan listing the inbox while a batch is being stored would
+        # read that batch's files again (not seen yet) and report them twice.
+        self._one_at_a_time = asyncio.Lock()
 
     def _changed_files(self, paths: Iterable[Path]) -> list[Path]:
         out = []
@@ -127,6 +130,10 @@ class InboxWatcher:
                 log.exception("inbox ingest failed for %d file(s)", len(paths))
 
     async def _ingest(self, paths: Iterable[Path], *, settle: bool = False) -> list[IngestResult]:
+        async with self._one_at_a_time:
+            return await self._ingest_now(paths, settle=settle)
+
+    async def _ingest_now(self, paths: Iterable[Path], *, settle: bool) -> list[IngestResult]:
         # Off the event loop: a big new folder takes a while to list.
         changed = await asyncio.to_thread(self._changed_files, [*paths, *self._retry])
         self._retry.clear()
