@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from bot.briefing.analysis import TextAnalysis
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,8 @@ class Document:
     text: str
     published: datetime | None = None
     source: str = ""
+    # Its title's and text's analysis when worked out already (it equals analyse_text's).
+    analysis: TextAnalysis | None = field(default=None, compare=False, repr=False)
 
 
 # --- what changed between versions -------------------------------------------------------

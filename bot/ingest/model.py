@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.ingest.analysis import ArticleAnalysis
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +26,9 @@ class ParsedArticle:
     refetch: bool = False
     # The file the article was read from, when it came from one (``location`` may be its URL).
     path: str | None = None
+    # The analysis of exactly this title and text, when a parsing worker worked it out
+    # (bot/ingest/analysis.py); whatever changes either must drop it.
+    analysis: ArticleAnalysis | None = field(default=None, compare=False, repr=False)
 
 
 class Outcome(StrEnum):

@@ -57,6 +57,7 @@ def storable(item: ParsedArticle) -> ParsedArticle:
         source=_clean(item.source),
         location=_clean(item.location),
         identity=_clean(item.identity),
+        analysis=None,  # worked out for the text before it was cleaned
     )
 
 
