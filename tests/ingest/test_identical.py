@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,17 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.briefing.features import extract
+from bot.briefing.headline import display_title, headline_profile
+from bot.briefing.model import Article, Document, Version
+from bot.briefing.revise import ReviseConfig, revision_vector
 from bot.events.service import EventService
+from bot.ingest.analysis import analyse, analyse_all
+from bot.ingest.dedupe import fingerprint
 from bot.ingest.files import read_paths
 from bot.ingest.model import IngestResult, ParsedArticle
-from bot.ingest.pipeline import Pipeline
+from bot.ingest.offload import ParsePool
+from bot.ingest.pipeline import Pipeline, storable
 from bot.render.json import briefing_to_dict
 from storage.db import sync_url
 from storage.unit_of_work import Database
@@ -132,18 +140,42 @@ def _plain(value: Any) -> Any:
     return value
 
 
-async def outcome_of(database: Database, db_url: str) -> dict[str, Any]:
-    """Run samples and the generated set through the pipeline and say what was stored."""
+async def analysed_in_workers(items: list[Any]) -> list[Any]:
+    """Return the items with their analysis worked out in parsing workers, as the poller has it."""
+    pool = ParsePool(2)
+    try:
+        articles = [item for item in items if isinstance(item, ParsedArticle)]
+        analyses = iter(await pool.run(analyse_all, [(a.title, a.text) for a in articles]))
+    finally:
+        await pool.close()
+    return [
+        replace(item, analysis=next(analyses)) if isinstance(item, ParsedArticle) else item
+        for item in items
+    ]
+
+
+async def outcome_of(database: Database, db_url: str, *, analysed: bool = False) -> dict[str, Any]:
+    """Run samples and the generated set through the pipeline and say what was stored.
+
+    ``analysed``: each article comes with its analysis worked out in a parsing worker.
+    """
     events = EventService()
     pipeline = Pipeline(database, events, clock=SteadyClock())
-    results = [r async for r in pipeline.ingest_stream(iter(sample_items()))]
-    results += await pipeline.ingest(generated())
+    samples, more = sample_items(), generated()
+    if analysed:
+        samples, more = await analysed_in_workers(samples), await analysed_in_workers(more)
+    results = [r async for r in pipeline.ingest_stream(iter(samples))]
+    results += await pipeline.ingest(more)
+    # The revision pass reads the vectors placing memoised (from the workers' weights).
+    async with database.unit_of_work() as uow:
+        revision = await events.revise(uow, now=START + timedelta(days=1))
     briefings = []
     event_ids = sorted({r.event_id for r in results if r.event_id is not None})
     async with database.unit_of_work() as uow:
         for event_id in event_ids:
             briefings.append(briefing_to_dict(await events.briefing(uow, event_id)))
     return {
+        "revision": sorted(revision.moves.items()),
         "results": [
             [r.location, r.outcome.value, r.reason, r.article_id, r.event_id, r.title, r.retry]
             for r in results
@@ -186,3 +218,41 @@ async def test_the_store_path_stores_what_it_always_stored(
     expected = json.loads(EXPECTED.read_text(encoding="utf-8"))
     for part in expected:
         assert got[part] == expected[part], part
+
+
+async def test_articles_analysed_in_the_parsing_workers_are_stored_as_ever(
+    database: Database, database_url: str
+) -> None:
+    got = await outcome_of(database, database_url, analysed=True)
+    expected = json.loads(EXPECTED.read_text(encoding="utf-8"))
+    for part in expected:
+        assert got[part] == expected[part], part
+
+
+async def test_what_a_parsing_worker_works_out_is_what_this_process_would() -> None:
+    items = [i for i in sample_items() if isinstance(i, ParsedArticle)] + generated()
+    dateline = ParsedArticle("LONDON —", "A dateline only. " + items[0].text, "s", "x", "x")
+    items.append(dateline)
+    analysed = await analysed_in_workers(items)
+    config = ReviseConfig()
+    for item in analysed:
+        got = item.analysis
+        assert got is not None
+        assert got.fingerprint == fingerprint(item.text)
+        doc = Document(7, item.title, item.text)
+        assert got.text.features == extract(doc)
+        # Hashed here: a string's hash differs from process to process.
+        carried = revision_vector(replace(doc, analysis=got.text), config)
+        assert carried._blob == revision_vector(doc, config)._blob
+        article = Article(7, item.source, item.location, (Version(1, item.title, item.text),))
+        assert got.text.headline == headline_profile(item.title, item.text)
+        assert got.text.headline[0] == display_title(article)
+
+
+def test_cleaning_an_article_drops_the_analysis_of_its_uncleaned_text() -> None:
+    item = ParsedArticle("Harbour\x00 reopens", "The harbour reopened.", "s", "x", "x")
+    cleaned = storable(replace(item, analysis=analyse(item.title, item.text)))
+    assert cleaned.title == "Harbour reopens"
+    assert cleaned.analysis is None
+    kept = replace(item, title="Harbour reopens", analysis=analyse("Harbour reopens", item.text))
+    assert storable(kept).analysis is not None
