@@ -331,6 +331,19 @@ def _speech_verbs(tokens: list[re.Match[str]]) -> list[int]:
     return found
 
 
+def _inverted_speaker(tokens: list[re.Match[str]], verb: int) -> bool:
+    """Tell whether "said" follows a comma or quote and a speaker follows it (not a day)."""
+    if verb == 0 or verb + 1 >= len(tokens) or tokens[verb - 1].group() not in (",", "”", '"'):
+        return False
+    after = tokens[verb + 1].group()
+    return (
+        tokens[verb].group().lower() in ("said", "says")
+        and not after[:1].isdigit()
+        and after.lower() not in _DAYS
+        and after.lower() not in _TIME_WORDS
+    )
+
+
 def attribution(sentence: str, start: int, end: int) -> str | None:
     """Return who a figure at ``sentence[start:end]`` is attributed to, as written, or None."""
     # "..., according to three officials": the figure counts the sources, nobody gave it
@@ -341,6 +354,11 @@ def attribution(sentence: str, start: int, end: int) -> str | None:
     verbs = [k for k in _speech_verbs(tokens) if clause_start <= tokens[k].start() < clause_end]
     # A speaker before the figure in the same clause: "Iraq said 22".
     for k in reversed([k for k in verbs if tokens[k].end() <= start]):
+        # "..., said witness Ann Lee, who had her two sons with her": the speaker follows
+        if _inverted_speaker(tokens, k):
+            inverted = _object_after(tokens, k)
+            if inverted is not None and inverted.split()[-1][:1].isupper():
+                return _trim(inverted)
         subject = _subject_before(tokens, k)
         if subject is not None:
             return _trim(_relative_subject(tokens, k, subject))

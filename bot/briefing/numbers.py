@@ -617,10 +617,19 @@ def _noun_after(tokens: list[Token], j: int) -> tuple[int, str] | None:
             if whole is not None:
                 j = whole[3]
     words_seen = 0
+    measure_end = j  # "three 10 - year sentences": a measure before the noun modifies it
     for k in range(j, min(j + 9, n)):
         word = tokens[k].low
-        if word in _QUOTES or _continues_word(tokens, k, j):
+        if word in _QUOTES or _continues_word(tokens, k, j) or k < measure_end:
             continue  # 80 "American terrorists"; "U.S. jobs", "Covid-19 cases", "first - degree"
+        if (
+            tokens[k].text[:1].isdigit()
+            and k + 2 < n
+            and tokens[k + 1].text in ("-", "–")
+            and tokens[k + 2].low in _UNITS
+        ):
+            measure_end = k + 3
+            continue
         # "half - brothers": a number word opening a compound is part of the noun
         compound_start = k + 1 < n and tokens[k + 1].text in ("-", "–")
         figure_next = word in _NUMBER_STARTS and not compound_start
@@ -706,6 +715,17 @@ def _noun_after(tokens: list[Token], j: int) -> tuple[int, str] | None:
                 and tokens[k + 2].low in _PERSON_NOUNS
             ):
                 return k + 2, "people"
+            # "two rules changes", "three Texas counties": a plural before a plain plural noun
+            # modifies it
+            if (
+                k + 1 < n
+                and words_seen <= _MODIFIERS_BEFORE_NOUN
+                and tokens[k + 1].text.islower()
+                and _plural_noun(tokens[k + 1].text)
+                and tokens[k + 1].low not in _UNITS
+                and tokens[k + 1].low not in _NOT_COUNTED
+            ):
+                return k + 1, "generic"
             return (k, "generic") if words_seen <= _MODIFIERS_BEFORE_NOUN + 1 else None
     return None
 
@@ -1095,6 +1115,22 @@ def _elided(
             "",
             tokens[after + 1].end,
         )
+    # "37 of the candidates registered in the capital, 46 in Akhal region, and 61 in Mary
+    # region": a breakdown by place counts what the figure before it counted
+    by_place = (
+        first > 0
+        and tokens[first - 1].low in (",", "and")
+        and following[:1] == ["in"]
+        and after + 1 < len(tokens)
+        and tokens[after + 1].text[:1].isupper()
+        and previous.about not in _CASUALTIES
+        and previous.noun
+        and high != 0
+    )
+    if by_place:
+        start, end = tokens[first].start, tokens[after - 1].end
+        value = sentence[start:end]
+        return Quantity(previous.about, value, value, low, high, start, end, previous.noun, end)
     if previous.about not in _CASUALTIES or high == 0:
         return None
     if following[:1] != ["more"] and following != ["of", "them"]:

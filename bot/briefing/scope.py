@@ -44,6 +44,7 @@ _PAST = re.compile(
     + _STRIKE_NOUNS
     + r"""
       | ^\W*(?:\w+\s+)?(?:years|months|decades|a\s+year|a\s+decade)\s+later\b
+      | ^\W*for\s+(?:years|decades|generations)\b
     )
     | ^\W*on\s+"""
     + _MONTH
@@ -107,6 +108,15 @@ _DEATH = re.compile(r"\b(?:lost|killed|died|dead|death|deaths)\b", re.IGNORECASE
 _EARLIER_EVENT = re.compile(
     r"\b(?:hours|days|weeks|months|years)\s+(?:after|before)\s+(?:a|an|the)\b", re.IGNORECASE
 )
+# "a man serving three life sentences", "serving a life sentence for crimes he committed in
+# three counties": what a prisoner serves is for earlier crimes
+_SERVING = re.compile(
+    r"\bserving\s+$|\bserving\s+(?:a|an|his|her)\s+(?:\w+\s+){0,2}(?:sentence|term)\b[^;]{0,60}$",
+    re.IGNORECASE,
+)
+# "37 of the candidates in the capital, 46 in Akhal region": a breakdown by place
+_PLACE_LIST_BEFORE = re.compile(r"\d[^;.]{0,100}(?:,\s*(?:and\s+)?|\s+and\s+)$")
+_PLACE_AFTER = re.compile(r"^\s+in\s+(?:the\s+)?(?-i:[A-Z])")
 # Cues for a part of the total, before the figure ("including 6 children") ...
 _PART_BEFORE = re.compile(
     r"(?:\b(?:including|of\s+which|among\s+them|among\s+whom|among\s+the\s+\w+\s+(?:were|was)"
@@ -309,6 +319,8 @@ def figure_scope(
         return "background"
     if _RECORD_BEFORE.search(sentence[max(0, start - 24) : start]):
         return "background"
+    if _SERVING.search(sentence[max(0, start - 100) : start]):
+        return "background"
     if _GENERAL.search(_segment(sentence, start, counted_end)):
         return "background"
     earlier = _EARLIER_EVENT.search(sentence)
@@ -319,6 +331,10 @@ def figure_scope(
     if _PART_AFTER.match(sentence[end : end + 40]) or _AMONG_AFTER.match(sentence[end : end + 80]):
         return "partial"
     if _AFTERSHOCK.search(sentence[max(0, start - 40) : start]):
+        return "partial"
+    if _PLACE_AFTER.match(sentence[end:]) and _PLACE_LIST_BEFORE.search(
+        sentence[max(0, start - 120) : start]
+    ):
         return "partial"
     listed = _LIST_PART.search(sentence[max(0, start - 120) : start])
     if listed and _LIST_VERB.match(sentence[end:]):

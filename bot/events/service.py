@@ -548,6 +548,9 @@ class Placement:
         # see ``EventRepository.ids_follow_on``): written together by ``write_events``.
         self._new: list[dict[str, object]] = []
         self._next_id: int | None = None
+        # PostgreSQL: every new event's id drawn ahead from its sequence, so all are written
+        # together too.
+        self._drawn = uow.events.drawn_ids()
 
     async def event_for(self, doc: Document, current: int | None, *, now: datetime) -> int:
         """Return the event ``doc`` goes to (``current`` when it has one), creating it if new."""
@@ -557,8 +560,13 @@ class Placement:
         service._evict(now)
         event_id = current if current is not None else service.index.assign(doc)
         if event_id is None:
-            if self._next_id is not None:
-                event_id, self._next_id = self._next_id, self._next_id + 1
+            ahead = self._next_id
+            if ahead is not None:
+                self._next_id = ahead + 1
+            elif self._drawn is not None:
+                ahead = await self._drawn.take()
+            if ahead is not None:
+                event_id = ahead
                 self._new.append(new_event(doc.title, now, event_id))
             else:
                 event_id = await self._uow.events.create(headline=doc.title, now=now)
@@ -567,6 +575,11 @@ class Placement:
             record = EventRecord(event_id, doc.title, now, now, now, 0, 0, "", now, now)
             self._touched[event_id] = _Touched(now, now, record)
         return event_id
+
+    def expect(self, count: int) -> None:
+        """Note that up to ``count`` more articles may be placed (each may start an event)."""
+        if self._drawn is not None:
+            self._drawn.expect(count)
 
     async def write_events(self) -> None:
         """Write the events created and not written yet (an article about to name one needs it)."""

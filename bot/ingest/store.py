@@ -73,6 +73,10 @@ class Placer(Protocol):
         """Write the events ``event_for`` created and has not written yet."""
         ...
 
+    def expect(self, count: int) -> None:
+        """Note that up to ``count`` more articles may be placed in this unit of work."""
+        ...
+
     def placed(self, article: Article, doc: Document, event_id: int, *, now: datetime) -> None:
         """Record that ``article`` (as ``doc``) is in ``event_id`` now."""
         ...
@@ -196,10 +200,12 @@ class StoreBatch:
         self._written: dict[int, Article] = {}
         self._versions: list[dict[str, object]] = []
         self._prints: list[tuple[int, bytes]] = []
-        # New articles after the first, with the ids the database gives next (SQLite only,
-        # see ``ids_follow_on``): written together, before anything that refers to them.
+        # New articles with their ids named ahead (on SQLite those after the first, the ids the
+        # database gives next, see ``ids_follow_on``; on PostgreSQL all, drawn from its
+        # sequence): written together, before anything that refers to them.
         self._articles: list[dict[str, object]] = []
         self._next_id: int | None = None
+        self._drawn = uow.articles.drawn_ids()
         # Sources whose fingerprints were caught up with the database in this unit of work.
         self._fresh: set[int] = set()
 
@@ -212,6 +218,12 @@ class StoreBatch:
         self._aliases = await self._uow.articles.list_aliases(
             [i for i in identities if i not in self._stored]
         )
+        # At most this many new articles (and so new events) come of the batch.
+        new = len({i for i in identities if i not in self._stored and i not in self._aliases})
+        if self._drawn is not None:
+            self._drawn.expect(new)
+        if self._placer is not None:
+            self._placer.expect(new)
 
     async def _write_articles(self) -> None:
         """Write the new articles not written yet (a statement about to name them needs them)."""
@@ -322,8 +334,13 @@ class StoreBatch:
             # Placed before it is written, so the article goes in with its event in one statement.
             event_id = await self._placer.event_for(_document(draft, item), None, now=now)
         refetch_at = now + FIRST_REFETCH if item.refetch else None
-        if self._next_id is not None:
-            article_id, self._next_id = self._next_id, self._next_id + 1
+        ahead = self._next_id
+        if ahead is not None:
+            self._next_id = ahead + 1
+        elif self._drawn is not None:
+            ahead = await self._drawn.take()
+        if ahead is not None:
+            article_id = ahead
             self._articles.append(
                 {
                     "id": article_id,

@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.briefing.model import Article, Version
 from storage.records import EventRecord
 from storage.repositories.event_search import RARE, SearchSQL, rarest
-from storage.repositories.insert import ids_follow_on
+from storage.repositories.insert import DrawnIds, drawn_ids, ids_follow_on
 from storage.tables import ArticleRow, ArticleVersionRow, EventAliasRow, EventRow, SourceRow
 
 
@@ -104,6 +104,10 @@ class EventRepository:
         """Tell whether the events a batch creates after its first can be named and written
         together (``add_many``): see ``insert.ids_follow_on``."""
         return ids_follow_on(self._session)
+
+    def drawn_ids(self) -> DrawnIds | None:
+        """Ids for a batch's new events, drawn ahead (PostgreSQL; None on SQLite)."""
+        return drawn_ids(self._session, _EVENTS.name)
 
     async def add_many(self, events: Sequence[dict[str, object]]) -> None:
         """Insert many new events with their ids in one statement (rows from ``new_event``)."""

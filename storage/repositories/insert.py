@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import SQLModel
@@ -21,6 +21,48 @@ def ids_follow_on(session: AsyncSession) -> bool:
     """
     bind = session.bind
     return bind is not None and bind.dialect.name == "sqlite"
+
+
+# At most this many ids drawn ahead at once.
+ID_CHUNK = 64
+
+
+class DrawnIds:
+    """Ids drawn ahead from a PostgreSQL table's sequence, for the rows a batch adds together.
+
+    ``expect`` says how many rows the batch may still add; ids are drawn in one statement, up
+    to ``ID_CHUNK`` at a time and no more than expected. Ids drawn and not used are skipped:
+    gaps are harmless, and other processes draw from the same sequence meanwhile.
+    """
+
+    def __init__(self, session: AsyncSession, table: str) -> None:
+        self._session = session
+        self._table = table
+        self._ready: list[int] = []
+        self._expected = 0
+
+    def expect(self, count: int) -> None:
+        """Note that the batch may add up to ``count`` more rows."""
+        self._expected = max(0, count)
+
+    async def take(self) -> int:
+        """Return the next id for a new row."""
+        if not self._ready:
+            count = max(1, min(ID_CHUNK, self._expected))
+            statement = text(
+                "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
+            )
+            connection = await self._session.connection()
+            drawn = await connection.execute(statement, {"table": self._table, "n": count})
+            self._ready = sorted((int(i) for (i,) in drawn), reverse=True)
+        self._expected = max(0, self._expected - 1)
+        return self._ready.pop()
+
+
+def drawn_ids(session: AsyncSession, table: str) -> DrawnIds | None:
+    """Ids drawn ahead for ``table``'s new rows on PostgreSQL; None on SQLite (its ids follow
+    on after a batch's first row: ``ids_follow_on``)."""
+    return None if ids_follow_on(session) else DrawnIds(session, table)
 
 
 async def insert_if_absent(session: AsyncSession, row: SQLModel, *, unique: Sequence[str]) -> bool:
