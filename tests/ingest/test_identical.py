@@ -154,18 +154,30 @@ async def analysed_in_workers(items: list[Any]) -> list[Any]:
     ]
 
 
-async def outcome_of(database: Database, db_url: str, *, analysed: bool = False) -> dict[str, Any]:
+async def outcome_of(
+    database: Database, db_url: str, *, analysed: bool = False, streamed: bool = False
+) -> dict[str, Any]:
     """Run samples and the generated set through the pipeline and say what was stored.
 
-    ``analysed``: each article comes with its analysis worked out in a parsing worker.
+    ``analysed``: each article comes with its analysis worked out in a parsing worker;
+    ``streamed``: the pipeline has its stream's batches analysed in parsing workers.
     """
     events = EventService()
     pipeline = Pipeline(database, events, clock=SteadyClock())
     samples, more = sample_items(), generated()
     if analysed:
         samples, more = await analysed_in_workers(samples), await analysed_in_workers(more)
-    results = [r async for r in pipeline.ingest_stream(iter(samples))]
-    results += await pipeline.ingest(more)
+    if streamed:
+        pipeline.analysers = ParsePool(2)
+    try:
+        results = [r async for r in pipeline.ingest_stream(iter(samples))]
+        if streamed:
+            results += [r async for r in pipeline.ingest_stream(iter(more))]
+        else:
+            results += await pipeline.ingest(more)
+    finally:
+        if pipeline.analysers is not None:
+            await pipeline.analysers.close()
     briefings = []
     event_ids = sorted({r.event_id for r in results if r.event_id is not None})
     async with database.unit_of_work() as uow:
@@ -246,10 +258,11 @@ async def test_the_store_path_stores_what_it_always_stored(
         assert got[part] == expected[part], part
 
 
+@pytest.mark.parametrize("how", ["analysed", "streamed"])
 async def test_articles_analysed_in_the_parsing_workers_are_stored_as_ever(
-    database: Database, database_url: str
+    database: Database, database_url: str, how: str
 ) -> None:
-    got = await outcome_of(database, database_url, analysed=True)
+    got = await outcome_of(database, database_url, **{how: True})
     expected = json.loads(EXPECTED.read_text(encoding="utf-8"))
     for part in expected:
         assert got[part] == expected[part], part
