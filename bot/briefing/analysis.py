@@ -8,25 +8,13 @@ that stores and places it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from bot.briefing.features import Features, revision_weights, text_features
-from bot.briefing.headline import Profile, headline_profile
+from bot.briefing.features import revision_weights, text_features
+from bot.briefing.headline import headline_profile
+from bot.briefing.model import TextAnalysis
 
 # The revision pass's default weights (revise.ReviseConfig; not imported: it pulls in scipy).
 NAME_WEIGHT = 1.0
 PAIR_WEIGHT = 1.0
-
-
-@dataclass(frozen=True, slots=True)
-class TextAnalysis:
-    """One version's clustering features, revision weights and headline profile."""
-
-    features: Features
-    revision: dict[str, float]
-    """``features.revision_weights`` with ``revision_config`` (name weight, pair weight)."""
-    revision_config: tuple[float, float]
-    headline: Profile
 
 
 def analyse_text(

@@ -6,11 +6,10 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
-from bot.briefing.model import Document
+from bot.briefing.model import Document, Features
 from bot.briefing.names import sound_key
 from bot.briefing.text import STOP_WORDS, content_stems, stem
 
@@ -31,15 +30,6 @@ _NOT_NAMES = STOP_WORDS | frozenset(
 
 TITLE_WEIGHT = 2.0
 """How much more a headline word counts than a body word: the headline says what happened."""
-
-
-@dataclass(frozen=True, slots=True)
-class Features:
-    """Unit-length sparse vectors (before IDF) of one document's words, names and numbers."""
-
-    terms: dict[str, float]
-    names: dict[str, float]
-    numbers: dict[str, float]
 
 
 def _unit(counts: dict[str, float]) -> dict[str, float]:

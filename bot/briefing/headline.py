@@ -18,7 +18,7 @@ from functools import lru_cache
 from itertools import islice
 
 from bot.briefing.diff import is_boilerplate, iter_content_sentences
-from bot.briefing.model import Article
+from bot.briefing.model import Article, Profile
 from bot.briefing.text import content_stems, normalize_space, words
 
 # Articles at least this share of the best centrality count as equally representative.
@@ -71,8 +71,6 @@ def display_title(article: Article) -> str | None:
     return _display_title(article.title, _lead(article.latest.text))
 
 
-# An article's display title and the unit word vector of its title and lead.
-Profile = tuple[str | None, dict[str, float]]
 ProfileOf = Callable[[Article], Profile | None]
 
 

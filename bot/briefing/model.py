@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Literal
-
-if TYPE_CHECKING:
-    from bot.briefing.analysis import TextAnalysis
+from typing import Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +40,31 @@ class Article:
     @property
     def published(self) -> datetime | None:
         return self.versions[0].published or self.latest.published
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """Unit-length sparse vectors (before IDF) of one document's words, names and numbers."""
+
+    terms: dict[str, float]
+    names: dict[str, float]
+    numbers: dict[str, float]
+
+
+# What choosing a headline reads of a version: its display title, and the unit word vector of
+# that title and its lead (bot/briefing/headline.py).
+Profile = tuple[str | None, dict[str, float]]
+
+
+@dataclass(frozen=True, slots=True)
+class TextAnalysis:
+    """One version's clustering features, revision weights and headline profile (analysis.py)."""
+
+    features: Features
+    revision: dict[str, float]
+    """``features.revision_weights`` with ``revision_config`` (name weight, pair weight)."""
+    revision_config: tuple[float, float]
+    headline: Profile
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from bot.briefing.analysis import TextAnalysis
 from bot.briefing.build import (
     analyse_event,
     article_claims,
@@ -20,8 +19,16 @@ from bot.briefing.build import (
     version_changes,
 )
 from bot.briefing.cluster import ClusterConfig, EventIndex
-from bot.briefing.headline import Profile, choose_headline
-from bot.briefing.model import Article, Briefing, Change, Claim, Document
+from bot.briefing.headline import choose_headline
+from bot.briefing.model import (
+    Article,
+    Briefing,
+    Change,
+    Claim,
+    Document,
+    Profile,
+    TextAnalysis,
+)
 from bot.briefing.revise import ReviseConfig, Revision, RevisionVector, revise, revision_vector
 from bot.events.heap import trim
 from bot.events.memo import Memo

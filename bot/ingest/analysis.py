@@ -9,19 +9,12 @@ places the article only reads them. Whatever lacks one is analysed there, as bef
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from bot.briefing.analysis import TextAnalysis, analyse_text
+from bot.briefing.analysis import analyse_text
 from bot.ingest.dedupe import fingerprint
 from bot.ingest.extract import ExtractedPage, read_page
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleAnalysis:
-    """What storing and placing one article read of its title and text."""
-
-    fingerprint: bytes | None
-    text: TextAnalysis
+from bot.ingest.model import ArticleAnalysis
 
 
 def analyse(title: str, text: str) -> ArticleAnalysis:

@@ -16,11 +16,10 @@ from lxml import etree
 
 from bot.briefing.text import normalize_space
 from bot.ingest.dates import parse_date
+from bot.ingest.model import ArticleAnalysis
 
 if TYPE_CHECKING:
     from trafilatura.settings import Extractor
-
-    from bot.ingest.analysis import ArticleAnalysis
 
 log = logging.getLogger(__name__)
 

@@ -5,10 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from bot.ingest.analysis import ArticleAnalysis
+from bot.briefing.model import TextAnalysis
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleAnalysis:
+    """What storing and placing one article read of its title and text (analysis.py)."""
+
+    fingerprint: bytes | None
+    text: TextAnalysis
 
 
 @dataclass(frozen=True, slots=True)

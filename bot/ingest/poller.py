@@ -12,11 +12,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from bot.config import Settings
-from bot.ingest.analysis import ArticleAnalysis, analyse_all, read_page_analysed
+from bot.ingest.analysis import analyse_all, read_page_analysed
 from bot.ingest.extract import MIN_ARTICLE_CHARS, DecodeError, ExtractedPage, read_page
 from bot.ingest.feed import FeedEntry, NotAFeed, entry_identity, is_teaser, parse_feed_bytes
 from bot.ingest.fetch import Fetcher, FetchError
-from bot.ingest.model import IngestResult, Outcome, ParsedArticle
+from bot.ingest.model import ArticleAnalysis, IngestResult, Outcome, ParsedArticle
 from bot.ingest.offload import ParsePool
 from bot.ingest.pipeline import Item, Pipeline
 from bot.times import utcnow
