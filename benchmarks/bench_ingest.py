@@ -35,7 +35,10 @@ from bot.ingest.pipeline import Pipeline
 from bot.ingest.poller import MAX_CONCURRENT_FEEDS, FeedPoller
 from bot.ingest.store import store_article
 from storage.unit_of_work import Database
+from tests.fakes.faults import reset_postgres
 
+# The PostgreSQL database a "-postgresql" files scenario stores into (emptied first).
+PG_ENV = "BRIEFBOT_BENCH_DATABASE_URL"
 # Storing alone, and the full pipeline (with event clustering and the event re-analysis).
 COUNTS = (1_000, 10_000)
 FEEDS = 500
@@ -171,11 +174,15 @@ async def _store_only(db: Database, root: Path) -> Counter[Outcome]:
     return counts
 
 
-async def _ingest_files(count: int, tmp: Path, *, cluster: bool) -> dict[str, Any]:
+async def _ingest_files(
+    count: int, tmp: Path, *, cluster: bool, url: str | None = None
+) -> dict[str, Any]:
     name = f"files-{count}-{'pipeline' if cluster else 'store'}"
     root = tmp / name
     _write_files(root, count, seed=count)
-    db = _migrated(f"sqlite:///{tmp / f'{name}.db'}")
+    if url is not None:
+        reset_postgres(url)
+    db = _migrated(url or f"sqlite:///{tmp / f'{name}.db'}")
     statements = [0]
 
     def count_statement(*_: Any) -> None:
@@ -310,7 +317,12 @@ def run_scenario(name: str) -> dict[str, Any]:
     kind, size, *rest = name.split("-")
     with tempfile.TemporaryDirectory(prefix="briefbot-bench-ingest-") as tmp:
         if kind == "files":
-            figures = asyncio.run(_ingest_files(int(size), Path(tmp), cluster=rest == ["pipeline"]))
+            # "files-1000-pipeline-postgresql": into the database BRIEFBOT_BENCH_DATABASE_URL
+            # names (emptied first), not a SQLite file.
+            url = os.environ[PG_ENV] if rest[1:] == ["postgresql"] else None
+            figures = asyncio.run(
+                _ingest_files(int(size), Path(tmp), cluster=rest[:1] == ["pipeline"], url=url)
+            )
         else:
             figures = asyncio.run(_poll_feeds(Path(tmp), int(size)))
     return {"scenario": name, "peak_rss_mib": peak_rss_mib(), **figures}

@@ -15,6 +15,7 @@ from bot.briefing.model import TextAnalysis
 # The revision pass's default weights (revise.ReviseConfig; not imported: it pulls in scipy).
 NAME_WEIGHT = 1.0
 PAIR_WEIGHT = 1.0
+TITLE_WEIGHT = 0.75
 
 
 def analyse_text(
@@ -23,6 +24,7 @@ def analyse_text(
     *,
     name_weight: float = NAME_WEIGHT,
     pair_weight: float = PAIR_WEIGHT,
+    title_weight: float = TITLE_WEIGHT,
 ) -> TextAnalysis:
     """Return what placing a version with this title and text reads of it.
 
@@ -31,10 +33,17 @@ def analyse_text(
         text: the version's text.
         name_weight: the revision pass's weight of names.
         pair_weight: the revision pass's weight of word pairs.
+        title_weight: the revision pass's weight of headline words.
     """
     return TextAnalysis(
         features=text_features(title, text),
-        revision=revision_weights(title, text, name_weight=name_weight, pair_weight=pair_weight),
-        revision_config=(name_weight, pair_weight),
+        revision=revision_weights(
+            title,
+            text,
+            name_weight=name_weight,
+            pair_weight=pair_weight,
+            title_weight=title_weight,
+        ),
+        revision_config=(name_weight, pair_weight, title_weight),
         headline=headline_profile(title, text),
     )

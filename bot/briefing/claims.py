@@ -49,6 +49,7 @@ _SPEECH_VERBS = frozenset(
 _CLOSING_SPEECH_VERBS = frozenset(_split("reports claims"))
 # Speech verbs that also take a thing as object: "employers added 943,000 jobs" says nothing.
 _OBJECT_VERBS = frozenset(_split("added adds"))
+_BEFORE_ADJECTIVE = frozenset(_split("the a an previous previously unconfirmed widely other first"))
 _PASSIVE = frozenset(_split("was were is are be been being has have had"))
 _SUBJECT_STOP = frozenset(
     _split("""that but and or while which who whom as because after before when where if than so though
@@ -323,9 +324,22 @@ def _speech_verbs(tokens: list[re.Match[str]]) -> list[int]:
     for k, token in enumerate(tokens):
         word = token.group().lower().rstrip(".")
         after = tokens[k + 1].group() if k + 1 < len(tokens) else "."
-        if word in _OBJECT_VERBS and (after[:1].isalnum() or after == "$") and after != "that":
+        inverted = k > 0 and tokens[k - 1].group() in (",", "”", '"')
+        has_object = (after[:1].isalnum() or after == "$") and after != "that"
+        if word in _OBJECT_VERBS and has_object and not inverted:
             continue  # "added 250,000 jobs": a verb with an object, not a speaker's
+        ahead = {t.group().lower().rstrip(".") for t in tokens[k + 1 : k + 6]}
+        if word == "claimed" and ahead & {"lives", "life", "victims"}:
+            continue  # "the blaze claimed 13 lives": the fire took them, it said nothing
         closing = all(not t.group()[:1].isalnum() for t in tokens[k + 1 :])
+        # "according to local media reports": the reports are the speaker, not a verb
+        according = [t.group().lower() for t in tokens[max(0, k - 6) : k]]
+        if closing and "according" in according:
+            continue
+        # "previous reported abuses", "the reported attack": a participle before its noun
+        before = tokens[k - 1].group().lower() if k > 0 else ""
+        if word == "reported" and before in _BEFORE_ADJECTIVE and after[:1].islower():
+            continue
         if word in _SPEECH_VERBS or (word in _CLOSING_SPEECH_VERBS and closing):
             found.append(k)
     return found

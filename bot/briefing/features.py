@@ -132,11 +132,11 @@ def _extract(title: str, text: str) -> Features:
 
 
 def revision_weights(
-    title: str, text: str, *, name_weight: float, pair_weight: float
+    title: str, text: str, *, name_weight: float, pair_weight: float, title_weight: float
 ) -> dict[str, float]:
-    """Return a revision pass's weighted words, word pairs and names of a text, before IDF.
+    """Return a revision pass's weighted words, word pairs, names and headline words, before IDF.
 
-    Keys are marked by kind ("t:", "p:", "n:"); revise.py hashes them into its vectors.
+    Keys are marked by kind ("t:", "p:", "n:", "h:"); revise.py hashes them into its vectors.
     """
     stems = content_stems(f"{title}\n{text}")
     counts: Counter[str] = Counter(f"t:{s}" for s in stems)
@@ -147,4 +147,7 @@ def revision_weights(
         vector[key] = weight * (1.0 + math.log(n))
     for name, w in _extract(title, text).names.items():
         vector[f"n:{name}"] = name_weight * w * 3.0
+    if title_weight:
+        for stem_, n in Counter(content_stems(title)).items():
+            vector[f"h:{stem_}"] = title_weight * (1.0 + math.log(n))
     return vector

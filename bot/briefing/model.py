@@ -62,8 +62,8 @@ class TextAnalysis:
 
     features: Features
     revision: dict[str, float]
-    """``features.revision_weights`` with ``revision_config`` (name weight, pair weight)."""
-    revision_config: tuple[float, float]
+    """``features.revision_weights`` with ``revision_config`` (name, pair and title weights)."""
+    revision_config: tuple[float, float, float]
     headline: Profile
 
 

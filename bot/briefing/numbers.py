@@ -39,7 +39,7 @@ _OUTCOME_WORDS: dict[str, str] = {
     **dict.fromkeys(_split("casualties casualty"), "casualties"),
     **dict.fromkeys(_split("missing unaccounted"), "missing"),
     **dict.fromkeys(_split("evacuated evacuees evacuee"), "evacuated"),
-    **dict.fromkeys(_split("displaced homeless refugees"), "displaced"),
+    **dict.fromkeys(_split("displaced uprooted homeless refugees"), "displaced"),
     **dict.fromkeys(_split("arrested detained arrests detentions detainees held"), "arrested"),
 }
 # Verbs that, just before a figure, say what happened to it ("killing 80", "wounded 12 people").
@@ -210,9 +210,15 @@ def _word_number(tokens: list[Token], i: int) -> tuple[float, int] | None:
     """Parse "twenty-two", "two hundred and five", "a dozen", "half a dozen" at ``i``."""
     n = len(tokens)
     low = tokens[i].low
-    if low == "a" and i + 1 < n and tokens[i + 1].low in ("dozen", "hundred", "thousand"):
-        scale = {"dozen": 12, "hundred": 100, "thousand": 1000}[tokens[i + 1].low]
-        return float(scale), i + 2
+    scales = {"dozen": 12.0, "hundred": 100.0, "thousand": 1e3, "million": 1e6, "billion": 1e9}
+    if low == "a" and i + 1 < n and tokens[i + 1].low in scales:
+        # "a million dollars" is money; "a million guys" is a manner of speaking
+        money = i + 2 < n and tokens[i + 2].low in _CURRENCY_WORDS
+        if scales[tokens[i + 1].low] < 1e6 or money:
+            return scales[tokens[i + 1].low], i + 2
+    # "a couple of children": two
+    if low == "a" and i + 2 < n and tokens[i + 1].low == "couple" and tokens[i + 2].low == "of":
+        return 2.0, i + 3
     if low == "half" and i + 2 < n and tokens[i + 1].low == "a" and tokens[i + 2].low == "dozen":
         return 6.0, i + 3
     if low == "half-a-dozen":
@@ -798,6 +804,30 @@ def _outcome_after(tokens: list[Token], k: int, *, subject: bool = True) -> tupl
                 if tokens[x].low in (",", ";", "."):
                     break
             return None
+        # "11 workers were taken to hospital", "rushed to a hospital": taken in hurt
+        if word in _TAKEN and steps > 1 and tokens[m - 1].low in _LINKING:
+            ahead = [t.low for t in tokens[m + 1 : m + 4]]
+            if ahead[:1] == ["to"] and any(w in ("hospital", "hospitals") for w in ahead[1:]):
+                return m, "injured"
+        # "four suspects were taken into custody"
+        if word in ("taken", "placed") and [t.low for t in tokens[m + 1 : m + 3]] == [
+            "into",
+            "custody",
+        ]:
+            return m + 2, "arrested"
+        # "nine people remain in hospital", "three were in critical condition"
+        if word in ("remain", "remains", "remained") and m + 1 < n and tokens[m + 1].low == "in":
+            m += 1
+            continue
+        if word == "in" and steps > 1 and tokens[m - 1].low in _IN_CARE:
+            ahead = [t.low for t in tokens[m + 1 : m + 4]]
+            if ahead[:1] == ["a"]:
+                ahead = ahead[1:]
+            if ahead[:1] in (["hospital"], ["hospitals"]) or (
+                ahead[:1] in (["critical"], ["serious"], ["stable"], ["grave"])
+                and ahead[1:2] == ["condition"]
+            ):
+                return m + 1, "injured"
         # "two guards were among the dead"
         if word == "among" and m + 2 < n and tokens[m + 1].low == "the":
             kind = _OUTCOME_WORDS.get(tokens[m + 2].low)
@@ -869,6 +899,13 @@ def _outcome_after(tokens: list[Token], k: int, *, subject: bool = True) -> tupl
         if word == "so" and m + 1 < n and tokens[m + 1].low == "far":
             m += 2
             continue
+        # "are reported to have been killed", "were believed to be trapped"
+        if word in _REPORTED and [t.low for t in tokens[m + 1 : m + 3]] in (
+            ["to", "have"],
+            ["to", "be"],
+        ):
+            m += 3
+            continue
         shot_and = word == "and" and tokens[m - 1].low == "shot"  # "was shot and killed"
         if (
             word not in _LINKING
@@ -901,6 +938,9 @@ def _shared_outcome(tokens: list[Token], k: int) -> tuple[int, str] | None:
     return None
 
 
+_IN_CARE = frozenset(_split("remain remains remained were was are is still"))
+_TAKEN = frozenset(_split("taken rushed admitted airlifted flown brought sent"))
+_REPORTED = frozenset(_split("reported said believed feared thought known confirmed presumed"))
 _TREATMENT = frozenset(
     _split("treatment injuries injury wounds burns fractures cuts bones hospital hospitals shock")
 )
@@ -1133,6 +1173,12 @@ def _elided(
         return Quantity(previous.about, value, value, low, high, start, end, previous.noun, end)
     if previous.about not in _CASUALTIES or high == 0:
         return None
+    # "55 wounded, 15 critically": the badly hurt among them
+    badly = following[:1] in (["critically"], ["seriously"], ["severely"], ["gravely"])
+    if badly and previous.about == "injured" and first > 0 and tokens[first - 1].low == ",":
+        start, end = tokens[first].start, tokens[after - 1].end
+        value = sentence[start:end]
+        return Quantity("injured", value, value, low, high, start, end, "", end)
     if following[:1] != ["more"] and following != ["of", "them"]:
         return None
     if following == ["more", "than"]:
@@ -1151,6 +1197,36 @@ def _elided(
     return Quantity(
         previous.about, value, sentence[start:phrase_end], low, high, start, end, "", phrase_end
     )
+
+
+def _lost_before(tokens: list[Token], first: int) -> bool:
+    """Tell whether "lost" leads the figure at ``first``, maybe across a list ("lost 7 X and 4 Y").
+
+    Not "lost 300 workers to rivals": the caller checks what follows the noun.
+    """
+    for k in range(first - 1, max(-1, first - 8), -1):
+        word = tokens[k].low
+        if word == "lost":
+            return True
+        if word in (",", ";", ".", "-") or word in _LINKING or word in _OUTCOME_WORDS:
+            return False
+    return False
+
+
+def _listed_before(tokens: list[Token], first: int) -> str | None:
+    """Return what "two others" count after "one bomb hit ..., another bomb hit ...", if so.
+
+    The noun comes from the last "one X" or "another X" earlier in the sentence; people are left
+    to the outcome rules ("one man died and two others were hurt").
+    """
+    for k in range(first - 2, -1, -1):
+        word = tokens[k].low
+        if word in ("one", "another") and tokens[k + 1].text.isalpha():
+            noun = tokens[k + 1].low
+            if noun in _PERSON_NOUNS or noun in ("of", "more", "other") or noun in _STOP_AFTER:
+                return None
+            return lemma(noun)
+    return None
 
 
 def _modifier_before(tokens: list[Token], index: int) -> tuple[str, int] | None:
@@ -1205,6 +1281,11 @@ def _classify(
     # "killing all 176 people": the verb before a determiner still leads the figure
     lead_at = first - 2 if first > 1 and tokens[first - 1].low in ("all", "another") else first - 1
     leading = tokens[lead_at].low if lead_at >= 0 else ""
+    lead_kind = _LEADING_VERBS.get(leading)
+    before_lead = tokens[lead_at - 1].low if lead_at > 0 else ""
+    # "shot dead four guards", "claimed the lives of 15 people"
+    if (leading, before_lead) in (("dead", "shot"), ("of", "lives")):
+        lead_kind = "killed"
     if leading == "of" and first > 1 and tokens[first - 2].low in _PARENT_NOUNS:
         return None  # "a mother of 12"
     noun = _noun_after(tokens, after)
@@ -1259,10 +1340,17 @@ def _classify(
             )
             if outcome is None and (leading in ("including", ",", "and") or listed):
                 outcome = _shared_outcome(tokens, noun_index)
+            after_noun = tokens[noun_index + 1].low if noun_index + 1 < len(tokens) else ""
             if outcome is not None:
                 noun_index, about = outcome
-            elif leading in _LEADING_VERBS:
-                about = _LEADING_VERBS[leading]
+            elif (
+                (word in _PERSON_NOUNS or _compound_people(word))
+                and after_noun != "to"
+                and _lost_before(tokens, first)
+            ):
+                about = "killed"  # "Israel has lost seven soldiers and four civilians"
+            elif lead_kind is not None:
+                about = lead_kind
             elif word in _TROOP_NOUNS:
                 about = "troops"
             elif not is_zero and not single:
@@ -1277,9 +1365,9 @@ def _classify(
         about = "arrested"  # "had been arrested five times"
     elif after < len(tokens) and tokens[after].low in _UNITS:
         return None  # "arrested 12 days later": a measure, not a count
-    elif not is_zero and leading in _LEADING_VERBS:
+    elif not is_zero and lead_kind is not None:
         # "killing 80", "wounded 12"
-        about = _LEADING_VERBS[leading]
+        about = lead_kind
     elif not is_zero:
         # "Dozens have been reported injured", "the death toll rose to 19"
         # "three others were hurt", "dozens of others were injured"
@@ -1292,11 +1380,14 @@ def _classify(
         ]:
             subject = after + 1
         outcome = _outcome_after(tokens, subject)
+        listed_before = _listed_before(tokens, first) if subject == after else None
         if outcome is not None and tokens[after - 1].low not in ("one",):
             noun_index, about = outcome
             noun = outcome
-        elif leading == "of" and first > 1 and tokens[first - 2].low in _CROWDS:
-            about = "people"  # "a crowd of 30,000"
+        elif listed_before is not None:
+            about = listed_before  # "one bomb hit ..., another bomb ... and two others"
+        elif leading in ("of", "at") and first > 1 and tokens[first - 2].low in _CROWDS:
+            about = "people"  # "a crowd of 30,000", "estimated the crowd at 70"
         elif (
             tokens[after - 1].low in ("dozens", "hundreds", "thousands")
             and after < len(tokens)
@@ -1315,11 +1406,13 @@ def _classify(
     )
     if one_word and about not in _CASUALTIES:
         return None
-    if is_zero and about not in ("killed", "injured", "casualties", "missing"):
+    # "no arrests were made": nobody arrested, said in the noun itself (not "no suspects")
+    no_arrests = about == "arrested" and noun is not None and tokens[noun[0]].low == "arrests"
+    if is_zero and about not in ("killed", "injured", "casualties", "missing") and not no_arrests:
         return None
     value = sentence[value_start:value_end]
     phrase_end = max(value_end, tokens[noun_index].end)
-    phrase_start = tokens[lead_at].start if leading in _LEADING_VERBS else value_start
+    phrase_start = tokens[lead_at].start if lead_kind is not None else value_start
     phrase = sentence[phrase_start:phrase_end]
     return Quantity(
         about,

@@ -32,6 +32,15 @@ class ReviseConfig:
     """Articles at least this similar to a changed one join its block."""
     name_weight: float = 1.0
     pair_weight: float = 1.0
+    title_weight: float = 0.75
+    """The headline's words again, as keys of their own that only another headline can share.
+
+    Outlets that frame a happening differently still name it in their headlines with a few of
+    the same words ("CDC", "testing"), while their leads wander; as keys of their own these
+    match headline to headline only, not to a word anywhere in another article's body. Chosen
+    on the even ECB+ topics and even NeuS val lines (mean 0.927 without, 0.932 at 0.75 and
+    1.0, 0.925 at 1.5), measured on the odd ones (see benchmarks/RESULTS.md).
+    """
     # Chosen on ECB+ topic halves and NeuS val after the online pass (in-process B³ F1, even /
     # odd / NeuS): threshold 0.20, names 1, word pairs 1: 0.921 / 0.920 / 0.860; 0.24, 1, 0.5:
     # 0.938 / 0.906 / 0.805; 0.20, 2, 1: 0.941 / 0.929 / 0.773 (through the CLI: ECB+ 0.932 but
@@ -102,16 +111,18 @@ RevisionVector = SparseVector
 
 
 def revision_vector(doc: Document, config: ReviseConfig) -> RevisionVector:
-    """Return an article's weighted words, word pairs and names, before IDF."""
+    """Return an article's weighted words, word pairs, names and headline words, before IDF."""
+    weights = (config.name_weight, config.pair_weight, config.title_weight)
     analysis = doc.analysis
-    if analysis is not None and analysis.revision_config == (
-        config.name_weight,
-        config.pair_weight,
-    ):
+    if analysis is not None and analysis.revision_config == weights:
         vector = analysis.revision
     else:
         vector = revision_weights(
-            doc.title, doc.text, name_weight=config.name_weight, pair_weight=config.pair_weight
+            doc.title,
+            doc.text,
+            name_weight=config.name_weight,
+            pair_weight=config.pair_weight,
+            title_weight=config.title_weight,
         )
     # Hashes, so a pass over thousands of held articles is array work, not a loop over strings.
     # Taken here, never in a parsing worker: a string's hash differs from process to process.

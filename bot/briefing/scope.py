@@ -80,7 +80,9 @@ _OTHER_EVENT = re.compile(
 # "annual" or "yearly": "annual profit rose to $2bn" is this year's result.
 _GENERAL = re.compile(
     r"\b(?:usually|typically|normally|annually|often|routinely|regularly|traditionally"
-    r"|(?:every|each|per)\s+(?:year|month))\b",
+    r"|(?:every|each|per)\s+(?:year|month))\b"
+    # "feeds 9,000 people daily" (not "the daily toll", "the Daily Star")
+    r"|\b(?-i:daily)(?=\s*(?:[,.;]|$|but\b|and\b))",
     re.IGNORECASE,
 )
 _SEGMENT_BREAK = re.compile(r"[,;:()]|\s[-—–]\s")
@@ -117,6 +119,23 @@ _SERVING = re.compile(
 # "37 of the candidates in the capital, 46 in Akhal region": a breakdown by place
 _PLACE_LIST_BEFORE = re.compile(r"\d[^;.]{0,100}(?:,\s*(?:and\s+)?|\s+and\s+)$")
 _PLACE_AFTER = re.compile(r"^\s+in\s+(?:the\s+)?(?-i:[A-Z])")
+# "one bomb hit the school, another bomb the market and two others the camp": the rest of a list
+_ANOTHER_BEFORE = re.compile(r"\banother\s+[a-z]+\b[^;.]*$")
+_OTHERS_AFTER = re.compile(r"^\s*others\b")
+# "Israel has so far lost seven soldiers and four civilians": one side's dead, a part of the toll
+_SIDE_LOST = re.compile(r"\b(?:has|have|had)\s+(?:\w+\s+){0,2}?lost\b[^,;.]*$", re.IGNORECASE)
+_LOST_PEOPLE = re.compile(
+    r"^\S+\s+(?:\w+\s+)?(?:soldiers|civilians|troops|people|men|women|children|officers"
+    r"|fighters|policemen|marines|personnel)\b",
+    re.IGNORECASE,
+)
+# "55 wounded, 15 critically": the badly hurt among the wounded
+_BADLY_AFTER = re.compile(r"^\s*(?:critically|seriously|severely|gravely)\b", re.IGNORECASE)
+# "another two people were killed": dead or hurt added to a toll told before
+_ANOTHER = re.compile(r"\banother\s+$", re.IGNORECASE)
+_HARMED = re.compile(r"\b(?:killed|died|dead|injured|wounded|hurt)\b", re.IGNORECASE)
+# "200 million euros of damage in Athens alone": one place's share of the total
+_ALONE = re.compile(r"\bin\s+(?:the\s+)?(?:\w+\s+){1,3}?alone\b", re.IGNORECASE)
 # Cues for a part of the total, before the figure ("including 6 children") ...
 _PART_BEFORE = re.compile(
     r"(?:\b(?:including|of\s+which|among\s+them|among\s+whom|among\s+the\s+\w+\s+(?:were|was)"
@@ -188,7 +207,9 @@ def _segment(sentence: str, start: int, end: int) -> str:
 # the town in 1990": past a clause break, a year dates the event named just before it, not the
 # figure
 # (a hyphen set apart, " - ", joins a compound in tokenized copy: "8. 7 - magnitude")
-_BREAK_BEFORE_YEAR = re.compile(r"[,;:(]|\s[—–]\s|\bwhich\b", re.IGNORECASE)
+_BREAK_BEFORE_YEAR = re.compile(
+    r"[,;:(]|\s[—–]\s|\bwhich\b|\bthat\s+(?:was|were|had)\b", re.IGNORECASE
+)
 
 
 def _dates_another_event(between: str) -> bool:
@@ -332,6 +353,18 @@ def figure_scope(
         return "partial"
     if _AFTERSHOCK.search(sentence[max(0, start - 40) : start]):
         return "partial"
+    if _SIDE_LOST.search(sentence[max(0, start - 80) : start]) and _LOST_PEOPLE.match(
+        sentence[start:]
+    ):
+        return "partial"
+    if _BADLY_AFTER.match(sentence[end:]) and sentence[:start].rstrip().endswith(","):
+        return "partial"
+    if _OTHERS_AFTER.match(sentence[end:]) and _ANOTHER_BEFORE.search(sentence[:start]):
+        return "partial"
+    if _ANOTHER.search(sentence[max(0, start - 10) : start]) and _HARMED.search(
+        _clause(sentence, start, counted_end)
+    ):
+        return "partial"
     if _PLACE_AFTER.match(sentence[end:]) and _PLACE_LIST_BEFORE.search(
         sentence[max(0, start - 120) : start]
     ):
@@ -350,7 +383,7 @@ def figure_scope(
     clause = _clause(sentence, start, counted_end)
     if _KIN.search(sentence[start:counted_end]) and _DEATH.search(clause):
         return "partial"
-    if _PART_CLAUSE.search(clause) or _ELSEWHERE.match(sentence):
+    if _PART_CLAUSE.search(clause) or _ELSEWHERE.match(sentence) or _ALONE.search(clause):
         return "partial"
     return "event"
 

@@ -551,13 +551,10 @@ class Placement:
         self._service = service
         self._uow = uow
         self._touched: dict[int, _Touched] = {}
-        # Events created after the first, with the ids the database gives next (SQLite only,
-        # see ``EventRepository.ids_follow_on``): written together by ``write_events``.
+        # New events with their ids named ahead (``NewIds``): written together by
+        # ``write_events``.
         self._new: list[dict[str, object]] = []
-        self._next_id: int | None = None
-        # PostgreSQL: every new event's id drawn ahead from its sequence, so all are written
-        # together too.
-        self._drawn = uow.events.drawn_ids()
+        self._ids = uow.events.new_ids()
 
     async def event_for(self, doc: Document, current: int | None, *, now: datetime) -> int:
         """Return the event ``doc`` goes to (``current`` when it has one), creating it if new."""
@@ -567,26 +564,20 @@ class Placement:
         service._evict(now)
         event_id = current if current is not None else service.index.assign(doc)
         if event_id is None:
-            ahead = self._next_id
-            if ahead is not None:
-                self._next_id = ahead + 1
-            elif self._drawn is not None:
-                ahead = await self._drawn.take()
+            ahead = await self._ids.take()
             if ahead is not None:
                 event_id = ahead
                 self._new.append(new_event(doc.title, now, event_id))
             else:
                 event_id = await self._uow.events.create(headline=doc.title, now=now)
-                if self._uow.events.ids_follow_on():
-                    self._next_id = event_id + 1
+                self._ids.inserted(event_id)
             record = EventRecord(event_id, doc.title, now, now, now, 0, 0, "", now, now)
             self._touched[event_id] = _Touched(now, now, record)
         return event_id
 
     def expect(self, count: int) -> None:
         """Note that up to ``count`` more articles may be placed (each may start an event)."""
-        if self._drawn is not None:
-            self._drawn.expect(count)
+        self._ids.expect(count)
 
     async def write_events(self) -> None:
         """Write the events created and not written yet (an article about to name one needs it)."""
@@ -614,7 +605,7 @@ class Placement:
         """Write every touched event once, from its articles as the batch left them."""
         await self.write_events()
         # Whatever writes events after this (a revision pass) draws its own ids.
-        self._next_id = None
+        self._ids.stop()
         if not self._touched:
             return
         ids = sorted(self._touched)

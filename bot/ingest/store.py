@@ -200,12 +200,10 @@ class StoreBatch:
         self._written: dict[int, Article] = {}
         self._versions: list[dict[str, object]] = []
         self._prints: list[tuple[int, bytes]] = []
-        # New articles with their ids named ahead (on SQLite those after the first, the ids the
-        # database gives next, see ``ids_follow_on``; on PostgreSQL all, drawn from its
-        # sequence): written together, before anything that refers to them.
+        # New articles with their ids named ahead (``NewIds``): written together, before
+        # anything that refers to them.
         self._articles: list[dict[str, object]] = []
-        self._next_id: int | None = None
-        self._drawn = uow.articles.drawn_ids()
+        self._ids = uow.articles.new_ids()
         # Sources whose fingerprints were caught up with the database in this unit of work.
         self._fresh: set[int] = set()
 
@@ -220,8 +218,7 @@ class StoreBatch:
         )
         # At most this many new articles (and so new events) come of the batch.
         new = len({i for i in identities if i not in self._stored and i not in self._aliases})
-        if self._drawn is not None:
-            self._drawn.expect(new)
+        self._ids.expect(new)
         if self._placer is not None:
             self._placer.expect(new)
 
@@ -334,11 +331,7 @@ class StoreBatch:
             # Placed before it is written, so the article goes in with its event in one statement.
             event_id = await self._placer.event_for(_document(draft, item), None, now=now)
         refetch_at = now + FIRST_REFETCH if item.refetch else None
-        ahead = self._next_id
-        if ahead is not None:
-            self._next_id = ahead + 1
-        elif self._drawn is not None:
-            ahead = await self._drawn.take()
+        ahead = await self._ids.take()
         if ahead is not None:
             article_id = ahead
             self._articles.append(
@@ -365,8 +358,7 @@ class StoreBatch:
                 event_id=event_id,
                 refetch_at=refetch_at,
             )
-            if self._uow.articles.ids_follow_on():
-                self._next_id = article_id + 1
+            self._ids.inserted(article_id)
         article = replace(draft, id=article_id)
         self._version_row(article_id, version, digest)
         self._stored[item.identity] = StoredArticle(

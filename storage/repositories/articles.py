@@ -14,7 +14,7 @@ from sqlmodel.sql.expression import Select
 
 from bot.briefing.model import Article, Document, Version
 from storage.records import AliasRecord, RefetchTarget, StoredArticle
-from storage.repositories.insert import DrawnIds, drawn_ids, ids_follow_on, insert_if_absent
+from storage.repositories.insert import NewIds, insert_if_absent
 from storage.tables import (
     ArticleAliasRow,
     ArticleRow,
@@ -106,14 +106,9 @@ class ArticleRepository:
         connection = await self._session.connection()
         return int((await connection.execute(statement)).scalar_one())
 
-    def ids_follow_on(self) -> bool:
-        """Tell whether the articles a batch adds after its first can be named and written
-        together (``add_many``): see ``insert.ids_follow_on``."""
-        return ids_follow_on(self._session)
-
-    def drawn_ids(self) -> DrawnIds | None:
-        """Ids for a batch's new articles, drawn ahead (PostgreSQL; None on SQLite)."""
-        return drawn_ids(self._session, _ARTICLES.name)
+    def new_ids(self) -> NewIds:
+        """Ids for a batch's new articles, named before they are written (``add_many``)."""
+        return NewIds(self._session, _ARTICLES.name)
 
     async def add_many(self, articles: Sequence[dict[str, object]]) -> None:
         """Insert many new articles with their ids in one statement (keys: the table's columns)."""

@@ -15,8 +15,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.briefing.model import Article, Version
 from storage.records import EventRecord
-from storage.repositories.event_search import RARE, SearchSQL, rarest
-from storage.repositories.insert import DrawnIds, drawn_ids, ids_follow_on
+from storage.repositories.event_search import SearchSQL, rarest
+from storage.repositories.insert import NewIds
 from storage.tables import ArticleRow, ArticleVersionRow, EventAliasRow, EventRow, SourceRow
 
 
@@ -100,14 +100,9 @@ class EventRepository:
         connection = await self._session.connection()
         return int((await connection.execute(statement)).scalar_one())
 
-    def ids_follow_on(self) -> bool:
-        """Tell whether the events a batch creates after its first can be named and written
-        together (``add_many``): see ``insert.ids_follow_on``."""
-        return ids_follow_on(self._session)
-
-    def drawn_ids(self) -> DrawnIds | None:
-        """Ids for a batch's new events, drawn ahead (PostgreSQL; None on SQLite)."""
-        return drawn_ids(self._session, _EVENTS.name)
+    def new_ids(self) -> NewIds:
+        """Ids for a batch's new events, named before they are written (``add_many``)."""
+        return NewIds(self._session, _EVENTS.name)
 
     async def add_many(self, events: Sequence[dict[str, object]]) -> None:
         """Insert many new events with their ids in one statement (rows from ``new_event``)."""
@@ -332,20 +327,21 @@ class EventRepository:
         return [found[event_id] for event_id in ids]
 
     async def list_matching_ids(self, words: Sequence[str], *, limit: int = 10) -> list[int]:
-        """Return the ids of ``list_matching_events``, newest first (two or three statements)."""
+        """Return the ids of ``list_matching_events``, newest first (one to three statements)."""
         search = SearchSQL(self._session.get_bind().dialect.name, tuple(words))
         params = search.params()
         connection = await self._session.connection()
-        counts: Sequence[int] = ()
-        if search.indexed:
-            counts = [int(n) for n in (await connection.execute(search.counts(), params)).one()]
+        # The newest events first: a reader asks after recent news, and ``limit`` matches among
+        # them are the newest of all (every other event is older), with no word counted.
+        statement = search.search(driver=None, limit=limit)
+        ids: Sequence[int] = (await connection.execute(statement, params)).scalars().all()
+        if len(ids) >= limit or not search.indexed:
+            return [int(event_id) for event_id in ids]
+        # Fewer there: every match holds each word, so the rarest word's events hold them all.
+        counts = [int(n) for n in (await connection.execute(search.counts(), params)).one()]
         driver = rarest(counts)
-        ids: Sequence[int] = []
-        if driver is None or counts[driver] > RARE:
-            # Only common (or short) words: the newest events hold the matches, if any do.
-            statement = search.search(driver=None, limit=limit)
-            ids = (await connection.execute(statement, params)).scalars().all()
-        if driver is not None and len(ids) < limit:
-            statement = search.search(driver=driver, limit=limit)
-            ids = (await connection.execute(statement, params)).scalars().all()
+        if driver is None or counts[driver] == 0:
+            return [int(event_id) for event_id in ids]  # a word nobody wrote
+        statement = search.search(driver=driver, limit=limit)
+        ids = (await connection.execute(statement, params)).scalars().all()
         return [int(event_id) for event_id in ids]

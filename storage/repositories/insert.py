@@ -23,21 +23,25 @@ def ids_follow_on(session: AsyncSession) -> bool:
     return bind is not None and bind.dialect.name == "sqlite"
 
 
-# At most this many ids drawn ahead at once.
+# At most this many ids drawn ahead at once (PostgreSQL).
 ID_CHUNK = 64
 
 
-class DrawnIds:
-    """Ids drawn ahead from a PostgreSQL table's sequence, for the rows a batch adds together.
+class NewIds:
+    """Ids for a batch's new rows, named before the rows are written so they go in together.
 
-    ``expect`` says how many rows the batch may still add; ids are drawn in one statement, up
-    to ``ID_CHUNK`` at a time and no more than expected. Ids drawn and not used are skipped:
-    gaps are harmless, and other processes draw from the same sequence meanwhile.
+    SQLite: none until the batch's first row is inserted alone (``inserted``); the ids after
+    it follow on (``ids_follow_on``). PostgreSQL: drawn ahead from the table's sequence in one
+    statement, up to ``ID_CHUNK`` at a time and no more than ``expect`` said the batch may
+    add; ids drawn and not used are skipped (gaps are harmless, and other processes draw from
+    the same sequence meanwhile).
     """
 
     def __init__(self, session: AsyncSession, table: str) -> None:
         self._session = session
         self._table = table
+        self._follow_on = ids_follow_on(session)
+        self._next: int | None = None
         self._ready: list[int] = []
         self._expected = 0
 
@@ -45,8 +49,13 @@ class DrawnIds:
         """Note that the batch may add up to ``count`` more rows."""
         self._expected = max(0, count)
 
-    async def take(self) -> int:
-        """Return the next id for a new row."""
+    async def take(self) -> int | None:
+        """Return the next new row's id; None when that row must be inserted alone first."""
+        if self._follow_on:
+            taken = self._next
+            if taken is not None:
+                self._next = taken + 1
+            return taken
         if not self._ready:
             count = max(1, min(ID_CHUNK, self._expected))
             statement = text(
@@ -58,11 +67,14 @@ class DrawnIds:
         self._expected = max(0, self._expected - 1)
         return self._ready.pop()
 
+    def inserted(self, row_id: int) -> None:
+        """Note the id of a row inserted alone: on SQLite the next ids follow on from it."""
+        if self._follow_on:
+            self._next = row_id + 1
 
-def drawn_ids(session: AsyncSession, table: str) -> DrawnIds | None:
-    """Ids drawn ahead for ``table``'s new rows on PostgreSQL; None on SQLite (its ids follow
-    on after a batch's first row: ``ids_follow_on``)."""
-    return None if ids_follow_on(session) else DrawnIds(session, table)
+    def stop(self) -> None:
+        """Stop following on: rows inserted after this (by others) take their own ids."""
+        self._next = None
 
 
 async def insert_if_absent(session: AsyncSession, row: SQLModel, *, unique: Sequence[str]) -> bool:

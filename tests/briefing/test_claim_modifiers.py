@@ -10,10 +10,7 @@ from __future__ import annotations
 import pytest
 
 from bot.briefing.claims import sentence_claims
-
-
-def claims(sentence: str) -> list[tuple[str, float | None, float | None, str]]:
-    return [(c.about, c.low, c.high, c.scope) for c in sentence_claims(sentence, source="S")]
+from tests.briefing.test_claim_labels import claims
 
 
 @pytest.mark.parametrize(

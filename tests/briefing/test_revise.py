@@ -19,6 +19,7 @@ from bot.briefing.revise import (
     apply_revision,
     average_link,
     revise,
+    revision_vector,
 )
 from bot.briefing.sparse import SparseVector
 
@@ -61,6 +62,20 @@ BRIDGE = [
 def docs() -> list[Document]:
     stories = FERRY + BRIDGE
     return [Document(id=n, title=t, text=b) for n, (t, b) in enumerate(stories, 1)]
+
+
+def test_words_shared_headline_to_headline_link_more_than_the_same_words_in_a_body() -> None:
+    # The second and third articles hold the same words, in the headline or in the body.
+    docs = [
+        Document(
+            id=1, title="harbour dredging plan unveiled", text="work on the quay starts soon."
+        ),
+        Document(id=2, title="harbour dredging delayed", text="the council met on friday."),
+        Document(id=3, title="the council met on friday", text="harbour dredging delayed."),
+    ]
+    rows = _matrix([revision_vector(doc, ReviseConfig()) for doc in docs])
+    similarity = (rows @ rows.T).toarray()
+    assert similarity[0, 1] > similarity[0, 2] + 0.1
 
 
 def test_average_link_joins_only_groups_close_on_average() -> None:

@@ -4,6 +4,7 @@ bad markup, Telegram's rate limits, retention; nothing lost or doubled."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 from bisect import bisect_left
 from collections import Counter
@@ -234,9 +235,22 @@ async def test_long_briefing_is_split_into_valid_messages(
 
 async def _sent_exactly_once(bot: Any) -> list[OutboxRecord]:
     """Check every outbox message went out once, as recorded; return them."""
-    async with bot.services.db.unit_of_work() as uow:
-        queued = await uow.outbox.list_messages()
-    assert {m.state for m in queued} == {"sent"}
+    # A message queued while the last check ran (an edit of a living message, say) is sent
+    # within a moment: wait for the outbox to drain before counting.
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(20):
+            while True:
+                async with bot.services.db.unit_of_work() as uow:
+                    queued = await uow.outbox.list_messages()
+                if all(m.state == "sent" for m in queued):
+                    break
+                await asyncio.sleep(0.05)
+    left = [
+        (m.idempotency_key, m.state, m.attempts, m.last_error, m.next_attempt_at.isoformat())
+        for m in queued
+        if m.state != "sent"
+    ]
+    assert not left, (bot.clock().isoformat(), left)
     delivered = Counter((s.chat_id, s.text) for s in bot.fake.sent)
     assert len(bot.fake.sent) == len(queued)
     by_id = {s.message_id: s for s in bot.fake.sent}

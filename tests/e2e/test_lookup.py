@@ -181,7 +181,7 @@ async def test_a_summary_reads_its_event_in_one_statement(
     async with bot_factory(QUIET, database_url=database_url) as bot:
         folder = tmp_path / "articles"
         await _ingest(bot, folder, _write(folder, STORIES))
-        queries = [("", 2), ("2", 2), ("Ostrava", 4)]  # words: + their counts, the search
+        queries = [("", 2), ("2", 2), ("Ostrava", 3)]  # words: + the search of the newest
         for query, _ in queries:  # the first reads analyse the events, and the chat's language
             await _found(bot, query)
         # The chat (its zone, its numbered list), then the event with its articles and versions.

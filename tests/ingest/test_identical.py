@@ -280,6 +280,12 @@ async def test_what_a_parsing_worker_works_out_is_what_this_process_would() -> N
         assert got.fingerprint == fingerprint(item.text)
         doc = Document(7, item.title, item.text)
         assert got.text.features == extract(doc)
+        # Worked out with the pass's own weights, so it is used (not worked out again).
+        assert got.text.revision_config == (
+            config.name_weight,
+            config.pair_weight,
+            config.title_weight,
+        )
         # Hashed here: a string's hash differs from process to process.
         carried = revision_vector(replace(doc, analysis=got.text), config)
         assert carried._blob == revision_vector(doc, config)._blob

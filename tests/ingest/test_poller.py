@@ -469,7 +469,9 @@ async def test_polls_that_end_together_share_their_write(
 async def test_feeds_are_polled_at_most_sixteen_at_once(
     server: FakeFeedServer, poller: FeedPoller, database: Database
 ) -> None:
-    gate = Gate(MAX_CONCURRENT_FEEDS)
+    # Held long enough for all sixteen to arrive on a busy machine (each feed's turn reads the
+    # database first): with the half-second default the first were let go before the last came.
+    gate = Gate(MAX_CONCURRENT_FEEDS, hold=2.0)
     for n in range(MAX_CONCURRENT_FEEDS + 8):
         path = f"/many/{n}.xml"
         server.feed(path, rss([full_item(n)]))
