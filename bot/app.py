@@ -117,6 +117,8 @@ def build_runtime(
         if timings.feeds
         else None
     )
+    if poller is not None:  # the inbox's big batches are analysed in the poller's workers
+        services.pipeline.analysers = poller.parsers
     return Runtime(
         services=services,
         worker=worker,

@@ -363,6 +363,7 @@ class Runtime:
         await asyncio.gather(*self._kicked.values(), return_exceptions=True)
         self._kicked.clear()
         if self.poller is not None:
+            self.services.pipeline.analysers = None  # its workers stop with it
             await self.poller.close()
             self.poller = None
         await asyncio.to_thread(self.health.remove)

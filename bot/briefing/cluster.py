@@ -22,8 +22,8 @@ from sys import intern
 
 import numpy as np
 
-from bot.briefing.features import Features, extract
-from bot.briefing.model import Document
+from bot.briefing.features import extract
+from bot.briefing.model import Document, Features
 from bot.briefing.sparse import Centroid, Vocabulary, encode
 
 # Channel name and the prefix that keeps its keys apart in the shared index and counts.

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
-from bot.briefing.model import Document
+from bot.briefing.model import Document, Features
 from bot.briefing.names import sound_key
-from bot.briefing.text import STOP_WORDS, stem
+from bot.briefing.text import STOP_WORDS, content_stems, stem
 
 # The same word pattern as bot.briefing.text.words, kept here to see where each word starts.
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
@@ -29,15 +30,6 @@ _NOT_NAMES = STOP_WORDS | frozenset(
 
 TITLE_WEIGHT = 2.0
 """How much more a headline word counts than a body word: the headline says what happened."""
-
-
-@dataclass(frozen=True, slots=True)
-class Features:
-    """Unit-length sparse vectors (before IDF) of one document's words, names and numbers."""
-
-    terms: dict[str, float]
-    names: dict[str, float]
-    numbers: dict[str, float]
 
 
 def _unit(counts: dict[str, float]) -> dict[str, float]:
@@ -88,8 +80,15 @@ def strip_url_lead(sentences: list[str]) -> list[str]:
 
 def extract(doc: Document) -> Features:
     """Return the word, name and number vectors of a document, its headline weighted up."""
+    if doc.analysis is not None:  # worked out already, in a parsing worker
+        return doc.analysis.features
     # By its words alone: placing an article assigns it before it has an id, then adds it.
     return _extract(doc.title, doc.text)
+
+
+def text_features(title: str, text: str) -> Features:
+    """Return the word, name and number vectors of a title and text (see ``extract``)."""
+    return _extract(title, text)
 
 
 # Bounded small: it holds whole texts. Placing an article extracts it twice in a row
@@ -130,3 +129,25 @@ def _extract(title: str, text: str) -> Features:
         for number in numbers_in(text):
             numbers[number] = numbers.get(number, 0.0) + weight
     return Features(terms=_unit(terms), names=_unit(names), numbers=_unit(numbers))
+
+
+def revision_weights(
+    title: str, text: str, *, name_weight: float, pair_weight: float, title_weight: float
+) -> dict[str, float]:
+    """Return a revision pass's weighted words, word pairs, names and headline words, before IDF.
+
+    Keys are marked by kind ("t:", "p:", "n:", "h:"); revise.py hashes them into its vectors.
+    """
+    stems = content_stems(f"{title}\n{text}")
+    counts: Counter[str] = Counter(f"t:{s}" for s in stems)
+    counts.update(f"p:{a}_{b}" for a, b in pairwise(stems))
+    vector: dict[str, float] = {}
+    for key, n in counts.items():
+        weight = pair_weight if key.startswith("p:") else 1.0
+        vector[key] = weight * (1.0 + math.log(n))
+    for name, w in _extract(title, text).names.items():
+        vector[f"n:{name}"] = name_weight * w * 3.0
+    if title_weight:
+        for stem_, n in Counter(content_stems(title)).items():
+            vector[f"h:{stem_}"] = title_weight * (1.0 + math.log(n))
+    return vector

@@ -12,13 +12,13 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from itertools import islice
 
 from bot.briefing.diff import is_boilerplate, iter_content_sentences
-from bot.briefing.model import Article
+from bot.briefing.model import Article, Profile
 from bot.briefing.text import content_stems, normalize_space, words
 
 # Articles at least this share of the best centrality count as equally representative.
@@ -52,27 +52,54 @@ def is_dateline(title: str) -> bool:
     return match is not None and len(words(stripped[match.end() :])) < 3
 
 
-def _lead(article: Article) -> list[str]:
+def _lead(text: str) -> list[str]:
     # Only the first sentences are split: the rest of a long article is never read here.
-    sentences = (s for s in iter_content_sentences(article.latest.text) if not _URL_LIKE.match(s))
+    sentences = (s for s in iter_content_sentences(text) if not _URL_LIKE.match(s))
     return list(islice(sentences, _LEAD_SENTENCES))
+
+
+def _display_title(title: str, lead: list[str]) -> str | None:
+    if not is_dateline(title):
+        return normalize_space(title)
+    return next((s for s in lead if not is_dateline(s)), None)
 
 
 def display_title(article: Article) -> str | None:
     """Return an article's title, or its first real sentence when the title is a dateline."""
     if not is_dateline(article.title):
         return normalize_space(article.title)
-    return next((s for s in _lead(article) if not is_dateline(s)), None)
+    return _display_title(article.title, _lead(article.latest.text))
+
+
+ProfileOf = Callable[[Article], Profile | None]
+
+
+def headline_profile(title: str, text: str) -> Profile:
+    """Return what choosing a headline reads of one version: its display title and word vector.
+
+    Args:
+        title: the version's title.
+        text: the version's text.
+    """
+    lead = _lead(text)
+    shown = _display_title(title, lead)
+    counts = Counter(content_stems(" ".join([shown or "", *lead])))
+    norm = math.sqrt(sum(v * v for v in counts.values()))
+    return shown, {stem: v / norm for stem, v in counts.items()} if norm else {}
 
 
 # Each entry holds a whole article with its versions: enough for the largest event briefed.
 @lru_cache(maxsize=4096)
-def _profile(article: Article) -> tuple[str | None, dict[str, float]]:
+def _profile(article: Article) -> Profile:
     """Return an article's display title and unit word vector (cached: events are re-read often)."""
-    title = display_title(article)
-    counts = Counter(content_stems(" ".join([title or "", *_lead(article)])))
-    norm = math.sqrt(sum(v * v for v in counts.values()))
-    return title, {stem: v / norm for stem, v in counts.items()} if norm else {}
+    return headline_profile(article.title, article.latest.text)
+
+
+def _profiles(articles: Sequence[Article], profile_of: ProfileOf | None) -> list[Profile]:
+    """Return each article's profile, from ``profile_of`` where it knows it."""
+    if profile_of is None:
+        return [_profile(a) for a in articles]
+    return [found if (found := profile_of(a)) is not None else _profile(a) for a in articles]
 
 
 def _latest_time(article: Article) -> datetime:
@@ -80,13 +107,16 @@ def _latest_time(article: Article) -> datetime:
     return latest.updated or latest.published or latest.fetched or article.first_seen or _EPOCH
 
 
-def centrality(articles: Sequence[Article]) -> list[float]:
+def centrality(articles: Sequence[Article], profile_of: ProfileOf | None = None) -> list[float]:
     """Return how much each article shares with the other sources' articles (summed cosine).
 
     The sum of cosines with every other source's article is the dot product with the sum of
     their unit vectors: one pass over the event instead of one per pair.
     """
-    vectors = [_profile(a)[1] for a in articles]
+    return _centrality(articles, [vector for _, vector in _profiles(articles, profile_of)])
+
+
+def _centrality(articles: Sequence[Article], vectors: list[dict[str, float]]) -> list[float]:
     total: Counter[str] = Counter()
     by_source: dict[str, Counter[str]] = {}
     for article, vector in zip(articles, vectors, strict=True):
@@ -98,16 +128,19 @@ def centrality(articles: Sequence[Article]) -> list[float]:
     ]
 
 
-def choose_headline(articles: Sequence[Article]) -> str:
+def choose_headline(articles: Sequence[Article], profile_of: ProfileOf | None = None) -> str:
     """Return the event's headline, verbatim from one of its articles.
 
     Args:
         articles: the event's articles with all their versions.
+        profile_of: an article's ``headline_profile`` of its latest version when known already
+            (worked out once, as it was stored), None to have it worked out here.
     """
     if not articles:
         return ""
-    scores = centrality(articles)
-    titles = [_profile(a)[0] for a in articles]
+    profiles = _profiles(articles, profile_of)
+    scores = _centrality(articles, [vector for _, vector in profiles])
+    titles = [title for title, _ in profiles]
     titled = [i for i, title in enumerate(titles) if title]
     if not titled:
         return normalize_space(articles[0].title)

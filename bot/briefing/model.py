@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
@@ -43,6 +43,31 @@ class Article:
 
 
 @dataclass(frozen=True, slots=True)
+class Features:
+    """Unit-length sparse vectors (before IDF) of one document's words, names and numbers."""
+
+    terms: dict[str, float]
+    names: dict[str, float]
+    numbers: dict[str, float]
+
+
+# What choosing a headline reads of a version: its display title, and the unit word vector of
+# that title and its lead (bot/briefing/headline.py).
+Profile = tuple[str | None, dict[str, float]]
+
+
+@dataclass(frozen=True, slots=True)
+class TextAnalysis:
+    """One version's clustering features, revision weights and headline profile (analysis.py)."""
+
+    features: Features
+    revision: dict[str, float]
+    """``features.revision_weights`` with ``revision_config`` (name, pair and title weights)."""
+    revision_config: tuple[float, float, float]
+    headline: Profile
+
+
+@dataclass(frozen=True, slots=True)
 class Document:
     """What the clusterer sees of one article (its latest version)."""
 
@@ -51,6 +76,8 @@ class Document:
     text: str
     published: datetime | None = None
     source: str = ""
+    # Its title's and text's analysis when worked out already (it equals analyse_text's).
+    analysis: TextAnalysis | None = field(default=None, compare=False, repr=False)
 
 
 # --- what changed between versions -------------------------------------------------------

@@ -10,19 +10,16 @@ a split one keeps its id on the larger part.
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
 
 import numpy as np
 from scipy import sparse
 
-from bot.briefing.features import extract
+from bot.briefing.features import revision_weights
 from bot.briefing.model import Document
 from bot.briefing.sparse import SparseVector, groups, reversed_rows, shared_keys
-from bot.briefing.text import content_stems
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,20 +112,20 @@ RevisionVector = SparseVector
 
 def revision_vector(doc: Document, config: ReviseConfig) -> RevisionVector:
     """Return an article's weighted words, word pairs, names and headline words, before IDF."""
-    features = extract(doc)
-    stems = content_stems(f"{doc.title}\n{doc.text}")
-    counts: Counter[str] = Counter(f"t:{s}" for s in stems)
-    counts.update(f"p:{a}_{b}" for a, b in pairwise(stems))
-    vector: dict[str, float] = {}
-    for key, n in counts.items():
-        weight = config.pair_weight if key.startswith("p:") else 1.0
-        vector[key] = weight * (1.0 + math.log(n))
-    for name, w in features.names.items():
-        vector[f"n:{name}"] = config.name_weight * w * 3.0
-    if config.title_weight:
-        for stem, n in Counter(content_stems(doc.title)).items():
-            vector[f"h:{stem}"] = config.title_weight * (1.0 + math.log(n))
+    weights = (config.name_weight, config.pair_weight, config.title_weight)
+    analysis = doc.analysis
+    if analysis is not None and analysis.revision_config == weights:
+        vector = analysis.revision
+    else:
+        vector = revision_weights(
+            doc.title,
+            doc.text,
+            name_weight=config.name_weight,
+            pair_weight=config.pair_weight,
+            title_weight=config.title_weight,
+        )
     # Hashes, so a pass over thousands of held articles is array work, not a loop over strings.
+    # Taken here, never in a parsing worker: a string's hash differs from process to process.
     return RevisionVector(
         np.fromiter((hash(k) for k in vector), dtype=np.int64, count=len(vector)),
         np.fromiter(vector.values(), dtype=np.float64, count=len(vector)),

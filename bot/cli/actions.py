@@ -22,6 +22,7 @@ from bot.cli.output import (
 )
 from bot.config import Settings
 from bot.ingest.model import Outcome
+from bot.ingest.offload import ParsePool
 from bot.ingest.poller import FeedPoller
 from bot.render.json import briefings_to_json
 from bot.render.text import briefing_to_text
@@ -56,10 +57,21 @@ async def opened(settings: Settings, *, database_url: str | None = None) -> Asyn
         await services.close()
 
 
+@contextlib.asynccontextmanager
+async def analysing(services: Services) -> AsyncIterator[None]:
+    """Have big batches of articles analysed in worker processes while the command stores them."""
+    pool = services.pipeline.analysers = ParsePool()
+    try:
+        yield
+    finally:
+        services.pipeline.analysers = None
+        await pool.close()
+
+
 async def ingest_paths(settings: Settings, paths: Sequence[Path], *, out: TextIO) -> int:
     """Ingest files and folders, printing each result as it comes; 1 when any was rejected."""
     counts: Counter[Outcome] = Counter()
-    async with opened(settings) as services:
+    async with opened(settings) as services, analysing(services):
         async for result in services.uploads.ingest_paths(paths, inbox=settings.inbox_dir):
             counts[result.outcome] += 1
             print(format_result(result), file=out, flush=True)
@@ -75,9 +87,10 @@ async def brief_events(
     """Print briefings from the database, or from the given files in a throwaway store."""
     async with opened(settings, database_url=MEMORY_URL if paths else None) as services:
         if paths:
-            async for result in services.uploads.ingest_paths(paths):
-                if result.outcome is Outcome.REJECTED:
-                    print(format_result(result), file=sys.stderr)
+            async with analysing(services):
+                async for result in services.uploads.ingest_paths(paths):
+                    if result.outcome is Outcome.REJECTED:
+                        print(format_result(result), file=sys.stderr)
             # At the batch's end, group the new articles again without regard to their order.
             await services.pipeline.revise()
         briefings = await services.lookup.latest(limit=limit)

@@ -20,7 +20,15 @@ from bot.briefing.build import (
 )
 from bot.briefing.cluster import ClusterConfig, EventIndex
 from bot.briefing.headline import choose_headline
-from bot.briefing.model import Article, Briefing, Change, Claim, Document
+from bot.briefing.model import (
+    Article,
+    Briefing,
+    Change,
+    Claim,
+    Document,
+    Profile,
+    TextAnalysis,
+)
 from bot.briefing.revise import ReviseConfig, Revision, RevisionVector, revise, revision_vector
 from bot.events.heap import trim
 from bot.events.memo import Memo
@@ -37,6 +45,8 @@ MEMO_SIZE = 10_000
 # Articles read from the database at a time when the window is read through.
 LOAD_PAGE = 500
 VECTOR_MEMO_SIZE = 60_000
+# Headline profiles worked out as articles were stored: those of the events being refreshed.
+HEADLINE_MEMO_SIZE = 4096
 # Up to this size an event's analysis dates "changed in substance" by the article that
 # changed it; a bigger one is analysed as it is when read (the analysis reads every article,
 # and a flood of thousands must not cost quadratic time).
@@ -59,8 +69,11 @@ def as_of(articles: Sequence[Article], moment: datetime) -> list[Article]:
     return kept
 
 
-def document_of(article: Article) -> Document:
-    """Return what the clusterer sees of an article: its latest version."""
+def document_of(article: Article, analysis: TextAnalysis | None = None) -> Document:
+    """Return what the clusterer sees of an article: its latest version.
+
+    ``analysis`` is that version's, when worked out already (``analyse_text``).
+    """
     latest = article.latest
     return Document(
         id=article.id,
@@ -68,6 +81,7 @@ def document_of(article: Article) -> Document:
         text=latest.text,
         published=article.published or latest.updated,
         source=article.source,
+        analysis=analysis,
     )
 
 
@@ -90,6 +104,8 @@ class EventService:
         self._vectors: OrderedDict[tuple[int, int, ReviseConfig], RevisionVector] = OrderedDict()
         # Articles placed since the last revision pass: only their blocks are grouped again.
         self._changed: set[int] = set()
+        # Headline profiles carried by placed articles, by article id and version number.
+        self._headlines: OrderedDict[tuple[int, int], Profile] = OrderedDict()
 
     def invalidate(self) -> None:
         """Drop the in-memory index; the next placement rebuilds it from the database."""
@@ -340,7 +356,7 @@ class EventService:
         first, last = reported or (record.first_reported, record.last_reported)
         return replace(
             record,
-            headline=choose_headline(ordered) or record.headline,
+            headline=choose_headline(ordered, self._headline_of) or record.headline,
             last_updated=now,
             first_reported=first,
             last_reported=last,
@@ -348,6 +364,10 @@ class EventService:
             source_count=len({a.source for a in articles}),
             analysis_due=record.analysis_due or now,
         )
+
+    def _headline_of(self, article: Article) -> Profile | None:
+        """Return the headline profile its latest version was placed with, if still held."""
+        return self._headlines.get((article.id, article.latest.number))
 
     def _signature(self, articles: Sequence[Article]) -> str:
         """Return the signature of an event's analysis with these articles (claims, edits)."""
@@ -571,6 +591,10 @@ class Placement:
         service._changed.add(article.id)
         # Now, while its features are at hand: the next revision pass reads it.
         service._vector(doc, article.latest.number, DEFAULT_REVISE)
+        if doc.analysis is not None:  # the flush chooses the event's headline with it
+            service._headlines[(article.id, article.latest.number)] = doc.analysis.headline
+            if len(service._headlines) > HEADLINE_MEMO_SIZE:
+                service._headlines.popitem(last=False)
         touched = self._touched.get(event_id)
         if touched is None:
             self._touched[event_id] = _Touched(now, now)

@@ -6,7 +6,7 @@ import copy
 import functools
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -16,6 +16,7 @@ from lxml import etree
 
 from bot.briefing.text import normalize_space
 from bot.ingest.dates import parse_date
+from bot.ingest.model import ArticleAnalysis
 
 if TYPE_CHECKING:
     from trafilatura.settings import Extractor
@@ -127,6 +128,8 @@ class ExtractedPage:
     text: str
     canonical: str | None
     published: datetime | None
+    # Its title's and text's analysis, when worked out with it (analysis.read_page_analysed).
+    analysis: ArticleAnalysis | None = field(default=None, compare=False, repr=False)
 
 
 def _first(tree: lxml.html.HtmlElement, *xpaths: str) -> str | None:

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+
+from bot.briefing.model import TextAnalysis
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleAnalysis:
+    """What storing and placing one article read of its title and text (analysis.py)."""
+
+    fingerprint: bytes | None
+    text: TextAnalysis
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +32,9 @@ class ParsedArticle:
     refetch: bool = False
     # The file the article was read from, when it came from one (``location`` may be its URL).
     path: str | None = None
+    # The analysis of exactly this title and text, when a parsing worker worked it out
+    # (bot/ingest/analysis.py); whatever changes either must drop it.
+    analysis: ArticleAnalysis | None = field(default=None, compare=False, repr=False)
 
 
 class Outcome(StrEnum):

@@ -21,8 +21,9 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 # Imported once by the fork server, so each worker starts with them loaded (a fresh import
-# of lxml, trafilatura and feedparser costs about a second per worker).
-_PRELOAD = ["bot.ingest.extract", "bot.ingest.feed"]
+# of lxml, trafilatura and feedparser costs about a second per worker; the text analysis
+# pulls in the stemmer, the sentence splitter and rapidfuzz).
+_PRELOAD = ["bot.ingest.extract", "bot.ingest.feed", "bot.ingest.analysis"]
 
 
 def _context() -> multiprocessing.context.BaseContext:

@@ -12,7 +12,9 @@ from itertools import islice
 
 from bot.briefing.revise import Revision
 from bot.events.service import EventService
+from bot.ingest.analysis import analyse_all
 from bot.ingest.model import IngestResult, Outcome, ParsedArticle
+from bot.ingest.offload import ParsePool
 from bot.ingest.store import ArticleStore
 from bot.times import Clock, utcnow
 from storage.db import describe_error, is_transient
@@ -29,6 +31,8 @@ STORE_BATCH = 200
 # After this many items in a row fail for a passing reason alone, the rest of their batch is
 # offered again later without trying (each try may wait out a lock's busy timeout).
 PASSING_FAULTS_ALONE = 2
+# A stream's batch with fewer articles is analysed as it is stored: a worker's start costs more.
+ANALYSE_APART_FROM = 20
 MAX_REASON_CHARS = 200
 
 Item = ParsedArticle | IngestResult
@@ -57,6 +61,7 @@ def storable(item: ParsedArticle) -> ParsedArticle:
         source=_clean(item.source),
         location=_clean(item.location),
         identity=_clean(item.identity),
+        analysis=None,  # worked out for the text before it was cleaned
     )
 
 
@@ -87,6 +92,8 @@ class Pipeline:
         # With several processes on one database, only the owner of the event index places
         # articles: the others (and the owner too, for one order) leave them queued.
         self.defer_placement = False
+        # Worker processes that analyse a stream's batches (the poller's, in the running bot).
+        self.analysers: ParsePool | None = None
 
     def after_store(self, hook: AfterStore) -> None:
         """Call ``hook`` after every store that added an article or a version, on every path.
@@ -109,15 +116,17 @@ class Pipeline:
 
         The iterator is advanced in a worker thread a batch at a time (the next batch is read
         while this one is stored), so a folder of thousands of files is never held in memory at
-        once and the event loop never waits on the disk.
+        once and the event loop never waits on the disk. With ``analysers`` a big batch is
+        analysed in their worker processes meanwhile too (``bot/ingest/analysis.py``).
         """
 
-        def read() -> list[Item]:
-            return list(islice(items, STORE_BATCH))
+        async def read() -> list[Item]:
+            batch = await asyncio.to_thread(lambda: list(islice(items, STORE_BATCH)))
+            return await self._analysed(batch)
 
-        batch = await asyncio.to_thread(read)
+        batch = await read()
         while batch:
-            following = asyncio.ensure_future(asyncio.to_thread(read))
+            following = asyncio.ensure_future(read())
             try:
                 for result in await self.ingest_batch(batch):
                     yield result
@@ -125,6 +134,26 @@ class Pipeline:
                 following.cancel()
                 raise
             batch = await following
+
+    async def _analysed(self, batch: list[Item]) -> list[Item]:
+        """Return the batch with its articles analysed by ``analysers``, when it is big enough."""
+        todo = {
+            i: item
+            for i, item in enumerate(batch)
+            if isinstance(item, ParsedArticle) and item.analysis is None
+        }
+        if self.analysers is None or len(todo) < ANALYSE_APART_FROM:
+            return batch
+        try:
+            analyses = await self.analysers.run(
+                analyse_all, [(item.title, item.text) for item in todo.values()]
+            )
+        except Exception:  # analysed as they are stored instead
+            log.exception("could not analyse %d articles in the parsing workers", len(todo))
+            return batch
+        for (i, item), analysis in zip(todo.items(), analyses, strict=True):
+            batch[i] = replace(item, analysis=analysis)
+        return batch
 
     async def ingest_one(self, item: ParsedArticle) -> IngestResult:
         """Store one article and place it into an event."""

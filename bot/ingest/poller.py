@@ -8,14 +8,15 @@ import logging
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from bot.config import Settings
+from bot.ingest.analysis import analyse_all, read_page_analysed
 from bot.ingest.extract import MIN_ARTICLE_CHARS, DecodeError, ExtractedPage, read_page
 from bot.ingest.feed import FeedEntry, NotAFeed, entry_identity, is_teaser, parse_feed_bytes
 from bot.ingest.fetch import Fetcher, FetchError
-from bot.ingest.model import IngestResult, Outcome, ParsedArticle
+from bot.ingest.model import ArticleAnalysis, IngestResult, Outcome, ParsedArticle
 from bot.ingest.offload import ParsePool
 from bot.ingest.pipeline import Item, Pipeline
 from bot.times import utcnow
@@ -359,7 +360,34 @@ class FeedPoller:
             tasks.append(
                 self._guarded_article(feed, entry, identity, known=identity in known, by=deadline)
             )
-        return list(await asyncio.gather(*tasks))
+        return await self._analysed(feed, list(await asyncio.gather(*tasks)), known)
+
+    async def _analysed(
+        self, feed: FeedRecord, items: list[ParsedArticle | IngestResult], known: set[str]
+    ) -> list[ParsedArticle | IngestResult]:
+        """Have the new items not analysed yet (entries with their text) analysed by a worker.
+
+        In one call for the feed. Known ones are left out: they are mostly unchanged, which
+        their content hash tells without any analysis.
+        """
+        todo = {
+            i: item
+            for i, item in enumerate(items)
+            if isinstance(item, ParsedArticle)
+            and item.analysis is None
+            and item.identity not in known
+        }
+        if not todo:
+            return items
+        texts = [(item.title, item.text) for item in todo.values()]
+        try:
+            analyses = await self.parsers.run(analyse_all, texts)
+        except Exception:  # they are analysed as they are stored instead
+            log.exception("feed %s: its entries could not be analysed", feed.url)
+            return items
+        for (i, item), analysis in zip(todo.items(), analyses, strict=True):
+            items[i] = replace(item, analysis=analysis)
+        return items
 
     async def _known(self, identities: list[str]) -> set[str]:
         """Return which of ``identities`` are stored, asked together with the other polls'."""
@@ -418,12 +446,13 @@ class FeedPoller:
         title, text = entry.title, entry.content or entry.summary
         published = entry.published or entry.updated
         refetch = False
+        analysis: ArticleAnalysis | None = None
         if is_teaser(entry) and entry.link and identity.startswith("http"):
             if known:
                 # Stored before (or a known copy of a stored article); edits show up through
                 # the page re-fetch schedule.
                 return IngestResult(location, Outcome.UNCHANGED, title=title)
-            page = await self._page(entry.link, by=by)
+            page = await self._page(entry.link, by=by, analysed=True)
             # Either way the page is fetched again later: for edits, or for the text the
             # teaser lacks when the page failed now.
             refetch = True
@@ -440,6 +469,8 @@ class FeedPoller:
                     )
             else:
                 title, text = page.title or title, page.text
+                # Worked out for the page's own title, which it has (read_page_analysed).
+                analysis = page.analysis
                 # The feed's date wins; the page's is a guess from its markup.
                 published = published or page.published
         if not title:
@@ -458,10 +489,17 @@ class FeedPoller:
             published=published,
             updated=entry.updated if entry.published else None,
             refetch=refetch,
+            analysis=analysis,
         )
 
-    async def _page(self, url: str, *, by: float | None = None) -> ExtractedPage | PageMiss:
-        """Return the extracted article page, or why there is none (none after ``by``)."""
+    async def _page(
+        self, url: str, *, by: float | None = None, analysed: bool = False
+    ) -> ExtractedPage | PageMiss:
+        """Return the extracted article page, or why there is none (none after ``by``).
+
+        ``analysed``: with the page's analysis (``read_page_analysed``), for a page about to be
+        stored; a page fetched again is mostly unchanged, which needs none.
+        """
         try:
             async with asyncio.timeout_at(by), self._pages:
                 fetched = await self.fetcher.get(url, accept="text/html,*/*;q=0.5")
@@ -472,7 +510,8 @@ class FeedPoller:
             return PageMiss(f"the feed's {budget} for article pages ran out", fetch_failed=True)
         try:
             async with self._pages:
-                page = await self.parsers.run(read_page, fetched.content, url=fetched.url)
+                read = read_page_analysed if analysed else read_page
+                page = await self.parsers.run(read, fetched.content, url=fetched.url)
         except DecodeError as exc:
             return PageMiss(str(exc), fetch_failed=False)
         if len(page.text) < MIN_ARTICLE_CHARS:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -10,52 +9,18 @@ from typing import Protocol
 import numpy as np
 
 from bot.briefing.model import Article, Document, Version
-from bot.briefing.text import normalize_space, words
 from bot.events.service import document_of
-from bot.ingest.minhash import MinHasher
+from bot.ingest.dedupe import content_hash, fingerprint, similarity
 from bot.ingest.model import IngestResult, Outcome, ParsedArticle
 from storage.records import AliasRecord, StoredArticle
 from storage.unit_of_work import UnitOfWork
 
-NUM_PERM = 128
-SHINGLE_WORDS = 3
-# Too few shingles and two unrelated short texts look alike.
-MIN_SHINGLES = 12
 # Syndicated copies differ by a byline or a footer; rewrites of a story fall far below this.
 DUPLICATE_JACCARD = 0.85
 DUPLICATE_WINDOW = timedelta(days=7)
 # Compare with at most this many of a source's newest articles, to keep each store cheap.
 DUPLICATE_CANDIDATES = 300
 FIRST_REFETCH = timedelta(minutes=15)
-# Drawing the permutations is most of a MinHash's set-up; every fingerprint shares one draw.
-_MINHASH = MinHasher(NUM_PERM)
-
-
-def content_hash(title: str, text: str) -> str:
-    """Hash an article's headline and text with white space normalised."""
-    payload = normalize_space(title) + "\n" + normalize_space(text)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-def fingerprint(text: str) -> bytes | None:
-    """Return the MinHash of the text's word shingles, or None when it is too short to judge."""
-    tokens = [w.lower() for w in words(text)]
-    shingles = {
-        " ".join(tokens[i : i + SHINGLE_WORDS]).encode("utf-8")
-        for i in range(len(tokens) - SHINGLE_WORDS + 1)
-    }
-    if len(shingles) < MIN_SHINGLES:
-        return None
-    return bytes(_MINHASH.signature(shingles).astype(np.uint64).tobytes())
-
-
-def similarity(a: bytes, b: bytes) -> float:
-    """Estimate the Jaccard similarity of two fingerprints."""
-    left = np.frombuffer(a, dtype=np.uint64)
-    right = np.frombuffer(b, dtype=np.uint64)
-    if left.shape != right.shape:
-        return 0.0
-    return float(np.mean(left == right))
 
 
 def _closest(
@@ -80,6 +45,16 @@ def _duplicate(item: ParsedArticle, article_id: int, location: str, why: str) ->
         article_id=article_id,
         title=item.title,
     )
+
+
+def _fingerprint(item: ParsedArticle) -> bytes | None:
+    """Return the item's fingerprint, as a parsing worker worked it out when one did."""
+    return item.analysis.fingerprint if item.analysis is not None else fingerprint(item.text)
+
+
+def _document(article: Article, item: ParsedArticle) -> Document:
+    """Return what the clusterer sees of ``article``, whose latest version is ``item``'s."""
+    return document_of(article, item.analysis.text if item.analysis is not None else None)
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -306,7 +281,7 @@ class StoreBatch:
         # The same copy again is a duplicate at once: no fingerprint, no search of the source.
         if alias is not None and alias.content_hash == digest:
             return _duplicate(item, alias.article_id, alias.article_location, "a copy seen before")
-        print_ = fingerprint(item.text)
+        print_ = _fingerprint(item)
         if alias is not None:
             if await self._still_a_copy(alias.article_id, print_):
                 return _duplicate(
@@ -354,7 +329,7 @@ class StoreBatch:
         event_id = None
         if self._placer is not None:
             # Placed before it is written, so the article goes in with its event in one statement.
-            event_id = await self._placer.event_for(document_of(draft), None, now=now)
+            event_id = await self._placer.event_for(_document(draft, item), None, now=now)
         refetch_at = now + FIRST_REFETCH if item.refetch else None
         ahead = await self._ids.take()
         if ahead is not None:
@@ -399,7 +374,7 @@ class StoreBatch:
                 fresh=self._fresh,
             )
         if self._placer is not None and event_id is not None:
-            self._placer.placed(article, document_of(article), event_id, now=now)
+            self._placer.placed(article, _document(article, item), event_id, now=now)
         return IngestResult(
             item.location, Outcome.NEW, article_id=article_id, event_id=event_id, title=item.title
         )
@@ -418,7 +393,7 @@ class StoreBatch:
         )
         article = replace(old, versions=(*old.versions, version))
         self._version_row(old.id, version, digest)
-        print_ = fingerprint(item.text)
+        print_ = _fingerprint(item)
         if print_ is not None:
             self._prints.append((old.id, print_))
             assert old.first_seen is not None
@@ -431,7 +406,7 @@ class StoreBatch:
             )
         event_id = existing.event_id
         if self._placer is not None:
-            doc = document_of(article)
+            doc = _document(article, item)
             placed = await self._placer.event_for(doc, event_id, now=now)
             if event_id is None:
                 await self._write_articles()  # it may be one of this batch's

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,17 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.briefing.features import extract
+from bot.briefing.headline import display_title, headline_profile
+from bot.briefing.model import Article, Document, Version
+from bot.briefing.revise import ReviseConfig, revision_vector
 from bot.events.service import EventService
+from bot.ingest.analysis import analyse, analyse_all
+from bot.ingest.dedupe import fingerprint
 from bot.ingest.files import read_paths
 from bot.ingest.model import IngestResult, ParsedArticle
-from bot.ingest.pipeline import Pipeline
+from bot.ingest.offload import ParsePool
+from bot.ingest.pipeline import Pipeline, storable
 from bot.render.json import briefing_to_dict
 from storage.db import sync_url
 from storage.unit_of_work import Database
@@ -132,12 +140,44 @@ def _plain(value: Any) -> Any:
     return value
 
 
-async def outcome_of(database: Database, db_url: str) -> dict[str, Any]:
-    """Run samples and the generated set through the pipeline and say what was stored."""
+async def analysed_in_workers(items: list[Any]) -> list[Any]:
+    """Return the items with their analysis worked out in parsing workers, as the poller has it."""
+    pool = ParsePool(2)
+    try:
+        articles = [item for item in items if isinstance(item, ParsedArticle)]
+        analyses = iter(await pool.run(analyse_all, [(a.title, a.text) for a in articles]))
+    finally:
+        await pool.close()
+    return [
+        replace(item, analysis=next(analyses)) if isinstance(item, ParsedArticle) else item
+        for item in items
+    ]
+
+
+async def outcome_of(
+    database: Database, db_url: str, *, analysed: bool = False, streamed: bool = False
+) -> dict[str, Any]:
+    """Run samples and the generated set through the pipeline and say what was stored.
+
+    ``analysed``: each article comes with its analysis worked out in a parsing worker;
+    ``streamed``: the pipeline has its stream's batches analysed in parsing workers.
+    """
     events = EventService()
     pipeline = Pipeline(database, events, clock=SteadyClock())
-    results = [r async for r in pipeline.ingest_stream(iter(sample_items()))]
-    results += await pipeline.ingest(generated())
+    samples, more = sample_items(), generated()
+    if analysed:
+        samples, more = await analysed_in_workers(samples), await analysed_in_workers(more)
+    if streamed:
+        pipeline.analysers = ParsePool(2)
+    try:
+        results = [r async for r in pipeline.ingest_stream(iter(samples))]
+        if streamed:
+            results += [r async for r in pipeline.ingest_stream(iter(more))]
+        else:
+            results += await pipeline.ingest(more)
+    finally:
+        if pipeline.analysers is not None:
+            await pipeline.analysers.close()
     briefings = []
     event_ids = sorted({r.event_id for r in results if r.event_id is not None})
     async with database.unit_of_work() as uow:
@@ -172,6 +212,10 @@ async def outcome_of(database: Database, db_url: str) -> dict[str, Any]:
         "sources": _rows(db_url, "SELECT id, name FROM sources ORDER BY id"),
         "briefings": json.loads(json.dumps(briefings, default=str)),
     }
+    # Then a revision pass: it reads the vectors placing worked out (from what was carried).
+    async with database.unit_of_work() as uow:
+        revision = await events.revise(uow, now=START + timedelta(days=1))
+    got["revision"] = [list(move) for move in sorted(revision.moves.items())]
     # PostgreSQL draws a batch's ids ahead from its sequences and skips those left over, so its
     # ids compare by rank; SQLite's follow on from 1 and compare as they are.
     return by_rank(got) if db_url.startswith("postgresql") else got
@@ -196,6 +240,7 @@ def by_rank(got: dict[str, Any]) -> dict[str, Any]:
         "versions": [[a(r[0]), *r[1:]] for r in got["versions"]],
         "aliases": [[r[0], a(r[1]), *r[2:]] for r in got["aliases"]],
         "briefings": [{**b, "id": e(b["id"])} for b in got["briefings"]],
+        "revision": [[a(article_id), e(event_id)] for article_id, event_id in got["revision"]],
     }
 
 
@@ -211,3 +256,48 @@ async def test_the_store_path_stores_what_it_always_stored(
     expected = json.loads(EXPECTED.read_text(encoding="utf-8"))
     for part in expected:
         assert got[part] == expected[part], part
+
+
+@pytest.mark.parametrize("how", ["analysed", "streamed"])
+async def test_articles_analysed_in_the_parsing_workers_are_stored_as_ever(
+    database: Database, database_url: str, how: str
+) -> None:
+    got = await outcome_of(database, database_url, **{how: True})
+    expected = json.loads(EXPECTED.read_text(encoding="utf-8"))
+    for part in expected:
+        assert got[part] == expected[part], part
+
+
+async def test_what_a_parsing_worker_works_out_is_what_this_process_would() -> None:
+    items = [i for i in sample_items() if isinstance(i, ParsedArticle)] + generated()
+    dateline = ParsedArticle("LONDON —", "A dateline only. " + items[0].text, "s", "x", "x")
+    items.append(dateline)
+    analysed = await analysed_in_workers(items)
+    config = ReviseConfig()
+    for item in analysed:
+        got = item.analysis
+        assert got is not None
+        assert got.fingerprint == fingerprint(item.text)
+        doc = Document(7, item.title, item.text)
+        assert got.text.features == extract(doc)
+        # Worked out with the pass's own weights, so it is used (not worked out again).
+        assert got.text.revision_config == (
+            config.name_weight,
+            config.pair_weight,
+            config.title_weight,
+        )
+        # Hashed here: a string's hash differs from process to process.
+        carried = revision_vector(replace(doc, analysis=got.text), config)
+        assert carried._blob == revision_vector(doc, config)._blob
+        article = Article(7, item.source, item.location, (Version(1, item.title, item.text),))
+        assert got.text.headline == headline_profile(item.title, item.text)
+        assert got.text.headline[0] == display_title(article)
+
+
+def test_cleaning_an_article_drops_the_analysis_of_its_uncleaned_text() -> None:
+    item = ParsedArticle("Harbour\x00 reopens", "The harbour reopened.", "s", "x", "x")
+    cleaned = storable(replace(item, analysis=analyse(item.title, item.text)))
+    assert cleaned.title == "Harbour reopens"
+    assert cleaned.analysis is None
+    kept = replace(item, title="Harbour reopens", analysis=analyse("Harbour reopens", item.text))
+    assert storable(kept).analysis is not None

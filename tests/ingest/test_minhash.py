@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from datasketch import MinHash
 
+from bot.ingest.dedupe import NUM_PERM, fingerprint
 from bot.ingest.minhash import MinHasher
-from bot.ingest.store import NUM_PERM, fingerprint
 from tests.ingest.test_store import STORY
 
 

@@ -13,7 +13,8 @@ from sqlalchemy import event
 
 from bot.config import Settings
 from bot.events.service import EventService
-from bot.ingest.model import Outcome
+from bot.ingest.analysis import analyse
+from bot.ingest.model import Outcome, ParsedArticle
 from bot.ingest.pipeline import Pipeline
 from bot.ingest.poller import (
     MAX_CONCURRENT_FEEDS,
@@ -197,6 +198,30 @@ async def test_teaser_entry_takes_the_article_page_text(
     # The next re-fetch is 15 minutes after that one.
     assert await poller.refetch_due(NOW + timedelta(minutes=30)) == []
     assert server.hits["/story/teaser"] == 2
+
+
+async def test_new_articles_come_analysed_by_the_parsing_workers(
+    server: FakeFeedServer, poller: FeedPoller, database: Database
+) -> None:
+    page = server.static(
+        "/story/analysed", article_page("Council passes transit budget", PARAGRAPHS)
+    )
+    entries = [
+        {"title": "Council passes budget", "link": page, "description": "The council voted."},
+        # The page is missing: the entry's own text is stored.
+        {"title": "Port reopens", "link": server.url("/story/gone"), "description": story_text(9)},
+        full_item(3),
+    ]
+    url = server.feed("/analysed.xml", rss(entries))
+    polled = await poller._fetch_and_parse(await add_feed(database, url), NOW)
+    items = [item for item in polled.items if isinstance(item, ParsedArticle)]
+    assert [item.title for item in items] == [
+        "Council passes transit budget",
+        "Port reopens",
+        "Story number 3",
+    ]
+    for item in items:
+        assert item.analysis == analyse(item.title, item.text), item.title
 
 
 async def test_entries_without_link_guid_or_date(

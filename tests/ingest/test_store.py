@@ -8,15 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.ingest.dedupe import fingerprint, similarity
 from bot.ingest.model import IngestResult, Outcome, ParsedArticle
 from bot.ingest.pipeline import Pipeline
-from bot.ingest.store import (
-    DUPLICATE_WINDOW,
-    ArticleStore,
-    fingerprint,
-    similarity,
-    store_article,
-)
+from bot.ingest.store import DUPLICATE_WINDOW, ArticleStore, store_article
 from storage.unit_of_work import Database
 from tests.shared import shared_path
 
