@@ -7,9 +7,11 @@ only narrow what the others found (or, alone, the newest events).
 
 What a search reads is bounded by the index, never by the whole history:
 - each word's matching headlines and titles come from the index as row ids;
-- the candidates are the newest ``WINDOW`` events first (readers ask after recent news, and
-  matches among them are the newest of all); only when they fall short are the words counted
-  (their rows up to ``RARE + 1``) and the rarest word's events searched;
+- the candidates are the events of the rarest word (its rows counted up to ``RARE + 1``), or
+  the newest ``WINDOW`` events first (readers ask after recent news, and matches among them are
+  the newest of all; only when they fall short do the rarest word's events follow): on SQLite
+  when every word is common, on PostgreSQL always, as its trigram counts of common words cost
+  more than the search they would spare;
 - the other words are checked against the candidates' version ids, read from covering indexes.
 """
 

@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.briefing.model import Article, Version
 from storage.records import EventRecord
-from storage.repositories.event_search import SearchSQL, rarest
+from storage.repositories.event_search import RARE, SearchSQL, rarest
 from storage.repositories.insert import NewIds
 from storage.tables import ArticleRow, ArticleVersionRow, EventAliasRow, EventRow, SourceRow
 
@@ -331,17 +331,26 @@ class EventRepository:
         search = SearchSQL(self._session.get_bind().dialect.name, tuple(words))
         params = search.params()
         connection = await self._session.connection()
-        # The newest events first: a reader asks after recent news, and ``limit`` matches among
-        # them are the newest of all (every other event is older), with no word counted.
-        statement = search.search(driver=None, limit=limit)
-        ids: Sequence[int] = (await connection.execute(statement, params)).scalars().all()
-        if len(ids) >= limit or not search.indexed:
-            return [int(event_id) for event_id in ids]
-        # Fewer there: every match holds each word, so the rarest word's events hold them all.
-        counts = [int(n) for n in (await connection.execute(search.counts(), params)).one()]
+
+        async def count() -> list[int]:
+            return [int(n) for n in (await connection.execute(search.counts(), params)).one()]
+
+        # SQLite counts a word's FTS5 rows cheaply, so it counts first: a rare word's events
+        # are searched straight away. PostgreSQL's trigram counts of common words cost more
+        # than the search of the newest events that spares them, so it searches those first.
+        counts = await count() if search.dialect == "sqlite" and search.indexed else None
+        if counts is None or min(counts) > RARE:
+            # A reader asks after recent news; ``limit`` matches among the newest events are
+            # the newest of all (every other event is older).
+            statement = search.search(driver=None, limit=limit)
+            ids = (await connection.execute(statement, params)).scalars().all()
+            if len(ids) >= limit or not search.indexed:
+                return [int(event_id) for event_id in ids]
+            counts = counts or await count()
+        # Every match holds each word, so the rarest word's events hold them all.
         driver = rarest(counts)
         if driver is None or counts[driver] == 0:
-            return [int(event_id) for event_id in ids]  # a word nobody wrote
+            return []  # a word nobody wrote
         statement = search.search(driver=driver, limit=limit)
         ids = (await connection.execute(statement, params)).scalars().all()
         return [int(event_id) for event_id in ids]
