@@ -327,7 +327,7 @@ def _speech_verbs(tokens: list[re.Match[str]]) -> list[int]:
         inverted = k > 0 and tokens[k - 1].group() in (",", "”", '"')
         has_object = (after[:1].isalnum() or after == "$") and after != "that"
         if word in _OBJECT_VERBS and has_object and not inverted:
-            continue  # "added 250,000 jobs": a verb with an object, not a speaker's
+            continue  # "added 90,000 jobs": a verb with an object, not a speaker's
         ahead = {t.group().lower().rstrip(".") for t in tokens[k + 1 : k + 6]}
         if word == "claimed" and ahead & {"lives", "life", "victims"}:
             continue  # "the blaze claimed 13 lives": the fire took them, it said nothing

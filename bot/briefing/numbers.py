@@ -623,7 +623,7 @@ def _noun_after(tokens: list[Token], j: int) -> tuple[int, str] | None:
             if whole is not None:
                 j = whole[3]
     words_seen = 0
-    measure_end = j  # "three 10 - year sentences": a measure before the noun modifies it
+    measure_end = j  # "two 15 - year terms": a measure before the noun modifies it
     for k in range(j, min(j + 9, n)):
         word = tokens[k].low
         if word in _QUOTES or _continues_word(tokens, k, j) or k < measure_end:
@@ -721,7 +721,7 @@ def _noun_after(tokens: list[Token], j: int) -> tuple[int, str] | None:
                 and tokens[k + 2].low in _PERSON_NOUNS
             ):
                 return k + 2, "people"
-            # "two rules changes", "three Texas counties": a plural before a plain plural noun
+            # "two rules changes", "four Ohio counties": a plural before a plain plural noun
             # modifies it
             if (
                 k + 1 < n
@@ -1155,7 +1155,7 @@ def _elided(
             "",
             tokens[after + 1].end,
         )
-    # "37 of the candidates registered in the capital, 46 in Akhal region, and 61 in Mary
+    # "12 of the candidates registered in the capital, 9 in the northern region, and 14 in the coastal
     # region": a breakdown by place counts what the figure before it counted
     by_place = (
         first > 0
@@ -1173,7 +1173,7 @@ def _elided(
         return Quantity(previous.about, value, value, low, high, start, end, previous.noun, end)
     if previous.about not in _CASUALTIES or high == 0:
         return None
-    # "55 wounded, 15 critically": the badly hurt among them
+    # "40 wounded, 6 critically": the badly hurt among them
     badly = following[:1] in (["critically"], ["seriously"], ["severely"], ["gravely"])
     if badly and previous.about == "injured" and first > 0 and tokens[first - 1].low == ",":
         start, end = tokens[first].start, tokens[after - 1].end
@@ -1387,7 +1387,7 @@ def _classify(
         elif listed_before is not None:
             about = listed_before  # "one bomb hit ..., another bomb ... and two others"
         elif leading in ("of", "at") and first > 1 and tokens[first - 2].low in _CROWDS:
-            about = "people"  # "a crowd of 30,000", "estimated the crowd at 70"
+            about = "people"  # "a crowd of 30,000", "estimated the crowd at 400"
         elif (
             tokens[after - 1].low in ("dozens", "hundreds", "thousands")
             and after < len(tokens)

@@ -110,26 +110,26 @@ _DEATH = re.compile(r"\b(?:lost|killed|died|dead|death|deaths)\b", re.IGNORECASE
 _EARLIER_EVENT = re.compile(
     r"\b(?:hours|days|weeks|months|years)\s+(?:after|before)\s+(?:a|an|the)\b", re.IGNORECASE
 )
-# "a man serving three life sentences", "serving a life sentence for crimes he committed in
+# "a man serving two life sentences", "serving a life sentence for crimes he committed in
 # three counties": what a prisoner serves is for earlier crimes
 _SERVING = re.compile(
     r"\bserving\s+$|\bserving\s+(?:a|an|his|her)\s+(?:\w+\s+){0,2}(?:sentence|term)\b[^;]{0,60}$",
     re.IGNORECASE,
 )
-# "37 of the candidates in the capital, 46 in Akhal region": a breakdown by place
+# "12 of the candidates in the capital, 9 in the northern region": a breakdown by place
 _PLACE_LIST_BEFORE = re.compile(r"\d[^;.]{0,100}(?:,\s*(?:and\s+)?|\s+and\s+)$")
 _PLACE_AFTER = re.compile(r"^\s+in\s+(?:the\s+)?(?-i:[A-Z])")
 # "one bomb hit the school, another bomb the market and two others the camp": the rest of a list
 _ANOTHER_BEFORE = re.compile(r"\banother\s+[a-z]+\b[^;.]*$")
 _OTHERS_AFTER = re.compile(r"^\s*others\b")
-# "Israel has so far lost seven soldiers and four civilians": one side's dead, a part of the toll
+# "the army has so far lost five soldiers and two civilians": one side's dead, a part of the toll
 _SIDE_LOST = re.compile(r"\b(?:has|have|had)\s+(?:\w+\s+){0,2}?lost\b[^,;.]*$", re.IGNORECASE)
 _LOST_PEOPLE = re.compile(
     r"^\S+\s+(?:\w+\s+)?(?:soldiers|civilians|troops|people|men|women|children|officers"
     r"|fighters|policemen|marines|personnel)\b",
     re.IGNORECASE,
 )
-# "55 wounded, 15 critically": the badly hurt among the wounded
+# "40 wounded, 6 critically": the badly hurt among the wounded
 _BADLY_AFTER = re.compile(r"^\s*(?:critically|seriously|severely|gravely)\b", re.IGNORECASE)
 # "another two people were killed": dead or hurt added to a toll told before
 _ANOTHER = re.compile(r"\banother\s+$", re.IGNORECASE)
