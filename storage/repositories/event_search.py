@@ -108,21 +108,45 @@ class SearchSQL:
             f" WHERE lower(v.title) LIKE :{name} ESCAPE '\\'))"
         )
 
-    def counts(self) -> TextClause:
-        """Return one statement counting each indexed word's headlines and titles, up to
-        RARE + 1 each (a column a word, in the order of ``indexed``)."""
-        columns = ", ".join(
+    def _count_columns(self) -> list[str]:
+        return [
             f"(SELECT count(*) FROM ({self._headlines(n)} LIMIT {RARE + 1}) h{n})"
             f" + (SELECT count(*) FROM ({self._titles(n)} LIMIT {RARE + 1}) t{n})"
             for n in range(len(self.indexed))
-        )
-        return text(f"SELECT {columns}")
+        ]
+
+    def counts(self) -> TextClause:
+        """Return one statement counting each indexed word's headlines and titles, up to
+        RARE + 1 each (a column a word, in the order of ``indexed``)."""
+        return text(f"SELECT {', '.join(self._count_columns())}")
 
     def search(self, *, driver: int | None, limit: int) -> TextClause:
-        """Return the search among word ``driver``'s events, or among the newest WINDOW events.
+        """Return the search among word ``driver``'s events, or among the newest WINDOW events."""
+        return text(
+            f"{self._found(driver)} SELECT e.id FROM found e ORDER BY {_ORDER} LIMIT {int(limit)}"
+        )
 
-        The candidates and their versions' ids (through covering indexes) are computed once;
-        the other words are checked on them alone.
+    def newest_or_counts(self, *, limit: int) -> TextClause:
+        """Return the search among the newest WINDOW events, with the words' counts when it
+        finds fewer than ``limit`` (PostgreSQL; NULL counts otherwise): one round trip.
+
+        The counts are subqueries of a CASE branch not taken when the newest events hold
+        enough matches, so PostgreSQL never runs them then.
+        """
+        assert self.indexed, "a search of short words alone needs no counts"
+        counts = ", ".join(self._count_columns())
+        return text(
+            f"{self._found(None)} SELECT"
+            f" ARRAY(SELECT e.id FROM found e ORDER BY {_ORDER} LIMIT {int(limit)}) AS ids,"
+            f" CASE WHEN (SELECT count(*) FROM (SELECT 1 FROM found LIMIT {int(limit)}) f)"
+            f" >= {int(limit)} THEN NULL ELSE ARRAY[{counts}] END AS counts"
+        )
+
+    def _found(self, driver: int | None) -> str:
+        """Return the WITH clause whose ``found`` holds the matching candidates.
+
+        The candidates (word ``driver``'s events, or the newest WINDOW) and their versions' ids
+        (through covering indexes) are computed once; the other words are checked on them alone.
         """
         if driver is not None:
             ids = (
@@ -142,7 +166,7 @@ class SearchSQL:
             like = self._like if self.dialect == "sqlite" else self._like_candidates
             conditions.append(like(f"s{n}"))
         conditions.append("NOT EXISTS (SELECT 1 FROM event_aliases x WHERE x.event_id = e.id)")
-        return text(
+        return (
             # The candidates' rows are read once, headlines included, and the words checked on
             # them alone: joined to ``events`` again, PostgreSQL would rather scan every
             # headline of the history (it prices lower() ... LIKE as cheap).
@@ -154,7 +178,6 @@ class SearchSQL:
             # every event newest first instead, hashing each word's matches over all of them.
             ", found AS MATERIALIZED (SELECT e.id, e.last_reported FROM candidates e"
             f" WHERE {' AND '.join(conditions)})"
-            f" SELECT e.id FROM found e ORDER BY {_ORDER} LIMIT {int(limit)}"
         )
 
 

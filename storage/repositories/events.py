@@ -332,25 +332,34 @@ class EventRepository:
         params = search.params()
         connection = await self._session.connection()
 
-        async def count() -> list[int]:
-            return [int(n) for n in (await connection.execute(search.counts(), params)).one()]
-
-        # SQLite counts a word's FTS5 rows cheaply, so it counts first: a rare word's events
-        # are searched straight away. PostgreSQL's trigram counts of common words cost more
-        # than the search of the newest events that spares them, so it searches those first.
-        counts = await count() if search.dialect == "sqlite" and search.indexed else None
-        if counts is None or min(counts) > RARE:
+        async def newest() -> list[int]:
             # A reader asks after recent news; ``limit`` matches among the newest events are
             # the newest of all (every other event is older).
             statement = search.search(driver=None, limit=limit)
-            ids = (await connection.execute(statement, params)).scalars().all()
-            if len(ids) >= limit or not search.indexed:
-                return [int(event_id) for event_id in ids]
-            counts = counts or await count()
+            return [int(i) for i in (await connection.execute(statement, params)).scalars()]
+
+        if not search.indexed:
+            return await newest()  # short words alone: the newest events only
+        counts: Sequence[int]
+        if search.dialect == "sqlite":
+            # SQLite counts a word's FTS5 rows cheaply, so it counts first: a rare word's
+            # events are searched straight away, the newest only when every word is common.
+            statement = search.counts()
+            counts = [int(n) for n in (await connection.execute(statement, params)).one()]
+            if min(counts) > RARE and len(ids := await newest()) >= limit:
+                return ids
+        else:
+            # PostgreSQL's trigram counts of common words cost more than the search of the
+            # newest events that spares them: it searches those first, and counts the words in
+            # the same statement only when they hold too few matches.
+            statement = search.newest_or_counts(limit=limit)
+            found, counted = (await connection.execute(statement, params)).one()
+            if counted is None:
+                return [int(event_id) for event_id in found]
+            counts = [int(n) for n in counted]
         # Every match holds each word, so the rarest word's events hold them all.
         driver = rarest(counts)
         if driver is None or counts[driver] == 0:
             return []  # a word nobody wrote
         statement = search.search(driver=driver, limit=limit)
-        ids = (await connection.execute(statement, params)).scalars().all()
-        return [int(event_id) for event_id in ids]
+        return [int(i) for i in (await connection.execute(statement, params)).scalars()]
