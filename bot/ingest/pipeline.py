@@ -12,7 +12,7 @@ from itertools import islice
 
 from bot.briefing.revise import Revision
 from bot.events.service import EventService
-from bot.ingest.analysis import analyse_all
+from bot.ingest.analysis import analysed_in
 from bot.ingest.model import IngestResult, Outcome, ParsedArticle
 from bot.ingest.offload import ParsePool
 from bot.ingest.store import ArticleStore
@@ -137,23 +137,13 @@ class Pipeline:
 
     async def _analysed(self, batch: list[Item]) -> list[Item]:
         """Return the batch with its articles analysed by ``analysers``, when it is big enough."""
-        todo = {
-            i: item
-            for i, item in enumerate(batch)
-            if isinstance(item, ParsedArticle) and item.analysis is None
-        }
-        if self.analysers is None or len(todo) < ANALYSE_APART_FROM:
+        if self.analysers is None:
             return batch
         try:
-            analyses = await self.analysers.run(
-                analyse_all, [(item.title, item.text) for item in todo.values()]
-            )
+            return await analysed_in(self.analysers, batch, at_least=ANALYSE_APART_FROM)
         except Exception:  # analysed as they are stored instead
-            log.exception("could not analyse %d articles in the parsing workers", len(todo))
+            log.exception("could not analyse a batch's articles in the parsing workers")
             return batch
-        for (i, item), analysis in zip(todo.items(), analyses, strict=True):
-            batch[i] = replace(item, analysis=analysis)
-        return batch
 
     async def ingest_one(self, item: ParsedArticle) -> IngestResult:
         """Store one article and place it into an event."""

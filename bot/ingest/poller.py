@@ -8,11 +8,11 @@ import logging
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.config import Settings
-from bot.ingest.analysis import analyse_all, read_page_analysed
+from bot.ingest.analysis import analysed_in, read_page_analysed
 from bot.ingest.extract import MIN_ARTICLE_CHARS, DecodeError, ExtractedPage, read_page
 from bot.ingest.feed import FeedEntry, NotAFeed, entry_identity, is_teaser, parse_feed_bytes
 from bot.ingest.fetch import Fetcher, FetchError
@@ -365,29 +365,13 @@ class FeedPoller:
     async def _analysed(
         self, feed: FeedRecord, items: list[ParsedArticle | IngestResult], known: set[str]
     ) -> list[ParsedArticle | IngestResult]:
-        """Have the new items not analysed yet (entries with their text) analysed by a worker.
-
-        In one call for the feed. Known ones are left out: they are mostly unchanged, which
-        their content hash tells without any analysis.
-        """
-        todo = {
-            i: item
-            for i, item in enumerate(items)
-            if isinstance(item, ParsedArticle)
-            and item.analysis is None
-            and item.identity not in known
-        }
-        if not todo:
-            return items
-        texts = [(item.title, item.text) for item in todo.values()]
+        """Have the feed's new items not analysed yet (entries with their text) analysed by a
+        worker, in one call. Known ones are left out: they are mostly unchanged."""
         try:
-            analyses = await self.parsers.run(analyse_all, texts)
+            return await analysed_in(self.parsers, items, known=known)
         except Exception:  # they are analysed as they are stored instead
             log.exception("feed %s: its entries could not be analysed", feed.url)
             return items
-        for (i, item), analysis in zip(todo.items(), analyses, strict=True):
-            items[i] = replace(item, analysis=analysis)
-        return items
 
     async def _known(self, identities: list[str]) -> set[str]:
         """Return which of ``identities`` are stored, asked together with the other polls'."""
