@@ -8,23 +8,24 @@ that stores and places it.
 
 from __future__ import annotations
 
-from bot.briefing.features import revision_weights, text_features
+from bot.briefing.features import (
+    REVISION_NAME_WEIGHT,
+    REVISION_PAIR_WEIGHT,
+    REVISION_TITLE_WEIGHT,
+    revision_weights,
+    text_features,
+)
 from bot.briefing.headline import headline_profile
 from bot.briefing.model import TextAnalysis
-
-# The revision pass's default weights (revise.ReviseConfig; not imported: it pulls in scipy).
-NAME_WEIGHT = 1.0
-PAIR_WEIGHT = 1.0
-TITLE_WEIGHT = 0.75
 
 
 def analyse_text(
     title: str,
     text: str,
     *,
-    name_weight: float = NAME_WEIGHT,
-    pair_weight: float = PAIR_WEIGHT,
-    title_weight: float = TITLE_WEIGHT,
+    name_weight: float = REVISION_NAME_WEIGHT,
+    pair_weight: float = REVISION_PAIR_WEIGHT,
+    title_weight: float = REVISION_TITLE_WEIGHT,
 ) -> TextAnalysis:
     """Return what placing a version with this title and text reads of it.
 

@@ -131,6 +131,13 @@ def _extract(title: str, text: str) -> Features:
     return Features(terms=_unit(terms), names=_unit(names), numbers=_unit(numbers))
 
 
+# The revision pass's default weights of names, word pairs and headline words (the defaults of
+# revise.ReviseConfig, and what the parsing workers work out: analysis.analyse_text).
+REVISION_NAME_WEIGHT = 1.0
+REVISION_PAIR_WEIGHT = 1.0
+REVISION_TITLE_WEIGHT = 0.75
+
+
 def revision_weights(
     title: str, text: str, *, name_weight: float, pair_weight: float, title_weight: float
 ) -> dict[str, float]:

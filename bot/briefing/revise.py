@@ -17,7 +17,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
-from bot.briefing.features import revision_weights
+from bot.briefing.features import (
+    REVISION_NAME_WEIGHT,
+    REVISION_PAIR_WEIGHT,
+    REVISION_TITLE_WEIGHT,
+    revision_weights,
+)
 from bot.briefing.model import Document
 from bot.briefing.sparse import SparseVector, groups, reversed_rows, shared_keys
 
@@ -30,9 +35,9 @@ class ReviseConfig:
     """Average-link stops when the closest two groups are less similar than this."""
     neighbour: float = 0.20
     """Articles at least this similar to a changed one join its block."""
-    name_weight: float = 1.0
-    pair_weight: float = 1.0
-    title_weight: float = 0.75
+    name_weight: float = REVISION_NAME_WEIGHT
+    pair_weight: float = REVISION_PAIR_WEIGHT
+    title_weight: float = REVISION_TITLE_WEIGHT
     """The headline's words again, as keys of their own that only another headline can share.
 
     Outlets that frame a happening differently still name it in their headlines with a few of
