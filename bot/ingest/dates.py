@@ -22,7 +22,7 @@ from dateutil import parser as dateutil_parser
 
 # Stamp labels: the words sites print before a date, and whether the date is an update.
 _LABEL = re.compile(
-    r"(?P<label>(?:first\s+)?published|posted|(?:last\s+)?(?:updated|modified)|date[d]?)"
+    r"(?P<label>(?:first\s+)?published|(?:article\s+)?posted|(?:last\s+)?(?:updated|modified)|date[d]?)"
     r"(?:\s+(?:on|at|time))?\s*:?\s*",
     re.IGNORECASE,
 )
@@ -30,8 +30,8 @@ _LABEL = re.compile(
 _PIECE = re.compile(
     r"""
     (?P<offset>(?:GMT|UTC)\s?[+-]\s?\d{1,2}(?:\s?:?\s?\d{1,2})?)
-    | (?P<time>\d{1,2}\s?[:.h]\s?\d{2}(?:\s?:\s?\d{2})?(?:\s?[ap]\.?\s?m\b\.?)?)
     | (?P<numeric>\d{1,4}\s?(?P<sep>[/.])\s?\d{1,2}\s?(?P=sep)\s?\d{1,4})
+    | (?P<time>\d{1,2}\s?[:.h]\s?\d{2}(?:\s?:\s?\d{2})?(?:\s?[ap]\.?\s?m\b\.?)?)
     | (?P<iso>\d{4}\s?-\s?\d{1,2}\s?-\s?\d{1,2}(?:T\S+)?)
     | (?P<number>\d{1,4}(?:st|nd|rd|th)?(?![\w:/]))
     | (?P<ampm>[ap]\.?\s?m\b\.?)
@@ -40,6 +40,8 @@ _PIECE = re.compile(
     """,
     re.VERBOSE | re.IGNORECASE,
 )
+# A wire dateline's place: one to three words in capitals and a comma ("NEW DELHI, 9 June").
+_PLACE = re.compile(r"[A-Z][A-Z.'-]+(?:\s+[A-Z][A-Z.'-]+){0,2}\s*,\s*")
 _UPDATE = re.compile(r"(?:last\s+)?(?:updated|modified)", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 # A numeric zone offset right behind a time ("09:30:00 +0100").
@@ -195,7 +197,9 @@ def _read(pieces: list[_Piece], default: datetime) -> datetime | None:
         words.append(piece.text.replace(".", "") if piece.kind in ("ampm", "month") else piece.text)
     value = " ".join(words).replace(" ,", ",").strip(" ,")
     try:
-        parsed = dateutil_parser.parse(value, default=default, tzinfos=_zone)
+        # Dots between the numbers are the European order, day first ("12. 05. 2011").
+        dayfirst = any(p.kind == "numeric" and "." in p.text for p in pieces)
+        parsed = dateutil_parser.parse(value, default=default, tzinfos=_zone, dayfirst=dayfirst)
     except (ValueError, OverflowError):
         return None
     return _aware(parsed)
@@ -244,7 +248,8 @@ def _date_at(
 def split_stamp(text: str) -> Stamp | None:
     """Find publication stamps at the start of ``text``; None when it does not start with one.
 
-    Reads `Published: <date>`, `Updated <date>`, `<date> Updated: <date>` and unlabelled dates
+    Reads `Published: <date>`, `Updated <date>`, `<date> Updated: <date>`, a wire dateline's
+    place in capitals before the date (`LISBON, March 4, 2016`) and unlabelled dates
     that name a whole day. The text after ``Stamp.end`` is what the article itself says.
 
     Args:
@@ -256,7 +261,8 @@ def split_stamp(text: str) -> Stamp | None:
     day: datetime | None = None
     while pos < len(text):
         label = _LABEL.match(text, pos)
-        start = label.end() if label else pos
+        place = None if label or day else _PLACE.match(text, pos)
+        start = label.end() if label else place.end() if place else pos
         dated = _date_at(text, start, labelled=label is not None, day=day)
         if dated is None:
             break

@@ -110,10 +110,9 @@ def _take_stamp(line: str, fields: Fields) -> str | None:
             fields.setdefault("date", header.group("value"))
             return ""
         return None
-    if stamp.published is not None:
-        fields.setdefault("published", stamp.published)
-    if stamp.updated is not None:
-        fields.setdefault("updated", stamp.updated)
+    for key, value in (("published", stamp.published), ("updated", stamp.updated)):
+        if value is not None:
+            fields[key] = _sharper(_as_date(fields.get(key)), value)
     return line[stamp.end :].strip()
 
 
@@ -265,9 +264,21 @@ def parse_document(
         source=name,
         location=url or location,
         identity=identity,
-        published=_as_date(fields.get("published")) or _as_date(fields.get("date")),
+        published=_sharper(_as_date(fields.get("published")), _as_date(fields.get("date"))),
         updated=_as_date(fields.get("updated")),
     )
+
+
+def _sharper(first: datetime | None, later: datetime | None) -> datetime | None:
+    """Return the first date an article gives, or a later one that tells the same day's time.
+
+    A dateline names a day only (`LISBON, March 4, 2016`); a stamp or `Date:` header of that
+    day with a time orders the day's reports.
+    """
+    if first is None or later is None:
+        return first or later
+    midnight = (first.hour, first.minute, first.second, first.microsecond) == (0, 0, 0, 0)
+    return later if midnight and later.date() == first.date() else first
 
 
 def is_hidden(path: Path, root: Path) -> bool:

@@ -35,6 +35,10 @@ def utc(
         ("Tue, 07 Jan 2020 09:30:00 +0100", utc(2020, 1, 7, 8, 30), None),
         ("Date: 2020-01-07T09:30:00Z", utc(2020, 1, 7, 9, 30), None),
         ("WEDNESDAY, SEPT. 11, 2019", utc(2019, 9, 11), None),
+        # A wire dateline: the place in capitals, then the day.
+        ("PORTUGAL, March 4, 2016", utc(2016, 3, 4), None),
+        ("NEW DELHI, 9 June 2015", utc(2015, 6, 9), None),
+        ("Article posted on 12. 05. 2011", utc(2011, 5, 12), None),
     ],
 )  # fmt: skip
 def test_stamps_in_the_shapes_sites_print(
@@ -59,6 +63,7 @@ def test_stamps_in_the_shapes_sites_print(
         ),
         ("14 / 02 / 2016 - Valley council to vote on the bridge", "Valley council to vote on the bridge"),
         ("March 3, 2019 | 4:00am Rain closed the pass.", "Rain closed the pass."),
+        ("LISBON, March 4, 2016 - The ferry strike ended.", "The ferry strike ended."),
     ],
 )  # fmt: skip
 def test_a_stamp_opening_a_paragraph_leaves_the_paragraph(paragraph: str, rest: str) -> None:
@@ -77,6 +82,8 @@ def test_a_stamp_opening_a_paragraph_leaves_the_paragraph(paragraph: str, rest: 
         "A man was fired on April 10, 2007.",
         "Published: yesterday",
         "12 people were hurt",
+        "NATO, on April 10, 2007, met in the city",  # capitals, but no dateline: a sentence
+        "BREAKING NEWS ABOUT THE FLOODS, March 4, 2016",  # too many words for a place
     ],
 )
 def test_text_that_is_no_stamp(text: str) -> None:

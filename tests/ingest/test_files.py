@@ -260,6 +260,27 @@ def test_a_stamp_opening_the_body_is_a_date_not_a_header(tmp_path: Path) -> None
     assert updated.updated == datetime(2018, 5, 1, 15, 2, tzinfo=UTC)
 
 
+def test_a_wire_dateline_above_the_headline_is_a_date_sharpened_by_the_header(
+    tmp_path: Path,
+) -> None:
+    item = one(
+        write(
+            tmp_path / "wire" / "plan.txt",
+            f"PORTUGAL, January 7, 2020\nDate: 2020-01-07T08:30:00Z\n\nWater plan passes\n{BODY}",
+        )
+    )
+    assert item.title == "Water plan passes"
+    # The dateline names the day; the header that day's time.
+    assert item.published == datetime(2020, 1, 7, 8, 30, tzinfo=UTC)
+    other_day = one(
+        write(
+            tmp_path / "wire" / "late.txt",
+            f"PORTUGAL, January 7, 2020\nDate: 2020-01-09T08:30:00Z\n\nWater plan passes\n{BODY}",
+        )
+    )
+    assert other_day.published == datetime(2020, 1, 7, tzinfo=UTC)
+
+
 def test_a_dateline_first_and_the_headline_sharing_a_line_with_the_body(tmp_path: Path) -> None:
     item = one(
         write(
