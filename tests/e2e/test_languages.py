@@ -72,7 +72,9 @@ async def test_a_digest_is_dated_in_the_chats_language_and_zone(bot_factory: Any
             for chat in (GERMAN, SPANISH):
                 await uow.subscribers.set_fields(chat, next_digest_at=slot, last_digest_at=None)
         bot.clock.offset = slot - datetime.now(UTC)
-        assert await bot.runtime.sweep_digests() == 2
+        # The sweep job or a role takeover on a loaded machine may get to the due chats first
+        # (this sweep then leaves them to it): either way each chat gets one digest, below.
+        assert await bot.runtime.sweep_digests() in (0, 2)
         await bot.settle()
         # Both digests are queued; the worker may still be sending the second one.
         await bot.fake.wait_for(
