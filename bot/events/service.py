@@ -250,8 +250,13 @@ class EventService:
             else:
                 self._vectors.move_to_end(key)
                 vectors[article_id] = vector
-        for doc in await self._documents(uow, since, list(missing)):
-            vectors[doc.id] = self._vector(doc, missing[doc.id], config)
+        # Page by page: after a restart that is the whole window, whose texts must never be
+        # held at once (only their vectors are kept).
+        ids = list(missing)
+        for start in range(0, len(ids), LOAD_PAGE):
+            page = ids[start : start + LOAD_PAGE]
+            for doc, _, _ in await uow.articles.list_held_documents(since, ids=page):
+                vectors[doc.id] = self._vector(doc, missing[doc.id], config)
         return vectors
 
     def _vector(self, doc: Document, number: int, config: ReviseConfig) -> RevisionVector:
