@@ -124,6 +124,7 @@ class EventService:
             count += len(page)
             last = page[-1][0].id
         self._loaded = True
+        trim()  # the pages' texts are freed: hand their memory back before the first pass
         log.info("clustering index rebuilt from %d stored articles", count)
         return count
 
