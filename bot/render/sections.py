@@ -193,11 +193,54 @@ def format_time(moment: datetime, tz: tzinfo = UTC, t: Translator = ENGLISH) -> 
     return f"{day} {local.tzname() or ''}".rstrip()
 
 
+def _split(words: str) -> list[str]:
+    return words.split()
+
+
+# Words a figure or a speaker took from the start of its sentence ("Some 30 people died",
+# "Officials said"): mid-line they read as any other word of it. Names are never among them.
+_NUMBER_STARTS = frozenset(
+    _split(
+        """a an about almost approximately around at just less fewer more nearly no none nobody
+    only over roughly several some up zero dozens hundreds thousands tens scores millions one
+    two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
+    sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety
+    hundred thousand million dozen"""
+    )
+)
+_SPEAKER_STARTS = frozenset(
+    _split(
+        """a an the officials official police authorities witnesses residents rescuers doctors
+    medics paramedics firefighters investigators prosecutors officers sources hospital health
+    local security military government state rescue emergency medical army relatives family
+    media analysts experts survivors villagers activists"""
+    )
+)
+
+
+def _lowered_start(text: str, starts: frozenset[str], *, alone: bool = False) -> str:
+    """Lower the capital of a first word in ``starts``; with ``alone``, only when no other
+    word has a capital ("Hospital officials", not "Police Chief Ray Kelly")."""
+    first, _, rest = text.partition(" ")
+    word = first.split("-", 1)[0]
+    if not (word[:1].isupper() and word[1:].islower() and word.lower() in starts):
+        return text
+    if alone and any(w[:1].isupper() for w in rest.split()):
+        return text
+    return text[0].lower() + text[1:]
+
+
+def mid_line(value: str) -> str:
+    """Return a figure as written, its sentence's capital lowered: "Some 30" reads "some 30"."""
+    return _lowered_start(value, _NUMBER_STARTS)
+
+
 def _mid_sentence(who: str) -> str:
-    # "A source said" reads as "citing a source"; proper names keep their capitals.
+    # "A source said" reads as "citing a source", "Officials said" as "citing officials";
+    # proper names keep their capitals.
     if who.split(" ", 1)[0] in ("A", "An", "The"):
         return who[0].lower() + who[1:]
-    return who
+    return _lowered_start(who, _SPEAKER_STARTS, alone=True)
 
 
 def attribution(claim: Claim) -> str | None:
@@ -230,8 +273,8 @@ def _figure_phrase(claim: Claim, t: Translator) -> str:
     if claim_value(claim) == "none":
         return t.gettext("no {noun}").format(noun=t.gettext(noun) if noun else claim.about)
     if noun is None:
-        return f"{claim.value} {claim.about}"
-    return t.gettext("{value} {noun}").format(value=claim.value, noun=t.gettext(noun))
+        return f"{mid_line(claim.value)} {claim.about}"
+    return t.gettext("{value} {noun}").format(value=mid_line(claim.value), noun=t.gettext(noun))
 
 
 def figure_phrases(claims: Sequence[Claim], t: Translator = ENGLISH) -> list[str]:
@@ -253,7 +296,7 @@ def claim_value(claim: Claim) -> str:
     """Return the figure as written, with "no"/"nobody" shown as "none"."""
     if claim.high == 0 and claim.value.lower() in ("no", "nobody", "zero", "none"):
         return "none"
-    return claim.value
+    return mid_line(claim.value)
 
 
 def more_figures(count: int, t: Translator = ENGLISH) -> str:
@@ -273,7 +316,7 @@ def reported_value(value: ReportedValue, t: Translator = ENGLISH) -> str:
     """Return the figure as written, with "no"/"nobody" shown as "none"."""
     if value.is_none and value.value.lower() in ("no", "nobody", "zero", "none", "no one"):
         return t.gettext("none")
-    return value.value
+    return mid_line(value.value)
 
 
 def _more_sources(count: int, t: Translator) -> str:
@@ -292,7 +335,7 @@ def earlier_phrase(line: FigureLine, t: Translator = ENGLISH) -> str:
     """Return ", up from 1 → 5 → 11 in earlier reports" (or "down from"), or ""."""
     if not line.earlier:
         return ""
-    steps = " → ".join(line.earlier)
+    steps = " → ".join(mid_line(step) for step in line.earlier)
     if line.rising:
         return t.gettext(", up from {steps} in earlier reports").format(steps=steps)
     return t.gettext(", down from {steps} in earlier reports").format(steps=steps)

@@ -120,7 +120,7 @@ def test_an_earlier_disaster_and_one_village_stay_out_of_the_toll() -> None:
     assert "230,000" not in text.split("What changed")[0].split("Where sources differ")[1]
     killed_line = next(line for line in text.splitlines() if "Killed:" in line)
     assert "wire-g" not in killed_line
-    assert "up from at least one → Five → 11 in earlier reports" in " ".join(text.split())
+    assert "up from at least one → five → 11 in earlier reports" in " ".join(text.split())
 
 
 def test_a_source_revising_its_own_toll_is_a_revision() -> None:
@@ -176,7 +176,7 @@ def test_each_source_is_named_once_per_value() -> None:
     ]
     text = " ".join(briefing_to_text(build_briefing(1, articles)).split())
 
-    assert "24 (alpha-news, citing disaster agency and Rescuers; beta)" in text
+    assert "24 (alpha-news, citing disaster agency and rescuers; beta)" in text
     assert text.count("alpha-news") == 1 + text.count("— alpha-news")
 
 

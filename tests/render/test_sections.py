@@ -63,3 +63,24 @@ def test_figure_phrases_list_each_reported_figure_once() -> None:
         "no casualties (citing a source)",
         "3,000 dockworker",
     ]
+
+
+def test_a_figure_or_speaker_taken_from_a_sentences_start_reads_mid_line() -> None:
+    from bot.briefing.figures import FigureLine, ReportedValue, Voice
+    from bot.render.sections import earlier_phrase, reported_value, voice_label
+
+    def value(written: str) -> ReportedValue:
+        return ReportedValue(written, False, (Voice("Outlet A"),))
+
+    line = FigureLine("killed", "progression", (value("Some 30"),), earlier=("One", "Five"))
+    assert reported_value(line.values[0]) == "some 30"
+    assert reported_value(value("At least 50")) == "at least 50"
+    assert reported_value(value("Twenty-four")) == "twenty-four"
+    assert earlier_phrase(line) == ", up from one → five in earlier reports"
+    # Names and figures that are not a sentence's capital keep theirs.
+    assert reported_value(value("24")) == "24"
+    assert reported_value(value("ONE")) == "ONE"
+    said = Voice("Outlet A", ("Officials", "Hospital officials", "Police Chief Ray Kelly", "Some"))
+    assert voice_label(said) == (
+        "Outlet A, citing officials and hospital officials and Police Chief Ray Kelly and Some"
+    )
