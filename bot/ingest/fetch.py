@@ -238,8 +238,8 @@ class Fetcher:
                     url = location
                     continue
                 if response.status == 304:
-                    # Read to its (empty) end: a response left unread takes its connection
-                    # with it, and the next poll of the host would open a new one.
+                    # Read to its (empty) end, so the connection goes back to the pool for
+                    # the host's next poll (one closed with its body unread is not kept).
                     await self._read(response)
                     return self._result(url, response, b"")
                 if response.status >= 400:
