@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.ingest.fetch import USER_AGENT, Fetcher, FetchError
-from tests.fakes.feeds import FakeFeedServer, Reply, Request
+from tests.fakes.feeds import FakeFeedServer, Handler, Reply, Request
 
 _REPLY = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
 
@@ -104,8 +104,11 @@ async def test_each_new_connection_asks_the_resolver_again(closing_server: Closi
 
 
 async def test_redirects_are_followed_hop_by_hop_up_to_the_bound(server: FakeFeedServer) -> None:
-    for hop in range(4):
-        server.route(f"/r{hop}", lambda _r, n=hop: Reply(302, headers={"Location": f"/r{n + 1}"}))
+    def hop(to: str) -> Handler:
+        return lambda _r: Reply(302, headers={"Location": to})
+
+    for n in range(4):
+        server.route(f"/r{n}", hop(f"/r{n + 1}"))
     server.static("/r4", b"<rss/>", "application/rss+xml")
     fetcher = Fetcher(max_bytes=100_000, allow_private=True, max_redirects=4)
     strict = Fetcher(max_bytes=100_000, allow_private=True, max_redirects=3)
