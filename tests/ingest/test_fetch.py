@@ -1,13 +1,18 @@
 """The fetcher keeps connections between requests, and never sends one over a connection the
 server has closed meanwhile (it notices the close and connects again); it follows redirects
-itself, sends who it is, takes no proxy from the environment, and refuses what it must."""
+itself, sends who it is, takes no proxy from the environment, checks certificates, and refuses
+what it must."""
 
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -198,3 +203,56 @@ async def test_a_refused_connection_says_so(server: FakeFeedServer) -> None:
             await fetcher.get(f"http://127.0.0.1:{port}/feed")
     finally:
         await fetcher.close()
+
+
+class TlsServer:
+    """Accept TLS connections with a self-signed certificate for ``feed.example.test``."""
+
+    def __init__(self, folder: Path) -> None:
+        key, cert = folder / "key.pem", folder / "cert.pem"
+        name = "feed.example.test"
+        command = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        command += ["-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}"]
+        subprocess.run(
+            [*command, "-keyout", str(key), "-out", str(cert)],
+            check=True,
+            capture_output=True,
+        )
+        self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self._tls.load_cert_chain(cert, key)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self.handshakes = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return
+            try:
+                with self._tls.wrap_socket(conn, server_side=True) as tls:
+                    self.handshakes += 1
+                    tls.recv(4096)
+                    tls.sendall(_REPLY)
+            except OSError:
+                conn.close()  # the client refused our certificate
+
+    def close(self) -> None:
+        self._listener.close()
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+async def test_a_certificate_no_authority_vouches_for_is_refused(tmp_path: Path) -> None:
+    server = TlsServer(tmp_path)
+    fetcher = Fetcher(
+        max_bytes=100_000, allow_private=True, resolver=lambda host, port: ["127.0.0.1"]
+    )
+    try:
+        with pytest.raises(FetchError, match="certificate verify failed"):
+            await fetcher.get(f"https://feed.example.test:{server.port}/feed")
+    finally:
+        await fetcher.close()
+        server.close()
+    assert server.handshakes == 0
