@@ -53,6 +53,9 @@ class FakeFeedServer:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # The head and the body go out in two writes: with Nagle's algorithm the body waits
+            # for the client's (delayed) acknowledgement of the head, tens of ms per response.
+            disable_nagle_algorithm = True
 
             def setup(self) -> None:
                 with server._counting:

@@ -1,18 +1,23 @@
 """The fetcher keeps connections between requests, and never sends one over a connection the
-server has closed meanwhile (it notices the close and connects again)."""
+server has closed meanwhile (it notices the close and connects again); it follows redirects
+itself, sends who it is, takes no proxy from the environment, checks certificates, and refuses
+what it must."""
 
 from __future__ import annotations
 
 import asyncio
-import random
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
-import httpcore
 import pytest
 
-from bot.ingest.fetch import Fetcher, KeptPool
+from bot.ingest.fetch import USER_AGENT, Fetcher, FetchError
+from tests.fakes.feeds import FakeFeedServer, Handler, Reply, Request
 
 _REPLY = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
 
@@ -24,8 +29,8 @@ class ClosingServer:
     only the socket's end tells it the server is gone.
     """
 
-    def __init__(self) -> None:
-        self._listener = socket.create_server(("127.0.0.1", 0))
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._listener = socket.create_server((host, port))
         self.port = self._listener.getsockname()[1]
         self.connections = 0
         self.answered = 0
@@ -76,93 +81,178 @@ async def test_a_connection_the_server_closed_is_not_used_again(
     assert closing_server.answered == 3 and closing_server.connections == 3
 
 
-class _Connection(httpcore.AsyncConnectionInterface):
-    """A kept connection in a given state, counting how often the pool asks whether it is idle."""
+async def test_each_new_connection_asks_the_resolver_again(closing_server: ClosingServer) -> None:
+    # The same port on a second loopback address: the name moves there after the first answer.
+    try:
+        moved = ClosingServer("127.0.0.2", closing_server.port)
+    except OSError:
+        pytest.skip("127.0.0.2 or the port is not free here")
+    answers = iter([["127.0.0.1"], ["127.0.0.2"]])
+    asked: list[str] = []
 
-    def __init__(self, name: str, origin: httpcore.Origin, state: str) -> None:
-        self.name, self._origin, self.state = name, origin, state
-        self.idle_questions = 0
+    def dns(host: str, port: int) -> list[str]:
+        asked.append(host)
+        return next(answers)
 
-    def can_handle_request(self, origin: httpcore.Origin) -> bool:
-        return origin == self._origin
-
-    def is_available(self) -> bool:
-        return self.state == "idle"
-
-    def has_expired(self) -> bool:
-        return self.state == "expired"
-
-    def is_idle(self) -> bool:
-        self.idle_questions += 1
-        return self.state in ("idle", "other-idle")
-
-    def is_closed(self) -> bool:
-        return self.state == "closed"
-
-    async def aclose(self) -> None:
-        self.state = "closed"
-
-
-_ORIGIN = httpcore.Request("GET", "http://127.0.0.1:1/").url.origin
-_STATES = ("idle", "busy", "expired", "closed", "other-idle")
+    fetcher = Fetcher(max_bytes=100_000, allow_private=True, timeout=2.0, resolver=dns)
+    url = f"http://moving.example.test:{closing_server.port}/page"
+    try:
+        await fetcher.get(url)
+        await asyncio.sleep(0.05)  # the first server's close reaches the kept connection
+        await fetcher.get(url)
+    finally:
+        await fetcher.close()
+        moved.close()
+    # No cached answer: the second connection went where the resolver said this time.
+    assert asked == ["moving.example.test"] * 2
+    assert closing_server.answered == 1 and moved.answered == 1
 
 
-def _sorted_pool(
-    pool_class: type[httpcore.AsyncConnectionPool],
-    states: list[str],
-    requests: int,
-    *,
-    max_connections: int,
-    max_keepalive_connections: int,
-) -> tuple[httpcore.AsyncConnectionPool, list[str], list[str]]:
-    """Sort a pool of connections in ``states`` with ``requests`` queued; return what it did."""
-    pool = pool_class(
-        max_connections=max_connections, max_keepalive_connections=max_keepalive_connections
+async def test_redirects_are_followed_hop_by_hop_up_to_the_bound(server: FakeFeedServer) -> None:
+    def hop(to: str) -> Handler:
+        return lambda _r: Reply(302, headers={"Location": to})
+
+    for n in range(4):
+        server.route(f"/r{n}", hop(f"/r{n + 1}"))
+    server.static("/r4", b"<rss/>", "application/rss+xml")
+    fetcher = Fetcher(max_bytes=100_000, allow_private=True, max_redirects=4)
+    strict = Fetcher(max_bytes=100_000, allow_private=True, max_redirects=3)
+    try:
+        result = await fetcher.get(server.url("/r0"))
+        with pytest.raises(FetchError, match="more than 3 redirects"):
+            await strict.get(server.url("/r0"))
+    finally:
+        await fetcher.close()
+        await strict.close()
+    assert result.url == server.url("/r4") and result.content == b"<rss/>"
+    assert result.content_type == "application/rss+xml"
+
+
+async def test_it_says_who_it_is_and_asks_conditionally(server: FakeFeedServer) -> None:
+    seen: list[Request] = []
+
+    def record(request: Request) -> Reply:
+        seen.append(request)
+        return Reply(304, headers={"ETag": '"v2"'})
+
+    url = server.route("/feed", record)
+    fetcher = Fetcher(max_bytes=100_000, allow_private=True)
+    try:
+        result = await fetcher.get(url, etag='"v1"', last_modified="Thu, 08 Jan 2026 09:00:00 GMT")
+    finally:
+        await fetcher.close()
+    assert result.not_modified and result.etag == '"v2"' and result.content == b""
+    headers = seen[0].headers
+    assert headers["user-agent"] == USER_AGENT
+    assert headers["accept-encoding"] == "gzip, deflate"
+    assert headers["if-none-match"] == '"v1"'
+    assert headers["if-modified-since"] == "Thu, 08 Jan 2026 09:00:00 GMT"
+
+
+async def test_no_proxy_is_taken_from_the_environment(
+    server: FakeFeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as dead:  # a port nothing listens on
+        dead.bind(("127.0.0.1", 0))
+        proxy = f"http://127.0.0.1:{dead.getsockname()[1]}"
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, proxy)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    url = server.static("/feed", b"<rss/>", "application/rss+xml")
+    fetcher = Fetcher(max_bytes=100_000, allow_private=True)
+    try:
+        assert (await fetcher.get(url)).content == b"<rss/>"
+    finally:
+        await fetcher.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("ftp://127.0.0.1/feed", "only http"),
+        ("file:///etc/hostname", "only http"),
+        ("http://127.0.0.1:{port}/feed", "private, loopback or reserved"),
+        ("http://[::1]:{port}/feed", "private, loopback or reserved"),
+        # Literals connect without the resolver, so each form is checked before connecting.
+        ("http://[::ffff:127.0.0.1]:{port}/feed", "private, loopback or reserved"),
+        ("http://127.1:{port}/feed", "no valid address"),
+        ("http://2130706433:{port}/feed", "no valid address"),
+    ],
+)
+async def test_what_it_may_not_fetch_is_refused_before_connecting(
+    server: FakeFeedServer, url: str, why: str
+) -> None:
+    server.static("/feed", b"<rss/>", "application/rss+xml")
+    fetcher = Fetcher(max_bytes=100_000, allow_private=False)
+    try:
+        with pytest.raises(FetchError, match=why):
+            await fetcher.get(url.format(port=server.port))
+    finally:
+        await fetcher.close()
+    assert server.hits["/feed"] == 0 and server.connections == 0
+
+
+async def test_a_refused_connection_says_so(server: FakeFeedServer) -> None:
+    with socket.socket() as dead:
+        dead.bind(("127.0.0.1", 0))
+        port = dead.getsockname()[1]
+    fetcher = Fetcher(max_bytes=100_000, allow_private=True)
+    try:
+        with pytest.raises(FetchError, match=f"cannot connect to 127.0.0.1:{port}"):
+            await fetcher.get(f"http://127.0.0.1:{port}/feed")
+    finally:
+        await fetcher.close()
+
+
+class TlsServer:
+    """Accept TLS connections with a self-signed certificate for ``feed.example.test``."""
+
+    def __init__(self, folder: Path) -> None:
+        key, cert = folder / "key.pem", folder / "cert.pem"
+        name = "feed.example.test"
+        command = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        command += ["-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}"]
+        subprocess.run(
+            [*command, "-keyout", str(key), "-out", str(cert)],
+            check=True,
+            capture_output=True,
+        )
+        self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self._tls.load_cert_chain(cert, key)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self.handshakes = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return
+            try:
+                with self._tls.wrap_socket(conn, server_side=True) as tls:
+                    self.handshakes += 1
+                    tls.recv(4096)
+                    tls.sendall(_REPLY)
+            except OSError:
+                conn.close()  # the client refused our certificate
+
+    def close(self) -> None:
+        self._listener.close()
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+async def test_a_certificate_no_authority_vouches_for_is_refused(tmp_path: Path) -> None:
+    server = TlsServer(tmp_path)
+    fetcher = Fetcher(
+        max_bytes=100_000, allow_private=True, resolver=lambda host, port: ["127.0.0.1"]
     )
-    other = httpcore.Request("GET", "http://127.0.0.2:1/").url.origin
-    pool._connections = [
-        _Connection(f"c{i}", other if state == "other-idle" else _ORIGIN, state)
-        for i, state in enumerate(states)
-    ]
-    queued = [
-        httpcore._async.connection_pool.AsyncPoolRequest(
-            httpcore.Request("GET", "http://127.0.0.1:1/")
-        )
-        for _ in range(requests)
-    ]
-    pool._requests = list(queued)
-    closing = [c.name for c in pool._assign_requests_to_connections()]  # type: ignore[attr-defined]
-    given = [getattr(r.connection, "name", "new") if r.connection else "-" for r in queued]
-    return pool, closing, given
-
-
-async def test_the_pool_decides_as_httpcores_own_does() -> None:
-    rng = random.Random(5)
-    for _ in range(300):
-        states = [rng.choice(_STATES) for _ in range(rng.randint(0, 12))]
-        requests = rng.randint(0, 6)
-        most, kept = rng.randint(1, 14), rng.randint(0, 12)
-        limits = (most, kept)
-        ours = _sorted_pool(
-            KeptPool, states, requests, max_connections=most, max_keepalive_connections=kept
-        )
-        theirs = _sorted_pool(
-            httpcore.AsyncConnectionPool,
-            states,
-            requests,
-            max_connections=most,
-            max_keepalive_connections=kept,
-        )
-        assert ours[1:] == theirs[1:], (states, requests, limits)
-        names = [[getattr(c, "name", "new") for c in p._connections] for p in (ours[0], theirs[0])]
-        assert names[0] == names[1]
-
-
-async def test_sorting_the_pool_asks_each_connection_once_whether_it_is_idle() -> None:
-    # 20 kept connections, all idle, one request queued: httpcore's own pass asked 420 times.
-    pool, _, given = _sorted_pool(
-        KeptPool, ["idle"] * 20, 1, max_connections=100, max_keepalive_connections=20
-    )
-    assert given == ["c0"]
-    asked = sum(c.idle_questions for c in pool._connections)  # type: ignore[attr-defined]
-    assert asked <= 20
+    try:
+        with pytest.raises(FetchError, match="certificate verify failed"):
+            await fetcher.get(f"https://feed.example.test:{server.port}/feed")
+    finally:
+        await fetcher.close()
+        server.close()
+    assert server.handshakes == 0
