@@ -307,14 +307,14 @@ class EventIndex:
         place = order[at[hit]]
         owner = owner[hit]
         # In the query's order within each candidate, as one event's dot product sums them.
-        by_query = np.lexsort((place, owner))
+        by_query = np.argsort(owner * len(q_ids) + place)
         place, owner, sums = place[by_query], owner[by_query], sums[hit][by_query]
         channel = q_ids[place] & 3
         products = q_weights[place] * sums
         dots = np.bincount(
             owner * CHANNELS + channel, weights=products, minlength=len(candidates) * CHANNELS
         ).reshape(len(candidates), CHANNELS)
-        norms = np.stack([c.norms() for c in centroids])
+        norms = np.concatenate([c.norms() for c in centroids]).reshape(len(candidates), CHANNELS)
         cosines = np.divide(dots, norms, out=np.zeros_like(dots), where=dots != 0)
         weights = (cfg.term_weight, cfg.name_weight, cfg.number_weight)
         score = np.zeros(len(candidates))
@@ -339,19 +339,28 @@ class EventIndex:
     ) -> list[int]:
         """Return the events sharing the most IDF-weighted keys, within the time window."""
         postings: list[np.ndarray] = []
-        votes: list[float] = []
+        found: list[int | None] = []
         for key in keys:
             posting = self._postings.get(key)
             if posting:
                 postings.append(np.frombuffer(posting, dtype=np.int64))
-                votes.append(idf(self._vocabulary.count(key)))
+                found.append(self._vocabulary.id_of(key))
         if not postings:
             return []
+        votes = [idf(count) for count in self._vocabulary.counts(found)]
         # Each event's votes summed key by key, in the keys' order, as a running total would.
-        events, where = np.unique(np.concatenate(postings), return_inverse=True)
-        lengths = [len(p) for p in postings]
-        totals = np.bincount(where, weights=np.repeat(votes, lengths))
-        ranked = events[np.lexsort((events, -totals))].tolist()
+        voters = np.concatenate(postings)
+        order = np.argsort(voters, kind="stable")
+        ranked = voters[order]
+        starts = np.empty(len(ranked), dtype=bool)
+        starts[0] = True
+        np.not_equal(ranked[1:], ranked[:-1], out=starts[1:])
+        where = np.empty(len(ranked), dtype=np.int64)
+        where[order] = np.cumsum(starts) - 1
+        totals = np.bincount(where, weights=np.repeat(votes, [len(p) for p in postings]))
+        events = ranked[starts]
+        # Most votes first, then the lower id (events are in ascending id order).
+        ranked = events[np.argsort(-totals, kind="stable")].tolist()
         gap = self.config.max_gap
         chosen: list[int] = []
         for event_id in ranked:
