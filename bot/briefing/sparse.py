@@ -171,13 +171,14 @@ class Vocabulary:
                         self._counts = np.concatenate([self._counts, np.zeros_like(self._counts)])
                 found = self._ids[key] = slot << 2 | channel
             ids[n] = found
-        np.add.at(self._counts, ids >> 2, 1)
+        # A vector's keys are distinct, so no slot is counted twice in one step.
+        self._counts[ids >> 2] += 1
         return ids
 
     def release(self, ids: np.ndarray) -> None:
         """Count a vector out; free the ids no held vector has any more."""
         slots = ids >> 2
-        np.subtract.at(self._counts, slots, 1)
+        self._counts[slots] -= 1  # distinct, as in acquire
         for slot in slots[self._counts[slots] == 0].tolist():
             key = self._keys[slot]
             assert key is not None
