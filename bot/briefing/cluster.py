@@ -265,21 +265,23 @@ class EventIndex:
 
         Keys no held article has are left out of the result, not of each channel's length.
         """
-        vocabulary = self._vocabulary
+        channels: list[dict[str, float]] = [getattr(features, c) for c, _ in _CHANNELS]
+        found, counts = self._vocabulary.lookup(
+            [prefix + key for (c, prefix) in _CHANNELS for key in getattr(features, c)]
+        )
         ids: list[int] = []
         weights: list[float] = []
-        for channel, prefix in _CHANNELS:
-            vector: dict[str, float] = getattr(features, channel)
-            found = [vocabulary.id_of(prefix + key) for key in vector]
-            counts = vocabulary.counts(found)
-            scaled = [w * idf(c) for w, c in zip(vector.values(), counts, strict=True)]
-            norm = math.sqrt(sum(w * w for w in scaled))
-            if not norm:
-                continue
-            for key_id, weight in zip(found, scaled, strict=True):
-                if key_id is not None:
-                    ids.append(key_id)
-                    weights.append(weight / norm)
+        start = 0
+        for vector in channels:
+            end = start + len(vector)
+            scaled = [w * idf(c) for w, c in zip(vector.values(), counts[start:end], strict=True)]
+            norm = math.sqrt(sum([w * w for w in scaled]))
+            if norm:
+                for key_id, weight in zip(found[start:end], scaled, strict=True):
+                    if key_id is not None:
+                        ids.append(key_id)
+                        weights.append(weight / norm)
+            start = end
         return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float64)
 
     def _similarities(
@@ -339,15 +341,15 @@ class EventIndex:
     ) -> list[int]:
         """Return the events sharing the most IDF-weighted keys, within the time window."""
         postings: list[np.ndarray] = []
-        found: list[int | None] = []
+        voting: list[str] = []
         for key in keys:
             posting = self._postings.get(key)
             if posting:
                 postings.append(np.frombuffer(posting, dtype=np.int64))
-                found.append(self._vocabulary.id_of(key))
+                voting.append(key)
         if not postings:
             return []
-        votes = [idf(count) for count in self._vocabulary.counts(found)]
+        votes = [idf(count) for count in self._vocabulary.lookup(voting)[1]]
         # Each event's votes summed key by key, in the keys' order, as a running total would.
         voters = np.concatenate(postings)
         order = np.argsort(voters, kind="stable")

@@ -149,11 +149,12 @@ class Vocabulary:
         found = self._ids.get(key)
         return 0 if found is None else int(self._counts[found >> 2])
 
-    def counts(self, ids: list[int | None]) -> list[int]:
-        """Return how many held vectors have each key, by id (None: a key none has)."""
-        known = [found >> 2 for found in ids if found is not None]
-        held = iter(self._counts[known].tolist())
-        return [0 if found is None else next(held) for found in ids]
+    def lookup(self, keys: list[str]) -> tuple[list[int | None], list[int]]:
+        """Return each key's id (None: no held vector has it) and how many held vectors have it."""
+        get = self._ids.get
+        found = [get(key) for key in keys]
+        held = iter(self._counts[[f >> 2 for f in found if f is not None]].tolist())
+        return found, [0 if f is None else next(held) for f in found]
 
     def acquire(self, keys: list[str], channel: int) -> np.ndarray:
         """Return the ids of a vector's (distinct) keys and count the vector in."""
