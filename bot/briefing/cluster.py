@@ -15,7 +15,7 @@ from __future__ import annotations
 import heapq
 import math
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from sys import intern
@@ -24,7 +24,7 @@ import numpy as np
 
 from bot.briefing.features import extract
 from bot.briefing.model import Document, Features
-from bot.briefing.sparse import Centroid, Vocabulary, encode
+from bot.briefing.sparse import CHANNELS, Centroid, Vocabulary, encode
 
 # Channel name and the prefix that keeps its keys apart in the shared index and counts.
 # A key's id tells its channel by its place here (see sparse.Vocabulary).
@@ -74,8 +74,8 @@ class _Event:
         self.centroid = Centroid()
         # Member id -> (its date, or None when undated; when it arrived, when known).
         self.members: dict[int, tuple[datetime | None, datetime | None]] = {}
-        self.keys: list[str] = []
-        """Its index keys (distinct): where its postings are."""
+        self.keys: dict[str, None] = {}
+        """Its index keys (distinct, in the order they came): where its postings are."""
         self.first: datetime | None = None
         self.last: datetime | None = None
         self.arrived: datetime | None = None
@@ -156,6 +156,8 @@ class EventIndex:
         self._vocabulary = Vocabulary()
         # Event ids per key, least recently extended first; at most config.posting_cap each.
         self._postings: dict[str, array[int]] = {}
+        # The last features' index keys: placing an article assigns it, then adds it.
+        self._last_keys: tuple[Features, list[str]] | None = None
 
     def __len__(self) -> int:
         return len(self._events)
@@ -163,17 +165,26 @@ class EventIndex:
     def assign(self, doc: Document) -> int | None:
         """Return the id of the event doc belongs to, or None when it starts a new event."""
         cfg = self.config
-        features = extract(doc)
-        query = self._query(features)
         best: tuple[float, int] | None = None
-        for event_id in self._candidates(features, doc.published):
-            score, shared_names = self._similarity(query, self._events[event_id])
+        for event_id, score, shared_names in self.scores(doc):
             joins = score >= cfg.threshold or (
                 score >= cfg.second_chance and shared_names >= cfg.second_chance_names
             )
             if joins and (best is None or score > best[0]):
                 best = (score, event_id)
         return None if best is None else best[1]
+
+    def scores(self, doc: Document) -> list[tuple[int, float, int]]:
+        """Return (event id, similarity, shared names) of each candidate event of doc, in rank order.
+
+        What depends only on the article (its keys, IDF weights, query vector, which of its
+        keys are names) is worked out once; the candidates are then scored together.
+        """
+        features = extract(doc)
+        idf = self._idf_table()
+        query = self._query(features, idf)
+        candidates = self._candidates(self._keys_of(features), idf, doc.published)
+        return self._similarities(query, candidates)
 
     def add(self, doc: Document, event_id: int, *, arrived: datetime | None = None) -> None:
         """Record doc as a member of event_id (new or existing); replaces an earlier add of doc.id.
@@ -193,15 +204,15 @@ class EventIndex:
         event.include(doc.id, vector, doc.published, arrived)
         self._docs[doc.id] = _Held(event_id, *vector, arrived)
         cap = self.config.posting_cap
-        for key in _keys(features, self.config.key_terms):
+        keys = event.keys
+        for key in self._keys_of(features):
             key = intern(key)
             posting = self._postings.get(key)
             if posting is None:
                 posting = self._postings[key] = array("q")
             elif event_id in posting:
                 posting.remove(event_id)
-            if key not in event.keys:
-                event.keys.append(key)
+            keys[key] = None
             posting.append(event_id)
             if len(posting) > cap:
                 del posting[0]
@@ -225,41 +236,95 @@ class EventIndex:
 
     # --- scoring --------------------------------------------------------------------------
 
-    def _idf(self, key: str) -> float:
-        return math.log((len(self._docs) + 1) / (self._vocabulary.count(key) + 1)) + 1.0
+    def _idf_table(self) -> Callable[[int], float]:
+        """Return the IDF of a key by its document frequency, each frequency worked out once."""
+        held = len(self._docs) + 1
+        table: dict[int, float] = {}
 
-    def _weighted(self, features: Features) -> dict[str, dict[str, float]]:
-        """Return the article's channel vectors weighted by IDF and scaled to unit length."""
-        weighted: dict[str, dict[str, float]] = {}
-        for channel, prefix in _CHANNELS:
-            vector = {k: w * self._idf(prefix + k) for k, w in getattr(features, channel).items()}
-            norm = math.sqrt(sum(w * w for w in vector.values()))
-            weighted[channel] = {k: w / norm for k, w in vector.items()} if norm else {}
-        return weighted
+        def idf(count: int) -> float:
+            found = table.get(count)
+            if found is None:
+                found = table[count] = math.log(held / (count + 1)) + 1.0
+            return found
 
-    def _query(self, features: Features) -> tuple[np.ndarray, np.ndarray]:
-        """Return the weighted vectors as ids and weights, in order; unheld keys left out."""
+        return idf
+
+    def _keys_of(self, features: Features) -> list[str]:
+        """Return ``_keys`` of the features, remembered for the next call (assign, then add)."""
+        last = self._last_keys
+        if last is not None and last[0] is features:
+            return last[1]
+        keys = _keys(features, self.config.key_terms)
+        self._last_keys = (features, keys)
+        return keys
+
+    def _query(
+        self, features: Features, idf: Callable[[int], float]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return the article's channel vectors weighted by IDF, at unit length, as ids and weights.
+
+        Keys no held article has are left out of the result, not of each channel's length.
+        """
+        channels: list[dict[str, float]] = [getattr(features, c) for c, _ in _CHANNELS]
+        found, counts = self._vocabulary.lookup(
+            [prefix + key for (c, prefix) in _CHANNELS for key in getattr(features, c)]
+        )
         ids: list[int] = []
         weights: list[float] = []
-        weighted = self._weighted(features)
-        for channel, prefix in _CHANNELS:
-            for key, weight in weighted[channel].items():
-                found = self._vocabulary.id_of(prefix + key)
-                if found is not None:
-                    ids.append(found)
-                    weights.append(weight)
+        start = 0
+        for vector in channels:
+            end = start + len(vector)
+            scaled = [w * idf(c) for w, c in zip(vector.values(), counts[start:end], strict=True)]
+            norm = math.sqrt(sum([w * w for w in scaled]))
+            if norm:
+                for key_id, weight in zip(found[start:end], scaled, strict=True):
+                    if key_id is not None:
+                        ids.append(key_id)
+                        weights.append(weight / norm)
+            start = end
         return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float64)
 
-    def _similarity(self, query: tuple[np.ndarray, np.ndarray], event: _Event) -> tuple[float, int]:
-        """Return the channel-weighted cosine with an event, and how many names they share."""
+    def _similarities(
+        self, query: tuple[np.ndarray, np.ndarray], candidates: list[int]
+    ) -> list[tuple[int, float, int]]:
+        """Return each candidate's channel-weighted cosine with the query and its shared names.
+
+        All candidates at once, each dot product summed in the query's order as one event's
+        alone would be, so every score is the same float.
+        """
+        if not candidates:
+            return []
         cfg = self.config
+        q_ids, q_weights = query
+        centroids = [self._events[event_id].centroid for event_id in candidates]
+        lengths = [len(c.ids) for c in centroids]
+        entries = np.concatenate([c.ids for c in centroids])
+        sums = np.concatenate([c.sums for c in centroids])
+        owner = np.repeat(np.arange(len(candidates), dtype=np.int64), lengths)
+        # Which centroid entries are query keys, and where in the query.
+        order = np.argsort(q_ids, kind="stable")
+        ranked = q_ids[order]
+        at = np.minimum(np.searchsorted(ranked, entries), max(len(ranked) - 1, 0))
+        hit = ranked[at] == entries if len(ranked) else np.zeros(len(entries), dtype=bool)
+        place = order[at[hit]]
+        owner = owner[hit]
+        # In the query's order within each candidate, as one event's dot product sums them.
+        by_query = np.argsort(owner * len(q_ids) + place)
+        place, owner, sums = place[by_query], owner[by_query], sums[hit][by_query]
+        channel = q_ids[place] & 3
+        products = q_weights[place] * sums
+        dots = np.bincount(
+            owner * CHANNELS + channel, weights=products, minlength=len(candidates) * CHANNELS
+        ).reshape(len(candidates), CHANNELS)
+        norms = np.concatenate([c.norms() for c in centroids]).reshape(len(candidates), CHANNELS)
+        cosines = np.divide(dots, norms, out=np.zeros_like(dots), where=dots != 0)
         weights = (cfg.term_weight, cfg.name_weight, cfg.number_weight)
-        dots, found = event.centroid.dots(*query)
-        norms = event.centroid.norms()
-        cosines = [float(dots[n] / norms[n]) if dots[n] else 0.0 for n in range(len(_CHANNELS))]
-        score = sum(weight * cosine for weight, cosine in zip(weights, cosines, strict=True))
-        shared_names = int(np.count_nonzero(query[0][found] & 3 == _NAMES))
-        return score / sum(weights), shared_names
+        score = np.zeros(len(candidates))
+        for n, weight in enumerate(weights):
+            score = score + weight * cosines[:, n]
+        score = score / sum(weights)
+        shared = np.bincount(owner[channel == _NAMES], minlength=len(candidates))
+        return list(zip(candidates, score.tolist(), shared.tolist(), strict=True))
 
     def _acquire(self, features: Features) -> tuple[np.ndarray, np.ndarray]:
         """Return an article's channel vectors as key ids and weights, counted in."""
@@ -271,19 +336,36 @@ class EventIndex:
             weights.append(np.fromiter(vector.values(), dtype=np.float64, count=len(vector)))
         return np.concatenate(ids), np.concatenate(weights)
 
-    def _candidates(self, features: Features, published: datetime | None) -> list[int]:
+    def _candidates(
+        self, keys: list[str], idf: Callable[[int], float], published: datetime | None
+    ) -> list[int]:
         """Return the events sharing the most IDF-weighted keys, within the time window."""
-        votes: dict[int, float] = {}
-        for key in _keys(features, self.config.key_terms):
+        postings: list[np.ndarray] = []
+        voting: list[str] = []
+        for key in keys:
             posting = self._postings.get(key)
             if posting:
-                weight = self._idf(key)
-                for event_id in posting:
-                    votes[event_id] = votes.get(event_id, 0.0) + weight
-        ranked = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
+                postings.append(np.frombuffer(posting, dtype=np.int64))
+                voting.append(key)
+        if not postings:
+            return []
+        votes = [idf(count) for count in self._vocabulary.lookup(voting)[1]]
+        # Each event's votes summed key by key, in the keys' order, as a running total would.
+        voters = np.concatenate(postings)
+        order = np.argsort(voters, kind="stable")
+        ranked = voters[order]
+        starts = np.empty(len(ranked), dtype=bool)
+        starts[0] = True
+        np.not_equal(ranked[1:], ranked[:-1], out=starts[1:])
+        where = np.empty(len(ranked), dtype=np.int64)
+        where[order] = np.cumsum(starts) - 1
+        totals = np.bincount(where, weights=np.repeat(votes, [len(p) for p in postings]))
+        events = ranked[starts]
+        # Most votes first, then the lower id (events are in ascending id order).
+        ranked = events[np.argsort(-totals, kind="stable")].tolist()
         gap = self.config.max_gap
         chosen: list[int] = []
-        for event_id, _ in ranked:
+        for event_id in ranked:
             event = self._events[event_id]
             if (
                 published is None

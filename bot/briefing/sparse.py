@@ -149,6 +149,13 @@ class Vocabulary:
         found = self._ids.get(key)
         return 0 if found is None else int(self._counts[found >> 2])
 
+    def lookup(self, keys: list[str]) -> tuple[list[int | None], list[int]]:
+        """Return each key's id (None: no held vector has it) and how many held vectors have it."""
+        get = self._ids.get
+        found = [get(key) for key in keys]
+        held = iter(self._counts[[f >> 2 for f in found if f is not None]].tolist())
+        return found, [0 if f is None else next(held) for f in found]
+
     def acquire(self, keys: list[str], channel: int) -> np.ndarray:
         """Return the ids of a vector's (distinct) keys and count the vector in."""
         ids = np.empty(len(keys), dtype=np.int32)
@@ -165,13 +172,14 @@ class Vocabulary:
                         self._counts = np.concatenate([self._counts, np.zeros_like(self._counts)])
                 found = self._ids[key] = slot << 2 | channel
             ids[n] = found
-        np.add.at(self._counts, ids >> 2, 1)
+        # A vector's keys are distinct, so no slot is counted twice in one step.
+        self._counts[ids >> 2] += 1
         return ids
 
     def release(self, ids: np.ndarray) -> None:
         """Count a vector out; free the ids no held vector has any more."""
         slots = ids >> 2
-        np.subtract.at(self._counts, slots, 1)
+        self._counts[slots] -= 1  # distinct, as in acquire
         for slot in slots[self._counts[slots] == 0].tolist():
             key = self._keys[slot]
             assert key is not None

@@ -23,20 +23,6 @@ DUPLICATE_CANDIDATES = 300
 FIRST_REFETCH = timedelta(minutes=15)
 
 
-def _closest(
-    print_: bytes, candidates: list[tuple[int, str, bytes]]
-) -> tuple[int, str, float] | None:
-    usable = [(i, loc, f) for i, loc, f in candidates if len(f) == len(print_)]
-    if not usable:
-        return None
-    matrix = np.frombuffer(b"".join(f for _, _, f in usable), dtype=np.uint64).reshape(
-        len(usable), -1
-    )
-    scores = (matrix == np.frombuffer(print_, dtype=np.uint64)).mean(axis=1)
-    best = int(np.argmax(scores))
-    return usable[best][0], usable[best][1], float(scores[best])
-
-
 def _duplicate(item: ParsedArticle, article_id: int, location: str, why: str) -> IngestResult:
     return IngestResult(
         item.location,
@@ -90,6 +76,116 @@ class _Print:
     print_: bytes
 
 
+def _micros(moment: datetime) -> int:
+    """Return a moment as whole microseconds since the epoch (exact, unlike a float)."""
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class _SourcePrints:
+    """A source's newest fingerprints, oldest first, kept stacked as rows of one array.
+
+    A new article's fingerprint is compared with all of them at once; the rows follow the list
+    as it grows at its end and is cut at its start (the usual changes), and are stacked again
+    after any other change.
+    """
+
+    __slots__ = ("_rows", "_start", "_times", "entries")
+
+    def __init__(self) -> None:
+        self.entries: list[_Print] = []
+        self._rows: np.ndarray | None = None
+        self._times = np.zeros(0, dtype=np.int64)
+        # The row of entries[0] (rows before it were cut off).
+        self._start = 0
+
+    def extend(self, added: list[_Print]) -> None:
+        """Add entries at the end (newer ids), then keep only the newest candidates."""
+        self.entries += added
+        rows = self._rows
+        if rows is not None:
+            end = self._start + len(self.entries)
+            same = all(len(p.print_) == 8 * rows.shape[1] for p in added)
+            if same and end <= len(rows):
+                for n, entry in enumerate(added, start=end - len(added)):
+                    rows[n] = np.frombuffer(entry.print_, dtype=np.uint64)
+                    self._times[n] = _micros(entry.first_seen)
+            else:
+                self._rows = None
+        cut = max(0, len(self.entries) - DUPLICATE_CANDIDATES)
+        del self.entries[:cut]
+        self._start += cut
+
+    def insert(self, at: int, entry: _Print) -> None:
+        """Insert an entry at ``at``, then keep only the newest candidates."""
+        if at == len(self.entries):
+            self.extend([entry])
+            return
+        self.entries.insert(at, entry)
+        self.changed()
+        del self.entries[: max(0, len(self.entries) - DUPLICATE_CANDIDATES)]
+
+    def changed(self) -> None:
+        """Note that an entry changed in place: stack the rows again when next compared."""
+        self._rows = None
+
+    def _stacked(self, width: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Return the rows and first-seen times of the entries, None when their widths differ."""
+        if self._rows is None or self._rows.shape[1] != width:
+            if any(len(p.print_) != 8 * width for p in self.entries):
+                return None
+            rows = np.empty((2 * DUPLICATE_CANDIDATES, width), dtype=np.uint64)
+            times = np.empty(2 * DUPLICATE_CANDIDATES, dtype=np.int64)
+            for n, entry in enumerate(self.entries):
+                rows[n] = np.frombuffer(entry.print_, dtype=np.uint64)
+                times[n] = _micros(entry.first_seen)
+            self._rows, self._times, self._start = rows, times, 0
+        end = self._start + len(self.entries)
+        return self._rows[self._start : end], self._times[self._start : end]
+
+    def closest(self, print_: bytes, since: datetime) -> tuple[int, str, float] | None:
+        """Return (id, location, share of equal hashes) of the most alike entry first seen since.
+
+        The newest of equally alike ones; entries of another width are never alike.
+        """
+        if len(print_) % 8:
+            return _closest(print_, self.entries, since)
+        query = np.frombuffer(print_, dtype=np.uint64)
+        stacked = self._stacked(len(query))
+        if stacked is None:  # fingerprints of several widths: only those of this one count
+            return _closest(print_, self.entries, since)
+        rows, times = stacked
+        # Newest first, as the store compares them.
+        recent = np.flatnonzero(times >= _micros(since))[::-1]
+        if not len(recent) or not len(query):
+            return _closest(print_, self.entries, since)
+        equal = np.count_nonzero(rows == query, axis=1)[recent]
+        best = int(np.argmax(equal))
+        entry = self.entries[int(recent[best])]
+        # The share as a mean of the equal hashes gives it: an exact count over the width.
+        return entry.article_id, entry.location, float(equal[best] / len(query))
+
+
+def _closest(
+    print_: bytes, entries: list[_Print], since: datetime
+) -> tuple[int, str, float] | None:
+    """Return the entry most alike ``print_`` among those first seen since (see ``closest``)."""
+    usable = [
+        p for p in reversed(entries) if p.first_seen >= since and len(p.print_) == len(print_)
+    ]
+    if not usable:
+        return None
+    matrix = np.frombuffer(b"".join(p.print_ for p in usable), dtype=np.uint64).reshape(
+        len(usable), -1
+    )
+    scores = (matrix == np.frombuffer(print_, dtype=np.uint64)).mean(axis=1)
+    best = int(np.argmax(scores))
+    return usable[best].article_id, usable[best].location, float(scores[best])
+
+
 class ArticleStore:
     """What the store path keeps between units of work: source ids and recent fingerprints.
 
@@ -103,7 +199,7 @@ class ArticleStore:
         # Sources are never deleted, so a committed source's id stays good for the process.
         self.source_ids: dict[str, int] = {}
         # By source id, oldest first, at most DUPLICATE_CANDIDATES.
-        self._prints: dict[int, list[_Print]] = {}
+        self._prints: dict[int, _SourcePrints] = {}
         # By source id, the highest article id read or stored: articles are added to a source
         # under its lock, so any the cache lacks come after it.
         self._upto: dict[int, int] = {}
@@ -126,7 +222,7 @@ class ArticleStore:
 
     async def _loaded(
         self, uow: UnitOfWork, source_id: int, *, now: datetime, fresh: set[int]
-    ) -> list[_Print]:
+    ) -> _SourcePrints:
         """Return the source's fingerprints, caught up once per unit of work (``fresh``)."""
         prints = self._prints.get(source_id)
         if prints is not None and source_id in fresh:
@@ -138,26 +234,23 @@ class ArticleStore:
             after_id=self._upto.get(source_id, 0) if prints is not None else 0,
         )
         if prints is None:
-            prints = self._prints[source_id] = []
-        prints += [_Print(*row) for row in reversed(rows)]
-        del prints[: max(0, len(prints) - DUPLICATE_CANDIDATES)]
+            prints = self._prints[source_id] = _SourcePrints()
+        prints.extend([_Print(*row) for row in reversed(rows)])
         if rows:
             self._upto[source_id] = max(self._upto.get(source_id, 0), rows[0][0])
         fresh.add(source_id)
         return prints
 
-    async def candidates(
-        self, uow: UnitOfWork, source_id: int, *, now: datetime, fresh: set[int]
-    ) -> list[tuple[int, str, bytes]]:
-        """Return (id, location, fingerprint) of the source's newest articles, newest first.
+    async def closest(
+        self, uow: UnitOfWork, source_id: int, print_: bytes, *, now: datetime, fresh: set[int]
+    ) -> tuple[int, str, float] | None:
+        """Return (id, location, similarity) of the source's newest article most like ``print_``.
 
-        ``fresh`` holds the sources already caught up in this unit of work.
+        Among its newest articles of the duplicate window; ``fresh`` holds the sources already
+        caught up in this unit of work.
         """
-        since = now - DUPLICATE_WINDOW
         prints = await self._loaded(uow, source_id, now=now, fresh=fresh)
-        return [
-            (p.article_id, p.location, p.print_) for p in reversed(prints) if p.first_seen >= since
-        ]
+        return prints.closest(print_, now - DUPLICATE_WINDOW)
 
     async def remember(
         self,
@@ -172,15 +265,16 @@ class ArticleStore:
         prints = await self._loaded(uow, source_id, now=now, fresh=fresh)
         article_id = entry[0]
         self._upto[source_id] = max(self._upto.get(source_id, 0), article_id)
-        for known in prints:
+        entries = prints.entries
+        for known in entries:
             if known.article_id == article_id:
                 known.print_ = entry[3]
+                prints.changed()
                 return
-        at = len(prints)
-        while at and prints[at - 1].article_id > article_id:
+        at = len(entries)
+        while at and entries[at - 1].article_id > article_id:
             at -= 1
         prints.insert(at, _Print(*entry))
-        del prints[: max(0, len(prints) - DUPLICATE_CANDIDATES)]
 
 
 class StoreBatch:
@@ -291,10 +385,9 @@ class StoreBatch:
             del self._aliases[item.identity]
         source_id = await self._store.source_id(self._uow, item.source, now=now)
         if print_ is not None:
-            candidates = await self._store.candidates(
-                self._uow, source_id, now=now, fresh=self._fresh
+            closest = await self._store.closest(
+                self._uow, source_id, print_, now=now, fresh=self._fresh
             )
-            closest = _closest(print_, candidates)
             if closest is not None and closest[2] >= DUPLICATE_JACCARD:
                 article_id, location, score = closest
                 await self._write_articles()  # the alias names its article

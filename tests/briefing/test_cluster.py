@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+import math
 import random
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.briefing.cluster import ClusterConfig, EventIndex, cluster_documents
-from bot.briefing.features import strip_url_lead
+from bot.briefing.cluster import _CHANNELS, ClusterConfig, EventIndex, cluster_documents
+from bot.briefing.features import extract, strip_url_lead
 from bot.briefing.model import Document
 from tests.shared import shared_path
 
@@ -252,3 +253,56 @@ def test_ecbplus_bcubed_f1_with_default_settings() -> None:
         random.Random(seed).shuffle(order)
         scores.append(bcubed_f1(cluster_documents(order, ClusterConfig()), gold))
     assert sum(scores) / len(scores) >= 0.88, scores
+
+
+def _scored_alone(index: EventIndex, doc: Document, event_id: int) -> tuple[float, int]:
+    """Return doc's similarity with one event and their shared names, in plain sums.
+
+    The form the scores are defined by: IDF over the held articles, each channel at unit
+    length, each dot product and length a running sum in key order.
+    """
+    features = extract(doc)
+    vocabulary = index._vocabulary
+    held = len(index._docs)
+    centroid = index._events[event_id].centroid
+    entries = dict(zip(centroid.ids.tolist(), centroid.sums.tolist(), strict=True))
+    cosines, shared = [], 0
+    for n, (channel, prefix) in enumerate(_CHANNELS):
+        vector = {
+            key: w * (math.log((held + 1) / (vocabulary.count(prefix + key) + 1)) + 1.0)
+            for key, w in getattr(features, channel).items()
+        }
+        norm = math.sqrt(sum(w * w for w in vector.values()))
+        dot = 0.0
+        for key, w in vector.items():
+            key_id = vocabulary.id_of(prefix + key)
+            if key_id is not None and key_id in entries:
+                dot += w / norm * entries[key_id]
+                shared += n == 1
+        length = 0.0
+        for key_id, total in entries.items():
+            if key_id & 3 == n:
+                length += total * total
+        cosines.append(dot / math.sqrt(length) if dot else 0.0)
+    cfg = index.config
+    weights = (cfg.term_weight, cfg.name_weight, cfg.number_weight)
+    score = sum(w * c for w, c in zip(weights, cosines, strict=True)) / sum(weights)
+    return score, shared
+
+
+def test_candidates_scored_together_score_as_each_alone() -> None:
+    rng = random.Random(4)
+    stories = CHILE + TURKEY + OTHER
+    docs = [
+        Document(id=i, title=title, text=text, source=f"S{i % 3}")
+        for i, (title, text) in enumerate(rng.choice(stories) for _ in range(120))
+    ]
+    index, compared = EventIndex(), 0
+    for doc in docs:
+        scores = index.scores(doc)
+        for event_id, score, shared in scores:
+            assert (score, shared) == _scored_alone(index, doc, event_id)
+            compared += 1
+        joined = index.assign(doc)
+        index.add(doc, joined if joined is not None else 1000 + doc.id)
+    assert compared > 200
