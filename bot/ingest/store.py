@@ -137,8 +137,11 @@ class _SourcePrints:
         if self._rows is None or self._rows.shape[1] != width:
             if any(len(p.print_) != 8 * width for p in self.entries):
                 return None
-            rows = np.empty((2 * DUPLICATE_CANDIDATES, width), dtype=np.uint64)
-            times = np.empty(2 * DUPLICATE_CANDIDATES, dtype=np.int64)
+            # Room to grow by as many again (a source with few articles gets a small stack:
+            # a poll cycle touches hundreds of sources).
+            room = min(2 * DUPLICATE_CANDIDATES, max(8, 2 * len(self.entries)))
+            rows = np.empty((room, width), dtype=np.uint64)
+            times = np.empty(room, dtype=np.int64)
             for n, entry in enumerate(self.entries):
                 rows[n] = np.frombuffer(entry.print_, dtype=np.uint64)
                 times[n] = _micros(entry.first_seen)

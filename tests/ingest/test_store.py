@@ -208,3 +208,24 @@ async def test_two_processes_storing_one_story_at_once_keep_one_article(
     assert waited
     assert second_result.outcome is Outcome.DUPLICATE
     assert second_result.article_id == result.article_id
+
+
+def _distinct_story(n: int) -> str:
+    """Return a story of its own words (no near-copy of another ``n``)."""
+    words = [f"w{n}x{k}" for k in range(60)]
+    return " ".join(words) + "."
+
+
+async def test_a_copy_is_found_among_many_stories_of_its_source(pipeline: Pipeline) -> None:
+    # The source's fingerprints are kept stacked and grow as its stories arrive: a copy of an
+    # early story and of the latest one are still found once many came after them.
+    stored = [
+        await pipeline.ingest_one(article(f"https://alpine.example/{n}", _distinct_story(n)))
+        for n in range(40)
+    ]
+    assert all(r.outcome is Outcome.NEW for r in stored)
+    for n in (2, 17, 39):
+        copy = _distinct_story(n) + " Reporting by the desk."
+        result = await pipeline.ingest_one(article(f"https://alpine.example/{n}?copy", copy))
+        assert result.outcome is Outcome.DUPLICATE
+        assert result.article_id == stored[n].article_id
