@@ -22,20 +22,13 @@ from tests.fakes.feeds import FakeFeedServer, Handler, Reply, Request
 _REPLY = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
 
 
-class ClosingServer:
-    """Answer one request per connection as if keeping it, then close it without a word.
-
-    No "Connection: close" is sent, so the client keeps the connection for its next request;
-    only the socket's end tells it the server is gone.
-    """
+class _Listener:
+    """Accept connections (on 127.0.0.1 unless told) in a thread, each handed to ``answer``."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._listener = socket.create_server((host, port))
         self.port = self._listener.getsockname()[1]
-        self.connections = 0
-        self.answered = 0
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
+        threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self) -> None:
         while True:
@@ -43,20 +36,39 @@ class ClosingServer:
                 conn, _ = self._listener.accept()
             except OSError:
                 return
-            self.connections += 1
-            with conn:
-                request = b""
-                while b"\r\n\r\n" not in request:
-                    chunk = conn.recv(4096)
-                    if not chunk:
-                        break
-                    request += chunk
-                if request:
-                    conn.sendall(_REPLY)
-                    self.answered += 1
+            self.answer(conn)
+
+    def answer(self, conn: socket.socket) -> None:
+        raise NotImplementedError
 
     def close(self) -> None:
         self._listener.close()
+
+
+class ClosingServer(_Listener):
+    """Answer one request per connection as if keeping it, then close it without a word.
+
+    No "Connection: close" is sent, so the client keeps the connection for its next request;
+    only the socket's end tells it the server is gone.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.connections = 0
+        self.answered = 0
+        super().__init__(host, port)
+
+    def answer(self, conn: socket.socket) -> None:
+        self.connections += 1
+        with conn:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                request += chunk
+            if request:
+                conn.sendall(_REPLY)
+                self.answered += 1
 
 
 @pytest.fixture
@@ -205,7 +217,7 @@ async def test_a_refused_connection_says_so(server: FakeFeedServer) -> None:
         await fetcher.close()
 
 
-class TlsServer:
+class TlsServer(_Listener):
     """Accept TLS connections with a self-signed certificate for ``feed.example.test``."""
 
     def __init__(self, folder: Path) -> None:
@@ -220,27 +232,17 @@ class TlsServer:
         )
         self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self._tls.load_cert_chain(cert, key)
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self._listener.getsockname()[1]
         self.handshakes = 0
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().__init__()
 
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self._listener.accept()
-            except OSError:
-                return
-            try:
-                with self._tls.wrap_socket(conn, server_side=True) as tls:
-                    self.handshakes += 1
-                    tls.recv(4096)
-                    tls.sendall(_REPLY)
-            except OSError:
-                conn.close()  # the client refused our certificate
-
-    def close(self) -> None:
-        self._listener.close()
+    def answer(self, conn: socket.socket) -> None:
+        try:
+            with self._tls.wrap_socket(conn, server_side=True) as tls:
+                self.handshakes += 1
+                tls.recv(4096)
+                tls.sendall(_REPLY)
+        except OSError:
+            conn.close()  # the client refused our certificate
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
