@@ -60,6 +60,15 @@ _PRONOUNS = frozenset(_split("he she it they we i you this there"))
 _NOT_SPEAKERS = frozenset(
     _split("casualties fatalities deaths injuries dead injured killed damage")
 )
+# "Officials in Gaza", "doctors at the clinic": a speaker placed by a preposition.
+_PLACE_LINKS = frozenset(_split("in at"))
+_SPEAKER_NOUNS = frozenset(
+    _split(
+        """officials official doctors doctor police authorities witnesses residents hospital
+        hospitals clinic spokesman spokeswoman spokesperson director officers medics rescuers
+        sources source paramedics nurses investigators prosecutors workers staff volunteers"""
+    )
+)
 _TIME_WORDS = frozenset(
     _split("""later also earlier initially separately previously then first again now already
     yesterday today tonight""")
@@ -203,6 +212,18 @@ def _subject_before(tokens: list[re.Match[str]], verb: int, min_start: int = 0) 
     while k >= 0 and len(words_) < 7 and tokens[k].start() >= min_start:
         word = tokens[k].group()
         # "Howard said other jurors told him": the nearest reporting verb's subject speaks
+        if (
+            word.lower() in _PLACE_LINKS
+            and words_
+            and k > 0
+            and tokens[k - 1].group().lower() in _SPEAKER_NOUNS
+            and tokens[k - 1].start() >= min_start
+        ):
+            # "Doctors in Gaza said", "the director of the hospital in Jabaliya told": the
+            # place says where the speaker is, it is not the speaker.
+            words_.insert(0, tokens[k])
+            k -= 1
+            continue
         if not word[0].isalpha() or word.lower() in _SUBJECT_STOP or word.lower() in _SPEECH_VERBS:
             break
         # "... for 101 yards. Ratliff said": the sentence before ends at its full stop

@@ -97,6 +97,12 @@ def test_skips_figures_that_count_nothing(sentence: str) -> None:
         ("The fire caused an estimated $1 million in damage.", None),
         ("More than 60 people reported feeling the quake.", None),
         ("The new cable serves 14 states.", None),
+        # A speaker placed by a preposition is the speaker, not the place.
+        ("Doctors in the city said 40 people died.", "Doctors in the city"),
+        ("Nurses at Mercy Hospital said 40 people died.", "Nurses at Mercy Hospital"),
+        ("Officials in Lagos said 40 people died.", "Officials in Lagos"),
+        ("Five people were killed in Lagos, officials said.", "officials"),
+        ("Five people were killed in Lagos police said.", "Lagos police"),
     ],
 )
 def test_finds_who_a_figure_is_attributed_to(sentence: str, speaker: str | None) -> None:
