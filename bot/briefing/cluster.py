@@ -158,6 +158,8 @@ class EventIndex:
         self._postings: dict[str, array[int]] = {}
         # The last features' index keys: placing an article assigns it, then adds it.
         self._last_keys: tuple[Features, list[str]] | None = None
+        # The last features' keys of every channel, prefixed (looked up, then acquired).
+        self._last_prefixed: tuple[Features, list[str]] | None = None
 
     def __len__(self) -> int:
         return len(self._events)
@@ -258,6 +260,15 @@ class EventIndex:
         self._last_keys = (features, keys)
         return keys
 
+    def _prefixed(self, features: Features) -> list[str]:
+        """Return the keys of every channel in turn, prefixed; remembered for the next call."""
+        last = self._last_prefixed
+        if last is not None and last[0] is features:
+            return last[1]
+        keys = [prefix + key for (c, prefix) in _CHANNELS for key in getattr(features, c)]
+        self._last_prefixed = (features, keys)
+        return keys
+
     def _query(
         self, features: Features, idf: Callable[[int], float]
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -266,9 +277,7 @@ class EventIndex:
         Keys no held article has are left out of the result, not of each channel's length.
         """
         channels: list[dict[str, float]] = [getattr(features, c) for c, _ in _CHANNELS]
-        found, counts = self._vocabulary.lookup(
-            [prefix + key for (c, prefix) in _CHANNELS for key in getattr(features, c)]
-        )
+        found, counts = self._vocabulary.lookup(self._prefixed(features))
         ids: list[int] = []
         weights: list[float] = []
         start = 0
@@ -330,10 +339,14 @@ class EventIndex:
         """Return an article's channel vectors as key ids and weights, counted in."""
         ids = []
         weights = []
-        for n, (channel, prefix) in enumerate(_CHANNELS):
+        prefixed = self._prefixed(features)
+        start = 0
+        for n, (channel, _) in enumerate(_CHANNELS):
             vector: dict[str, float] = getattr(features, channel)
-            ids.append(self._vocabulary.acquire([intern(prefix + k) for k in vector], n))
+            end = start + len(vector)
+            ids.append(self._vocabulary.acquire(prefixed[start:end], n))
             weights.append(np.fromiter(vector.values(), dtype=np.float64, count=len(vector)))
+            start = end
         return np.concatenate(ids), np.concatenate(weights)
 
     def _candidates(

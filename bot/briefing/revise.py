@@ -132,7 +132,7 @@ def revision_vector(doc: Document, config: ReviseConfig) -> RevisionVector:
     # Hashes, so a pass over thousands of held articles is array work, not a loop over strings.
     # Taken here, never in a parsing worker: a string's hash differs from process to process.
     return RevisionVector(
-        np.fromiter((hash(k) for k in vector), dtype=np.int64, count=len(vector)),
+        np.fromiter(map(hash, vector), dtype=np.int64, count=len(vector)),
         np.fromiter(vector.values(), dtype=np.float64, count=len(vector)),
     )
 

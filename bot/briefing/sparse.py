@@ -9,14 +9,21 @@ so it has only a few distinct values). The weights read back are the same floats
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from sys import intern
 
 import numpy as np
 
 
 def encode(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return (table, codes): the distinct weights, and each weight's index into them."""
-    table, codes = np.unique(weights, return_inverse=True)
-    return table.astype(np.float64), codes.astype(np.uint8 if len(table) <= 256 else np.uint16)
+    # What np.unique(weights, return_inverse=True) gives, in a third of its time on the short
+    # arrays of one article (every article held is encoded once).
+    ranked = np.sort(np.asarray(weights, dtype=np.float64))
+    first = np.ones(len(ranked), dtype=bool)
+    np.not_equal(ranked[1:], ranked[:-1], out=first[1:])
+    table = ranked[first]
+    codes = np.searchsorted(table, weights)
+    return table, codes.astype(np.uint8 if len(table) <= 256 else np.uint16)
 
 
 class SparseVector:
@@ -158,20 +165,23 @@ class Vocabulary:
 
     def acquire(self, keys: list[str], channel: int) -> np.ndarray:
         """Return the ids of a vector's (distinct) keys and count the vector in."""
-        ids = np.empty(len(keys), dtype=np.int32)
-        for n, key in enumerate(keys):
-            found = self._ids.get(key)
-            if found is None:
-                if self._free:
-                    slot = self._free.pop()
-                    self._keys[slot] = key
-                else:
-                    slot = len(self._keys)
-                    self._keys.append(key)
-                    if slot >= len(self._counts):
-                        self._counts = np.concatenate([self._counts, np.zeros_like(self._counts)])
-                found = self._ids[key] = slot << 2 | channel
-            ids[n] = found
+        get = self._ids.get
+        found = [get(key) for key in keys]
+        if None in found:
+            for n, key in enumerate(keys):
+                if found[n] is None:
+                    key = intern(key)  # kept: one string however many vectors have it
+                    if self._free:
+                        slot = self._free.pop()
+                        self._keys[slot] = key
+                    else:
+                        slot = len(self._keys)
+                        self._keys.append(key)
+                        if slot >= len(self._counts):
+                            grown = np.zeros_like(self._counts)
+                            self._counts = np.concatenate([self._counts, grown])
+                    found[n] = self._ids[key] = slot << 2 | channel
+        ids = np.array(found, dtype=np.int32)
         # A vector's keys are distinct, so no slot is counted twice in one step.
         self._counts[ids >> 2] += 1
         return ids
