@@ -23,7 +23,6 @@ from bot.cli.output import (
 from bot.config import Settings
 from bot.ingest.model import Outcome
 from bot.ingest.offload import ParsePool
-from bot.ingest.poller import FeedPoller
 from bot.render.json import briefings_to_json
 from bot.render.text import briefing_to_text
 from bot.services.container import Services
@@ -106,6 +105,8 @@ async def brief_events(
 
 async def poll_feeds(settings: Settings, *, once: bool, out: TextIO) -> None:
     """Poll due feeds once, or forever every poll interval."""
+    from bot.ingest.poller import FeedPoller  # its HTTP client: only this command needs it
+
     services = await open_services(settings)
     poller = FeedPoller(services.db, services.pipeline, settings)
     try:

@@ -9,19 +9,19 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
 import listparser
 
 from bot.config import Settings
-from bot.ingest.feed import NotAFeed, parse_feed_bytes
-from bot.ingest.fetch import Fetcher, FetchError
-from bot.ingest.poller import FEED_ACCEPT
 from bot.ingest.urls import feed_name, validate_feed_url
 from bot.times import Clock, utcnow
 from storage.records import FeedRecord
 from storage.unit_of_work import Database, UnitOfWork
+
+if TYPE_CHECKING:
+    from bot.ingest.fetch import Fetcher
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +125,10 @@ class FeedService:
         self.clock = clock
 
     def _fetcher(self) -> Fetcher:
+        # Imported when a feed is checked: every command builds this service, and the fetcher's
+        # HTTP client and the feed parser cost a tenth of a second to import.
+        from bot.ingest.fetch import Fetcher
+
         return Fetcher(
             max_bytes=self.settings.max_file_bytes,
             allow_private=self.settings.allow_private_feeds,
@@ -141,6 +145,10 @@ class FeedService:
 
     async def check(self, url: str, *, fetcher: Fetcher | None = None) -> FeedCheck:
         """Fetch and parse ``url`` once; raise FeedRefused (404, loop, not a feed...) with why."""
+        from bot.ingest.feed import NotAFeed, parse_feed_bytes
+        from bot.ingest.fetch import FetchError
+        from bot.ingest.poller import FEED_ACCEPT
+
         own = fetcher is None
         client = fetcher or self._fetcher()
         try:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -144,3 +147,23 @@ def test_ingest_regroups_the_batch_at_its_end(tmp_path: Path) -> None:
     code, out = invoke("brief", "--json")
     (event,) = json.loads(out)["events"]  # the online pass made two events, the revision one
     assert len(event["sources"]) == 4
+
+
+def test_ingest_imports_no_http_client_nor_feed_parser(tmp_path: Path) -> None:
+    """`briefbot ingest` reads files: aiohttp and feedparser cost it a tenth of a second."""
+    (tmp_path / "articles").mkdir()
+    code = (
+        "import sys\n"
+        "from bot.cli.app import main\n"
+        "sys.argv = ['briefbot', 'ingest', sys.argv[1]]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('aiohttp', 'feedparser')))\n"
+    )
+    env = {**os.environ, "BRIEFBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"}
+    root = Path(__file__).resolve().parents[2]
+    run = [sys.executable, "-c", code, str(tmp_path / "articles")]
+    done = subprocess.run(run, capture_output=True, text=True, check=True, cwd=root, env=env)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
