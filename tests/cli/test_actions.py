@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from bot.cli.actions import BULK_GC_THRESHOLD, collecting_less
 from bot.cli.app import app
 from tests.e2e.test_revise import write_story
 from tests.fakes.feeds import FakeFeedServer, Reply, rss
@@ -167,3 +169,12 @@ def test_ingest_imports_no_http_client_nor_feed_parser(tmp_path: Path) -> None:
     run = [sys.executable, "-c", code, str(tmp_path / "articles")]
     done = subprocess.run(run, capture_output=True, text=True, check=True, cwd=root, env=env)
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_bulk_ingest_collects_garbage_less_often_then_as_before() -> None:
+    before = gc.get_threshold()
+    with collecting_less():
+        assert gc.get_threshold()[0] == BULK_GC_THRESHOLD > before[0]
+        assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
