@@ -103,6 +103,12 @@ def test_skips_figures_that_count_nothing(sentence: str) -> None:
         ("Officials in Lagos said 40 people died.", "Officials in Lagos"),
         ("Five people were killed in Lagos, officials said.", "officials"),
         ("Five people were killed in Lagos police said.", "Lagos police"),
+        # What was said is no speaker: ", said the strikes were needed" names nobody.
+        (
+            "Ann Lee, a baker who earns less than 900 euros a month, said the strikes were needed.",
+            None,
+        ),
+        ("Twelve people were hurt, said Smith who has been at the scene.", "Smith"),
     ],
 )
 def test_finds_who_a_figure_is_attributed_to(sentence: str, speaker: str | None) -> None:
