@@ -274,6 +274,10 @@ def _base_number(tokens: list[Token], i: int) -> tuple[float, float | None, int]
         if j < n and tokens[j].low in _SCALES:
             value *= _SCALES[tokens[j].low]
             j += 1
+        elif j + 1 < n and tokens[j].text in ("-", "–") and tokens[j + 1].low in _SCALES:
+            # "a $143-billion bailout" (some copy spaces the hyphen: "$143 - billion")
+            value *= _SCALES[tokens[j + 1].low]
+            j += 2
         return value, value, j
     if tok.low in _VAGUE:
         low, high = _VAGUE[tok.low]

@@ -52,6 +52,8 @@ def only(sentence: str) -> Claim:
         ("A dozen soldiers were killed.", "killed", "A dozen", 12, 12),
         ("The city will spend $56 million on repairs.", "money (USD)", "$56 million", 56e6, 56e6),
         ("Firefighters saved 300 homes.", "home", "300", 300, 300),
+        ("Lenders agreed a $143-billion loan.", "money (USD)", "$143-billion", 143e9, 143e9),
+        ("Lenders agreed a $143 - billion loan.", "money (USD)", "$143 - billion", 143e9, 143e9),
     ],
 )
 def test_extracts_what_a_figure_counts(
