@@ -61,7 +61,7 @@ _PRONOUNS = frozenset(_split("he she it they we i you this there"))
 _NOT_SPEAKERS = frozenset(
     _split("casualties fatalities deaths injuries dead injured killed damage")
 )
-# "Officials in Gaza", "doctors at the clinic": a speaker placed by a preposition.
+# "Officials in Lagos", "doctors at the clinic": a speaker placed by a preposition.
 _PLACE_LINKS = frozenset(_split("in at"))
 _SPEAKER_NOUNS = frozenset(
     _split(
@@ -220,7 +220,7 @@ def _subject_before(tokens: list[re.Match[str]], verb: int, min_start: int = 0) 
             and tokens[k - 1].group().lower() in _SPEAKER_NOUNS
             and tokens[k - 1].start() >= min_start
         ):
-            # "Doctors in Gaza said", "the director of the hospital in Jabaliya told": the
+            # "Doctors in Lagos said", "the head of the clinic in Ikeja told": the
             # place says where the speaker is, it is not the speaker.
             words_.insert(0, tokens[k])
             k -= 1
@@ -332,7 +332,7 @@ def _object_after(tokens: list[re.Match[str]], verb: int) -> str | None:
         if not word[0].isalnum() or word.lower() in ("that", "on", "in", "at", "who", "which"):
             break
         if word.lower() in _PASSIVE | _MODALS:
-            # ", said the walkouts were needed": what was said follows, not who said it
+            # ", said the strikes were needed": what was said follows, not who said it
             return None
         words_.append(word)
         k += 1
