@@ -1099,6 +1099,31 @@ def _money_prefix(tokens: list[Token], first: int) -> str | None:
     return None
 
 
+_CURRENCY_NAMES = frozenset(
+    _split(
+        "euro euros pound pounds sterling dollar dollars yen yuan renminbi rouble ruble rupee peso franc lira"
+    )
+)
+_RATE_WORDS = frozenset(
+    _split(
+        "below above under over to at against fell rose dropped slipped climbed hit traded sank jumped near"
+    )
+)
+
+
+def _exchange_rate(tokens: list[Token], symbol: int) -> bool:
+    """Tell a currency's price from an amount: "drove the euro below $1", "the pound at $1.50"."""
+    for k in range(symbol - 1, max(-1, symbol - 5), -1):
+        if tokens[k].low in _CURRENCY_NAMES:
+            # "30 billion euros to $40 billion": an amount in that currency, not its price
+            before = tokens[k - 1].low if k > 0 else ""
+            if before in _SCALES or _digits(before) is not None:
+                return False
+            rest = [t.low for t in tokens[k + 1 : symbol]]
+            return bool(rest) and all(w in _RATE_WORDS for w in rest)
+    return False
+
+
 def find_quantities(sentence: str) -> list[Quantity]:
     """Return the counted figures of one sentence, left to right."""
     tokens = tokenize(sentence)
@@ -1250,6 +1275,8 @@ def _classify(
     value_end = tokens[after - 1].end
     # Money: "$56 million", "£3bn", "25 million dollars"
     currency = _money_prefix(tokens, first)
+    if currency is not None and _exchange_rate(tokens, first - 1):
+        return None
     if currency is not None:
         if after < len(tokens) and tokens[after].low in _MONEY_SCALES and high is not None:
             scale = _MONEY_SCALES[tokens[after].low]

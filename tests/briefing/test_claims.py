@@ -52,6 +52,7 @@ def only(sentence: str) -> Claim:
         ("A dozen soldiers were killed.", "killed", "A dozen", 12, 12),
         ("The city will spend $56 million on repairs.", "money (USD)", "$56 million", 56e6, 56e6),
         ("Firefighters saved 300 homes.", "home", "300", 300, 300),
+        ("The euro zone set up a $1 trillion fund.", "money (USD)", "$1 trillion", 1e12, 1e12),
         ("Lenders agreed a $143-billion loan.", "money (USD)", "$143-billion", 143e9, 143e9),
         ("Lenders agreed a $143 - billion loan.", "money (USD)", "$143 - billion", 143e9, 143e9),
     ],
@@ -78,6 +79,8 @@ def test_extracts_what_a_figure_counts(
         "One of the bases was hit.",
         "The F-16 jets and COVID-19 were discussed.",
         "Officials gave no figure for the damage.",
+        "The sell-off drove the euro below $1.",
+        "The pound fell to $1.50 on Friday.",
     ],
 )
 def test_skips_figures_that_count_nothing(sentence: str) -> None:
