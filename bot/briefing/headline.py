@@ -58,16 +58,32 @@ def _lead(text: str) -> list[str]:
     return list(islice(sentences, _LEAD_SENTENCES))
 
 
+# "Breaking News: Sudan bombs ...", "UPDATE - ...": a site's label for the story, not its words.
+_KICKER = re.compile(
+    r"^\W*(?:breaking(?:\s+news)?|just\s+in|update[sd]?|live|exclusive|watch|video)\s*[:|—–-]\s*",
+    re.IGNORECASE,
+)
+
+
+def _without_kicker(title: str) -> str:
+    shown = normalize_space(title)
+    match = _KICKER.match(shown)
+    if match is not None and len(words(shown[match.end() :])) >= 3:
+        return shown[match.end() :]
+    return shown
+
+
 def _display_title(title: str, lead: list[str]) -> str | None:
     if not is_dateline(title):
-        return normalize_space(title)
+        return _without_kicker(title)
     return next((s for s in lead if not is_dateline(s)), None)
 
 
 def display_title(article: Article) -> str | None:
-    """Return an article's title, or its first real sentence when the title is a dateline."""
+    """Return an article's title (without a "Breaking News:" label), or its first real
+    sentence when the title is a dateline."""
     if not is_dateline(article.title):
-        return normalize_space(article.title)
+        return _without_kicker(article.title)
     return _display_title(article.title, _lead(article.latest.text))
 
 

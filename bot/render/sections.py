@@ -218,14 +218,15 @@ _SPEAKER_STARTS = frozenset(
 )
 
 
-def _lowered_start(text: str, starts: frozenset[str], *, alone: bool = False) -> str:
-    """Lower the capital of a first word in ``starts``; with ``alone``, only when no other
-    word has a capital ("Hospital officials", not "Police Chief Ray Kelly")."""
+def _lowered_start(text: str, starts: frozenset[str], *, named: bool = False) -> str:
+    """Lower the capital of a first word in ``starts``; with ``named``, only when the word
+    after it is lower case ("Hospital officials", "Local official Ann Lee", not "Police Chief
+    Ray Kelly" or "State TV")."""
     first, _, rest = text.partition(" ")
     word = first.split("-", 1)[0]
     if not (word[:1].isupper() and word[1:].islower() and word.lower() in starts):
         return text
-    if alone and any(w[:1].isupper() for w in rest.split()):
+    if named and rest[:1].isupper():
         return text
     return text[0].lower() + text[1:]
 
@@ -240,7 +241,7 @@ def _mid_sentence(who: str) -> str:
     # proper names keep their capitals.
     if who.split(" ", 1)[0] in ("A", "An", "The"):
         return who[0].lower() + who[1:]
-    return _lowered_start(who, _SPEAKER_STARTS, alone=True)
+    return _lowered_start(who, _SPEAKER_STARTS, named=True)
 
 
 def attribution(claim: Claim) -> str | None:

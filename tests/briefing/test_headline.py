@@ -62,6 +62,27 @@ def test_dateline_title_is_never_the_headline() -> None:
     assert choose_headline([first]).startswith("A strong earthquake struck the coastal province")
 
 
+@pytest.mark.parametrize(
+    ("title", "shown"),
+    [
+        (
+            "Breaking News: Earthquake collapses houses in Vessaria",
+            "Earthquake collapses houses in Vessaria",
+        ),
+        (
+            "UPDATE - Earthquake collapses houses in Vessaria",
+            "Earthquake collapses houses in Vessaria",
+        ),
+        ("Live: quake toll rises", "quake toll rises"),
+        # Too little left to stand alone, or no label at all: the title as written.
+        ("Breaking: Vessaria quake", "Breaking: Vessaria quake"),
+        ("Watchdog says quake warnings worked", "Watchdog says quake warnings worked"),
+    ],
+)
+def test_a_sites_label_before_the_headline_is_not_shown(title: str, shown: str) -> None:
+    assert choose_headline([article(1, "alpha", title)]) == shown
+
+
 def test_headline_follows_the_event_as_later_sources_report_more() -> None:
     first = article(1, "alpha", "Earthquake in Vessaria, killing at least 12")
     later = article(2, "beta", "Vessaria earthquake: death toll rises to 27", minutes=90)

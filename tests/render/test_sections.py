@@ -80,7 +80,14 @@ def test_a_figure_or_speaker_taken_from_a_sentences_start_reads_mid_line() -> No
     # Names and figures that are not a sentence's capital keep theirs.
     assert reported_value(value("24")) == "24"
     assert reported_value(value("ONE")) == "ONE"
-    said = Voice("Outlet A", ("Officials", "Hospital officials", "Police Chief Ray Kelly", "Some"))
+    said = Voice(
+        "Outlet A",
+        ("Officials", "Hospital officials", "Local official Ann Lee", "Police Chief Ray Kelly"),
+    )
     assert voice_label(said) == (
-        "Outlet A, citing officials and hospital officials and Police Chief Ray Kelly and Some"
+        "Outlet A, citing officials and hospital officials and local official Ann Lee"
+        " and Police Chief Ray Kelly"
+    )
+    assert (
+        voice_label(Voice("Outlet A", ("State TV", "Some"))) == "Outlet A, citing State TV and Some"
     )
