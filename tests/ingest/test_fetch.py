@@ -67,8 +67,10 @@ class ClosingServer(_Listener):
                     break
                 request += chunk
             if request:
-                conn.sendall(_REPLY)
+                # Counted before the reply leaves: the client may check the count as soon
+                # as the reply reaches it.
                 self.answered += 1
+                conn.sendall(_REPLY)
 
 
 @pytest.fixture
