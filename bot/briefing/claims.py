@@ -51,7 +51,8 @@ _CLOSING_SPEECH_VERBS = frozenset(_split("reports claims"))
 _OBJECT_VERBS = frozenset(_split("added adds"))
 _BEFORE_ADJECTIVE = frozenset(_split("the a an previous previously unconfirmed widely other first"))
 _PASSIVE = frozenset(_split("was were is are be been being has have had"))
-_MODALS = frozenset(_split("will would could should can may might must"))
+# Words of a finite verb: after "said" they begin what was said, not who said it.
+_FINITE = _PASSIVE | frozenset(_split("will would could should can may might must"))
 _SUBJECT_STOP = frozenset(
     _split("""that but and or while which who whom as because after before when where if than so though
     although whereas since until with in on at""")
@@ -331,7 +332,7 @@ def _object_after(tokens: list[re.Match[str]], verb: int) -> str | None:
         word = tokens[k].group()
         if not word[0].isalnum() or word.lower() in ("that", "on", "in", "at", "who", "which"):
             break
-        if word.lower() in _PASSIVE | _MODALS:
+        if word.lower() in _FINITE:
             # ", said the strikes were needed": what was said follows, not who said it
             return None
         words_.append(word)

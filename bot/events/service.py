@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -199,7 +199,7 @@ class EventService:
         now: datetime,
     ) -> None:
         """Write a pass's moves, refresh the events they touch and move them in the index."""
-        by_id = {doc.id: doc for doc in await self._documents(uow, since, list(revision.moves))}
+        by_id = {doc.id: doc async for doc in self._documents(uow, since, list(revision.moves))}
         # Placements before the pass are dated by their own articles, not by the pass.
         for event_id in sorted({events[article_id] for article_id in revision.moves}):
             await self.analysed(uow, event_id)
@@ -251,13 +251,10 @@ class EventService:
             else:
                 self._vectors.move_to_end(key)
                 vectors[article_id] = vector
-        # Page by page: after a restart that is the whole window, whose texts must never be
-        # held at once (only their vectors are kept).
-        ids = list(missing)
-        for start in range(0, len(ids), LOAD_PAGE):
-            page = ids[start : start + LOAD_PAGE]
-            for doc, _, _ in await uow.articles.list_held_documents(since, ids=page):
-                vectors[doc.id] = self._vector(doc, missing[doc.id], config)
+        # After a restart that is the whole window, whose texts must never be held at once:
+        # each page's documents become vectors and are dropped.
+        async for doc in self._documents(uow, since, list(missing)):
+            vectors[doc.id] = self._vector(doc, missing[doc.id], config)
         return vectors
 
     def _vector(self, doc: Document, number: int, config: ReviseConfig) -> RevisionVector:
@@ -268,13 +265,14 @@ class EventService:
         return vector
 
     @staticmethod
-    async def _documents(uow: UnitOfWork, since: datetime, ids: list[int]) -> list[Document]:
-        """Return the latest documents of the given held articles, read in pages."""
-        docs: list[Document] = []
+    async def _documents(
+        uow: UnitOfWork, since: datetime, ids: list[int]
+    ) -> AsyncIterator[Document]:
+        """Yield the latest documents of the given held articles, read a page at a time."""
         for start in range(0, len(ids), LOAD_PAGE):
             page = ids[start : start + LOAD_PAGE]
-            docs += [d for d, _, _ in await uow.articles.list_held_documents(since, ids=page)]
-        return docs
+            for doc, _, _ in await uow.articles.list_held_documents(since, ids=page):
+                yield doc
 
     @property
     def pending(self) -> int:

@@ -210,7 +210,7 @@ _NUMBER_STARTS = frozenset(
 )
 _SPEAKER_STARTS = frozenset(
     _split(
-        """a an the officials official police authorities witnesses residents rescuers doctors
+        """officials official police authorities witnesses residents rescuers doctors
     medics paramedics firefighters investigators prosecutors officers sources hospital health
     local security military government state rescue emergency medical army relatives family
     media analysts experts survivors villagers activists"""
