@@ -1099,11 +1099,8 @@ def _money_prefix(tokens: list[Token], first: int) -> str | None:
     return None
 
 
-_CURRENCY_NAMES = frozenset(
-    _split(
-        "euro euros pound pounds sterling dollar dollars yen yuan renminbi rouble ruble rupee peso franc lira"
-    )
-)
+# The currencies amounts are written in, and those whose name is a weight or rare in amounts.
+_CURRENCY_NAMES = frozenset(_CURRENCY_WORDS) | frozenset(_split("pound pounds peso franc lira"))
 _RATE_WORDS = frozenset(
     _split(
         "below above under over to at against fell rose dropped slipped climbed hit traded sank jumped near"
